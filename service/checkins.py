@@ -1,0 +1,199 @@
+"""The check-in decision, written once for every database backend.
+
+Order of checks (after the route checked the station's token): known station (404),
+idempotent replay (original answer), known voter (404), template match (422), first
+check-in of this voter anywhere (201) or not (409). The UNIQUE constraint on
+``checkins.voter_id`` decides races between stations; the (station, key) index lets a
+request that lost a race against its own retry return the original 201 instead of 409.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from service.biometrics import TemplateError, decode_template, matches
+from service.store import Database, Tx
+
+
+@dataclass(frozen=True)
+class CheckinInput:
+    station_id: str
+    idempotency_key: str
+    voter_id: str
+    template_b64: str
+    scanned_at: datetime
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def hour_local(scanned_at: datetime, utc_offset_min: int) -> str:
+    """The station-local hour bucket of a scan, as an election commission reports it."""
+    aware = scanned_at if scanned_at.tzinfo else scanned_at.replace(tzinfo=UTC)
+    local = aware.astimezone(UTC) + timedelta(minutes=utc_offset_min)
+    return local.strftime("%Y-%m-%dT%H:00")
+
+
+def _refusal(status: int, code: str, detail: str, **extra: Any) -> Outcome:
+    return Outcome(status, {"error": code, "detail": detail, **extra})
+
+
+async def _remember(tx: Tx, item: CheckinInput, outcome: Outcome) -> Outcome:
+    """Store a non-201 answer under the idempotency key so a retry gets the same answer."""
+    await tx.execute(
+        "INSERT INTO idempotent_responses (station_id, idempotency_key, voter_id, status, body) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (item.station_id, item.idempotency_key, item.voter_id, outcome.status,
+         json.dumps(outcome.body)),
+    )
+    return outcome
+
+
+def _key_reused(item: CheckinInput, original_voter: str) -> Outcome:
+    return _refusal(
+        422, "idempotency_key_reused",
+        f"Idempotency-Key {item.idempotency_key!r} was already used by this station for voter "
+        f"{original_voter!r}; use a new key for each voter and reuse a key only to retry",
+    )
+
+
+async def _replay(tx: Tx, item: CheckinInput) -> Outcome | None:
+    """The original answer to this station's key, if it was answered before."""
+    row = await tx.fetchone(
+        "SELECT checkin_id, voter_id, accepted_at FROM checkins "
+        "WHERE station_id = ? AND idempotency_key = ?",
+        (item.station_id, item.idempotency_key),
+    )
+    if row is not None:
+        if row[1] != item.voter_id:
+            return _key_reused(item, row[1])
+        return Outcome(201, _accepted_body(row[0], row[1], item.station_id, row[2]), True)
+    row = await tx.fetchone(
+        "SELECT voter_id, status, body FROM idempotent_responses "
+        "WHERE station_id = ? AND idempotency_key = ?",
+        (item.station_id, item.idempotency_key),
+    )
+    if row is None:
+        return None
+    if row[0] != item.voter_id:
+        return _key_reused(item, row[0])
+    return Outcome(int(row[1]), json.loads(row[2]), True)
+
+
+def _accepted_body(checkin_id: str, voter_id: str, station_id: str, accepted_at: str) -> dict[
+    str, Any
+]:
+    return {
+        "checkin_id": checkin_id,
+        "voter_id": voter_id,
+        "station_id": station_id,
+        "accepted_at": accepted_at,
+    }
+
+
+async def _audit(tx: Tx, kind: str, item: CheckinInput) -> None:
+    await tx.execute(
+        "INSERT INTO audit_events (kind, station_id, voter_id, at) VALUES (?, ?, ?, ?)",
+        (kind, item.station_id, item.voter_id, _now_iso()),
+    )
+
+
+async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
+    row = await tx.fetchone(
+        "SELECT s.constituency_id, s.utc_offset_min, "
+        "(SELECT v.template FROM voters v WHERE v.voter_id = ?) "
+        "FROM stations s WHERE s.station_id = ?",
+        (item.voter_id, item.station_id),
+    )
+    if row is None:
+        return _refusal(
+            404, "unknown_station",
+            f"station {item.station_id!r} is not registered; import stations first "
+            "(POST /admin/import)",
+        )
+    constituency_id, utc_offset_min, enrolled = row
+    replay = await _replay(tx, item)
+    if replay is not None:
+        if replay.replayed:
+            await _audit(tx, "replay", item)
+        return replay
+    if enrolled is None:
+        return await _remember(tx, item, _refusal(
+            404, "unknown_voter", f"voter {item.voter_id!r} is not in the voter register",
+        ))
+    try:
+        scanned = decode_template(item.template_b64)
+    except TemplateError as exc:
+        # Malformed input is not remembered: the station can fix and resend the same key.
+        return _refusal(422, "malformed_template", str(exc))
+    if not matches(scanned, bytes(enrolled)):
+        await _audit(tx, "template_mismatch", item)
+        return await _remember(tx, item, _refusal(
+            422, "template_mismatch",
+            "the scanned template does not match the voter's enrolled template: rescan, or "
+            "use the station's manual identity check",
+        ))
+    accepted_at = _now_iso()
+    checkin_id = uuid.uuid4().hex
+    inserted = await tx.execute(
+        "INSERT INTO checkins (checkin_id, voter_id, station_id, idempotency_key, scanned_at, "
+        "accepted_at, constituency_id, hour_local) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (checkin_id, item.voter_id, item.station_id, item.idempotency_key,
+         item.scanned_at.isoformat(), accepted_at, constituency_id,
+         hour_local(item.scanned_at, int(utc_offset_min))),
+    )
+    if inserted == 1:
+        await tx.execute(
+            "INSERT INTO turnout_hourly (constituency_id, hour_local, checkins) VALUES (?, ?, 1) "
+            "ON CONFLICT (constituency_id, hour_local) "
+            "DO UPDATE SET checkins = turnout_hourly.checkins + 1",
+            (constituency_id, hour_local(item.scanned_at, int(utc_offset_min))),
+        )
+        return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
+    return await _conflict(tx, item)
+
+
+async def _conflict(tx: Tx, item: CheckinInput) -> Outcome:
+    """The insert hit a unique constraint: a duplicate voter, or our own concurrent retry."""
+    first = await tx.fetchone(
+        "SELECT checkin_id, station_id, idempotency_key, accepted_at FROM checkins "
+        "WHERE voter_id = ?",
+        (item.voter_id,),
+    )
+    if first is None:
+        # Only the (station, key) constraint can have fired: a key reused for another voter.
+        replay = await _replay(tx, item)
+        if replay is not None:
+            return replay
+        return _refusal(503, "conflict_retry", "a concurrent request changed this check-in; retry")
+    checkin_id, first_station, first_key, first_at = first
+    if first_station == item.station_id and first_key == item.idempotency_key:
+        await _audit(tx, "replay", item)
+        return Outcome(201, _accepted_body(checkin_id, item.voter_id, first_station, first_at),
+                       True)
+    await _audit(tx, "duplicate", item)
+    return await _remember(tx, item, _refusal(
+        409, "already_checked_in",
+        f"voter {item.voter_id!r} already checked in at station {first_station!r} at "
+        f"{first_at}; do not issue a ballot",
+        first_station_id=first_station, first_accepted_at=first_at,
+    ))
+
+
+async def check_in(db: Database, item: CheckinInput) -> Outcome:
+    """Decide and record one check-in in its own transaction."""
+    async with db.transaction(write=True) as tx:
+        return await _decide(tx, item)

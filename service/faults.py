@@ -1,0 +1,166 @@
+"""Fault injection for rehearsals: latency, errors and a one-time stall on chosen endpoints.
+
+Kept apart from the real request handling: it is an ASGI middleware that wraps the app only
+when a fault is configured, so a service started without ``--inject-*`` options runs no
+fault code at all. Randomness comes from an explicit ``numpy.random.Generator`` seeded per
+worker process, so a rehearsal is repeatable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Public names of the endpoint families a fault may target, with their path prefixes.
+ENDPOINT_PREFIXES: dict[str, tuple[str, ...]] = {
+    "checkins": ("/v1/checkins",),
+    "protocols": ("/v1/protocols",),
+    "results": ("/v1/results",),
+    "turnout": ("/v1/turnout",),
+    "streams": ("/v1/streams",),
+}
+
+
+class FaultSpecError(ValueError):
+    """A fault option that cannot be understood; the message says the accepted forms."""
+
+
+@dataclass(frozen=True)
+class LatencySpec:
+    """A latency distribution in milliseconds: fixed, uniform, exponential or lognormal."""
+
+    kind: str
+    params: tuple[float, ...]
+
+    def sample_ms(self, rng: np.random.Generator) -> float:
+        if self.kind == "fixed":
+            return self.params[0]
+        if self.kind == "uniform":
+            return float(rng.uniform(self.params[0], self.params[1]))
+        if self.kind == "exp":
+            return float(rng.exponential(self.params[0]))
+        median_ms, sigma = self.params
+        return float(median_ms * np.exp(sigma * rng.standard_normal()))
+
+
+LATENCY_FORMS = "'50' (fixed ms), 'uniform:10:100', 'exp:50' (mean ms), 'lognormal:50:0.5' (median ms, sigma)"
+
+
+def parse_latency_spec(text: str) -> LatencySpec:
+    """Parse ``--inject-latency-ms``: a number, or ``kind:param[:param]``."""
+    kind, _, rest = text.partition(":")
+    arity = {"uniform": 2, "exp": 1, "lognormal": 2}
+    try:
+        if not rest:
+            value = float(kind)
+            if value < 0:
+                raise FaultSpecError(f"latency must be >= 0 ms, got {text!r}")
+            return LatencySpec("fixed", (value,))
+        params = tuple(float(p) for p in rest.split(":"))
+    except ValueError:
+        raise FaultSpecError(f"cannot read latency {text!r}; use {LATENCY_FORMS}") from None
+    if kind not in arity or len(params) != arity[kind]:
+        raise FaultSpecError(f"cannot read latency {text!r}; use {LATENCY_FORMS}")
+    if any(p < 0 for p in params) or (kind == "uniform" and params[0] > params[1]):
+        raise FaultSpecError(f"latency parameters must be >= 0 (and low <= high): {text!r}")
+    return LatencySpec(kind, params)
+
+
+def parse_endpoints(text: str) -> frozenset[str]:
+    """Parse ``--inject-endpoints``: comma-separated names from ENDPOINT_PREFIXES, or 'all'."""
+    names = {n.strip() for n in text.split(",") if n.strip()}
+    if names == {"all"}:
+        return frozenset(ENDPOINT_PREFIXES)
+    unknown = names - set(ENDPOINT_PREFIXES)
+    if unknown or not names:
+        raise FaultSpecError(
+            f"unknown endpoint(s) {sorted(unknown)} in {text!r}; choose from "
+            f"{', '.join(ENDPOINT_PREFIXES)} or 'all'"
+        )
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    """What to inject. The default injects nothing."""
+
+    latency: LatencySpec | None = None
+    error_rate: float = 0.0
+    error_status: int = 503
+    stall_s: float = 0.0
+    stall_after_s: float = 0.0
+    endpoints: frozenset[str] = field(default_factory=lambda: frozenset(ENDPOINT_PREFIXES))
+    seed: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.latency is not None or self.error_rate > 0 or self.stall_s > 0
+
+    def targets(self, path: str) -> bool:
+        return any(path.startswith(p) for n in self.endpoints for p in ENDPOINT_PREFIXES[n])
+
+
+class FaultInjectionMiddleware:
+    """Stall, fail or delay requests to the targeted endpoints, in that order.
+
+    Latency is added after the handler ran and before the response is sent, as a slow
+    network or server would: the work (e.g. a committed check-in) is done, the client waits.
+    Injected errors are answered before the handler runs, so nothing is committed.
+    """
+
+    def __init__(self, app: ASGIApp, config: FaultConfig) -> None:
+        self.app = app
+        self.config = config
+        # Per-process stream: workers of one service draw different but repeatable numbers.
+        self.rng = np.random.default_rng([config.seed, os.getpid()])
+        self.stall_start = time.monotonic() + config.stall_after_s
+        self.stall_end = self.stall_start + config.stall_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.config.targets(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        now = time.monotonic()
+        if self.config.stall_s > 0 and now < self.stall_end:
+            # Requests that arrive before the stall starts wait until it has happened too,
+            # so the stall is one window in time that every request in it experiences.
+            if now >= self.stall_start:
+                await asyncio.sleep(self.stall_end - now)
+        if self.config.error_rate > 0 and self.rng.random() < self.config.error_rate:
+            await _send_injected_error(send, self.config.error_status)
+            return
+        if self.config.latency is None:
+            await self.app(scope, receive, send)
+            return
+        delay_s = self.config.latency.sample_ms(self.rng) / 1000.0
+
+        async def delayed_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and delay_s > 0:
+                await asyncio.sleep(delay_s)
+            await send(message)
+
+        await self.app(scope, receive, delayed_send)
+
+
+async def _send_injected_error(send: Send, status: int) -> None:
+    body = json.dumps(
+        {"error": "injected_fault", "detail": "fault injected by --inject-error-rate; retry"}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", b"1"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,100 @@
+"""Request body size limits (413), enforced before the body reaches any handler.
+
+Ordinary endpoints take at most 64 KiB. The batch endpoint carries up to 500 check-ins of
+~220 bytes each, which cannot fit in 64 KiB, so it gets its own limit; the admin register
+import is a stream of millions of lines and is read incrementally, so it has none.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
+BATCH_MAX_BODY_BYTES = 512 * 1024
+UNLIMITED_PREFIXES = ("/admin/import",)
+
+
+def body_limit_for(path: str) -> int | None:
+    """The body limit of ``path`` in bytes, None for streamed uploads."""
+    if path.startswith(UNLIMITED_PREFIXES):
+        return None
+    if path == "/v1/checkins/batch":
+        return BATCH_MAX_BODY_BYTES
+    return DEFAULT_MAX_BODY_BYTES
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 to bodies over the path's limit, by Content-Length or by counting."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = body_limit_for(scope["path"])
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > limit:
+                    await _send_413(send, limit)
+                    return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            # Chunked bodies have no Content-Length: we only learn the size while reading.
+            if not response_started:
+                await _send_413(send, limit)
+
+
+async def _send_413(send: Send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "error": "body_too_large",
+            "detail": f"request bodies on this endpoint are limited to {limit} bytes; "
+            "send smaller requests (batches of at most 500 check-ins)",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,123 @@
+"""Station protocols (the count after closing): validation, idempotency, results inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from service.errors import ApiError
+from service.models import ProtocolRequest
+from service.store import Database, Tx
+
+
+def protocol_digest(protocol: ProtocolRequest) -> str:
+    """A digest of the protocol's content: same content, same digest, whatever the key order."""
+    canonical = json.dumps(protocol.model_dump(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_arithmetic(protocol: ProtocolRequest, candidates: list[str] | None) -> None:
+    """Raise 422 unless the protocol adds up (and names only known candidates)."""
+    votes_total = sum(protocol.votes.values())
+    if votes_total != protocol.ballots_valid:
+        raise ApiError(
+            422, "protocol_does_not_add_up",
+            f"votes per candidate add up to {votes_total} but ballots_valid is "
+            f"{protocol.ballots_valid}; they must be equal",
+        )
+    cast = protocol.ballots_valid + protocol.ballots_invalid
+    if cast > protocol.ballots_issued:
+        raise ApiError(
+            422, "protocol_does_not_add_up",
+            f"ballots_valid + ballots_invalid = {cast} exceeds ballots_issued = "
+            f"{protocol.ballots_issued}; a box cannot hold more ballots than were issued",
+        )
+    if candidates is not None:
+        unknown = sorted(set(protocol.votes) - set(candidates))
+        if unknown:
+            raise ApiError(
+                422, "unknown_candidate",
+                f"unknown candidate(s) {unknown}; the election's candidates are {candidates}",
+            )
+
+
+async def election_candidates(tx: Tx) -> list[str] | None:
+    row = await tx.fetchone("SELECT candidates FROM elections WHERE election_id = 1")
+    if row is None:
+        return None
+    names: list[str] = json.loads(row[0])
+    return names
+
+
+async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int, dict[str, Any]]:
+    """Accept (201), confirm a resubmission (200), or refuse (404/409/422) a protocol."""
+    digest = protocol_digest(protocol)
+    async with db.transaction(write=True) as tx:
+        station = await tx.fetchone(
+            "SELECT constituency_id FROM stations WHERE station_id = ?", (protocol.station_id,)
+        )
+        if station is None:
+            raise ApiError(
+                404, "unknown_station",
+                f"station {protocol.station_id!r} is not registered; import stations first",
+            )
+        existing = await tx.fetchone(
+            "SELECT digest, accepted_at FROM protocols WHERE station_id = ?",
+            (protocol.station_id,),
+        )
+        if existing is not None:
+            return _resubmission(protocol, digest, existing[0], existing[1])
+        check_arithmetic(protocol, await election_candidates(tx))
+        row = await tx.fetchone(
+            "SELECT count(*) FROM checkins WHERE station_id = ?", (protocol.station_id,)
+        )
+        checkins = int(row[0]) if row else 0
+        if protocol.ballots_issued > checkins:
+            raise ApiError(
+                422, "more_ballots_than_checkins",
+                f"ballots_issued = {protocol.ballots_issued} but only {checkins} voters checked "
+                f"in at station {protocol.station_id!r}; every ballot needs a check-in",
+                extra={"checkins_accepted": checkins},
+            )
+        accepted_at = datetime.now(UTC).isoformat(timespec="microseconds")
+        inserted = await tx.execute(
+            "INSERT INTO protocols (station_id, constituency_id, ballots_issued, ballots_valid, "
+            "ballots_invalid, digest, body, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (protocol.station_id, station[0], protocol.ballots_issued, protocol.ballots_valid,
+             protocol.ballots_invalid, digest, protocol.model_dump_json(), accepted_at),
+        )
+        if inserted == 0:
+            # A concurrent submission for this station committed first (PostgreSQL).
+            raced = await tx.fetchone(
+                "SELECT digest, accepted_at FROM protocols WHERE station_id = ?",
+                (protocol.station_id,),
+            )
+            assert raced is not None
+            return _resubmission(protocol, digest, raced[0], raced[1])
+        await tx.executemany(
+            "INSERT INTO protocol_votes (station_id, constituency_id, candidate, votes) "
+            "VALUES (?, ?, ?, ?)",
+            [(protocol.station_id, station[0], name, votes)
+             for name, votes in protocol.votes.items()],
+        )
+        await tx.execute(
+            "UPDATE meta SET value = value + 1 WHERE key = 'results_version'"
+        )
+    return 201, {"station_id": protocol.station_id, "accepted_at": accepted_at, "replayed": False}
+
+
+def _resubmission(
+    protocol: ProtocolRequest, digest: str, stored_digest: str, accepted_at: str
+) -> tuple[int, dict[str, Any]]:
+    if stored_digest == digest:
+        return 200, {"station_id": protocol.station_id, "accepted_at": accepted_at,
+                     "replayed": True}
+    raise ApiError(
+        409, "protocol_conflict",
+        f"station {protocol.station_id!r} already has a different protocol (accepted at "
+        f"{accepted_at}); a protocol cannot be changed through this endpoint",
+        extra={"first_accepted_at": accepted_at},
+    )

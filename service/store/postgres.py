@@ -1,0 +1,80 @@
+"""PostgreSQL backend: psycopg 3 async connections from a pool, one per transaction."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from service.store.base import DatabaseUnavailable, Row, Tx
+from service.store.urls import DatabaseUrl
+
+POOL_MIN_SIZE = 2
+POOL_MAX_SIZE = 8
+POOL_TIMEOUT_S = 5.0
+
+
+@lru_cache(maxsize=256)
+def to_pg(sql: str) -> str:
+    """Rewrite ``?`` placeholders as ``%s`` (the service's SQL never contains ``?`` or ``%``)."""
+    return re.sub(r"\?", "%s", sql)
+
+
+class PostgresTx:
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self.conn = conn
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        cur = await self.conn.execute(to_pg(sql), params, prepare=True)
+        row: Row | None = await cur.fetchone()
+        return row
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cur = await self.conn.execute(to_pg(sql), params, prepare=True)
+        return list(await cur.fetchall())
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cur = await self.conn.execute(to_pg(sql), params, prepare=True)
+        return cur.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        async with self.conn.cursor() as cur:
+            await cur.executemany(to_pg(sql), rows)
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: DatabaseUrl, max_size: int = POOL_MAX_SIZE) -> None:
+        self.url = url.url
+        self.pool = AsyncConnectionPool(
+            self.url,
+            min_size=POOL_MIN_SIZE,
+            max_size=max_size,
+            timeout=POOL_TIMEOUT_S,
+            open=False,
+            kwargs={"autocommit": True},
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=30)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    @asynccontextmanager
+    async def transaction(self, write: bool = False) -> AsyncIterator[Tx]:
+        try:
+            async with self.pool.connection() as conn, conn.transaction():
+                yield PostgresTx(conn)
+        except PoolTimeout as exc:
+            raise DatabaseUnavailable(
+                f"no database connection free within {POOL_TIMEOUT_S} s"
+            ) from exc
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable(f"PostgreSQL is unavailable: {exc}") from exc

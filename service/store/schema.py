@@ -1,0 +1,155 @@
+"""Schema and migrations, applied once by the parent process before any worker starts.
+
+Applying them before the workers start matters for SQLite: several workers switching a fresh
+file to WAL at once race, and one dies with "database is locked" (seen on this machine).
+Each migration is a list of statements with ``{blob}`` standing for the dialect's byte type.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+
+from service.store.urls import DatabaseUrl
+
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE elections (
+            election_id INTEGER PRIMARY KEY CHECK (election_id = 1),
+            name TEXT NOT NULL,
+            candidates TEXT NOT NULL)""",
+        """CREATE TABLE constituencies (
+            constituency_id BIGINT PRIMARY KEY,
+            name TEXT NOT NULL)""",
+        """CREATE TABLE stations (
+            station_id TEXT PRIMARY KEY,
+            constituency_id BIGINT NOT NULL,
+            registered BIGINT NOT NULL,
+            utc_offset_min INTEGER NOT NULL,
+            online INTEGER NOT NULL,
+            webcam INTEGER NOT NULL)""",
+        """CREATE TABLE voters (
+            voter_id TEXT PRIMARY KEY,
+            station_id TEXT NOT NULL,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            birth_date TEXT NOT NULL,
+            template {blob} NOT NULL)""",
+        # voter_id UNIQUE is what makes "no voter accepted twice" hold under any concurrency;
+        # the (station, key) index lets a retried request find its own original answer.
+        """CREATE TABLE checkins (
+            checkin_id TEXT PRIMARY KEY,
+            voter_id TEXT NOT NULL UNIQUE,
+            station_id TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            scanned_at TEXT NOT NULL,
+            accepted_at TEXT NOT NULL,
+            constituency_id BIGINT NOT NULL,
+            hour_local TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX checkins_station_key ON checkins (station_id, idempotency_key)",
+        "CREATE INDEX checkins_station ON checkins (station_id)",
+        # Answers other than 201 (409, 404, 422 mismatch), kept for idempotent replays.
+        """CREATE TABLE idempotent_responses (
+            station_id TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            voter_id TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (station_id, idempotency_key))""",
+        # Insert-only, so counting refusals never makes concurrent requests wait on a row.
+        """CREATE TABLE audit_events (
+            kind TEXT NOT NULL,
+            station_id TEXT NOT NULL,
+            voter_id TEXT NOT NULL,
+            at TEXT NOT NULL)""",
+        "CREATE INDEX audit_events_kind ON audit_events (kind)",
+        """CREATE TABLE turnout_hourly (
+            constituency_id BIGINT NOT NULL,
+            hour_local TEXT NOT NULL,
+            checkins BIGINT NOT NULL,
+            PRIMARY KEY (constituency_id, hour_local))""",
+        """CREATE TABLE protocols (
+            station_id TEXT PRIMARY KEY,
+            constituency_id BIGINT NOT NULL,
+            ballots_issued BIGINT NOT NULL,
+            ballots_valid BIGINT NOT NULL,
+            ballots_invalid BIGINT NOT NULL,
+            digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            accepted_at TEXT NOT NULL)""",
+        """CREATE TABLE protocol_votes (
+            station_id TEXT NOT NULL,
+            constituency_id BIGINT NOT NULL,
+            candidate TEXT NOT NULL,
+            votes BIGINT NOT NULL,
+            PRIMARY KEY (station_id, candidate))""",
+        # results_version changes whenever results may change; readers compare it to serve
+        # cached bodies and ETags without re-aggregating.
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+        "INSERT INTO meta (key, value) VALUES ('results_version', 1)",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaError(RuntimeError):
+    """The database holds a schema newer than this service understands."""
+
+
+def _statements(version: int, blob: str) -> list[str]:
+    return [s.format(blob=blob) for s in MIGRATIONS[version]]
+
+
+def prepare_sqlite(url: DatabaseUrl) -> None:
+    """Create the file, switch it to WAL and migrate it, in one process."""
+    assert url.sqlite_path is not None
+    url.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(url.sqlite_path, isolation_level=None, timeout=30)
+    try:
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise SchemaError(f"could not switch {url.sqlite_path} to WAL mode (got {mode})")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = int(row[0] or 0)
+        _check_not_newer(current, str(url.sqlite_path))
+        for version in range(current, SCHEMA_VERSION):
+            for statement in _statements(version, "BLOB"):
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def prepare_postgres(url: DatabaseUrl) -> None:
+    """Migrate a PostgreSQL database; an advisory lock serialises concurrent starters."""
+    with psycopg.connect(url.url, connect_timeout=10) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(727274)")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = int(row[0] or 0) if row else 0
+        _check_not_newer(current, "the PostgreSQL database")
+        for version in range(current, SCHEMA_VERSION):
+            for statement in _statements(version, "BYTEA"):
+                conn.execute(statement.encode())
+            conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version + 1,))
+
+
+def _check_not_newer(current: int, where: str) -> None:
+    if current > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{where} has schema version {current}, newer than this service's "
+            f"{SCHEMA_VERSION}: upgrade pollday or use another database"
+        )
+
+
+def prepare_database(url: DatabaseUrl) -> None:
+    """Create or migrate the schema of ``url``."""
+    if url.dialect == "sqlite":
+        prepare_sqlite(url)
+    else:
+        prepare_postgres(url)

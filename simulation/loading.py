@@ -1,0 +1,98 @@
+"""Reading a scenario file: TOML syntax, then the schema, every problem reported at once.
+
+Bad input is a user error, never a traceback: :class:`ScenarioError` carries one
+:class:`Problem` per offending field, each naming the file, the field path, the value and
+the rule it breaks.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simulation.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    value: str
+    rule: str
+
+
+class ScenarioError(Exception):
+    """A scenario file could not be read or breaks the schema."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.file}: invalid scenario ({len(self.problems)} problem(s))"]
+        for p in self.problems:
+            lines.append(f"{self.file}: {p.path}: {p.value}: {p.rule}")
+        return "\n".join(lines)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(str(k) for k in value)) + "}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # Pydantic puts the chosen discriminator value ("lognormal") into the location of errors
+    # inside a tagged union; users never wrote that key, so it would only confuse them.
+    tags = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical"}
+    return tuple(p for p in loc if not (isinstance(p, str) and p in tags))
+
+
+def problems_from_validation(error: ValidationError) -> list[Problem]:
+    problems = []
+    for e in error.errors(include_url=False):
+        loc = _strip_union_tag(tuple(e["loc"]))
+        rule = str(e["msg"]).removeprefix("Value error, ")
+        value = "(missing)" if e["type"] == "missing" else _short(e.get("input"))
+        problems.append(Problem(_path(loc), value, rule))
+    return problems
+
+
+def parse_scenario(data: dict[str, Any], *, file: str = "<scenario>") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(file, problems_from_validation(error)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise :class:`ScenarioError` on any problem."""
+    file = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        problem = Problem("(file)", "-", f"cannot read: {error.strerror}")
+        raise ScenarioError(file, [problem]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(file, [Problem("(file)", "-", "not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as error:
+        problem = Problem("(syntax)", "-", f"TOML syntax error: {error}")
+        raise ScenarioError(file, [problem]) from None
+    return parse_scenario(data, file=file)

@@ -1,0 +1,238 @@
+"""The scenario schema: what a TOML scenario file may say, validated in one pass.
+
+Data only: nothing here simulates. Every model forbids unknown fields so a typo is an error,
+not a silently ignored setting. Times of day are local to the station (stations abroad open
+at their own local opening time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulation.distributions import Distribution
+
+Share = Annotated[float, Field(ge=0, le=1)]
+_SHARE_TOLERANCE = 1e-4
+
+
+def minutes_of_day(t: dt.time) -> float:
+    return t.hour * 60 + t.minute + t.second / 60
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Candidate(_Model):
+    name: str = Field(min_length=1)
+    share: Share
+
+
+class Election(_Model):
+    name: str = Field(min_length=1)
+    date: dt.date
+    opening: dt.time
+    closing: dt.time
+    utc_offset_h: float = Field(ge=-12, le=14, description="UTC offset of the home country")
+    locale: str = Field(default="en_US", description="Faker locale of the voter register")
+    seed: int = Field(ge=0)
+    replications: int = Field(default=1, ge=1, le=1000)
+    constituencies: int = Field(default=1, ge=1)
+    candidates: list[Candidate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.closing <= self.opening:
+            raise ValueError(
+                f"closing ({self.closing:%H:%M}) must be after opening ({self.opening:%H:%M})"
+            )
+        total = sum(c.share for c in self.candidates)
+        if abs(total - 1) > 1e-3:
+            raise ValueError(f"candidate shares must sum to 1 (they sum to {total:.4f})")
+        return self
+
+    @property
+    def day_s(self) -> float:
+        """Length of the polling day in seconds."""
+        return (minutes_of_day(self.closing) - minutes_of_day(self.opening)) * 60
+
+
+class Interval(_Model):
+    start: dt.time
+    end: dt.time
+    share: Share
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
+        return self
+
+
+class Arrivals(_Model):
+    turnout: float = Field(gt=0, le=1, description="expected share of registered voters voting")
+    turnout_sd: float = Field(default=0, ge=0, description="station-to-station spread")
+    queue_at_opening_share: float = Field(default=0, ge=0, lt=1)
+    duplicate_share: float = Field(default=0, ge=0, lt=0.5)
+    intervals: list[Interval] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        total = sum(i.share for i in self.intervals)
+        if abs(total - 1) > _SHARE_TOLERANCE:
+            raise ValueError(f"interval shares must sum to 1 (they sum to {total:.6f})")
+        for before, after in zip(self.intervals, self.intervals[1:], strict=False):
+            if after.start < before.end:
+                raise ValueError(
+                    f"intervals must be in time order without overlap "
+                    f"({before.start:%H:%M}-{before.end:%H:%M} then {after.start:%H:%M})"
+                )
+        variance_limit = self.turnout * (1 - self.turnout)
+        if self.turnout_sd > 0 and self.turnout_sd**2 >= variance_limit:
+            raise ValueError(
+                f"turnout_sd {self.turnout_sd} is too large for turnout {self.turnout}: "
+                f"it must be below {variance_limit**0.5:.4f}"
+            )
+        return self
+
+
+class StationGroup(_Model):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=1, description="number of stations in the group")
+    registered: Distribution
+    registered_min: int = Field(ge=1)
+    registered_max: int = Field(ge=1)
+    terminals: int = Field(ge=1, le=100)
+    desks: int = Field(ge=1, le=100)
+    booths: int = Field(ge=1, le=200)
+    connectivity: Literal["online", "offline"] = "online"
+    sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
+    utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
+    constituencies: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.registered_min > self.registered_max:
+            raise ValueError(
+                f"registered_min ({self.registered_min}) must not exceed "
+                f"registered_max ({self.registered_max})"
+            )
+        if self.constituencies is not None and self.constituencies[0] > self.constituencies[1]:
+            raise ValueError(f"constituencies range {list(self.constituencies)} is reversed")
+        return self
+
+
+class Biometrics(_Model):
+    scan_time_s: Distribution
+    success_probability: float = Field(gt=0, le=1, description="per attempt")
+    max_attempts: int = Field(ge=1, le=20)
+    fallback: Literal["manual", "refuse"]
+    manual_time_s: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.fallback == "manual" and self.manual_time_s is None:
+            raise ValueError("fallback 'manual' needs manual_time_s (time of the manual check)")
+        return self
+
+
+class Failures(_Model):
+    mtbf_h: float | None = Field(default=None, gt=0, description="None: terminals never fail")
+    repair_time_min: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.mtbf_h is not None and self.repair_time_min is None:
+            raise ValueError("mtbf_h needs repair_time_min (how long a repair takes)")
+        return self
+
+
+class Outage(_Model):
+    start: dt.time
+    end: dt.time
+    share: float = Field(default=1, gt=0, le=1, description="share of stations affected")
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
+        return self
+
+
+class Central(_Model):
+    latency_s: Distribution
+    timeout_s: float = Field(gt=0)
+    retries: int = Field(default=0, ge=0, le=10)
+    buffer_flush_min: float = Field(default=5, gt=0)
+    outages: list[Outage] = Field(default_factory=list)
+
+
+class Voting(_Model):
+    ballot_time_s: Distribution
+    booth_time_s: Distribution
+    patience_min: Distribution | None = None
+
+
+class Closing(_Model):
+    serve_queue: bool = True
+
+
+class Counting(_Model):
+    setup_min: Distribution
+    per_ballot_s: float = Field(ge=0)
+    upload_delay_min: Distribution
+
+
+class Scenario(_Model):
+    election: Election
+    arrivals: Arrivals
+    station_groups: list[StationGroup] = Field(min_length=1)
+    biometrics: Biometrics
+    failures: Failures = Failures()
+    central: Central
+    voting: Voting
+    closing: Closing = Closing()
+    counting: Counting
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        names = [g.name for g in self.station_groups]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"station group names must be unique; repeated: {duplicates}")
+        for k, outage in enumerate(self.central.outages):
+            if outage.group is not None and outage.group not in names:
+                raise ValueError(
+                    f"central.outages[{k}].group {outage.group!r} is not a station group "
+                    f"(groups: {names})"
+                )
+        for g in self.station_groups:
+            if g.constituencies is not None and g.constituencies[1] > self.election.constituencies:
+                raise ValueError(
+                    f"station group {g.name!r} names constituency {g.constituencies[1]}, "
+                    f"but the election has {self.election.constituencies}"
+                )
+        self._check_times()
+        return self
+
+    def _check_times(self) -> None:
+        opening, closing = self.election.opening, self.election.closing
+        for k, interval in enumerate(self.arrivals.intervals):
+            if interval.start < opening or interval.end > closing:
+                raise ValueError(
+                    f"arrivals.intervals[{k}] ({interval.start:%H:%M}-{interval.end:%H:%M}) "
+                    f"lies outside polling hours {opening:%H:%M}-{closing:%H:%M}"
+                )
+        for k, outage in enumerate(self.central.outages):
+            if outage.start < opening:
+                raise ValueError(
+                    f"central.outages[{k}] starts ({outage.start:%H:%M}) before opening"
+                )
+
+    @property
+    def group_names(self) -> list[str]:
+        return [g.name for g in self.station_groups]

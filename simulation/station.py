@@ -1,0 +1,310 @@
+"""The SimPy model of one polling station's day.
+
+One ``simpy.Environment`` per station. People arrive, wait in line for a biometric terminal
+(leaving if their patience runs out), are scanned and confirmed (online call, or buffered),
+are issued a ballot at a desk, vote in a booth and leave. Terminals fail and are repaired.
+At closing nobody new joins; after the last person leaves the station counts and uploads
+its protocol.
+
+Speed matters (millions of voters per national run), so servers are long-lived processes
+pulling people from deques, not one process per voter, and every draw was made up front
+(:class:`StationInput`). The ``log`` records the exact event sequence for tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulation.station_input import StationInput, StationOutcome, Status
+
+_NAN = math.nan
+Proc = Generator[simpy.Event, Any, None]
+
+
+class _Pool:
+    """Identical servers taking people first come, first served (ballot desks, booths)."""
+
+    def __init__(
+        self,
+        station: _Station,
+        n: int,
+        service_s: list[float],
+        name: str,
+        done: Callable[[int], None],
+    ) -> None:
+        self.station, self.service_s, self.name, self.done = station, service_s, name, done
+        self.queue: deque[int] = deque()
+        self.idle: list[simpy.Event] = []
+        for _ in range(n):
+            station.env.process(self._server())
+
+    def put(self, person: int) -> None:
+        if self.idle:
+            self.idle.pop().succeed(person)
+        else:
+            self.queue.append(person)
+
+    def _server(self) -> Proc:
+        env = self.station.env
+        while True:
+            if self.queue:
+                person = self.queue.popleft()
+            else:
+                wake = env.event()
+                self.idle.append(wake)
+                person = yield wake
+            self.station.note(self.name, person)
+            yield env.timeout(self.service_s[person])
+            self.done(person)
+
+
+class _Station:
+    def __init__(self, inp: StationInput, trace: bool) -> None:
+        self.env = env = simpy.Environment()
+        self.inp = inp
+        n = inp.size
+        self.log: list[tuple[float, str, int]] | None = [] if trace else None
+        self.arrival = inp.arrival_s.tolist()
+        self.patience = inp.patience_s.tolist()
+        self.scan = inp.scan_s.tolist()
+        self.call = inp.call_s.tolist()
+        self.call_ok = inp.call_ok.tolist()
+        self.bio_ok = inp.biometric_ok.tolist()
+        self.duplicate = inp.duplicate.tolist()
+        self.status = [int(Status.VOTED)] * n
+        self.start = [_NAN] * n
+        self.left_line = [_NAN] * n
+        self.checkin_end = [_NAN] * n
+        self.call_at = [_NAN] * n
+        self.buffered_until = [_NAN] * n
+        self.exit = [_NAN] * n
+        self.requeue_segments: list[tuple[float, float]] = []
+        self.requeued_at: dict[int, float] = {}
+        self.line: deque[int] = deque()
+        self.idle_terminals: list[tuple[int, simpy.Event]] = []
+        self.in_station = 0
+        self.closed = False
+        self.last_departure_s = 0.0
+        self.busy_s = 0.0
+        self.failures = 0
+        self.down_s = 0.0
+        self.count_start_s = _NAN
+        self.protocol_at_s = _NAN
+        self.empty = env.event()
+        self.desks = _Pool(self, inp.desks, inp.ballot_s.tolist(), "desk", self._to_booth)
+        self.booths = _Pool(self, inp.booths, inp.booth_s.tolist(), "booth", self._exit)
+        self.terminal_procs = [env.process(self._terminal(k)) for k in range(inp.terminals)]
+        for k in range(min(len(inp.up_s), inp.terminals)):
+            env.process(self._failures(k))
+        env.process(self._arrivals())
+        env.process(self._closing())
+        env.process(self._counting())
+
+    def note(self, event: str, person: int) -> None:
+        if self.log is not None:
+            self.log.append((self.env.now, event, person))
+
+    # -- people leaving -------------------------------------------------------------------
+
+    def _depart(self, person: int, at_s: float) -> None:
+        self.in_station -= 1
+        self.last_departure_s = max(self.last_departure_s, at_s)
+        if self.closed and self.in_station == 0 and not self.empty.triggered:
+            self.empty.succeed()
+
+    def _to_booth(self, person: int) -> None:
+        self.booths.put(person)
+
+    def _exit(self, person: int) -> None:
+        self.exit[person] = self.env.now
+        self.note("exit", person)
+        self._depart(person, self.env.now)
+
+    # -- arrivals and the line ------------------------------------------------------------
+
+    def _arrivals(self) -> Proc:
+        env = self.env
+        for person, t_s in enumerate(self.arrival):
+            if t_s > env.now:
+                yield env.timeout(t_s - env.now)
+            self.in_station += 1
+            self.note("arrive", person)
+            self._offer(person)
+
+    def _offer(self, person: int, *, first: bool = False) -> None:
+        """Hand a person to an idle terminal, or put them in line."""
+        if self.idle_terminals:
+            self.requeued_at.pop(person, None)
+            self.idle_terminals.pop()[1].succeed(person)
+        elif first:
+            self.line.appendleft(person)
+        else:
+            self.line.append(person)
+
+    def _next_in_line(self) -> int | None:
+        now = self.env.now
+        while self.line:
+            person = self.line.popleft()
+            if person in self.requeued_at:
+                self.requeue_segments.append((self.requeued_at.pop(person), now))
+                return person
+            gave_up_s = self.arrival[person] + self.patience[person]
+            if gave_up_s < now:
+                self.status[person] = int(Status.RENEGED)
+                self.left_line[person] = gave_up_s
+                if self.log is not None:
+                    self.log.append((gave_up_s, "renege", person))
+                self._depart(person, gave_up_s)
+                continue
+            return person
+        return None
+
+    def _closing(self) -> Proc:
+        yield self.env.timeout(self.inp.close_s)
+        self.closed = True
+        self.note("close", -1)
+        if not self.inp.serve_queue_at_close:
+            while self.line:
+                person = self.line.popleft()
+                gave_up_s = self.arrival[person] + self.patience[person]
+                renege = gave_up_s < self.env.now and person not in self.requeued_at
+                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
+                self.left_line[person] = gave_up_s if renege else self.env.now
+                self._depart(person, self.left_line[person])
+        if self.in_station == 0 and not self.empty.triggered:
+            self.empty.succeed()
+
+    # -- terminals ------------------------------------------------------------------------
+
+    def _terminal(self, k: int) -> Proc:
+        env = self.env
+        while True:
+            person: int | None = None
+            wake: simpy.Event | None = None
+            started_s = _NAN
+            try:
+                person = self._next_in_line()
+                if person is None:
+                    wake = env.event()
+                    self.idle_terminals.append((k, wake))
+                    person = yield wake
+                    wake = None
+                started_s = env.now
+                yield env.timeout(self._begin_checkin(person))
+                self.busy_s += env.now - started_s
+                self._end_checkin(person)
+                person = None
+            except simpy.Interrupt as failure:
+                if wake is not None and wake.triggered:
+                    # Handed a person at this very instant: they go back, never served.
+                    self._offer(wake.value, first=True)
+                elif wake is not None:
+                    self.idle_terminals.remove((k, wake))
+                elif person is not None:
+                    # Failed mid-check-in: the person is first in line for the next terminal.
+                    self.busy_s += env.now - started_s
+                    self.requeued_at[person] = env.now
+                    self.note("requeue", person)
+                    self._offer(person, first=True)
+                self.failures += 1
+                self.note("fail", k)
+                yield env.timeout(failure.cause)
+                self.down_s += failure.cause
+                self.note("repaired", k)
+
+    def _begin_checkin(self, person: int) -> float:
+        """Record the start of a check-in; return how long the terminal is held."""
+        now = self.env.now
+        if math.isnan(self.start[person]):
+            self.start[person] = now
+        self.note("scan", person)
+        held_s = self.scan[person]
+        if not self.bio_ok[person]:
+            return held_s
+        if self.inp.online:
+            call_at_s = now + held_s
+            outage_end_s = self.inp.in_outage(call_at_s)
+            if outage_end_s is None:
+                self.call_at[person] = call_at_s
+                held_s += self.call[person]
+                if not self.call_ok[person]:
+                    flush_s = self.inp.buffer_flush_s
+                    self.buffered_until[person] = math.ceil((now + held_s) / flush_s) * flush_s
+            else:
+                self.buffered_until[person] = outage_end_s
+        return held_s
+
+    def _end_checkin(self, person: int) -> None:
+        now = self.env.now
+        self.checkin_end[person] = now
+        if not self.bio_ok[person]:
+            self.status[person] = int(Status.REFUSED_BIOMETRIC)
+        elif self.duplicate[person]:
+            caught = self.inp.online and math.isnan(self.buffered_until[person])
+            self.status[person] = int(
+                Status.REFUSED_DUPLICATE if caught else Status.DUPLICATE_VOTED
+            )
+        if self.status[person] in (Status.REFUSED_BIOMETRIC, Status.REFUSED_DUPLICATE):
+            self.note("refused", person)
+            self._depart(person, now)
+        else:
+            self.note("checked_in", person)
+            self.desks.put(person)
+
+    def _failures(self, k: int) -> Proc:
+        t_s = 0.0
+        for up_s, repair_s in zip(self.inp.up_s[k], self.inp.repair_s[k], strict=False):
+            t_s += up_s
+            if t_s >= self.inp.close_s:
+                return
+            yield self.env.timeout(t_s - self.env.now)
+            self.terminal_procs[k].interrupt(repair_s)
+            t_s += repair_s
+
+    # -- after the last voter -------------------------------------------------------------
+
+    def _counting(self) -> Proc:
+        yield self.empty
+        self.count_start_s = max(self.inp.close_s, self.last_departure_s)
+        ballots = sum(1 for s in self.status if s in (Status.VOTED, Status.DUPLICATE_VOTED))
+        count_s = self.inp.count_setup_s + self.inp.count_per_ballot_s * ballots
+        yield self.env.timeout(self.count_start_s + count_s - self.env.now)
+        self.note("counted", ballots)
+        yield self.env.timeout(self.inp.upload_delay_s)
+        self.protocol_at_s = self.env.now
+        self.note("protocol", ballots)
+
+    def outcome(self) -> StationOutcome:
+        def f(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
+            return np.asarray(values, dtype=np.float64)
+
+        return StationOutcome(
+            status=np.asarray(self.status, dtype=np.int64),
+            start_s=f(self.start),
+            left_line_s=f(self.left_line),
+            checkin_end_s=f(self.checkin_end),
+            call_at_s=f(self.call_at),
+            buffered_until_s=f(self.buffered_until),
+            exit_s=f(self.exit),
+            requeue_segments=self.requeue_segments,
+            terminal_busy_s=self.busy_s,
+            terminal_failures=self.failures,
+            terminal_down_s=self.down_s,
+            last_exit_s=self.last_departure_s,
+            count_start_s=self.count_start_s,
+            protocol_at_s=self.protocol_at_s,
+            log=self.log,
+        )
+
+
+def run_station(inp: StationInput, *, trace: bool = False) -> StationOutcome:
+    """Simulate one station's day to the upload of its protocol."""
+    station = _Station(inp, trace)
+    station.env.run()
+    return station.outcome()

@@ -1,0 +1,173 @@
+"""Turn one station's raw outcome into figures: its CSV row, waits, queue curve, schedule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import schedule
+from simulation.plan import StationPlan
+from simulation.schedule import EventKind
+from simulation.station_input import StationOutcome, Status
+
+QUEUE_BIN_S = 300.0  # queue length is reported per 5-minute bin
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class StationResult:
+    row: dict[str, Any]  # one line of stations.csv
+    waits_min: NDArray[np.float32]  # arrival to terminal, everyone who reached one
+    line_time_s: float  # total person-seconds spent in the line (Little's law)
+    queue_bins: NDArray[np.float32]  # time-average line length per 5-minute bin
+    checkins_by_hour: NDArray[np.int64]  # voters checked in before each full local hour
+    checkin_minute: NDArray[np.int64]  # global minute of every accepted check-in
+    rows: schedule.Schedule
+    protocol_after_close_s: float
+
+
+def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
+    """Start and end of every stay in the line (first wait, plus requeues after failures)."""
+    left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
+    starts = [plan.input.arrival_s]
+    ends = [left]
+    if out.requeue_segments:
+        seg = np.asarray(out.requeue_segments, dtype=np.float64)
+        starts.append(seg[:, 0])
+        ends.append(seg[:, 1])
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+def queue_curve(
+    begin_s: FloatArray, end_s: FloatArray, bin_s: float, n_bins: int
+) -> NDArray[np.float32]:
+    """Time-average number of people in line per bin, from their stays [begin, end)."""
+    edges = np.arange(n_bins + 1) * bin_s
+    a, b = np.sort(begin_s), np.sort(end_s)
+    ca, cb = np.concatenate([[0.0], np.cumsum(a)]), np.concatenate([[0.0], np.cumsum(b)])
+    ka, kb = np.searchsorted(a, edges), np.searchsorted(b, edges)
+    # Person-seconds in line up to each edge: sum(e - a_i, a_i < e) - sum(e - b_i, b_i < e).
+    integral = (ka * edges - ca[ka]) - (kb * edges - cb[kb])
+    return (np.diff(integral) / bin_s).astype(np.float32)
+
+
+def max_queue(begin_s: FloatArray, end_s: FloatArray) -> int:
+    if len(begin_s) == 0:
+        return 0
+    times = np.concatenate([end_s, begin_s])
+    steps = np.concatenate([-np.ones(len(end_s)), np.ones(len(begin_s))])
+    order = np.lexsort((steps, times))  # at equal times, leaving counts before joining
+    return int(np.cumsum(steps[order]).max())
+
+
+def _clock(opening_min: float, t_s: float) -> str:
+    if math.isnan(t_s):
+        return ""
+    total_min = round(opening_min + t_s / 60)
+    return f"{total_min // 60:02d}:{total_min % 60:02d}"
+
+
+def _schedule_rows(
+    plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
+) -> schedule.Schedule:
+    status, dup, voter = out.status, plan.input.duplicate, plan.voter_index
+    checked = ~np.isin(status, (Status.REFUSED_BIOMETRIC,)) & ~np.isnan(out.checkin_end_s)
+    if sync_s is None:  # online: a call per check-in, a batch for what was buffered
+        sent = checked & ~np.isnan(out.call_at_s)
+        synced = checked & np.isnan(out.call_at_s) & ~np.isnan(out.buffered_until_s)
+        sent_time, sync_time = out.call_at_s, out.buffered_until_s
+    else:  # offline: everything goes in the batch after the check-in
+        sent = np.zeros(len(status), dtype=np.bool_)
+        synced = checked
+        sent_time = out.call_at_s
+        sync_time = np.ceil(out.checkin_end_s / sync_s) * sync_s
+    parts = [
+        schedule.make_rows(
+            sent_time[sent] + offset_s,
+            np.where(dup[sent], EventKind.DUPLICATE, EventKind.CHECKIN),
+            station,
+            voter[sent],
+        ),
+        schedule.make_rows(
+            sync_time[synced] + offset_s,
+            np.where(dup[synced], EventKind.SYNC_DUPLICATE, EventKind.SYNC_CHECKIN),
+            station,
+            voter[synced],
+        ),
+        schedule.make_rows(
+            np.array([out.protocol_at_s + offset_s]),
+            np.array([EventKind.PROTOCOL]),
+            station,
+            np.array([-1]),
+        ),
+    ]
+    return schedule.merge(parts)
+
+
+def summarise_station(
+    plan: StationPlan,
+    out: StationOutcome,
+    *,
+    station: int,
+    group: str,
+    constituency: int,
+    registered: int,
+    opening_min: float,
+    open_offset_s: float,
+    sync_interval_s: float | None,
+    hours: int,
+    queue_bins: int,
+) -> StationResult:
+    inp = plan.input
+    status = out.status
+    reached = ~np.isnan(out.start_s)
+    waits_s = (out.start_s - inp.arrival_s)[reached]
+    voted = status == Status.VOTED
+    begin_s, end_s = _line_intervals(plan, out)
+    horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))
+    waits_min = (waits_s / 60).astype(np.float32)
+
+    def pct(q: float) -> float:
+        return round(float(np.percentile(waits_min, q)), 3) if len(waits_min) else 0.0
+
+    row: dict[str, Any] = {
+        "index": station,
+        "group": group,
+        "constituency": constituency,
+        "registered": registered,
+        "arrived": inp.size,
+        "voted": int(voted.sum()),
+        "duplicate_attempts": int(inp.duplicate.sum()),
+        "reneged": int((status == Status.RENEGED).sum()),
+        "not_served_at_close": int((status == Status.NOT_SERVED).sum()),
+        "refused_biometric": int((status == Status.REFUSED_BIOMETRIC).sum()),
+        "refused_duplicates": int((status == Status.REFUSED_DUPLICATE).sum()),
+        "duplicates_voted": int((status == Status.DUPLICATE_VOTED).sum()),
+        "wait_p50_min": pct(50),
+        "wait_p95_min": pct(95),
+        "wait_max_min": round(float(waits_min.max()), 3) if len(waits_min) else 0.0,
+        "max_queue": max_queue(begin_s, end_s),
+        "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),
+        "terminal_failures": out.terminal_failures,
+        "last_voter_left": _clock(opening_min, out.last_exit_s),
+        "protocol_uploaded": _clock(opening_min, out.protocol_at_s),
+        "last_left_min": round(out.last_exit_s / 60, 2),
+        "protocol_at_min": round(out.protocol_at_s / 60, 2),
+    }
+    checkin_s = out.checkin_end_s[voted]
+    return StationResult(
+        row=row,
+        waits_min=waits_min,
+        line_time_s=float(np.sum(end_s - begin_s)),
+        queue_bins=queue_curve(begin_s, end_s, QUEUE_BIN_S, queue_bins),
+        checkins_by_hour=np.searchsorted(
+            np.sort(checkin_s), np.arange(1, hours + 1) * 3600.0, side="right"
+        ).astype(np.int64),
+        checkin_minute=((checkin_s + open_offset_s) // 60).astype(np.int64),
+        rows=_schedule_rows(plan, out, station, open_offset_s, sync_interval_s),
+        protocol_after_close_s=out.protocol_at_s - inp.close_s,
+    )

@@ -1,0 +1,120 @@
+"""National figures from every station's result: the content of ``summary.json``.
+
+Counts are per replication (averaged when a scenario asks for several); wait percentiles
+pool every person of every replication. Everything is computed in station order from
+exact per-person data, so the figures do not depend on how stations were spread over
+workers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simulation.runner import NationalResult, day_layout
+from simulation.scenario import minutes_of_day
+from simulation.station_metrics import StationResult
+
+WAIT_STANDARD_MIN = 30.0  # PCEA (2014): no voter should wait more than 30 minutes
+_MAX_HOURS_AFTER_CLOSE = 72
+
+
+def _clock(minutes: float) -> str:
+    m = round(minutes) % (24 * 60)
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def _count(results: list[list[StationResult]], key: str) -> float | int:
+    per_rep = [sum(int(r.row[key]) for r in rep) for rep in results]
+    mean = sum(per_rep) / len(per_rep)
+    return per_rep[0] if len(per_rep) == 1 else round(mean, 1)
+
+
+def _wait_figures(waits_min: np.ndarray[Any, Any]) -> dict[str, float]:
+    if len(waits_min) == 0:
+        return {"mean": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
+    w = waits_min.astype(np.float64)
+    p50, p95, p99 = np.percentile(w, [50, 95, 99])
+    return {
+        "mean": round(float(w.mean()), 3),
+        "p50": round(float(p50), 3),
+        "p95": round(float(p95), 3),
+        "p99": round(float(p99), 3),
+        "max": round(float(w.max()), 3),
+    }
+
+
+def _turnout_by_hour(result: NationalResult, registered: int) -> list[dict[str, Any]]:
+    hours, _ = day_layout(result.scenario)
+    opening = minutes_of_day(result.scenario.election.opening)
+    by_hour = np.mean(
+        [np.sum([r.checkins_by_hour for r in rep], axis=0) for rep in result.results], axis=0
+    )
+    return [
+        {"time": _clock(opening + 60 * (h + 1)), "cumulative_turnout": round(v / registered, 5)}
+        for h, v in enumerate(by_hour.tolist()[:hours])
+    ]
+
+
+def _checkin_peak(result: NationalResult) -> dict[str, Any]:
+    minutes = np.concatenate([r.checkin_minute for r in result.results[0]])
+    if len(minutes) == 0:
+        return {"peak": 0, "peak_time": None}
+    counts = np.bincount(minutes)
+    peak_minute = int(np.argmax(counts))
+    election = result.scenario.election
+    # Global time 0 is the earliest opening anywhere; say the peak in home local time.
+    offsets_min = result.stations.utc_offset_min
+    home_opens_at_min = int(offsets_min.max()) - round(election.utc_offset_h * 60)
+    local = minutes_of_day(election.opening) + peak_minute - home_opens_at_min
+    return {"peak": int(counts[peak_minute]), "peak_time": _clock(local)}
+
+
+def _protocols_by_hour(result: NationalResult) -> list[float]:
+    after_s = np.array([r.protocol_after_close_s for r in result.results[0]])
+    if len(after_s) == 0:
+        return []
+    hours = min(math.ceil(float(after_s.max()) / 3600), _MAX_HOURS_AFTER_CLOSE)
+    return [round(float(np.mean(after_s <= 3600 * h)), 5) for h in range(1, max(hours, 1) + 1)]
+
+
+def national_summary(result: NationalResult) -> dict[str, Any]:
+    results = result.results
+    registered = int(result.stations.registered[result.station_indices].sum())
+    waits = np.concatenate([r.waits_min for rep in results for r in rep])
+    voted = _count(results, "voted")
+    stations_over = [
+        sum(1 for r in rep if float(r.row["wait_p95_min"]) > WAIT_STANDARD_MIN)
+        for rep in results
+    ]
+    lost = {k: _count(results, k) for k in ("reneged", "not_served_at_close", "refused_biometric")}
+    return {
+        "scenario": result.scenario.election.name,
+        "seed": result.seed,
+        "replications": result.replications,
+        "stations": len(result.station_indices),
+        "registered": registered,
+        "arrived": _count(results, "arrived"),
+        "voted": voted,
+        **lost,
+        "lost_votes": round(sum(lost.values()), 1),
+        "duplicate_attempts": _count(results, "duplicate_attempts"),
+        "refused_duplicates": _count(results, "refused_duplicates"),
+        "duplicates_voted": _count(results, "duplicates_voted"),
+        "turnout": round(voted / registered, 5) if registered else 0.0,
+        "wait_min": _wait_figures(waits),
+        "share_voters_waiting_over_30_min": (
+            round(float(np.mean(waits > WAIT_STANDARD_MIN)), 5) if len(waits) else 0.0
+        ),
+        "stations_with_p95_wait_over_30_min": (
+            stations_over[0] if len(stations_over) == 1 else round(float(np.mean(stations_over)), 1)
+        ),
+        "terminal_failures": _count(results, "terminal_failures"),
+        "turnout_by_hour": _turnout_by_hour(result, registered),
+        "checkins_per_minute": _checkin_peak(result),
+        "protocols_uploaded_by_hour_after_close": _protocols_by_hour(result),
+        "schedule_events": int(sum(len(r.rows) for r in results[0])),
+        "wall_s": round(result.wall_s, 2),
+    }
