@@ -49,7 +49,9 @@ class LatencySpec:
         return float(median_ms * np.exp(sigma * rng.standard_normal()))
 
 
-LATENCY_FORMS = "'50' (fixed ms), 'uniform:10:100', 'exp:50' (mean ms), 'lognormal:50:0.5' (median ms, sigma)"
+LATENCY_FORMS = (
+    "'50' (fixed ms), 'uniform:10:100', 'exp:50' (mean ms), 'lognormal:50:0.5' (median ms, sigma)"
+)
 
 
 def parse_latency_spec(text: str) -> LatencySpec:
@@ -127,11 +129,9 @@ class FaultInjectionMiddleware:
             await self.app(scope, receive, send)
             return
         now = time.monotonic()
-        if self.config.stall_s > 0 and now < self.stall_end:
-            # Requests that arrive before the stall starts wait until it has happened too,
-            # so the stall is one window in time that every request in it experiences.
-            if now >= self.stall_start:
-                await asyncio.sleep(self.stall_end - now)
+        if self.config.stall_s > 0 and self.stall_start <= now < self.stall_end:
+            # Every request arriving inside the window waits until its end: one stall in time.
+            await asyncio.sleep(self.stall_end - now)
         if self.config.error_rate > 0 and self.rng.random() < self.config.error_rate:
             await _send_injected_error(send, self.config.error_status)
             return

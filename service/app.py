@@ -1,0 +1,91 @@
+"""The ASGI application: FastAPI routes wrapped in body-limit and fault-injection middleware."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from service.errors import ApiError, api_error_handler
+from service.faults import FaultInjectionMiddleware
+from service.limits import BodySizeLimitMiddleware
+from service.routes import admin, checkins, protocols, public
+from service.settings import Settings
+from service.state import ServiceState
+from service.store import Database, DatabaseUnavailable, parse_database_url
+from service.store.postgres import PostgresDatabase
+from service.store.sqlite import SqliteDatabase
+
+
+def open_database(database_url: str) -> Database:
+    url = parse_database_url(database_url)
+    if url.dialect == "sqlite":
+        return SqliteDatabase(url)
+    return PostgresDatabase(url)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
+        for e in exc.errors()
+    ]
+    return JSONResponse({"error": "malformed_request", "detail": errors}, status_code=422)
+
+
+async def _unavailable(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"error": "database_unavailable", "detail": f"{exc}; retry with the same Idempotency-Key"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+def create_api(settings: Settings) -> FastAPI:
+    """The FastAPI app alone (no middleware), e.g. to read its OpenAPI document."""
+    db = open_database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    api = FastAPI(
+        title="pollday reference service",
+        version="1",
+        summary="Check-in, protocols, results and turnout of an election day",
+        description="The contract pollday's load tests speak. Station endpoints take the "
+        "station's bearer token (hex HMAC-SHA256 of the station id under the service "
+        "secret); admin endpoints take POLLDAY_ADMIN_TOKEN; results and turnout are public.",
+        lifespan=lifespan,
+    )
+    api.state.service = ServiceState(settings=settings, db=db)
+    api.add_exception_handler(ApiError, api_error_handler)
+    api.add_exception_handler(RequestValidationError, _validation_error)
+    api.add_exception_handler(DatabaseUnavailable, _unavailable)
+    for module in (checkins, protocols, public, admin):
+        api.include_router(module.router)
+    return api
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    """The full ASGI app: body limits outermost, then fault injection if configured."""
+    api: ASGIApp = create_api(settings)
+    faults = settings.faults()
+    if faults.active:
+        api = FaultInjectionMiddleware(api, faults)
+    return BodySizeLimitMiddleware(api)
+
+
+def create_app_from_env() -> ASGIApp:
+    """uvicorn worker factory: settings come from the parent through the environment."""
+    return create_app(Settings.from_env())

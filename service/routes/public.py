@@ -1,0 +1,137 @@
+"""Public read-only endpoints: results, turnout, webcam streams, health."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path
+from starlette.responses import Response
+
+from service.cache import Rendered, etag_matches
+from service.errors import ApiError
+from service.models import ID_PATTERN, ErrorBody, Health, Results, Streams, Turnout
+from service.results import (
+    constituency_exists,
+    render_results,
+    render_turnout,
+    results_version,
+)
+from service.snapshots import SLOT_S, snapshot_png
+from service.state import ServiceState, get_state
+from service.store import Database
+
+router = APIRouter(tags=["public"])
+State = Annotated[ServiceState, Depends(get_state)]
+IfNoneMatch = Annotated[str | None, Header()]
+CacheControl = Annotated[str | None, Header()]
+
+# A CDN may serve results for a few seconds; the ETag lets it revalidate cheaply after that.
+PUBLIC_CACHE_CONTROL = "public, max-age=5"
+CACHED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "not modified (If-None-Match matched the ETag)"},
+}
+
+
+def _cached_response(rendered: Rendered, if_none_match: str | None) -> Response:
+    headers = {"ETag": rendered.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+    if etag_matches(if_none_match, rendered.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type="application/json", headers=headers)
+
+
+def _wants_fresh(cache_control: str | None) -> bool:
+    # "Cache-Control: no-cache" from a client means: revalidate with the origin.
+    return cache_control is not None and "no-cache" in cache_control.lower()
+
+
+async def _results(db: Database, state: ServiceState, constituency_id: int | None,
+                   fresh: bool) -> Rendered:
+    version = await results_version(db)
+
+    async def render() -> bytes:
+        return await render_results(db, constituency_id, version)
+
+    return await state.results_cache.get(("results", constituency_id), version, render, fresh)
+
+
+@router.get("/v1/results", response_model=Results, responses=CACHED,
+            summary="National results: sum of accepted protocols")
+async def get_results(state: State, if_none_match: IfNoneMatch = None,
+                      cache_control: CacheControl = None) -> Response:
+    rendered = await _results(state.db, state, None, _wants_fresh(cache_control))
+    return _cached_response(rendered, if_none_match)
+
+
+@router.get("/v1/results/constituencies/{constituency_id}", response_model=Results,
+            responses={**CACHED, 404: {"model": ErrorBody}},
+            summary="Results of one constituency")
+async def get_constituency_results(
+    state: State,
+    constituency_id: Annotated[int, Path(ge=0, le=2**62)],
+    if_none_match: IfNoneMatch = None,
+    cache_control: CacheControl = None,
+) -> Response:
+    if not await constituency_exists(state.db, constituency_id):
+        raise ApiError(404, "unknown_constituency",
+                       f"constituency {constituency_id} is not registered")
+    rendered = await _results(state.db, state, constituency_id, _wants_fresh(cache_control))
+    return _cached_response(rendered, if_none_match)
+
+
+@router.get("/v1/turnout", response_model=Turnout, responses=CACHED,
+            summary="Cumulative check-ins by station-local hour")
+async def get_turnout(state: State, if_none_match: IfNoneMatch = None,
+                      cache_control: CacheControl = None) -> Response:
+    async def render() -> bytes:
+        return await render_turnout(state.db)
+
+    # Turnout moves with every check-in: no version to compare, only the short max age.
+    rendered = await state.results_cache.get("turnout", 0, render, _wants_fresh(cache_control))
+    return _cached_response(rendered, if_none_match)
+
+
+@router.get("/v1/streams", response_model=Streams, summary="Stations broadcasting by webcam")
+async def get_streams(state: State) -> dict[str, Any]:
+    async with state.db.transaction() as tx:
+        rows = await tx.fetchall(
+            "SELECT station_id, constituency_id FROM stations WHERE webcam = 1 "
+            "ORDER BY station_id"
+        )
+    return {"streams": [
+        {"station_id": s, "constituency_id": int(c),
+         "snapshot_url": f"/v1/streams/{s}/snapshot"} for s, c in rows
+    ]}
+
+
+@router.get(
+    "/v1/streams/{station_id}/snapshot",
+    responses={200: {"content": {"image/png": {}}, "description": "PNG still"},
+               404: {"model": ErrorBody}},
+    response_class=Response,
+    summary="The current webcam still of a station",
+)
+async def get_snapshot(
+    state: State, station_id: Annotated[str, Path(pattern=ID_PATTERN)]
+) -> Response:
+    async with state.db.transaction() as tx:
+        row = await tx.fetchone("SELECT webcam FROM stations WHERE station_id = ?", (station_id,))
+    if row is None or not row[0]:
+        raise ApiError(404, "no_stream", f"station {station_id!r} has no webcam stream; "
+                       "GET /v1/streams lists the stations that have one")
+    slot = int(time.time()) // SLOT_S
+    key = (station_id, slot)
+    png = state.snapshots.get(key)
+    if png is None:
+        if len(state.snapshots) > 10_000:
+            state.snapshots.clear()  # older slots are never asked for again
+        png = state.snapshots[key] = snapshot_png(station_id, slot)
+    return Response(png, media_type="image/png",
+                    headers={"Cache-Control": f"public, max-age={SLOT_S}"})
+
+
+@router.get("/healthz", response_model=Health, summary="Liveness and database check")
+async def healthz(state: State) -> dict[str, str]:
+    async with state.db.transaction() as tx:
+        await tx.fetchone("SELECT 1")
+    return {"status": "ok", "database": state.db.dialect}
