@@ -6,9 +6,11 @@ are issued a ballot at a desk, vote in a booth and leave. Terminals fail and are
 At closing nobody new joins; after the last person leaves the station counts and uploads
 its protocol.
 
-Speed matters (millions of voters per national run), so servers are long-lived processes
-pulling people from deques, not one process per voter, and every draw was made up front
-(:class:`StationInput`). The ``log`` records the exact event sequence for tests.
+Speed matters (millions of voters per national run): people move through the stations by
+event callbacks on SimPy timeouts (one event per person per stage, no process per voter and
+no wake-up events for idle servers), and every draw was made up front
+(:class:`StationInput`). Rare events (failures, closing, counting) are SimPy processes. The
+``log`` records the exact event sequence for tests.
 """
 
 from __future__ import annotations
@@ -21,47 +23,11 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulation.pool import ServerPool
 from simulation.station_input import StationInput, StationOutcome, Status
 
 _NAN = math.nan
 Proc = Generator[simpy.Event, Any, None]
-
-
-class _Pool:
-    """Identical servers taking people first come, first served (ballot desks, booths)."""
-
-    def __init__(
-        self,
-        station: _Station,
-        n: int,
-        service_s: list[float],
-        name: str,
-        done: Callable[[int], None],
-    ) -> None:
-        self.station, self.service_s, self.name, self.done = station, service_s, name, done
-        self.queue: deque[int] = deque()
-        self.idle: list[simpy.Event] = []
-        for _ in range(n):
-            station.env.process(self._server())
-
-    def put(self, person: int) -> None:
-        if self.idle:
-            self.idle.pop().succeed(person)
-        else:
-            self.queue.append(person)
-
-    def _server(self) -> Proc:
-        env = self.station.env
-        while True:
-            if self.queue:
-                person = self.queue.popleft()
-            else:
-                wake = env.event()
-                self.idle.append(wake)
-                person = yield wake
-            self.station.note(self.name, person)
-            yield env.timeout(self.service_s[person])
-            self.done(person)
 
 
 class _Station:
@@ -87,7 +53,8 @@ class _Station:
         self.requeue_segments: list[tuple[float, float]] = []
         self.requeued_at: dict[int, float] = {}
         self.line: deque[int] = deque()
-        self.idle_terminals: list[tuple[int, simpy.Event]] = []
+        self.idle_terminals = list(range(inp.terminals - 1, -1, -1))  # a stack: 0 on top
+        self.job: list[tuple[int, simpy.Event, float] | None] = [None] * inp.terminals
         self.in_station = 0
         self.closed = False
         self.last_departure_s = 0.0
@@ -97,14 +64,23 @@ class _Station:
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
         self.empty = env.event()
-        self.desks = _Pool(self, inp.desks, inp.ballot_s.tolist(), "desk", self._to_booth)
-        self.booths = _Pool(self, inp.booths, inp.booth_s.tolist(), "booth", self._exit)
-        self.terminal_procs = [env.process(self._terminal(k)) for k in range(inp.terminals)]
+        self.booths = ServerPool(
+            env, inp.booths, inp.booth_s.tolist(), self._noter("booth"), self._exit
+        )
+        self.desks = ServerPool(
+            env, inp.desks, inp.ballot_s.tolist(), self._noter("desk"), self.booths.put
+        )
         for k in range(min(len(inp.up_s), inp.terminals)):
             env.process(self._failures(k))
-        env.process(self._arrivals())
+        if n:
+            env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         env.process(self._closing())
         env.process(self._counting())
+
+    def _noter(self, event: str) -> Callable[[int], None] | None:
+        if self.log is None:
+            return None
+        return lambda person: self.note(event, person)
 
     def note(self, event: str, person: int) -> None:
         if self.log is not None:
@@ -118,30 +94,33 @@ class _Station:
         if self.closed and self.in_station == 0 and not self.empty.triggered:
             self.empty.succeed()
 
-    def _to_booth(self, person: int) -> None:
-        self.booths.put(person)
-
     def _exit(self, person: int) -> None:
         self.exit[person] = self.env.now
-        self.note("exit", person)
+        if self.log is not None:
+            self.note("exit", person)
         self._depart(person, self.env.now)
 
     # -- arrivals and the line ------------------------------------------------------------
 
-    def _arrivals(self) -> Proc:
-        env = self.env
-        for person, t_s in enumerate(self.arrival):
-            if t_s > env.now:
-                yield env.timeout(t_s - env.now)
+    def _arrive(self, event: simpy.Event) -> None:
+        """Everyone due now joins; then the next arrival is scheduled."""
+        person: int = event.value
+        now = self.env.now
+        n = len(self.arrival)
+        while person < n and self.arrival[person] <= now:
             self.in_station += 1
-            self.note("arrive", person)
+            if self.log is not None:
+                self.note("arrive", person)
             self._offer(person)
+            person += 1
+        if person < n:
+            self.env.timeout(self.arrival[person] - now, person).callbacks.append(self._arrive)
 
     def _offer(self, person: int, *, first: bool = False) -> None:
         """Hand a person to an idle terminal, or put them in line."""
         if self.idle_terminals:
             self.requeued_at.pop(person, None)
-            self.idle_terminals.pop()[1].succeed(person)
+            self._start_checkin(self.idle_terminals.pop(), person)
         elif first:
             self.line.appendleft(person)
         else:
@@ -182,48 +161,59 @@ class _Station:
 
     # -- terminals ------------------------------------------------------------------------
 
-    def _terminal(self, k: int) -> Proc:
-        env = self.env
-        while True:
-            person: int | None = None
-            wake: simpy.Event | None = None
-            started_s = _NAN
-            try:
-                person = self._next_in_line()
-                if person is None:
-                    wake = env.event()
-                    self.idle_terminals.append((k, wake))
-                    person = yield wake
-                    wake = None
-                started_s = env.now
-                yield env.timeout(self._begin_checkin(person))
-                self.busy_s += env.now - started_s
-                self._end_checkin(person)
-                person = None
-            except simpy.Interrupt as failure:
-                if wake is not None and wake.triggered:
-                    # Handed a person at this very instant: they go back, never served.
-                    self._offer(wake.value, first=True)
-                elif wake is not None:
-                    self.idle_terminals.remove((k, wake))
-                elif person is not None:
-                    # Failed mid-check-in: the person is first in line for the next terminal.
-                    self.busy_s += env.now - started_s
-                    self.requeued_at[person] = env.now
-                    self.note("requeue", person)
-                    self._offer(person, first=True)
-                self.failures += 1
-                self.note("fail", k)
-                yield env.timeout(failure.cause)
-                self.down_s += failure.cause
-                self.note("repaired", k)
+    def _start_checkin(self, k: int, person: int) -> None:
+        held_s = self._begin_checkin(person)
+        done = self.env.timeout(held_s, (k, person))
+        done.callbacks.append(self._checkin_done)
+        self.job[k] = (person, done, self.env.now)
+
+    def _checkin_done(self, event: simpy.Event) -> None:
+        k, person = event.value
+        job = self.job[k]
+        if job is None or job[1] is not event:
+            return  # the terminal failed during this check-in; the person was requeued
+        self.busy_s += self.env.now - job[2]
+        self.job[k] = None
+        self._end_checkin(person)
+        self._terminal_free(k)
+
+    def _terminal_free(self, k: int) -> None:
+        person = self._next_in_line()
+        if person is None:
+            self.idle_terminals.append(k)
+        else:
+            self._start_checkin(k, person)
+
+    def _fail(self, k: int, repair_s: float) -> None:
+        now = self.env.now
+        job = self.job[k]
+        self.failures += 1
+        self.note("fail", k)
+        if job is None:
+            self.idle_terminals.remove(k)
+        else:
+            # Failed mid-check-in: the person is first in line for the next terminal.
+            person, _, started_s = job
+            self.busy_s += now - started_s
+            self.job[k] = None
+            self.requeued_at[person] = now
+            self.note("requeue", person)
+            self._offer(person, first=True)
+        self.env.timeout(repair_s, (k, repair_s)).callbacks.append(self._repaired)
+
+    def _repaired(self, event: simpy.Event) -> None:
+        k, repair_s = event.value
+        self.down_s += repair_s
+        self.note("repaired", k)
+        self._terminal_free(k)
 
     def _begin_checkin(self, person: int) -> float:
         """Record the start of a check-in; return how long the terminal is held."""
         now = self.env.now
         if math.isnan(self.start[person]):
             self.start[person] = now
-        self.note("scan", person)
+        if self.log is not None:
+            self.note("scan", person)
         held_s = self.scan[person]
         if not self.bio_ok[person]:
             return held_s
@@ -243,6 +233,7 @@ class _Station:
     def _end_checkin(self, person: int) -> None:
         now = self.env.now
         self.checkin_end[person] = now
+        log = self.log is not None
         if not self.bio_ok[person]:
             self.status[person] = int(Status.REFUSED_BIOMETRIC)
         elif self.duplicate[person]:
@@ -251,10 +242,12 @@ class _Station:
                 Status.REFUSED_DUPLICATE if caught else Status.DUPLICATE_VOTED
             )
         if self.status[person] in (Status.REFUSED_BIOMETRIC, Status.REFUSED_DUPLICATE):
-            self.note("refused", person)
+            if log:
+                self.note("refused", person)
             self._depart(person, now)
         else:
-            self.note("checked_in", person)
+            if log:
+                self.note("checked_in", person)
             self.desks.put(person)
 
     def _failures(self, k: int) -> Proc:
@@ -264,7 +257,7 @@ class _Station:
             if t_s >= self.inp.close_s:
                 return
             yield self.env.timeout(t_s - self.env.now)
-            self.terminal_procs[k].interrupt(repair_s)
+            self._fail(k, repair_s)
             t_s += repair_s
 
     # -- after the last voter -------------------------------------------------------------

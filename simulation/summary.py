@@ -86,8 +86,7 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
     waits = np.concatenate([r.waits_min for rep in results for r in rep])
     voted = _count(results, "voted")
     stations_over = [
-        sum(1 for r in rep if float(r.row["wait_p95_min"]) > WAIT_STANDARD_MIN)
-        for rep in results
+        sum(1 for r in rep if float(r.row["wait_p95_min"]) > WAIT_STANDARD_MIN) for rep in results
     ]
     lost = {k: _count(results, k) for k in ("reneged", "not_served_at_close", "refused_biometric")}
     return {

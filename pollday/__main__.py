@@ -1,0 +1,3 @@
+from pollday.cli import main
+
+raise SystemExit(main())

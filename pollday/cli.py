@@ -1,0 +1,124 @@
+"""The ``pollday`` command: parses arguments, calls the library, prints. Nothing more.
+
+Exit codes: 0 success (all thresholds met), 1 a threshold failed, 2 bad input (scenario,
+arguments), 3 the target or the harness failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pollday import __version__
+from pollday.console import fail, print_simulation_table, progress_bar
+from pollday.outputs import write_simulation
+from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed {value} must not be negative")
+    return value
+
+
+def _add_output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bars or tables (CI logs)")
+    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="pollday", description="Election-day simulation and load-testing harness."
+    )
+    parser.add_argument("--version", action="version", version=f"pollday {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+
+    p = sub.add_parser("validate", help="check a scenario file and explain every problem")
+    p.add_argument("scenario", type=Path)
+
+    p = sub.add_parser("simulate", help="simulate every station's election day")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: all cores)",
+    )
+    p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
+    _add_output_flags(p)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    groups = scenario.station_groups
+    print(
+        f"{args.scenario}: valid — {scenario.election.name}, "
+        f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
+    )
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    options = RunOptions(seed=args.seed, replications=args.replications)
+    total = sum(g.count for g in scenario.station_groups) * (
+        args.replications or scenario.election.replications
+    )
+    with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
+        result = simulate(scenario, options=options, workers=args.workers, progress=advance)
+    summary = national_summary(result)
+    write_simulation(args.out, result, summary)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        print_simulation_table(summary, str(args.out))
+    return EXIT_OK
+
+
+_COMMANDS = {"validate": _validate, "simulate": _simulate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ScenarioError as error:
+        return fail(error.render(), EXIT_BAD_INPUT)
+    except OSError as error:
+        return fail(f"pollday: {error}", EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        return fail("pollday: interrupted", 130)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

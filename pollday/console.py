@@ -1,0 +1,87 @@
+"""Terminal output: progress bars, summary tables, error messages (no tracebacks)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from simulation.runner import ProgressCallback
+
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[ProgressCallback]:
+    """A bar with rate and time remaining on stderr; nothing when ``quiet``."""
+    if quiet:
+        yield lambda _n: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("[cyan]{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task(label, total=total, rate="")
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+            speed = progress.tasks[task].speed
+            progress.update(task, rate=f"{speed:,.0f} stations/s" if speed else "")
+
+        yield advance
+
+
+def fail(message: str, code: int) -> int:
+    err_console.print(message, markup=False, highlight=False)
+    return code
+
+
+def print_simulation_table(summary: dict[str, Any], out: str) -> None:
+    table = Table(title=f"{summary['scenario']} — simulated election day", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    wait = summary["wait_min"]
+    peak = summary["checkins_per_minute"]
+    rows = [
+        ("stations", f"{summary['stations']:,}"),
+        ("registered voters", f"{summary['registered']:,}"),
+        ("voted (turnout)", f"{summary['voted']:,} ({summary['turnout']:.2%})"),
+        ("lost votes (left line / not served / refused)", f"{summary['lost_votes']:,}"),
+        ("duplicate attempts refused", f"{summary['refused_duplicates']:,}"),
+        (
+            "wait to terminal, min (mean / p95 / max)",
+            f"{wait['mean']:.1f} / {wait['p95']:.1f} / {wait['max']:.1f}",
+        ),
+        ("voters waiting over 30 min", f"{summary['share_voters_waiting_over_30_min']:.2%}"),
+        (
+            "stations with p95 wait over 30 min",
+            f"{summary['stations_with_p95_wait_over_30_min']:,}",
+        ),
+        ("peak check-ins per minute", f"{peak['peak']:,} at {peak['peak_time']}"),
+        ("seed", str(summary["seed"])),
+        ("wall time", f"{summary['wall_s']:.1f} s"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    Console(file=sys.stdout).print(table)
+    print(f"outputs written to {out}")

@@ -1,0 +1,54 @@
+"""Write a simulation's run folder: summary.json, stations.csv, schedule, queue lengths."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulation import schedule
+from simulation.runner import NationalResult
+from simulation.station_metrics import QUEUE_BIN_S
+
+SUMMARY = "summary.json"
+STATIONS = "stations.csv"
+SCHEDULE = "schedule.npy"
+QUEUE_LENGTH = "queue_length.npz"
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_stations_csv(path: Path, rows: list[dict[str, object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        if not rows:
+            return
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_queue_lengths(path: Path, result: NationalResult) -> None:
+    """Time-average line length per station (rows) per 5-minute bin from opening (columns)."""
+    bins = np.stack([r.queue_bins for r in result.results[0]]) if result.results[0] else None
+    np.savez_compressed(
+        path,
+        station=result.station_indices.astype(np.int32),
+        queue_length=bins if bins is not None else np.empty((0, 0), dtype=np.float32),
+        bin_s=np.float64(QUEUE_BIN_S),
+    )
+
+
+def write_simulation(out: Path, result: NationalResult, summary: dict[str, Any]) -> list[Path]:
+    """Write every output of ``pollday simulate`` into ``out``; return the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / SUMMARY, out / STATIONS, out / SCHEDULE, out / QUEUE_LENGTH]
+    write_json(paths[0], summary)
+    write_stations_csv(paths[1], result.station_rows)
+    schedule.save(paths[2], result.schedule)
+    write_queue_lengths(paths[3], result)
+    return paths
