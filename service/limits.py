@@ -25,10 +25,6 @@ def body_limit_for(path: str) -> int | None:
     return DEFAULT_MAX_BODY_BYTES
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimitMiddleware:
     """Answer 413 to bodies over the path's limit, by Content-Length or by counting."""
 
@@ -52,30 +48,33 @@ class BodySizeLimitMiddleware:
                 if declared > limit:
                     await _send_413(send, limit)
                     return
+        # Read the (small) body up front: an error raised while the app itself reads it
+        # would be turned into a 400 by the framework. Chunked bodies carry no length, so
+        # counting is the only way to know.
+        chunks: list[bytes] = []
         received = 0
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            # Chunked bodies have no Content-Length: we only learn the size while reading.
-            if not response_started:
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
                 await _send_413(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay_receive, send)
 
 
 async def _send_413(send: Send, limit: int) -> None:
