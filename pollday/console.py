@@ -52,7 +52,8 @@ def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[ProgressCal
 
 
 def fail(message: str, code: int) -> int:
-    err_console.print(message, markup=False, highlight=False)
+    # Plain write: rich would wrap long paths, and users grep these lines.
+    sys.stderr.write(message.rstrip("\n") + "\n")
     return code
 
 

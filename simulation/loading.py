@@ -7,6 +7,7 @@ the rule it breaks.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _short(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(sorted(str(k) for k in value)) + "}"
+    if isinstance(value, dict | list):
+        return "-"  # a whole section: the rule itself quotes the offending values
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -63,13 +64,22 @@ def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(p for p in loc if not (isinstance(p, str) and p in tags))
 
 
+# Cross-section checks run on the whole scenario; their messages start with the path
+# they concern ("central.outages[0].group: ..."), which becomes the problem's path.
+_PATH_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+|\[\d+\])+): (.*)$", re.DOTALL)
+
+
 def problems_from_validation(error: ValidationError) -> list[Problem]:
     problems = []
     for e in error.errors(include_url=False):
         loc = _strip_union_tag(tuple(e["loc"]))
         rule = str(e["msg"]).removeprefix("Value error, ")
         value = "(missing)" if e["type"] == "missing" else _short(e.get("input"))
-        problems.append(Problem(_path(loc), value, rule))
+        path = _path(loc)
+        prefixed = _PATH_PREFIX.match(rule)
+        if prefixed and not loc:
+            path, rule = prefixed.group(1), prefixed.group(2)
+        problems.append(Problem(path, value, rule))
     return problems
 
 

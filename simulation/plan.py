@@ -99,7 +99,7 @@ def central_call_times(
     first = np.argmax(answered, axis=1)
     answered_latency = latency[np.arange(n), first]
     call_s = np.where(ok, first * timeout_s + answered_latency, tries * timeout_s)
-    return call_s, ok
+    return call_s.astype(np.float64), np.asarray(ok, dtype=np.bool_)
 
 
 def _up_and_repair_times(

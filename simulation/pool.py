@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import cast
 
 import simpy
 
@@ -42,7 +43,7 @@ class ServerPool:
         self.env.timeout(self.service_s[person], person).callbacks.append(self._finish)
 
     def _finish(self, event: simpy.Event) -> None:
-        person: int = event.value
+        person = cast(int, event.value)
         self.on_done(person)
         if self.queue:
             self._start(self.queue.popleft())

@@ -207,14 +207,14 @@ class Scenario(_Model):
         for k, outage in enumerate(self.central.outages):
             if outage.group is not None and outage.group not in names:
                 raise ValueError(
-                    f"central.outages[{k}].group {outage.group!r} is not a station group "
+                    f"central.outages[{k}].group: {outage.group!r} is not a station group "
                     f"(groups: {names})"
                 )
-        for g in self.station_groups:
+        for k, g in enumerate(self.station_groups):
             if g.constituencies is not None and g.constituencies[1] > self.election.constituencies:
                 raise ValueError(
-                    f"station group {g.name!r} names constituency {g.constituencies[1]}, "
-                    f"but the election has {self.election.constituencies}"
+                    f"station_groups[{k}].constituencies: names constituency "
+                    f"{g.constituencies[1]}, but the election has {self.election.constituencies}"
                 )
         self._check_times()
         return self
@@ -224,13 +224,14 @@ class Scenario(_Model):
         for k, interval in enumerate(self.arrivals.intervals):
             if interval.start < opening or interval.end > closing:
                 raise ValueError(
-                    f"arrivals.intervals[{k}] ({interval.start:%H:%M}-{interval.end:%H:%M}) "
+                    f"arrivals.intervals[{k}]: {interval.start:%H:%M}-{interval.end:%H:%M} "
                     f"lies outside polling hours {opening:%H:%M}-{closing:%H:%M}"
                 )
         for k, outage in enumerate(self.central.outages):
             if outage.start < opening:
                 raise ValueError(
-                    f"central.outages[{k}] starts ({outage.start:%H:%M}) before opening"
+                    f"central.outages[{k}].start: {outage.start:%H:%M} is before opening "
+                    f"({opening:%H:%M})"
                 )
 
     @property

@@ -47,7 +47,8 @@ def make_rows(
     rows["kind"] = kind
     rows["station"] = station
     rows["voter"] = voter
-    return rows
+    typed: Schedule = np.asarray(rows, dtype=SCHEDULE_DTYPE)
+    return typed
 
 
 def merge(parts: list[Schedule]) -> Schedule:

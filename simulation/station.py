@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import simpy
@@ -104,7 +104,7 @@ class _Station:
 
     def _arrive(self, event: simpy.Event) -> None:
         """Everyone due now joins; then the next arrival is scheduled."""
-        person: int = event.value
+        person: int = cast(int, event.value)
         now = self.env.now
         n = len(self.arrival)
         while person < n and self.arrival[person] <= now:
@@ -168,7 +168,7 @@ class _Station:
         self.job[k] = (person, done, self.env.now)
 
     def _checkin_done(self, event: simpy.Event) -> None:
-        k, person = event.value
+        k, person = cast(tuple[int, int], event.value)
         job = self.job[k]
         if job is None or job[1] is not event:
             return  # the terminal failed during this check-in; the person was requeued
@@ -202,7 +202,7 @@ class _Station:
         self.env.timeout(repair_s, (k, repair_s)).callbacks.append(self._repaired)
 
     def _repaired(self, event: simpy.Event) -> None:
-        k, repair_s = event.value
+        k, repair_s = cast(tuple[int, float], event.value)
         self.down_s += repair_s
         self.note("repaired", k)
         self._terminal_free(k)
@@ -214,7 +214,7 @@ class _Station:
             self.start[person] = now
         if self.log is not None:
             self.note("scan", person)
-        held_s = self.scan[person]
+        held_s: float = self.scan[person]
         if not self.bio_ok[person]:
             return held_s
         if self.inp.online:

@@ -52,7 +52,8 @@ def queue_curve(
     ka, kb = np.searchsorted(a, edges), np.searchsorted(b, edges)
     # Person-seconds in line up to each edge: sum(e - a_i, a_i < e) - sum(e - b_i, b_i < e).
     integral = (ka * edges - ca[ka]) - (kb * edges - cb[kb])
-    return (np.diff(integral) / bin_s).astype(np.float32)
+    curve: NDArray[np.float32] = (np.diff(integral) / bin_s).astype(np.float32)
+    return curve
 
 
 def max_queue(begin_s: FloatArray, end_s: FloatArray) -> int:

@@ -48,7 +48,10 @@ class StationTable:
         Every station opens at the same local time, so one further east opens earlier.
         """
         opens_utc_min = -self.utc_offset_min
-        return ((opens_utc_min - opens_utc_min.min()) * 60).astype(np.float64)
+        offset_s: NDArray[np.float64] = ((opens_utc_min - opens_utc_min.min()) * 60).astype(
+            np.float64
+        )
+        return offset_s
 
 
 def _registered_counts(group: StationGroup, group_index: int, seed: int) -> IntArray:
@@ -87,4 +90,4 @@ def build_stations(scenario: Scenario) -> StationTable:
         parts["booths"].append(np.full(n, group.booths, dtype=np.int64))
         parts["online"].append(np.full(n, group.connectivity == "online", dtype=np.bool_))
         start += n
-    return StationTable(**{k: np.concatenate(v) for k, v in parts.items()})  # type: ignore[arg-type]
+    return StationTable(**{k: np.concatenate(v) for k, v in parts.items()})

@@ -1,0 +1,238 @@
+"""Malformed scenario files: every problem named with file, field path, value and rule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation import ScenarioError, load_scenario
+from tests.simulation.conftest import SMOKE
+
+SMOKE_TEXT = SMOKE.read_text(encoding="utf-8")
+
+# (case id, text to replace in smoke.toml, replacement, expected path, expected rule fragment)
+CASES = [
+    (
+        "toml-syntax",
+        'name = "Smoke test election"',
+        'name = "Smoke test election',
+        "(syntax)",
+        "TOML syntax error",
+    ),
+    (
+        "unknown-field",
+        "seed = 42",
+        "seed = 42\nsede = 43",
+        "election.sede",
+        "Extra inputs are not permitted",
+    ),
+    ("wrong-type", "seed = 42", 'seed = "forty-two"', "election.seed", "valid integer"),
+    (
+        "negative-time",
+        "per_ballot_s = 5",
+        "per_ballot_s = -5",
+        "counting.per_ballot_s",
+        "greater than or equal to 0",
+    ),
+    (
+        "shares-not-summing-to-1",
+        'end = "19:00", share = 0.08',
+        'end = "19:00", share = 0.18',
+        "arrivals",
+        "interval shares must sum to 1",
+    ),
+    (
+        "min-greater-than-max",
+        "registered_min = 50\nregistered_max = 500\nterminals = 1\n"
+        'desks = 1\nbooths = 2\nconnectivity = "offline"',
+        "registered_min = 600\nregistered_max = 500\nterminals = 1\n"
+        'desks = 1\nbooths = 2\nconnectivity = "offline"',
+        "station_groups[1]",
+        "registered_min (600) must not exceed registered_max (500)",
+    ),
+    (
+        "closing-before-opening",
+        'closing = "19:00"',
+        'closing = "07:00"',
+        "election",
+        "closing (07:00) must be after opening (08:00)",
+    ),
+    (
+        "zero-stations",
+        "count = 14",
+        "count = 0",
+        "station_groups[0].count",
+        "greater than or equal to 1",
+    ),
+    (
+        "unknown-distribution",
+        'kind = "uniform", low = 150',
+        'kind = "weibull", low = 150',
+        "station_groups[0].registered",
+        "does not match any of the expected tags",
+    ),
+    ("missing-field", "timeout_s = 3\n", "", "central.timeout_s", "Field required"),
+    ("missing-section", "[voting]\n", "[votingg]\n", "voting", "Field required"),
+    (
+        "probability-above-1",
+        "success_probability = 0.55",
+        "success_probability = 1.5",
+        "biometrics.success_probability",
+        "less than or equal to 1",
+    ),
+    (
+        "lognormal-mixed-parameters",
+        '{ kind = "lognormal", mean = 14, sd = 6 }',
+        '{ kind = "lognormal", mean = 14, median = 6 }',
+        "biometrics.scan_time_s",
+        "give either 'mean' and 'sd', or 'median' and 'p95'",
+    ),
+    (
+        "lognormal-p95-below-median",
+        "median = 0.15, p95 = 0.6",
+        "median = 0.15, p95 = 0.1",
+        "central.latency_s",
+        "p95 (0.1) must be greater than median (0.15)",
+    ),
+    (
+        "uniform-reversed",
+        "low = 20, high = 40",
+        "low = 40, high = 20",
+        "counting.setup_min",
+        "high (20.0) must be greater than low (40.0)",
+    ),
+    (
+        "manual-fallback-without-time",
+        'manual_time_s = { kind = "gamma", mean = 60, sd = 20 }\n',
+        "",
+        "biometrics",
+        "fallback 'manual' needs manual_time_s",
+    ),
+    (
+        "outage-unknown-group",
+        'group = "online" }',
+        'group = "rural" }',
+        "central.outages[0].group",
+        "'rural' is not a station group",
+    ),
+    (
+        "interval-outside-hours",
+        '{ start = "17:00", end = "19:00", share = 0.08 }',
+        '{ start = "17:00", end = "20:00", share = 0.08 }',
+        "arrivals.intervals[4]",
+        "lies outside polling hours 08:00-19:00",
+    ),
+    (
+        "candidate-shares",
+        "share = 0.1\n",
+        "share = 0.3\n",
+        "election",
+        "candidate shares must sum to 1",
+    ),
+    (
+        "turnout-spread-too-wide",
+        "turnout_sd = 0.05",
+        "turnout_sd = 0.6",
+        "arrivals",
+        "turnout_sd 0.6 is too large",
+    ),
+    (
+        "constituency-out-of-range",
+        "constituencies = [1, 3]",
+        "constituencies = [1, 9]",
+        "station_groups[0].constituencies",
+        "names constituency 9, but the election has 4",
+    ),
+    (
+        "negative-wait",
+        '{ kind = "gamma", mean = 30, sd = 10 }',
+        '{ kind = "gamma", mean = -30, sd = 10 }',
+        "voting.ballot_time_s.mean",
+        "greater than 0",
+    ),
+    (
+        "empirical-bad-histogram",
+        '{ kind = "gamma", mean = 30, sd = 10 }',
+        '{ kind = "empirical", edges = [0, 10], weights = [1, 2] }',
+        "voting.ballot_time_s",
+        "one more edge than weights",
+    ),
+    (
+        "bad-time-of-day",
+        'opening = "08:00"',
+        'opening = "8 o\'clock"',
+        "election.opening",
+        "valid time",
+    ),
+]
+
+
+def _write(tmp_path: Path, case: str, old: str, new: str) -> Path:
+    assert old in SMOKE_TEXT, f"case {case}: fragment not found in smoke.toml"
+    path = tmp_path / f"{case}.toml"
+    path.write_text(SMOKE_TEXT.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_there_are_at_least_15_distinct_malformed_files() -> None:
+    assert len({c[0] for c in CASES}) >= 15
+
+
+@pytest.mark.parametrize(("case", "old", "new", "path", "rule"), CASES, ids=[c[0] for c in CASES])
+def test_malformed_file_names_path_and_rule(
+    tmp_path: Path, case: str, old: str, new: str, path: str, rule: str
+) -> None:
+    file = _write(tmp_path, case, old, new)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(file)
+    problems = caught.value.problems
+    assert any(p.path == path and rule in p.rule for p in problems), caught.value.render()
+    assert str(file) in caught.value.render()
+
+
+def test_value_is_reported() -> None:
+    text = SMOKE_TEXT.replace("count = 14", "count = -3", 1)
+    path = Path("/tmp") / "pollday-count-negative.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.value) == ("station_groups[0].count", "-3")
+
+
+def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
+    text = SMOKE_TEXT.replace("count = 14", "count = 0").replace("seed = 42", "seed = -1")
+    path = tmp_path / "two.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    paths = {p.path for p in caught.value.problems}
+    assert {"station_groups[0].count", "election.seed"} <= paths
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="cannot read"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize("case", ["unknown-field", "toml-syntax", "closing-before-opening"])
+def test_cli_validate_exits_2_without_traceback(tmp_path: Path, case: str) -> None:
+    old, new, path = next((c[1], c[2], c[3]) for c in CASES if c[0] == case)
+    file = _write(tmp_path, case, old, new)
+    run = subprocess.run(
+        [sys.executable, "-m", "pollday", "validate", str(file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr + run.stdout
+    assert f"{file}: {path}" in run.stderr
+
+
+def test_shipped_scenarios_are_valid() -> None:
+    for path in sorted((SMOKE.parent).glob("*.toml")):
+        load_scenario(path)

@@ -1,0 +1,141 @@
+"""National runs: determinism across worker counts, schedule format, figures that add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import (
+    EventKind,
+    RunOptions,
+    Status,
+    build_stations,
+    load_scenario,
+    national_summary,
+    plan_station,
+    simulate,
+    station_code,
+)
+from simulation.schedule import SCHEDULE_DTYPE
+from tests.simulation.conftest import AZERBAIJAN, SMOKE
+
+
+def _without_timing(summary: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in summary.items() if k != "wall_s"}
+
+
+def test_same_seed_same_summary_whatever_the_worker_count() -> None:
+    scenario = load_scenario(SMOKE)
+    one = simulate(scenario, workers=1)
+    two = simulate(scenario, workers=2)
+    assert _without_timing(national_summary(one)) == _without_timing(national_summary(two))
+    assert np.array_equal(one.schedule, two.schedule)
+    assert one.station_rows == two.station_rows
+
+
+def test_another_seed_gives_another_day() -> None:
+    scenario = load_scenario(SMOKE)
+    a = national_summary(simulate(scenario, workers=1))
+    b = national_summary(simulate(scenario, workers=1, options=RunOptions(seed=43)))
+    assert a["seed"] == 42 and b["seed"] == 43
+    assert a["wait_min"] != b["wait_min"]
+
+
+def test_station_draws_do_not_depend_on_which_stations_run() -> None:
+    scenario = load_scenario(SMOKE)
+    full = simulate(scenario, workers=1)
+    part = simulate(scenario, workers=1, station_indices=[3, 7])
+    assert part.station_rows == [full.station_rows[3], full.station_rows[7]]
+
+
+def test_schedule_is_time_sorted_and_accounts_for_every_check_in() -> None:
+    scenario = load_scenario(SMOKE)
+    result = simulate(scenario, workers=1)
+    rows = result.schedule
+    assert rows.dtype == SCHEDULE_DTYPE
+    assert (np.diff(rows["time_s"]) >= 0).all()
+    kinds = rows["kind"]
+    summary = national_summary(result)
+    checkins = np.isin(kinds, (EventKind.CHECKIN, EventKind.SYNC_CHECKIN)).sum()
+    duplicates = np.isin(kinds, (EventKind.DUPLICATE, EventKind.SYNC_DUPLICATE)).sum()
+    assert checkins == summary["voted"]
+    assert duplicates == summary["duplicate_attempts"]
+    assert (kinds == EventKind.PROTOCOL).sum() == summary["stations"]
+    assert (rows["voter"][kinds == EventKind.PROTOCOL] == -1).all()
+    # Offline stations only ever sync in batches at multiples of their interval.
+    stations = build_stations(scenario)
+    offline = ~stations.online[rows["station"]]
+    offline_checkins = offline & (kinds != EventKind.PROTOCOL)
+    assert offline_checkins.any()
+    assert set(np.unique(kinds[offline_checkins])) <= {
+        EventKind.SYNC_CHECKIN,
+        EventKind.SYNC_DUPLICATE,
+    }
+    local_s = (
+        rows["time_s"][offline_checkins] - stations.open_offset_s[rows["station"][offline_checkins]]
+    )
+    assert np.allclose(local_s % (15 * 60), 0)
+    # Voters are distinct within a station.
+    for s in range(len(stations)):
+        voters = rows["voter"][(rows["station"] == s) & (rows["voter"] >= 0)]
+        assert len(np.unique(voters)) == len(voters)
+        assert (voters < stations.registered[s]).all()
+
+
+def test_voter_statuses_add_up_to_arrivals() -> None:
+    result = simulate(load_scenario(SMOKE), workers=1)
+    s = national_summary(result)
+    assert s["arrived"] == (
+        s["voted"]
+        + s["reneged"]
+        + s["not_served_at_close"]
+        + s["refused_biometric"]
+        + s["refused_duplicates"]
+        + s["duplicates_voted"]
+    )
+    assert s["turnout_by_hour"][-1]["time"] == "19:00"
+    cumulative = [h["cumulative_turnout"] for h in s["turnout_by_hour"]]
+    assert cumulative == sorted(cumulative)
+    assert s["protocols_uploaded_by_hour_after_close"][-1] == 1.0
+
+
+def test_abroad_stations_open_at_their_own_local_time() -> None:
+    scenario = load_scenario(SMOKE)
+    stations = build_stations(scenario)
+    # Home stations are UTC+4, abroad UTC+1: abroad opens 3 hours later in absolute time.
+    assert stations.open_offset_s[0] == 0
+    assert stations.open_offset_s[-1] == 3 * 3600
+    assert station_code(0) == "PS00001"
+
+
+def test_hardware_override_keeps_every_draw() -> None:
+    from simulation import Hardware
+
+    scenario = load_scenario(SMOKE)
+    stations = build_stations(scenario)
+    a = plan_station(scenario, stations, 2)
+    b = plan_station(scenario, stations, 2, hardware=Hardware(terminals=3, desks=2, booths=4))
+    assert np.array_equal(a.input.arrival_s, b.input.arrival_s)
+    assert np.array_equal(a.input.scan_s, b.input.scan_s)
+    assert b.input.terminals == 3
+
+
+@pytest.mark.slow
+def test_azerbaijan_turnout_matches_official_intraday_figures() -> None:
+    """Cumulative turnout at 10, 12, 15, 17 and 19 h within 1 point of the CEC's figures."""
+    scenario = load_scenario(AZERBAIJAN)
+    stations = build_stations(scenario)
+    # Every 7th station: about 930 stations and 700,000 voters, all groups represented.
+    sample = list(range(0, len(stations), 7))
+    summary = national_summary(simulate(scenario, workers=2, station_indices=sample))
+    by_time = {h["time"]: h["cumulative_turnout"] for h in summary["turnout_by_hour"]}
+    official = {"10:00": 0.1944, "12:00": 0.3857, "15:00": 0.6054, "17:00": 0.7085, "19:00": 0.7673}
+    for time, share in official.items():
+        assert abs(by_time[time] - share) <= 0.01, (time, by_time[time], share)
+    assert summary["lost_votes"] < 0.001 * summary["voted"]
+
+
+def test_refused_status_codes_are_stable() -> None:
+    # The schedule and CSVs document these numbers; changing them breaks saved runs.
+    assert [int(s) for s in Status] == [0, 1, 2, 3, 4, 5]
+    assert [int(k) for k in EventKind] == [0, 1, 2, 3, 4]

@@ -1,0 +1,105 @@
+"""The station model against queueing theory: Erlang C and Little's law."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation import build_stations, load_scenario, plan_station, run_station
+from simulation.queueing import erlang_c, mmc_mean_wait
+from simulation.station_metrics import queue_curve
+from tests.simulation.conftest import SMOKE
+from tests.simulation.single_stage import DAY_S, single_stage_scenario
+
+WARM_UP_S = 5 * 3600  # the day starts empty; waits are compared in steady state
+SCAN_MEAN_S = 6.0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("servers", "utilisation"), [(1, 0.5), (2, 0.8), (4, 0.9), (1, 0.95), (3, 0.95)]
+)
+def test_single_stage_matches_erlang_c(servers: int, utilisation: float) -> None:
+    # Scan time grows with the servers so every case has the same arrival rate (and cost).
+    scan_mean_s = SCAN_MEAN_S * servers
+    arrivals_per_s = utilisation * servers / scan_mean_s
+    n_stations = 16
+    scenario = single_stage_scenario(
+        terminals=servers,
+        arrivals_per_s=arrivals_per_s,
+        scan_mean_s=scan_mean_s,
+        stations=n_stations,
+    )
+    stations = build_stations(scenario)
+    mean_waits, shares_waiting = [], []
+    for s in range(n_stations):
+        plan = plan_station(scenario, stations, s)
+        out = run_station(plan.input)
+        steady = plan.input.arrival_s >= WARM_UP_S
+        waits = (out.start_s - plan.input.arrival_s)[steady]
+        mean_waits.append(waits.mean())
+        shares_waiting.append(np.mean(waits > 0))
+    # Stations are independent replications: tolerances come from their spread.
+    mean_wait, se_wait = np.mean(mean_waits), np.std(mean_waits, ddof=1) / np.sqrt(n_stations)
+    share, se_share = np.mean(shares_waiting), np.std(shares_waiting, ddof=1) / np.sqrt(n_stations)
+    expected_wait = mmc_mean_wait(servers, arrivals_per_s, scan_mean_s)
+    expected_share = erlang_c(servers, arrivals_per_s * scan_mean_s)
+    print(
+        f"c={servers} rho={utilisation}: wait {mean_wait:.3f}±{se_wait:.3f} "
+        f"(theory {expected_wait:.3f}), P(wait) {share:.4f}±{se_share:.4f} "
+        f"(theory {expected_share:.4f})"
+    )
+    assert abs(mean_wait - expected_wait) < 4 * se_wait + 0.01 * expected_wait, (
+        mean_wait,
+        expected_wait,
+        se_wait,
+    )
+    assert abs(share - expected_share) < 4 * se_share + 0.005, (share, expected_share, se_share)
+
+
+def test_erlang_c_known_values() -> None:
+    assert erlang_c(1, 0.5) == pytest.approx(0.5)
+    assert erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    # Textbook value: 10 agents, 8 Erlangs -> P(wait) = 0.409.
+    assert erlang_c(10, 8.0) == pytest.approx(0.4092, abs=1e-4)
+    with pytest.raises(ValueError, match="stability"):
+        erlang_c(2, 2.0)
+
+
+def test_littles_law_on_a_simulated_day() -> None:
+    """L = lambda * W: time-average line length times the day equals total time in line."""
+    scenario = load_scenario(SMOKE)
+    stations = build_stations(scenario)
+    checked = 0
+    for s in range(len(stations)):
+        plan = plan_station(scenario, stations, s)
+        out = run_station(plan.input)
+        left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
+        time_in_line_s = float(np.sum(left - plan.input.arrival_s))
+        time_in_line_s += sum(b - a for a, b in out.requeue_segments)
+        begin = np.concatenate([plan.input.arrival_s, [a for a, _ in out.requeue_segments]])
+        end = np.concatenate([left, [b for _, b in out.requeue_segments]])
+        horizon_bins = int(np.ceil(np.nanmax(end, initial=0) / 300)) + 1
+        curve = queue_curve(begin, end, 300.0, horizon_bins)
+        area = float(curve.astype(np.float64).sum() * 300.0)
+        assert area == pytest.approx(time_in_line_s, rel=1e-5, abs=1e-3)
+        # And in rate form: mean line length = arrival rate * mean time in line.
+        horizon_s = horizon_bins * 300.0
+        mean_length = area / horizon_s
+        rate = len(plan.input.arrival_s) / horizon_s
+        if len(plan.input.arrival_s):
+            assert mean_length == pytest.approx(
+                rate * time_in_line_s / len(begin[: len(left)]), rel=1e-5, abs=1e-9
+            )
+            checked += 1
+    assert checked == len(stations)
+
+
+def test_flat_arrivals_are_poisson_per_interval() -> None:
+    scenario = single_stage_scenario(terminals=1, arrivals_per_s=0.01, scan_mean_s=1, stations=400)
+    stations = build_stations(scenario)
+    counts = np.array([plan_station(scenario, stations, s).input.size for s in range(400)])
+    expected = 0.01 * DAY_S
+    # Poisson: mean and variance both equal the expectation.
+    assert abs(counts.mean() - expected) < 4 * np.sqrt(expected / 400)
+    assert counts.var(ddof=1) / expected == pytest.approx(1.0, abs=4 * np.sqrt(2 / 399))
