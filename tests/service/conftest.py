@@ -26,9 +26,11 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 def pg_cluster() -> Iterator[ThrowawayCluster]:
     bin_dir = find_pg_bin()
     if bin_dir is None:
-        message = ("PostgreSQL server binaries (initdb, pg_ctl) not found under "
-                   "/usr/lib/postgresql/*/bin or on PATH; install them: "
-                   "apt-get install -y postgresql")
+        message = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found under "
+            "/usr/lib/postgresql/*/bin or on PATH; install them: "
+            "apt-get install -y postgresql"
+        )
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL tests must run in CI)")
         pytest.skip(message)
@@ -73,8 +75,12 @@ def register_file(register: Register, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest, backend: str, register_file: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest,
+    backend: str,
+    register_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Server]:
     """The service on a fresh database with the small register, shared by a module."""
     url = _fresh_database(request, backend, tmp_path_factory.mktemp("db"))
     srv = Server(url, register=register_file)

@@ -50,24 +50,43 @@ class Register:
     def lines(self) -> list[dict[str, Any]]:
         rng = np.random.default_rng(self.seed)
         out: list[dict[str, Any]] = [
-            {"kind": "election", "name": "Test election",
-             "candidates": [{"name": c} for c in CANDIDATES]},
+            {
+                "kind": "election",
+                "name": "Test election",
+                "candidates": [{"name": c} for c in CANDIDATES],
+            },
         ]
-        out += [{"kind": "constituency", "constituency_id": c, "name": f"District {c}"}
-                for c in range(1, self.constituencies + 1)]
+        out += [
+            {"kind": "constituency", "constituency_id": c, "name": f"District {c}"}
+            for c in range(1, self.constituencies + 1)
+        ]
         for s in range(self.stations):
-            out.append({"kind": "station", "station_id": self.station_id(s),
-                        "constituency_id": self.constituency_of(s),
-                        "registered": self.voters_per_station, "utc_offset_min": 240,
-                        "online": True, "webcam": s % 2 == 0})
+            out.append(
+                {
+                    "kind": "station",
+                    "station_id": self.station_id(s),
+                    "constituency_id": self.constituency_of(s),
+                    "registered": self.voters_per_station,
+                    "utc_offset_min": 240,
+                    "online": True,
+                    "webcam": s % 2 == 0,
+                }
+            )
             block = rng.integers(0, 256, (self.voters_per_station, TEMPLATE_BYTES), np.uint8)
             for i in range(self.voters_per_station):
                 vid = self.voter_id(s, i)
                 self.templates[vid] = block[i].tobytes()
-                out.append({"kind": "voter", "voter_id": vid, "station_id": self.station_id(s),
-                            "first_name": "Leyla", "last_name": "Aliyeva",
-                            "birth_date": "1980-01-01",
-                            "template": base64.b64encode(block[i].tobytes()).decode()})
+                out.append(
+                    {
+                        "kind": "voter",
+                        "voter_id": vid,
+                        "station_id": self.station_id(s),
+                        "first_name": "Leyla",
+                        "last_name": "Aliyeva",
+                        "birth_date": "1980-01-01",
+                        "template": base64.b64encode(block[i].tobytes()).decode(),
+                    }
+                )
         return out
 
     def write(self, path: Path) -> Path:
@@ -93,9 +112,12 @@ def admin_headers() -> dict[str, str]:
 
 
 def checkin_body(register: Register, voter_id: str, station_id: str, **kw: Any) -> dict[str, Any]:
-    body = {"voter_id": voter_id, "station_id": station_id,
-            "template": register.rescan(voter_id),
-            "scanned_at": datetime(2026, 11, 28, 9, 30, tzinfo=UTC).isoformat()}
+    body = {
+        "voter_id": voter_id,
+        "station_id": station_id,
+        "template": register.rescan(voter_id),
+        "scanned_at": datetime(2026, 11, 28, 9, 30, tzinfo=UTC).isoformat(),
+    }
     body.update(kw)
     return body
 
@@ -103,24 +125,42 @@ def checkin_body(register: Register, voter_id: str, station_id: str, **kw: Any) 
 class Server:
     """``python -m service`` on port 0 as a subprocess in its own process group."""
 
-    def __init__(self, database_url: str, *extra: str, register: Path | None = None,
-                 cwd: Path | None = None) -> None:
+    def __init__(
+        self, database_url: str, *extra: str, register: Path | None = None, cwd: Path | None = None
+    ) -> None:
         self.database_url = database_url
-        argv = [sys.executable, "-m", "service", "--port", "0", "--database-url",
-                database_url, "--secret", SECRET, *extra]
+        argv = [
+            sys.executable,
+            "-m",
+            "service",
+            "--port",
+            "0",
+            "--database-url",
+            database_url,
+            "--secret",
+            SECRET,
+            *extra,
+        ]
         if register is not None:
             argv += ["--register", str(register)]
-        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN,
-               "PYTHONPATH": str(REPO)}
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env, cwd=cwd or REPO,
-                                     start_new_session=True)
+        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(REPO)}
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd or REPO,
+            start_new_session=True,
+        )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline().strip()
         if not first.startswith("http://"):
             self.proc.wait(10)
-            raise RuntimeError(f"server did not start: stdout {first!r}, "
-                               f"stderr {self.proc.stderr.read() if self.proc.stderr else ''}")
+            raise RuntimeError(
+                f"server did not start: stdout {first!r}, "
+                f"stderr {self.proc.stderr.read() if self.proc.stderr else ''}"
+            )
         self.url = first
         self._wait_healthy()
 

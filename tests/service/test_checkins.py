@@ -20,8 +20,12 @@ from service_support import (
 from service.auth import station_token
 
 
-def post(client: httpx.Client, body: dict[str, object], key: str | None = None,
-         station: str | None = None) -> httpx.Response:
+def post(
+    client: httpx.Client,
+    body: dict[str, object],
+    key: str | None = None,
+    station: str | None = None,
+) -> httpx.Response:
     station_id = station or str(body["station_id"])
     return client.post("/v1/checkins", json=body, headers=station_headers(station_id, key))
 
@@ -52,8 +56,9 @@ def test_first_checkin_201_then_409_names_first_station(server: Server, register
 def test_voter_may_check_in_at_any_station(server: Server, register: Register) -> None:
     with server.client() as client:
         # Voter of station 0 checks in at station 5 (absentee): accepted once.
-        response = post(client, checkin_body(register, register.voter_id(0, 4),
-                                             register.station_id(5)))
+        response = post(
+            client, checkin_body(register, register.voter_id(0, 4), register.station_id(5))
+        )
         assert response.status_code == 201, response.text
         assert response.json()["station_id"] == register.station_id(5)
 
@@ -72,16 +77,22 @@ def test_idempotent_replay_returns_original_answer(server: Server, register: Reg
             assert replay.headers["Idempotent-Replayed"] == "true"
         after = counters(client)
         assert {k: after[k] - before[k] for k in after} == {
-            "checkins_accepted": 1, "distinct_voters_accepted": 1, "idempotent_replays": 3,
-            "refused_duplicates": 0, "protocols_accepted": 0, "voters_registered": 0,
-            "stations": 0}
+            "checkins_accepted": 1,
+            "distinct_voters_accepted": 1,
+            "idempotent_replays": 3,
+            "refused_duplicates": 0,
+            "protocols_accepted": 0,
+            "voters_registered": 0,
+            "stations": 0,
+        }
 
 
 def test_replay_of_a_refusal_returns_the_refusal(server: Server, register: Register) -> None:
     with server.client() as client:
         voter = register.voter_id(2, 0)
-        assert post(client, checkin_body(register, voter, register.station_id(2))).status_code \
-            == 201
+        assert (
+            post(client, checkin_body(register, voter, register.station_id(2))).status_code == 201
+        )
         body = checkin_body(register, voter, register.station_id(4))
         first = post(client, body, "dup-key-1")
         replay = post(client, body, "dup-key-1")
@@ -89,22 +100,35 @@ def test_replay_of_a_refusal_returns_the_refusal(server: Server, register: Regis
         assert first.json() == replay.json()
 
 
-def test_retry_after_client_timeout_is_counted_once(database_url: str, register_file: Path,
-                                                    register: Register) -> None:
+def test_retry_after_client_timeout_is_counted_once(
+    database_url: str, register_file: Path, register: Register
+) -> None:
     # The service answers 1.5 s late (after committing): the client gives up at 0.3 s and
     # retries with the same key; it must get its 201, not "already voted".
-    srv = Server(database_url, "--inject-latency-ms", "1500", "--inject-endpoints", "checkins",
-                 register=register_file)
+    srv = Server(
+        database_url,
+        "--inject-latency-ms",
+        "1500",
+        "--inject-endpoints",
+        "checkins",
+        register=register_file,
+    )
     try:
         with srv.client() as client:
             body = checkin_body(register, register.voter_id(6, 6), register.station_id(6))
             with pytest.raises(httpx.TimeoutException):
-                client.post("/v1/checkins", json=body,
-                            headers=station_headers(register.station_id(6), "retry-key"),
-                            timeout=0.3)
-            retry = client.post("/v1/checkins", json=body,
-                                headers=station_headers(register.station_id(6), "retry-key"),
-                                timeout=10)
+                client.post(
+                    "/v1/checkins",
+                    json=body,
+                    headers=station_headers(register.station_id(6), "retry-key"),
+                    timeout=0.3,
+                )
+            retry = client.post(
+                "/v1/checkins",
+                json=body,
+                headers=station_headers(register.station_id(6), "retry-key"),
+                timeout=10,
+            )
             assert retry.status_code == 201, retry.text
             c = counters(client)
             assert c["checkins_accepted"] == 1 and c["distinct_voters_accepted"] == 1
@@ -116,8 +140,10 @@ def test_retry_after_client_timeout_is_counted_once(database_url: str, register_
 def test_key_reused_for_another_voter_is_422(server: Server, register: Register) -> None:
     with server.client() as client:
         station = register.station_id(9)
-        assert post(client, checkin_body(register, register.voter_id(9, 0), station),
-                    "k1").status_code == 201
+        assert (
+            post(client, checkin_body(register, register.voter_id(9, 0), station), "k1").status_code
+            == 201
+        )
         other = post(client, checkin_body(register, register.voter_id(9, 1), station), "k1")
         assert other.status_code == 422
         assert other.json()["error"] == "idempotency_key_reused"
@@ -130,13 +156,23 @@ def test_auth_refusals(server: Server, register: Register) -> None:
         missing = client.post("/v1/checkins", json=body, headers={"Idempotency-Key": "a"})
         assert missing.status_code == 401
         assert missing.headers["WWW-Authenticate"] == "Bearer"
-        other_station = client.post("/v1/checkins", json=body, headers={
-            "Authorization": f"Bearer {station_token(SECRET, register.station_id(11))}",
-            "Idempotency-Key": "b"})
+        other_station = client.post(
+            "/v1/checkins",
+            json=body,
+            headers={
+                "Authorization": f"Bearer {station_token(SECRET, register.station_id(11))}",
+                "Idempotency-Key": "b",
+            },
+        )
         assert other_station.status_code == 403
-        wrong_secret = client.post("/v1/checkins", json=body, headers={
-            "Authorization": f"Bearer {station_token('guess', register.station_id(10))}",
-            "Idempotency-Key": "c"})
+        wrong_secret = client.post(
+            "/v1/checkins",
+            json=body,
+            headers={
+                "Authorization": f"Bearer {station_token('guess', register.station_id(10))}",
+                "Idempotency-Key": "c",
+            },
+        )
         assert wrong_secret.status_code == 403
         assert counters(client)["checkins_accepted"] == before["checkins_accepted"]
 
@@ -158,27 +194,36 @@ def test_unknown_station_and_voter_are_404(server: Server, register: Register) -
 def test_template_of_another_person_is_refused(server: Server, register: Register) -> None:
     with server.client() as client:
         voter, impostor = register.voter_id(12, 0), register.voter_id(12, 1)
-        body = checkin_body(register, voter, register.station_id(12),
-                            template=register.rescan(impostor))
+        body = checkin_body(
+            register, voter, register.station_id(12), template=register.rescan(impostor)
+        )
         refused = post(client, body)
         assert refused.status_code == 422
         assert refused.json()["error"] == "template_mismatch"
         # Heavier noise on the right thumb still passes: a re-scan, not a copy, is matched.
-        rescan = checkin_body(register, voter, register.station_id(12),
-                              template=register.rescan(voter, noise=8, seed=3))
+        rescan = checkin_body(
+            register,
+            voter,
+            register.station_id(12),
+            template=register.rescan(voter, noise=8, seed=3),
+        )
         assert post(client, rescan).status_code == 201
 
 
-@pytest.mark.parametrize("patch", [
-    {"template": "not base64!"},
-    {"template": base64.b64encode(b"short").decode()},
-    {"scanned_at": "yesterday"},
-    {"voter_id": ""},
-    {"voter_id": "a\x00b"},
-    {"extra_field": 1},
-])
-def test_malformed_bodies_are_422(server: Server, register: Register,
-                                  patch: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"template": "not base64!"},
+        {"template": base64.b64encode(b"short").decode()},
+        {"scanned_at": "yesterday"},
+        {"voter_id": ""},
+        {"voter_id": "a\x00b"},
+        {"extra_field": 1},
+    ],
+)
+def test_malformed_bodies_are_422(
+    server: Server, register: Register, patch: dict[str, object]
+) -> None:
     with server.client() as client:
         body = checkin_body(register, register.voter_id(13, 0), register.station_id(13))
         body.update(patch)
@@ -187,8 +232,7 @@ def test_malformed_bodies_are_422(server: Server, register: Register,
         assert "detail" in response.json()
 
 
-def test_missing_idempotency_key_and_non_json_are_422(server: Server,
-                                                     register: Register) -> None:
+def test_missing_idempotency_key_and_non_json_are_422(server: Server, register: Register) -> None:
     with server.client() as client:
         station = register.station_id(14)
         body = checkin_body(register, register.voter_id(14, 0), station)
@@ -196,9 +240,11 @@ def test_missing_idempotency_key_and_non_json_are_422(server: Server,
         no_key = client.post("/v1/checkins", json=body, headers=auth)
         assert no_key.status_code == 422
         assert no_key.json()["error"] == "missing_idempotency_key"
-        garbage = client.post("/v1/checkins", content=b"{not json",
-                              headers={**station_headers(station),
-                                       "Content-Type": "application/json"})
+        garbage = client.post(
+            "/v1/checkins",
+            content=b"{not json",
+            headers={**station_headers(station), "Content-Type": "application/json"},
+        )
         assert garbage.status_code == 422
 
 
@@ -206,17 +252,21 @@ def test_oversized_bodies_are_413(server: Server, register: Register) -> None:
     with server.client() as client:
         station = register.station_id(15)
         big = b'{"pad": "' + b"x" * (65 * 1024) + b'"}'
-        declared = client.post("/v1/checkins", content=big,
-                               headers={**station_headers(station),
-                                        "Content-Type": "application/json"})
+        declared = client.post(
+            "/v1/checkins",
+            content=big,
+            headers={**station_headers(station), "Content-Type": "application/json"},
+        )
         assert declared.status_code == 413
 
         def chunks() -> object:
             for _ in range(80):
                 yield b"x" * 1024
 
-        chunked = client.post("/v1/checkins", content=chunks(),  # type: ignore[arg-type]
-                              headers={**station_headers(station),
-                                       "Content-Type": "application/json"})
+        chunked = client.post(
+            "/v1/checkins",
+            content=chunks(),  # type: ignore[arg-type]
+            headers={**station_headers(station), "Content-Type": "application/json"},
+        )
         assert chunked.status_code == 413
         assert client.get("/healthz").status_code == 200
