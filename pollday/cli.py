@@ -97,7 +97,7 @@ def _simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
-    write_simulation(args.out, result, summary)
+    write_simulation(args.out, result, summary, args.scenario)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ SUMMARY = "summary.json"
 STATIONS = "stations.csv"
 SCHEDULE = "schedule.npy"
 QUEUE_LENGTH = "queue_length.npz"
+SCENARIO = "scenario.toml"
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -43,10 +45,16 @@ def write_queue_lengths(path: Path, result: NationalResult) -> None:
     )
 
 
-def write_simulation(out: Path, result: NationalResult, summary: dict[str, Any]) -> list[Path]:
-    """Write every output of ``pollday simulate`` into ``out``; return the paths written."""
+def write_simulation(
+    out: Path, result: NationalResult, summary: dict[str, Any], scenario_file: Path
+) -> list[Path]:
+    """Write every output of ``pollday simulate`` into ``out``; return the paths written.
+
+    The scenario is copied in as ``scenario.toml`` so the folder is self-contained.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / SUMMARY, out / STATIONS, out / SCHEDULE, out / QUEUE_LENGTH]
+    paths = [out / SUMMARY, out / STATIONS, out / SCHEDULE, out / QUEUE_LENGTH, out / SCENARIO]
+    shutil.copyfile(scenario_file, paths[4])
     write_json(paths[0], summary)
     write_stations_csv(paths[1], result.station_rows)
     schedule.save(paths[2], result.schedule)

@@ -187,6 +187,18 @@ class Counting(_Model):
     upload_delay_min: Distribution
 
 
+class TurnoutPoint(_Model):
+    time: dt.time
+    turnout: Share
+
+
+class Reference(_Model):
+    """Published figures to compare the simulated day against (reports, calibration)."""
+
+    intraday_turnout: list[TurnoutPoint] = Field(default_factory=list)
+    source: str = ""
+
+
 class Scenario(_Model):
     election: Election
     arrivals: Arrivals
@@ -197,6 +209,7 @@ class Scenario(_Model):
     voting: Voting
     closing: Closing = Closing()
     counting: Counting
+    reference: Reference = Reference()
 
     @model_validator(mode="after")
     def _check(self) -> Self:

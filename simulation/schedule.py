@@ -47,8 +47,7 @@ def make_rows(
     rows["kind"] = kind
     rows["station"] = station
     rows["voter"] = voter
-    typed: Schedule = np.asarray(rows, dtype=SCHEDULE_DTYPE)
-    return typed
+    return rows
 
 
 def merge(parts: list[Schedule]) -> Schedule:
@@ -64,7 +63,7 @@ def save(path: Path, rows: Schedule) -> None:
 
 
 def load(path: Path) -> Schedule:
-    rows = np.load(path, allow_pickle=False)
+    rows: Schedule = np.load(path, allow_pickle=False)
     if rows.dtype != SCHEDULE_DTYPE:
         raise ValueError(f"{path}: not a pollday schedule (dtype {rows.dtype})")
     return rows

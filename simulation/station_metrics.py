@@ -25,6 +25,7 @@ class StationResult:
     line_time_s: float  # total person-seconds spent in the line (Little's law)
     queue_bins: NDArray[np.float32]  # time-average line length per 5-minute bin
     checkins_by_hour: NDArray[np.int64]  # voters checked in before each full local hour
+    arrivals_by_hour: NDArray[np.int64]  # people arriving in each local hour of the day
     checkin_minute: NDArray[np.int64]  # global minute of every accepted check-in
     rows: schedule.Schedule
     protocol_after_close_s: float
@@ -167,6 +168,9 @@ def summarise_station(
         queue_bins=queue_curve(begin_s, end_s, QUEUE_BIN_S, queue_bins),
         checkins_by_hour=np.searchsorted(
             np.sort(checkin_s), np.arange(1, hours + 1) * 3600.0, side="right"
+        ).astype(np.int64),
+        arrivals_by_hour=np.bincount(
+            np.minimum(inp.arrival_s // 3600, hours - 1).astype(np.int64), minlength=hours
         ).astype(np.int64),
         checkin_minute=((checkin_s + open_offset_s) // 60).astype(np.int64),
         rows=_schedule_rows(plan, out, station, open_offset_s, sync_interval_s),

@@ -58,6 +58,17 @@ def _turnout_by_hour(result: NationalResult, registered: int) -> list[dict[str, 
     ]
 
 
+def _arrivals_by_hour(result: NationalResult) -> list[dict[str, Any]]:
+    opening = minutes_of_day(result.scenario.election.opening)
+    by_hour = np.mean(
+        [np.sum([r.arrivals_by_hour for r in rep], axis=0) for rep in result.results], axis=0
+    )
+    return [
+        {"time": _clock(opening + 60 * h), "arrivals": round(float(v), 1)}
+        for h, v in enumerate(by_hour.tolist())
+    ]
+
+
 def _checkin_peak(result: NationalResult) -> dict[str, Any]:
     minutes = np.concatenate([r.checkin_minute for r in result.results[0]])
     if len(minutes) == 0:
@@ -112,6 +123,7 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
         ),
         "terminal_failures": _count(results, "terminal_failures"),
         "turnout_by_hour": _turnout_by_hour(result, registered),
+        "arrivals_by_hour": _arrivals_by_hour(result),
         "checkins_per_minute": _checkin_peak(result),
         "protocols_uploaded_by_hour_after_close": _protocols_by_hour(result),
         "schedule_events": int(sum(len(r.rows) for r in results[0])),
