@@ -10,6 +10,7 @@ backlog until a worker is ready.
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -93,6 +94,9 @@ def serve(settings: Settings, sock: socket.socket, workers: int, log_level: str)
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the handler
+    # it found: make that a no-op so a requested stop exits 0 rather than -15.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
     if workers == 1:
         server.run(sockets=[sock])
     else:
