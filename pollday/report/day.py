@@ -1,0 +1,48 @@
+"""The day section: arrivals, queues, waits, lost votes and failures of the simulated day."""
+
+from __future__ import annotations
+
+from pollday.report import plots
+from pollday.report.day_data import day_profile
+from pollday.report.queue_data import queue_view
+from pollday.report.run_folder import RunFolder
+from pollday.report.sections import Section
+from pollday.report.station_data import LOST_SHORT, failure_buckets, group_rows
+from simulation.summary import WAIT_STANDARD_MIN
+
+
+def day_section(folder: RunFolder) -> Section | None:
+    data = folder.simulation
+    if data is None:
+        return None
+    scenario, stations = data.scenario, data.stations
+    profile = day_profile(data)
+    queues = queue_view(data.queues, profile.opening_min, profile.day_min)
+    groups = group_rows(stations, scenario.group_names)
+    buckets = failure_buckets(stations)
+    had_failures = int(stations.int_("terminal_failures").sum()) > 0
+    return Section(
+        id="the-day",
+        title="The day",
+        template="sections/day.html.j2",
+        context={
+            "profile": profile,
+            "arrivals_image": plots.arrivals_figure(profile),
+            "queues": queues,
+            "heatmap_image": plots.queue_heatmap(queues),
+            "lines_image": plots.worst_queue_lines(queues),
+            "waits_image": plots.waits_figure(
+                stations.float_("wait_p95_min"), data.summary["wait_min"]
+            ),
+            "groups": groups,
+            "lost_kinds": LOST_SHORT,
+            "lost_image": plots.lost_votes_figure(groups),
+            "buckets": buckets,
+            "with_without": {b.label: b for b in failure_buckets(stations, top=1)},
+            "failures_image": plots.failures_figure(buckets) if had_failures else None,
+            "mtbf_h": scenario.failures.mtbf_h,
+            "standard_min": WAIT_STANDARD_MIN,
+            "replications": int(data.summary.get("replications", 1)),
+            "summary": data.summary,
+        },
+    )

@@ -1,0 +1,81 @@
+"""Numbers behind the day section's plots, derived from a run folder's simulation outputs.
+
+Times are minutes after the local opening (every station opens at its own local opening
+time; stations abroad included). Counts are national sums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pollday.report.run_folder import FloatArray, SimulationData
+from simulation.scenario import Scenario, minutes_of_day
+
+_PROFILE_STEP_MIN = 5.0
+
+
+@dataclass(frozen=True)
+class DayProfile:
+    opening_min: float  # local clock time of opening, minutes after midnight
+    day_min: float  # opening to closing
+    hour_start_min: FloatArray  # start of each full hour of the day
+    arrivals: FloatArray  # simulated people arriving in each hour (duplicates included)
+    checkins: FloatArray  # simulated voters checked in during each hour
+    expected_arrivals: FloatArray  # the scenario's arrival profile, same people, same hours
+    turnout_time_min: FloatArray  # opening, then the end of each hour
+    turnout: FloatArray  # simulated cumulative turnout (share of registered) at those times
+    expected_time_min: FloatArray
+    expected_turnout: FloatArray  # scenario: turnout x cumulative arrival profile
+    official_time_min: FloatArray  # the scenario's reference intraday turnout points
+    official_turnout: FloatArray
+    official_source: str
+
+
+def _cumulative_profile(scenario: Scenario, t_min: FloatArray) -> FloatArray:
+    """Expected share of the day's arrivals that have arrived by ``t_min`` after opening."""
+    arrivals = scenario.arrivals
+    opening = minutes_of_day(scenario.election.opening)
+    share = np.full(len(t_min), arrivals.queue_at_opening_share, dtype=np.float64)
+    spread = 1 - arrivals.queue_at_opening_share
+    for interval in arrivals.intervals:
+        start = minutes_of_day(interval.start) - opening
+        end = minutes_of_day(interval.end) - opening
+        done = np.clip((t_min - start) / (end - start), 0.0, 1.0)
+        share += spread * interval.share * done
+    return share
+
+
+def day_profile(data: SimulationData) -> DayProfile:
+    scenario, summary = data.scenario, data.summary
+    registered = float(summary["registered"])
+    opening = minutes_of_day(scenario.election.opening)
+    day_min = scenario.election.day_s / 60
+    arrivals = np.array([float(h["arrivals"]) for h in summary["arrivals_by_hour"]])
+    hours = len(arrivals)
+    cumulative = np.array(
+        [float(h["cumulative_turnout"]) for h in summary.get("turnout_by_hour", [])][:hours]
+    )
+    checkins = np.diff(np.concatenate([[0.0], cumulative])) * registered
+    edges = np.arange(hours + 1, dtype=np.float64) * 60
+    people = registered * scenario.arrivals.turnout / (1 - scenario.arrivals.duplicate_share)
+    expected = np.diff(_cumulative_profile(scenario, edges)) * people
+    expected[0] += people * scenario.arrivals.queue_at_opening_share  # in line at opening
+    expected_t = np.arange(0, day_min + _PROFILE_STEP_MIN, _PROFILE_STEP_MIN)
+    points = scenario.reference.intraday_turnout
+    return DayProfile(
+        opening_min=opening,
+        day_min=day_min,
+        hour_start_min=edges[:-1],
+        arrivals=arrivals,
+        checkins=checkins,
+        expected_arrivals=expected,
+        turnout_time_min=edges[: len(cumulative) + 1],
+        turnout=np.concatenate([[0.0], cumulative]),
+        expected_time_min=expected_t,
+        expected_turnout=scenario.arrivals.turnout * _cumulative_profile(scenario, expected_t),
+        official_time_min=np.array([minutes_of_day(p.time) - opening for p in points]),
+        official_turnout=np.array([p.turnout for p in points], dtype=np.float64),
+        official_source=scenario.reference.source,
+    )

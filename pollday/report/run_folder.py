@@ -1,0 +1,187 @@
+"""Read a run folder into typed arrays for the report; say exactly what is missing or broken.
+
+Each report section owns a set of files. A section whose files are all absent is left out of
+the report; a section with only some of its files is a broken folder and raises
+:class:`ReportError`, as does a folder that holds no section's data at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import Scenario, ScenarioError, load_scenario
+
+SUMMARY = "summary.json"
+STATIONS = "stations.csv"
+QUEUE_LENGTH = "queue_length.npz"
+SCENARIO = "scenario.toml"
+SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH, SCENARIO)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+_STATION_FLOATS = ("wait_p50_min", "wait_p95_min", "wait_max_min", "terminal_utilisation")
+_STATION_INTS = (
+    "index",
+    "registered",
+    "arrived",
+    "voted",
+    "reneged",
+    "not_served_at_close",
+    "refused_biometric",
+    "max_queue",
+    "terminal_failures",
+)
+
+
+class ReportError(Exception):
+    """The folder cannot be reported on; the message names the folder and what is wrong."""
+
+
+@dataclass(frozen=True)
+class StationColumns:
+    """``stations.csv`` as columns (one entry per station, replication 0, station order)."""
+
+    group: list[str]
+    ints: dict[str, IntArray]
+    floats: dict[str, FloatArray]
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def int_(self, name: str) -> IntArray:
+        return self.ints[name]
+
+    def float_(self, name: str) -> FloatArray:
+        return self.floats[name]
+
+
+@dataclass(frozen=True)
+class QueueLengths:
+    """Time-average line length per station (rows) per bin from local opening (columns)."""
+
+    station: IntArray
+    length: NDArray[np.float32]
+    bin_s: float
+
+
+@dataclass(frozen=True)
+class SimulationData:
+    """What ``pollday simulate`` wrote: the data of the headline and the day sections."""
+
+    summary: dict[str, Any]
+    stations: StationColumns
+    queues: QueueLengths
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder and the data found in it; ``None`` where a section's files are absent."""
+
+    path: Path
+    simulation: SimulationData | None
+
+    @property
+    def has_any_data(self) -> bool:
+        return self.simulation is not None
+
+
+def _broken(path: Path, name: str, problem: str) -> ReportError:
+    return ReportError(f"{path / name}: {problem}")
+
+
+def _read_summary(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise _broken(folder, SUMMARY, f"cannot be read as JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise _broken(folder, SUMMARY, "is not a JSON object")
+    needed = {"scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour"}
+    missing = sorted(needed - set(data))
+    if missing:
+        raise _broken(folder, SUMMARY, f"lacks the keys {', '.join(missing)}")
+    return data
+
+
+def _read_stations(folder: Path) -> StationColumns:
+    needed = ("group", *_STATION_INTS, *_STATION_FLOATS)
+    try:
+        with (folder / STATIONS).open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in needed if c not in (reader.fieldnames or [])]
+            if missing:
+                raise _broken(folder, STATIONS, f"lacks the columns {', '.join(missing)}")
+            rows = list(reader)
+        ints = {c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS}
+        floats = {
+            c: np.array([float(r[c]) for r in rows], dtype=np.float64) for c in _STATION_FLOATS
+        }
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        raise _broken(folder, STATIONS, f"cannot be read ({error})") from None
+    return StationColumns(group=[r["group"] for r in rows], ints=ints, floats=floats)
+
+
+def _read_queues(folder: Path) -> QueueLengths:
+    try:
+        with np.load(folder / QUEUE_LENGTH, allow_pickle=False) as npz:
+            station = npz["station"].astype(np.int64)
+            length = npz["queue_length"].astype(np.float32)
+            bin_s = float(npz["bin_s"])
+    except (OSError, KeyError, ValueError) as error:
+        raise _broken(folder, QUEUE_LENGTH, f"cannot be read ({error})") from None
+    if length.ndim != 2 or (len(length) and len(length) != len(station)):
+        raise _broken(folder, QUEUE_LENGTH, f"queue_length has shape {length.shape}")
+    return QueueLengths(station=station, length=length, bin_s=bin_s)
+
+
+def _read_scenario(folder: Path) -> Scenario:
+    try:
+        return load_scenario(folder / SCENARIO)
+    except ScenarioError as error:
+        raise _broken(folder, SCENARIO, f"is not a valid scenario\n{error.render()}") from None
+
+
+def _read_simulation(folder: Path) -> SimulationData | None:
+    present = [name for name in SIMULATION_FILES if (folder / name).is_file()]
+    if not present:
+        return None
+    missing = [name for name in SIMULATION_FILES if name not in present]
+    if missing:
+        raise ReportError(
+            f"{folder}: incomplete simulation output: has {', '.join(present)} "
+            f"but not {', '.join(missing)} (run `pollday simulate` again)"
+        )
+    data = SimulationData(
+        summary=_read_summary(folder),
+        stations=_read_stations(folder),
+        queues=_read_queues(folder),
+        scenario=_read_scenario(folder),
+    )
+    if len(data.stations) != len(data.queues.station):
+        raise ReportError(
+            f"{folder}: {STATIONS} has {len(data.stations)} stations but {QUEUE_LENGTH} has "
+            f"{len(data.queues.station)}: the files come from different runs"
+        )
+    return data
+
+
+def read_run_folder(path: Path) -> RunFolder:
+    """Load every section's data found in ``path``; raise ReportError if it is no run folder."""
+    if not path.is_dir():
+        raise ReportError(f"{path}: not a run folder (no such directory)")
+    folder = RunFolder(path=path, simulation=_read_simulation(path))
+    if not folder.has_any_data:
+        raise ReportError(
+            f"{path}: not a run folder: none of {', '.join(SIMULATION_FILES)} is there "
+            "(write one with `pollday simulate SCENARIO --out DIR`)"
+        )
+    return folder

@@ -1,0 +1,41 @@
+"""The report as a list of sections, each built from its own data or left out.
+
+A section builder takes the :class:`RunFolder` and returns a :class:`Section`, or ``None``
+when the folder holds none of that section's data. The page renders the sections in
+:data:`SECTION_BUILDERS` order, each with its own template under ``templates/sections/``.
+
+Adding a section (sizing, load test) takes three steps: read its files in
+``run_folder.py`` (a new optional field of :class:`RunFolder`, ``None`` when absent, and
+counted in ``RunFolder.has_any_data``), write a builder module returning a Section, and
+append the builder here. Nothing else in the page changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from pollday.report.run_folder import RunFolder
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # HTML anchor, unique in the page
+    title: str  # heading and table-of-contents entry
+    template: str  # path under templates/, e.g. "sections/day.html.j2"
+    context: Mapping[str, object] = field(default_factory=dict)
+
+
+SectionBuilder = Callable[[RunFolder], Section | None]
+
+
+def build_sections(folder: RunFolder) -> list[Section]:
+    # Imported here: the builders import this module for Section.
+    from pollday.report.day import day_section
+    from pollday.report.headline import headline_section
+
+    builders: tuple[SectionBuilder, ...] = (headline_section, day_section)
+    sections = [s for s in (build(folder) for build in builders) if s is not None]
+    ids = [s.id for s in sections]
+    assert len(ids) == len(set(ids)), f"duplicate section ids: {ids}"
+    return sections
