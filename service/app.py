@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -37,6 +38,17 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         for e in exc.errors()
     ]
     return JSONResponse({"error": "malformed_request", "detail": errors}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # The framework's "error parsing the body" (e.g. bytes that are not UTF-8 JSON): for
+        # the contract that is a malformed body, 422, like every other malformed body.
+        return JSONResponse({"error": "malformed_request",
+                             "detail": "the body is not valid UTF-8 JSON"}, status_code=422)
+    return JSONResponse({"error": "http_error", "detail": str(exc.detail)},
+                        status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
@@ -72,6 +84,7 @@ def create_api(settings: Settings) -> FastAPI:
     api.add_exception_handler(ApiError, api_error_handler)
     api.add_exception_handler(RequestValidationError, _validation_error)
     api.add_exception_handler(DatabaseUnavailable, _unavailable)
+    api.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (checkins, protocols, public, admin):
         api.include_router(module.router)
     return api

@@ -27,28 +27,34 @@ def test_streaming_import_adds_stations_and_voters(server: Server) -> None:
 
     def chunks() -> object:
         for i in range(0, len(payload), 100):  # odd boundaries: lines split across chunks
-            yield payload[i:i + 100]
+            yield payload[i : i + 100]
 
     with server.client() as client:
         before = client.get("/admin/counters", headers=admin_headers()).json()
-        response = client.post("/admin/import", content=chunks(),  # type: ignore[arg-type]
-                               headers={**admin_headers(),
-                                        "Content-Type": "application/x-ndjson"})
+        response = client.post(
+            "/admin/import",
+            content=chunks(),  # type: ignore[arg-type]
+            headers={**admin_headers(), "Content-Type": "application/x-ndjson"},
+        )
         assert response.status_code == 200, response.text
         assert response.json()["voters"] == 6 and response.json()["stations"] == 2
         after = client.get("/admin/counters", headers=admin_headers()).json()
         assert after["voters_registered"] - before["voters_registered"] == 6
         assert after["stations"] - before["stations"] == 2
         # Importing the same lines again is harmless.
-        assert client.post("/admin/import", content=payload,
-                           headers=admin_headers()).status_code == 200
+        assert (
+            client.post("/admin/import", content=payload, headers=admin_headers()).status_code
+            == 200
+        )
         again = client.get("/admin/counters", headers=admin_headers()).json()
         assert again["voters_registered"] == after["voters_registered"]
 
 
 def test_bad_import_line_is_named(server: Server) -> None:
-    payload = (b'{"kind": "constituency", "constituency_id": 77, "name": "Ok"}\n'
-               b'{"kind": "voter", "voter_id": "Z1"}\n')
+    payload = (
+        b'{"kind": "constituency", "constituency_id": 77, "name": "Ok"}\n'
+        b'{"kind": "voter", "voter_id": "Z1"}\n'
+    )
     with server.client() as client:
         response = client.post("/admin/import", content=payload, headers=admin_headers())
         assert response.status_code == 422
@@ -59,10 +65,21 @@ def test_bad_import_line_is_named(server: Server) -> None:
 def test_openapi_describes_every_endpoint(server: Server) -> None:
     with server.client() as client:
         paths = client.get("/openapi.json").json()["paths"]
-    assert {"/v1/checkins", "/v1/checkins/batch", "/v1/protocols", "/v1/results",
-            "/v1/results/constituencies/{constituency_id}", "/v1/turnout", "/v1/streams",
-            "/v1/streams/{station_id}/snapshot", "/admin/import", "/admin/counters",
-            "/admin/checkins/{checkin_id}", "/healthz"} <= set(paths)
-    assert {"201", "401", "403", "404", "409", "422"} <= set(paths["/v1/checkins"]["post"][
-        "responses"])
+    assert {
+        "/v1/checkins",
+        "/v1/checkins/batch",
+        "/v1/protocols",
+        "/v1/results",
+        "/v1/results/constituencies/{constituency_id}",
+        "/v1/turnout",
+        "/v1/streams",
+        "/v1/streams/{station_id}/snapshot",
+        "/admin/import",
+        "/admin/counters",
+        "/admin/checkins/{checkin_id}",
+        "/healthz",
+    } <= set(paths)
+    assert {"201", "401", "403", "404", "409", "422"} <= set(
+        paths["/v1/checkins"]["post"]["responses"]
+    )
     assert ADMIN_TOKEN not in json.dumps(paths)

@@ -20,19 +20,26 @@ def test_batch_gives_one_result_per_item(server: Server, register: Register) -> 
     with server.client() as client:
         # Voter (31, 0) already voted elsewhere: that item is 409, the others still pass.
         done = checkin_body(register, register.voter_id(31, 0), register.station_id(31))
-        assert client.post("/v1/checkins", json=done,
-                           headers=station_headers(register.station_id(31))).status_code == 201
+        assert (
+            client.post(
+                "/v1/checkins", json=done, headers=station_headers(register.station_id(31))
+            ).status_code
+            == 201
+        )
         items = [
             item(register, register.voter_id(30, 0), "b0"),
             item(register, register.voter_id(31, 0), "b1"),
             {**item(register, register.voter_id(30, 4), "b2"), "voter_id": "NOBODY"},
-            item(register, register.voter_id(30, 1), "b3",
-                 template=register.rescan(register.voter_id(30, 2))),
+            item(
+                register,
+                register.voter_id(30, 1),
+                "b3",
+                template=register.rescan(register.voter_id(30, 2)),
+            ),
             item(register, register.voter_id(30, 3), "b4"),
         ]
         payload = {"station_id": station, "items": items}
-        response = client.post("/v1/checkins/batch", json=payload,
-                               headers=station_headers(station))
+        response = client.post("/v1/checkins/batch", json=payload, headers=station_headers(station))
         assert response.status_code == 200, response.text
         statuses = [r["status"] for r in response.json()["results"]]
         assert statuses == [201, 409, 404, 422, 201]
@@ -45,19 +52,35 @@ def test_batch_gives_one_result_per_item(server: Server, register: Register) -> 
 def test_batch_limits(server: Server, register: Register) -> None:
     station = register.station_id(32)
     with server.client() as client:
-        too_many = {"station_id": station, "items": [
-            item(register, register.voter_id(32, 0), f"k{n}") for n in range(501)]}
-        response = client.post("/v1/checkins/batch", json=too_many,
-                               headers=station_headers(station))
+        too_many = {
+            "station_id": station,
+            "items": [item(register, register.voter_id(32, 0), f"k{n}") for n in range(501)],
+        }
+        response = client.post(
+            "/v1/checkins/batch", json=too_many, headers=station_headers(station)
+        )
         # 501 realistic items are over 64 KiB but under the batch limit: refused as malformed.
         assert response.status_code == 422
-        assert client.post("/v1/checkins/batch", json={"station_id": station, "items": []},
-                           headers=station_headers(station)).status_code == 422
-        other = client.post("/v1/checkins/batch", json={"station_id": station, "items": [
-            item(register, register.voter_id(32, 0), "x")]},
-            headers=station_headers(register.station_id(33)))
+        assert (
+            client.post(
+                "/v1/checkins/batch",
+                json={"station_id": station, "items": []},
+                headers=station_headers(station),
+            ).status_code
+            == 422
+        )
+        other = client.post(
+            "/v1/checkins/batch",
+            json={"station_id": station, "items": [item(register, register.voter_id(32, 0), "x")]},
+            headers=station_headers(register.station_id(33)),
+        )
         assert other.status_code == 403
         huge = b'{"station_id": "PS00032", "items": [' + b" " * (600 * 1024) + b"]}"
-        assert client.post("/v1/checkins/batch", content=huge,
-                           headers={**station_headers(station),
-                                    "Content-Type": "application/json"}).status_code == 413
+        assert (
+            client.post(
+                "/v1/checkins/batch",
+                content=huge,
+                headers={**station_headers(station), "Content-Type": "application/json"},
+            ).status_code
+            == 413
+        )

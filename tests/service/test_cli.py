@@ -15,25 +15,36 @@ from service.pgcluster import free_port
 
 
 def run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "service", *argv], capture_output=True,
-                          text=True, timeout=60, cwd=cwd or REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    return subprocess.run(
+        [sys.executable, "-m", "service", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd or REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["--inject-latency-ms", "soon"], "uniform:10:100"),
-    (["--inject-latency-ms", "uniform:9:1"], "low <= high"),
-    (["--inject-error-rate", "1.5"], "between 0 and 1"),
-    (["--inject-endpoints", "checkins,votes"], "choose from"),
-    (["--database-url", "mysql://db"], "postgresql://"),
-    (["--database-url", "sqlite:///x.sqlite?journal=off"], "synchronous"),
-    (["--register", "/nonexistent/register.ndjson"], "pollday register"),
-    (["--workers", "0"], "at least 1"),
-    (["--port", "70000"], "0-65535"),
-])
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--inject-latency-ms", "soon"], "uniform:10:100"),
+        (["--inject-latency-ms", "uniform:9:1"], "low <= high"),
+        (["--inject-error-rate", "1.5"], "between 0 and 1"),
+        (["--inject-endpoints", "checkins,votes"], "choose from"),
+        (["--database-url", "mysql://db"], "postgresql://"),
+        (["--database-url", "sqlite:///x.sqlite?journal=off"], "synchronous"),
+        (["--register", "/nonexistent/register.ndjson"], "pollday register"),
+        (["--workers", "0"], "at least 1"),
+        (["--port", "70000"], "0-65535"),
+    ],
+)
 def test_bad_input_exits_2_with_a_fix(argv: list[str], words: str, tmp_path: Path) -> None:
-    result = run("--port", "0", *argv, cwd=tmp_path) if "--port" not in argv else run(
-        *argv, cwd=tmp_path)
+    result = (
+        run("--port", "0", *argv, cwd=tmp_path)
+        if "--port" not in argv
+        else run(*argv, cwd=tmp_path)
+    )
     assert result.returncode == 2, result.stderr
     assert words in result.stderr
     assert "Traceback" not in result.stderr
@@ -43,15 +54,22 @@ def test_bad_input_exits_2_with_a_fix(argv: list[str], words: str, tmp_path: Pat
 def test_bad_register_line_exits_2(tmp_path: Path) -> None:
     register = tmp_path / "r.ndjson"
     register.write_text('{"kind": "station", "station_id": "A"}\n')
-    result = run("--port", "0", "--register", str(register), "--database-url",
-                 f"sqlite:///{tmp_path / 'db.sqlite'}")
+    result = run(
+        "--port",
+        "0",
+        "--register",
+        str(register),
+        "--database-url",
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+    )
     assert result.returncode == 2
     assert "line 1" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unreachable_postgres_exits_3(tmp_path: Path) -> None:
-    result = run("--port", "0", "--database-url",
-                 f"postgresql://nobody@127.0.0.1:{free_port()}/none")
+    result = run(
+        "--port", "0", "--database-url", f"postgresql://nobody@127.0.0.1:{free_port()}/none"
+    )
     assert result.returncode == 3
     assert "cannot prepare the database" in result.stderr
     assert "Traceback" not in result.stderr
@@ -62,8 +80,7 @@ def test_port_in_use_exits_3(tmp_path: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run("--port", str(port), "--database-url",
-                     f"sqlite:///{tmp_path / 'db.sqlite'}")
+        result = run("--port", str(port), "--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert result.returncode == 3
     assert "--port" in result.stderr and "Traceback" not in result.stderr
 

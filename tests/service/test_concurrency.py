@@ -41,8 +41,9 @@ async def _storm(url: str, register: Register, voter_station: int) -> list[RawRe
     for n, conn in enumerate(connections):
         station = register.station_id(n % STATIONS)
         body = checkin_body(register, voter, station)
-        requests.append(conn.post_json("/v1/checkins", body,
-                                       station_headers(station, f"storm-{voter}-{n}")))
+        requests.append(
+            conn.post_json("/v1/checkins", body, station_headers(station, f"storm-{voter}-{n}"))
+        )
     try:
         return list(await asyncio.gather(*requests))
     finally:

@@ -35,8 +35,15 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def test_error_rate_one_fails_only_the_chosen_endpoints(sqlite_url: str) -> None:
-    srv = Server(sqlite_url, "--inject-error-rate", "1", "--inject-endpoints", "results",
-                 "--inject-error-status", "500")
+    srv = Server(
+        sqlite_url,
+        "--inject-error-rate",
+        "1",
+        "--inject-endpoints",
+        "results",
+        "--inject-error-status",
+        "500",
+    )
     try:
         with srv.client() as client:
             failed = client.get("/v1/results")
@@ -75,8 +82,15 @@ def test_latency_is_added_to_chosen_endpoints(sqlite_url: str) -> None:
 
 
 def test_one_time_stall(sqlite_url: str) -> None:
-    srv = Server(sqlite_url, "--inject-stall-s", "1.5", "--inject-stall-after-s", "0",
-                 "--inject-endpoints", "results")
+    srv = Server(
+        sqlite_url,
+        "--inject-stall-s",
+        "1.5",
+        "--inject-stall-after-s",
+        "0",
+        "--inject-endpoints",
+        "results",
+    )
     try:
         with srv.client() as client:
             start = time.perf_counter()

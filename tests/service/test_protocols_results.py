@@ -12,28 +12,37 @@ from service_support import CANDIDATES, Register, Server, checkin_body, station_
 NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def check_in_voters(client: httpx.Client, register: Register, s: int, n: int,
-                    hour_utc: int = 6) -> None:
+def check_in_voters(
+    client: httpx.Client, register: Register, s: int, n: int, hour_utc: int = 6
+) -> None:
     for i in range(n):
-        body = checkin_body(register, register.voter_id(s, i), register.station_id(s),
-                            scanned_at=datetime(2026, 11, 28, hour_utc, 15, tzinfo=UTC)
-                            .isoformat())
-        response = client.post("/v1/checkins", json=body,
-                               headers=station_headers(register.station_id(s)))
+        body = checkin_body(
+            register,
+            register.voter_id(s, i),
+            register.station_id(s),
+            scanned_at=datetime(2026, 11, 28, hour_utc, 15, tzinfo=UTC).isoformat(),
+        )
+        response = client.post(
+            "/v1/checkins", json=body, headers=station_headers(register.station_id(s))
+        )
         assert response.status_code == 201, response.text
 
 
-def protocol(station_id: str, votes: list[int], invalid: int = 0,
-             issued: int | None = None) -> dict[str, Any]:
+def protocol(
+    station_id: str, votes: list[int], invalid: int = 0, issued: int | None = None
+) -> dict[str, Any]:
     valid = sum(votes)
-    return {"station_id": station_id, "ballots_valid": valid, "ballots_invalid": invalid,
-            "ballots_issued": valid + invalid if issued is None else issued,
-            "votes": dict(zip(CANDIDATES, votes, strict=True))}
+    return {
+        "station_id": station_id,
+        "ballots_valid": valid,
+        "ballots_invalid": invalid,
+        "ballots_issued": valid + invalid if issued is None else issued,
+        "votes": dict(zip(CANDIDATES, votes, strict=True)),
+    }
 
 
 def submit(client: httpx.Client, body: dict[str, Any]) -> httpx.Response:
-    return client.post("/v1/protocols", json=body,
-                       headers=station_headers(str(body["station_id"])))
+    return client.post("/v1/protocols", json=body, headers=station_headers(str(body["station_id"])))
 
 
 def results(client: httpx.Client, path: str = "/v1/results") -> dict[str, Any]:
@@ -68,8 +77,9 @@ def test_protocol_rules(server: Server, register: Register) -> None:
         assert again.json()["accepted_at"] == first.json()["accepted_at"]
         different = submit(client, protocol(station, [1, 2, 1], invalid=1))
         assert different.status_code == 409
-        other_token = client.post("/v1/protocols", json=good,
-                                  headers=station_headers(register.station_id(21)))
+        other_token = client.post(
+            "/v1/protocols", json=good, headers=station_headers(register.station_id(21))
+        )
         assert other_token.status_code == 403
         unknown_station = submit(client, protocol("PS99999", [0, 0, 0]))
         assert unknown_station.status_code == 404
@@ -82,8 +92,10 @@ def test_results_are_the_sum_of_accepted_protocols(server: Server, register: Reg
         accepted = {22: [4, 3, 1], 23: [0, 2, 5], 24: [6, 0, 0]}
         for s, votes in accepted.items():
             check_in_voters(client, register, s, 9)
-            assert submit(client, protocol(register.station_id(s), votes, invalid=1)
-                          ).status_code == 201
+            assert (
+                submit(client, protocol(register.station_id(s), votes, invalid=1)).status_code
+                == 201
+            )
         # A refused protocol must not count.
         check_in_voters(client, register, 25, 2)
         assert submit(client, protocol(register.station_id(25), [5, 5, 5])).status_code == 422
@@ -120,8 +132,7 @@ def test_results_etag_and_304(server: Server, register: Register) -> None:
         assert not_modified.status_code == 304
         assert not_modified.content == b""
         assert not_modified.headers["ETag"] == etag
-        assert client.get("/v1/results", headers={"If-None-Match": '"other"'}).status_code \
-            == 200
+        assert client.get("/v1/results", headers={"If-None-Match": '"other"'}).status_code == 200
         # A new protocol changes the results: the old ETag no longer matches.
         check_in_voters(client, register, 26, 2)
         assert submit(client, protocol(register.station_id(26), [1, 1, 0])).status_code == 201
@@ -152,8 +163,9 @@ def test_turnout_by_station_local_hour(server: Server, register: Register) -> No
         running += h["checkins"]
         assert h["cumulative"] == running
     assert after["national"]["registered"] == register.stations * register.voters_per_station
-    constituency = next(c for c in after["constituencies"]
-                        if c["constituency_id"] == register.constituency_of(27))
+    constituency = next(
+        c for c in after["constituencies"] if c["constituency_id"] == register.constituency_of(27)
+    )
     assert by_hour(constituency)["2026-11-28T07:00"] >= 3
     assert constituency["name"] == f"District {register.constituency_of(27)}"
 
