@@ -16,6 +16,7 @@ from pathlib import Path
 from pollday import __version__
 from pollday.console import fail, print_simulation_table, progress_bar
 from pollday.outputs import write_simulation
+from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
     _add_output_flags(p)
+
+    p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
+    add_size_arguments(p, _positive_int, _seed)
     return parser
 
 
@@ -105,7 +109,14 @@ def _simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"validate": _validate, "simulate": _simulate}
+def _size(args: argparse.Namespace) -> int:
+    try:
+        return run_size(args)
+    except SizeInputError as error:
+        return fail(f"pollday size: {error}", EXIT_BAD_INPUT)
+
+
+_COMMANDS = {"validate": _validate, "simulate": _simulate, "size": _size}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,6 +30,18 @@ class _Dist(BaseModel):
     def sample(self, n: int, *, rng: np.random.Generator) -> FloatArray:
         raise NotImplementedError
 
+    def scaled(self, factor: float) -> Self:
+        """The same shape with every value multiplied by ``factor`` (sensitivity runs)."""
+        updates = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name != "kind" and name != "weights" and value is not None:
+                if isinstance(value, list):
+                    updates[name] = [v * factor for v in value]
+                else:
+                    updates[name] = value * factor
+        return self.model_copy(update=updates)
+
 
 class Fixed(_Dist):
     """Always the same value (deterministic tests, known constants)."""

@@ -7,6 +7,7 @@ That halves the events per voter, which is what a national day of millions needs
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import cast
@@ -29,6 +30,7 @@ class ServerPool:
         self.on_start = on_start
         self.on_done = on_done
         self.queue: deque[int] = deque()
+        self.started_s = [math.nan] * len(service_s)  # when each person reached a server
 
     def put(self, person: int) -> None:
         if self.free:
@@ -38,6 +40,7 @@ class ServerPool:
             self.queue.append(person)
 
     def _start(self, person: int) -> None:
+        self.started_s[person] = self.env.now
         if self.on_start is not None:
             self.on_start(person)
         self.env.timeout(self.service_s[person], person).callbacks.append(self._finish)

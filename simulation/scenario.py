@@ -187,6 +187,15 @@ class Counting(_Model):
     upload_delay_min: Distribution
 
 
+class Costs(_Model):
+    """Unit prices of hardware, for sizing reports."""
+
+    currency: str = Field(default="", max_length=12)
+    terminal: float = Field(default=0, ge=0)
+    desk: float = Field(default=0, ge=0)
+    booth: float = Field(default=0, ge=0)
+
+
 class TurnoutPoint(_Model):
     time: dt.time
     turnout: Share
@@ -210,6 +219,7 @@ class Scenario(_Model):
     closing: Closing = Closing()
     counting: Counting
     reference: Reference = Reference()
+    costs: Costs | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -285,6 +285,8 @@ class _Station:
             call_at_s=f(self.call_at),
             buffered_until_s=f(self.buffered_until),
             exit_s=f(self.exit),
+            desk_start_s=f(self.desks.started_s),
+            booth_start_s=f(self.booths.started_s),
             requeue_segments=self.requeue_segments,
             terminal_busy_s=self.busy_s,
             terminal_failures=self.failures,

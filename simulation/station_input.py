@@ -105,6 +105,8 @@ class StationOutcome:
     call_at_s: FloatArray  # online call sent (nan: none: offline, outage, refused)
     buffered_until_s: FloatArray  # synced later at this time (nan: confirmed online or none)
     exit_s: FloatArray  # left the station after casting the ballot (nan: did not vote)
+    desk_start_s: FloatArray  # reached a ballot desk (nan: never)
+    booth_start_s: FloatArray  # reached a booth (nan: never)
     requeue_segments: list[tuple[float, float]]  # extra time in line after a terminal failure
     terminal_busy_s: float
     terminal_failures: int

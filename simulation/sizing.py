@@ -1,0 +1,279 @@
+"""Hardware sizing: the fewest terminals, desks and booths that keep every station within
+its targets with the stated confidence across replications.
+
+Stations of one group whose sizes fall in the same band share one answer, found and
+verified on the band's largest station. For each band the search starts from the analytic
+screen (:mod:`simulation.screen`) and walks down while the target still holds and up until
+it does; requirements are monotone in each resource, so the first boundary found is the
+answer. Every candidate runs the same replications with the same draws (common random
+numbers): only the hardware changes between candidates. Resources are sized in order
+terminals, desks, booths, each with the ones before at their recommended values.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+
+import numpy as np
+
+from simulation.plan import Hardware, plan_station
+from simulation.scenario import Scenario
+from simulation.screen import first_guess
+from simulation.station import run_station
+from simulation.stations import StationTable, build_stations
+from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, Target, day_figures
+
+MAX_PER_RESOURCE = 60
+_DEFAULT_WAIT = Target("p95_wait_min", "<=", 30.0)
+
+
+@dataclass(frozen=True)
+class SizingRequest:
+    targets: tuple[Target, ...]
+    confidence: float = 0.95
+    replications: int = 20
+    resources: tuple[str, ...] = RESOURCES
+    band_voters: int = 50
+    seed: int | None = None
+
+
+@dataclass
+class Evaluation:
+    hardware: Hardware
+    met_share: float
+    p95_wait_min: list[float]  # terminals' p95 wait of each replication
+    lost_votes_mean: float
+    last_left_after_close_min: float
+
+    def p95_ci(self) -> tuple[float, float, float]:
+        """Mean of the replications' p95 waits and its 95 % confidence interval."""
+        x = np.asarray(self.p95_wait_min)
+        mean = float(x.mean())
+        half = 1.96 * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else 0.0
+        return mean, max(0.0, mean - half), mean + half
+
+
+@dataclass
+class BandAnswer:
+    group: int
+    representative: int
+    stations: list[int]
+    hardware: Hardware
+    final: Evaluation
+    unreachable: list[str] = field(default_factory=list)
+    station_days: int = 0
+
+
+def targets_for(request: SizingRequest, resource: str) -> list[Target]:
+    chosen = [t for t in request.targets if t.applies_to(resource)]
+    if resource != "terminals" and not any(t.metric in WAIT_METRICS for t in chosen):
+        chosen.append(_DEFAULT_WAIT)  # desks and booths need a wait standard of their own
+    return chosen
+
+
+class _Evaluator:
+    """Runs one station under candidate hardware for every replication (same draws)."""
+
+    def __init__(
+        self, scenario: Scenario, stations: StationTable, station: int, request: SizingRequest
+    ) -> None:
+        self.scenario, self.stations, self.station, self.request = (
+            scenario,
+            stations,
+            station,
+            request,
+        )
+        self.seed = scenario.election.seed if request.seed is None else request.seed
+        self.station_days = 0
+
+    def days(self, hw: Hardware) -> list[DayFigures]:
+        out = []
+        for r in range(self.request.replications):
+            plan = plan_station(
+                self.scenario,
+                self.stations,
+                self.station,
+                replication=r,
+                seed=self.seed,
+                hardware=hw,
+            )
+            out.append(day_figures(plan, run_station(plan.input)))
+        self.station_days += len(out)
+        return out
+
+    def evaluate(self, hw: Hardware, resource: str) -> Evaluation:
+        days = self.days(hw)
+        targets = targets_for(self.request, resource)
+        met = [all(t.holds(d.value(t.metric, resource)) for t in targets) for d in days]
+        return Evaluation(
+            hardware=hw,
+            met_share=sum(met) / len(met),
+            p95_wait_min=[d.value("p95_wait_min", "terminals") for d in days],
+            lost_votes_mean=float(np.mean([d.lost_votes for d in days])),
+            last_left_after_close_min=float(
+                np.percentile([d.last_voter_left_after_close_min for d in days], 95)
+            ),
+        )
+
+
+def _with(hw: Hardware, resource: str, count: int) -> Hardware:
+    return Hardware(**{**hw.__dict__, resource: count})
+
+
+def size_band(
+    scenario: Scenario, stations: StationTable, band: Sequence[int], request: SizingRequest
+) -> BandAnswer:
+    representative = max(band, key=lambda s: (int(stations.registered[s]), s))
+    ev = _Evaluator(scenario, stations, representative, request)
+    current = Hardware(
+        int(stations.terminals[representative]),
+        int(stations.desks[representative]),
+        int(stations.booths[representative]),
+    )
+    # Resources not being sized stay as they are; those still to be sized wait their turn
+    # with plenty, so they do not mask the one being searched.
+    hw = Hardware(
+        **{
+            r: (MAX_PER_RESOURCE if r in request.resources else getattr(current, r))
+            for r in RESOURCES
+        }
+    )
+    unreachable: list[str] = []
+    final: Evaluation | None = None
+    for resource in RESOURCES:
+        if resource not in request.resources:
+            continue
+        wait = next((t for t in targets_for(request, resource) if t.metric in WAIT_METRICS), None)
+        guess = first_guess(
+            scenario,
+            int(stations.registered[representative]),
+            resource,
+            bool(stations.online[representative]),
+            wait,
+            request.confidence,
+        )
+        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), request)
+        if final.met_share < request.confidence:
+            unreachable.append(resource)
+        hw = _with(hw, resource, count)
+    if final is None:  # nothing to size: report the current hardware as it performs
+        final = ev.evaluate(hw, "terminals")
+    return BandAnswer(
+        group=int(stations.group[representative]),
+        representative=representative,
+        stations=list(band),
+        hardware=hw,
+        final=final,
+        unreachable=unreachable,
+        station_days=ev.station_days,
+    )
+
+
+def _search(
+    ev: _Evaluator, hw: Hardware, resource: str, start: int, request: SizingRequest
+) -> tuple[int, Evaluation]:
+    """Smallest count meeting the targets, walking from ``start`` (monotone in count)."""
+    count = max(1, start)
+    result = ev.evaluate(_with(hw, resource, count), resource)
+    ok = result.met_share >= request.confidence
+    while ok and count > 1:  # walk down while it still holds
+        lower = ev.evaluate(_with(hw, resource, count - 1), resource)
+        if lower.met_share < request.confidence:
+            break
+        count, result = count - 1, lower
+    while not ok and count < MAX_PER_RESOURCE:  # walk up until it holds
+        count += 1
+        result = ev.evaluate(_with(hw, resource, count), resource)
+        ok = result.met_share >= request.confidence
+    return count, result
+
+
+def bands(
+    stations: StationTable, band_voters: int, only: Sequence[int] | None = None
+) -> list[list[int]]:
+    """Stations grouped by (group, size band), in a stable order."""
+    keys = stations.group * 1_000_000 + stations.registered // band_voters
+    order = np.lexsort((stations.index, keys))
+    if only is not None:
+        order = order[np.isin(order, np.asarray(only))]
+    out: dict[int, list[int]] = {}
+    for s in order.tolist():
+        out.setdefault(int(keys[s]), []).append(s)
+    return [out[k] for k in sorted(out)]
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init(scenario: Scenario, stations: StationTable, request: SizingRequest) -> None:
+    _WORKER.update(scenario=scenario, stations=stations, request=request)
+
+
+def _run_band(band: list[int]) -> BandAnswer:
+    scenario, stations, request = _WORKER["scenario"], _WORKER["stations"], _WORKER["request"]
+    assert isinstance(scenario, Scenario) and isinstance(stations, StationTable)
+    assert isinstance(request, SizingRequest)
+    return size_band(scenario, stations, band, request)
+
+
+def recheck(
+    scenario: Scenario,
+    stations: StationTable,
+    station: int,
+    hardware: Hardware,
+    request: SizingRequest,
+    *,
+    seed: int,
+) -> float:
+    """Share of fresh replications (another seed) in which ``hardware`` meets the targets
+    for every sized resource at ``station``."""
+    ev = _Evaluator(scenario, stations, station, replace(request, seed=seed))
+    days = ev.days(hardware)
+    met = [
+        all(
+            t.holds(d.value(t.metric, r))
+            for r in request.resources
+            for t in targets_for(request, r)
+        )
+        for d in days
+    ]
+    return sum(met) / len(met)
+
+
+def size_stations(
+    scenario: Scenario,
+    request: SizingRequest,
+    *,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    station_indices: Sequence[int] | None = None,
+) -> list[BandAnswer]:
+    """Size every station (or ``station_indices``); answers are in band order, identical
+    for any ``workers``."""
+    stations = build_stations(scenario)
+    jobs = bands(stations, request.band_voters, station_indices)
+    workers = workers or os.cpu_count() or 1
+    answers: list[BandAnswer | None] = [None] * len(jobs)
+    if workers == 1:
+        _init(scenario, stations, request)
+        for k, band in enumerate(jobs):
+            answers[k] = _run_band(band)
+            if progress:
+                progress(len(band))
+    else:
+        ctx = get_context("spawn")
+        with ProcessPoolExecutor(workers, ctx, _init, (scenario, stations, request)) as pool:
+            # Biggest bands first: the slowest jobs start early and the tail stays short.
+            order = sorted(range(len(jobs)), key=lambda k: -int(stations.registered[jobs[k]].max()))
+            futures = {pool.submit(_run_band, jobs[k]): k for k in order}
+            for future in as_completed(futures):
+                k = futures[future]
+                answers[k] = future.result()
+                if progress:
+                    progress(len(jobs[k]))
+    return [a for a in answers if a is not None]

@@ -1,0 +1,115 @@
+"""Sizing targets ("p95_wait_min <= 30") and the per-day figures they are checked on."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.plan import StationPlan
+from simulation.station_input import StationOutcome, Status
+
+# Wait metrics apply to each resource's own queue: the line outside for terminals, the
+# wait for a free desk, the wait for a free booth.
+WAIT_METRICS = ("p95_wait_min", "max_wait_min", "mean_wait_min")
+# Lost votes depend on the line only; the last voter's exit on every stage.
+LOST_METRICS = ("reneged", "lost_votes", "lost_share")
+LAST_METRIC = "last_voter_left_after_close_min"
+METRICS = (*WAIT_METRICS, *LOST_METRICS, LAST_METRIC)
+RESOURCES = ("terminals", "desks", "booths")
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le,
+    "<": operator.lt,
+    ">=": operator.ge,
+    ">": operator.gt,
+}
+_PATTERN = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|<|>=|>)\s*(\S+)\s*$")
+
+
+class TargetError(ValueError):
+    """A target string that cannot be understood; the message says how to write one."""
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    op: str
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+    def holds(self, measured: float) -> bool:
+        return _OPS[self.op](measured, self.value)
+
+    def applies_to(self, resource: str) -> bool:
+        if self.metric in LOST_METRICS:
+            return resource == "terminals"
+        return True
+
+
+def parse_target(text: str) -> Target:
+    match = _PATTERN.match(text)
+    if not match:
+        raise TargetError(f"target {text!r} is not 'metric op value', e.g. 'p95_wait_min <= 30'")
+    metric, op, raw = match.groups()
+    if metric not in METRICS:
+        raise TargetError(f"target {text!r}: unknown metric {metric!r}; use one of {METRICS}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise TargetError(f"target {text!r}: {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise TargetError(f"target {text!r}: the value must be finite")
+    return Target(metric, op, value)
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """One station-day, seen from each resource."""
+
+    waits_min: dict[str, np.ndarray]  # resource -> waits for that resource, minutes
+    reneged: int
+    lost_votes: int
+    arrived: int
+    last_voter_left_after_close_min: float
+
+    def value(self, metric: str, resource: str) -> float:
+        if metric in WAIT_METRICS:
+            waits = self.waits_min[resource]
+            if len(waits) == 0:
+                return 0.0
+            if metric == "p95_wait_min":
+                return float(np.percentile(waits, 95))
+            return float(waits.max() if metric == "max_wait_min" else waits.mean())
+        if metric == "reneged":
+            return float(self.reneged)
+        if metric == "lost_votes":
+            return float(self.lost_votes)
+        if metric == "lost_share":
+            return self.lost_votes / self.arrived if self.arrived else 0.0
+        return self.last_voter_left_after_close_min
+
+
+def day_figures(plan: StationPlan, out: StationOutcome) -> DayFigures:
+    inp = plan.input
+    line = out.start_s - inp.arrival_s
+    desk = out.desk_start_s - out.checkin_end_s
+    booth = out.booth_start_s - (out.desk_start_s + inp.ballot_s)
+    lost = np.isin(out.status, (Status.RENEGED, Status.NOT_SERVED, Status.REFUSED_BIOMETRIC))
+    return DayFigures(
+        waits_min={
+            "terminals": line[~np.isnan(line)] / 60,
+            "desks": desk[~np.isnan(desk)] / 60,
+            "booths": booth[~np.isnan(booth)] / 60,
+        },
+        reneged=int((out.status == Status.RENEGED).sum()),
+        lost_votes=int(lost.sum()),
+        arrived=inp.size,
+        last_voter_left_after_close_min=(out.last_exit_s - inp.close_s) / 60,
+    )
