@@ -22,7 +22,9 @@ SUMMARY = "summary.json"
 STATIONS = "stations.csv"
 QUEUE_LENGTH = "queue_length.npz"
 SCENARIO = "scenario.toml"
-SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH, SCENARIO)
+# The files that mark a simulation's output. scenario.toml is shared with other kinds of run
+# (sizing), so it does not mark one, but the simulation's data needs it.
+SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -154,7 +156,7 @@ def _read_simulation(folder: Path) -> SimulationData | None:
     present = [name for name in SIMULATION_FILES if (folder / name).is_file()]
     if not present:
         return None
-    missing = [name for name in SIMULATION_FILES if name not in present]
+    missing = [name for name in (*SIMULATION_FILES, SCENARIO) if not (folder / name).is_file()]
     if missing:
         raise ReportError(
             f"{folder}: incomplete simulation output: has {', '.join(present)} "

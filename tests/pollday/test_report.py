@@ -168,6 +168,7 @@ def test_text_from_the_run_is_escaped(copy: Path) -> None:
         (lambda d: shutil.rmtree(d), "no such directory"),
         (lambda d: [p.unlink() for p in d.iterdir()], "not a run folder: none of summary.json"),
         (lambda d: (d / "queue_length.npz").unlink(), "but not queue_length.npz"),
+        (lambda d: (d / "scenario.toml").unlink(), "but not scenario.toml"),
         (lambda d: (d / "summary.json").write_text("{not json"), "summary.json: cannot be read"),
         (lambda d: (d / "summary.json").write_text("{}"), "summary.json: lacks the keys"),
         (lambda d: (d / "stations.csv").write_text("index\n1\n"), "stations.csv: lacks the col"),
