@@ -1,0 +1,115 @@
+"""``loadtest.json`` and ``ledger.ndjson``: what a run writes to ``--pollday-out`` (no locust).
+
+The orchestrator (``pollday run``) and the reports read these; ``docs/loadtests.md`` documents
+every field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from loadtests.latency import BIN_S, QUANTILES, Endpoint, Recorder, encode, max_ms, quantile_ms
+from loadtests.ledger import Entry, write_ledger
+
+FORMAT = 1
+FIGURES = {
+    "POST /v1/checkins": "checkin",
+    "POST /v1/checkins (duplicate)": "duplicate",
+    "POST /v1/checkins/batch": "batch",
+    "POST /v1/protocols": "protocol",
+    "GET /v1/results": "results",
+    "GET /v1/streams": "streams",
+    "GET /v1/streams/[station]/snapshot": "snapshot",
+}
+CHECKIN_ENDPOINT = "POST /v1/checkins"
+
+
+def _name(q: float) -> str:
+    return f"p{q:g}_ms"
+
+
+def endpoint_summary(name: str, ep: Endpoint) -> dict[str, Any]:
+    errors = sum(ep.errors.values())
+    out: dict[str, Any] = {
+        "figure": FIGURES.get(name, name),
+        "requests": ep.requests,
+        "attempts": int(ep.send.get_total_count()),
+        "retries": ep.retries,
+        "statuses": dict(sorted(ep.statuses.items())),
+        "errors": dict(sorted(ep.errors.items())),
+        "error_count": errors,
+        "error_rate": round(errors / ep.requests, 6) if ep.requests else 0.0,
+    }
+    for q in QUANTILES:
+        out[_name(q)] = quantile_ms(ep.send, q)
+    out["max_ms"] = max_ms(ep.send)
+    for q in QUANTILES:
+        out[_name(q) + "_intended"] = quantile_ms(ep.intended, q)
+    out["max_ms_intended"] = max_ms(ep.intended)
+    if ep.item_statuses:
+        out["item_statuses"] = dict(sorted(ep.item_statuses.items()))
+    out["hdr_send"] = encode(ep.send)
+    out["hdr_intended"] = encode(ep.intended)
+    return out
+
+
+def _bins(counts: dict[int, int]) -> list[float]:
+    if not counts:
+        return []
+    last = max(counts)
+    return [round(counts.get(k, 0) / BIN_S, 3) for k in range(max(0, last) + 1)]
+
+
+def summarize(rec: Recorder, *, workers: int, ledger_lines: int,
+              options: dict[str, Any]) -> dict[str, Any]:
+    c = rec.counters
+    checkin = rec.endpoints.get(CHECKIN_ENDPOINT, Endpoint())
+    percentiles = list(range(1, 100))
+    return {
+        "format": FORMAT,
+        "endpoints": {n: endpoint_summary(n, ep) for n, ep in sorted(rec.endpoints.items())},
+        "generator": {
+            "workers": workers,
+            "lag_p50_ms": quantile_ms(rec.lag, 50),
+            "lag_p99_ms": quantile_ms(rec.lag, 99),
+            "lag_max_ms": max_ms(rec.lag),
+            "scheduled_events": c["scheduled_events"],
+            "fired_events": c["fired_events"],
+            "dropped_events": c["scheduled_events"] - c["fired_events"],
+            "scheduled_jobs": c["scheduled_jobs"],
+            "fired_jobs": c["fired_jobs"],
+            "finished_jobs": c["finished_jobs"],
+            "public_scheduled": c["public_scheduled"],
+            "duplicates_without_candidate": c["duplicates_without_candidate"],
+            "snapshot_skipped_no_streams": c["snapshot_skipped_no_streams"],
+            "hdr_lag": encode(rec.lag),
+        },
+        "rate": {
+            "bin_s": BIN_S,
+            "scheduled_rps": _bins(dict(rec.scheduled_bins)),
+            "achieved_rps": _bins(dict(rec.sent_bins)),
+        },
+        "checkin_latency_ms": {
+            "endpoint": CHECKIN_ENDPOINT,
+            "from": "send",
+            "count": int(checkin.send.get_total_count()),
+            "percentiles": percentiles,
+            "values_ms": [quantile_ms(checkin.send, float(p)) for p in percentiles],
+        },
+        "ledger": {"file": "ledger.ndjson", "lines": ledger_lines},
+        "options": options,
+    }
+
+
+def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, workers: int,
+                  options: dict[str, Any]) -> dict[str, Any]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lines = write_ledger(out_dir / "ledger.ndjson", entries)
+    summary = summarize(rec, workers=workers, ledger_lines=lines, options=options)
+    tmp = out_dir / "loadtest.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=1) + "\n")
+    tmp.replace(out_dir / "loadtest.json")
+    return summary

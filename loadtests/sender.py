@@ -1,0 +1,149 @@
+"""The gevent side of one load generator (imported by the locustfile only: it imports locust).
+
+:class:`Driver` runs one process's share of the replay: a gevent clock, an HTTP transport on
+Locust's FastHttpSession (so every attempt shows in Locust's statistics under the adapter's
+names, e.g. ``POST /v1/checkins``), and a greenlet per request started by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+import gevent
+from gevent.pool import Group
+from locust.contrib.fasthttp import FastHttpSession
+from locust.env import Environment
+
+from loadtests.adapter import AdapterContext, HttpRequest, load_adapter
+from loadtests.dispatcher import Dispatcher
+from loadtests.latency import record_s
+from loadtests.options import ReplayOptions
+from loadtests.plan import STATION_KINDS
+from loadtests.replay import JobRunner, Loaded, Response, Transport, worker_plan
+
+log = logging.getLogger("pollday.replay")
+
+
+class GeventClock:
+    """Seconds since the replay's time zero (a ``time.monotonic`` value)."""
+
+    def __init__(self, zero_monotonic: float) -> None:
+        self.zero = zero_monotonic
+
+    def now(self) -> float:
+        return time.monotonic() - self.zero
+
+    def sleep_until(self, t: float) -> None:
+        gevent.sleep(max(0.0, t - self.now()))
+
+
+def http_transport(environment: Environment, host: str, timeout_s: float,
+                   connections: int) -> Transport:
+    session = FastHttpSession(
+        base_url=host, request_event=environment.events.request, user=None,
+        network_timeout=timeout_s, connection_timeout=timeout_s, concurrency=connections,
+        max_retries=0, insecure=True)
+
+    def transport(req: HttpRequest) -> Response:
+        with session.request(req.method, req.path, name=req.name, data=cast(Any, req.body),
+                             headers=req.headers, catch_response=True) as r:
+            status = int(r.status_code or 0)
+            if status in req.expected:
+                r.success()
+                return Response(status, r.content or b"")
+            if status:
+                r.failure(f"HTTP {status} (expected {sorted(req.expected)})")
+                return Response(status, r.content or b"")
+            error = getattr(r, "error", None)
+            r.failure(error or "no answer")
+            timed_out = isinstance(error, TimeoutError) or "timed out" in str(error).lower()
+            return Response(0, error="timeout" if timed_out else "connection")
+
+    return transport
+
+
+class GeventSender:
+    def __init__(self, runner: JobRunner) -> None:
+        self.runner = runner
+        self.group = Group()
+
+    def send(self, job: int, done: Callable[[int], None]) -> None:
+        self.group.spawn(self._run, job, done)
+
+    def _run(self, job: int, done: Callable[[int], None]) -> None:
+        try:
+            self.runner.run_job(job)
+        except Exception:
+            log.exception("job %d failed in the harness", job)
+            self.runner.recorder.counters["harness_errors"] += 1
+        finally:
+            done(job)
+
+
+class Driver:
+    """One process's replay: ``worker`` of ``workers``, time zero at ``zero_monotonic``."""
+
+    def __init__(self, environment: Environment, opts: ReplayOptions, loaded: Loaded,
+                 worker: int, workers: int, zero_monotonic: float,
+                 on_finished: Callable[[Driver], None]) -> None:
+        self.opts = opts
+        self.worker, self.workers = worker, workers
+        self.plan = worker_plan(loaded, opts, worker, workers)
+        self.clock = GeventClock(zero_monotonic)
+        central = loaded.scenario.central
+        host = environment.host or ""
+        transport = http_transport(environment, host.rstrip("/"), central.timeout_s,
+                                   opts.connections)
+        adapter = load_adapter(opts.adapter, AdapterContext(loaded.scenario, opts.secret))
+        self.runner = JobRunner(loaded, self.plan, opts, adapter, transport, self.clock.now,
+                                gevent.sleep, worker)
+        self.sender = GeventSender(self.runner)
+        caps = loaded.stations.terminals.astype("int64")
+        self.dispatcher = Dispatcher(self.plan, caps, self.clock, self.sender,
+                                     on_lag=lambda s: record_s(self.runner.recorder.lag, s))
+        self.on_finished = on_finished
+        self.finished = False
+        self.greenlet: gevent.Greenlet[Any, Any] | None = None
+
+    def start(self) -> None:
+        self.greenlet = gevent.spawn(self._run)
+
+    def _run(self) -> None:
+        try:
+            if self.opts.webcam_rps > 0:
+                self.runner.fetch_streams()
+            self.dispatcher.run()
+            while self.dispatcher.busy and not self.dispatcher.stopped:
+                gevent.sleep(0.05)
+        except gevent.GreenletExit:
+            raise
+        except Exception:
+            log.exception("the replay failed")
+            self.runner.recorder.counters["harness_errors"] += 1
+        self._finish()
+
+    def _finish(self) -> None:
+        if not self.finished:
+            self.finished = True
+            self.on_finished(self)
+
+    def stop(self) -> None:
+        """Stop now: jobs not yet sent are dropped, requests in flight abandoned."""
+        self.dispatcher.stop()
+        if self.greenlet is not None and not self.greenlet.dead:
+            self.greenlet.kill(block=False)
+        abandoned = len(self.sender.group)
+        self.sender.group.kill(block=False)
+        self.runner.recorder.counters["abandoned_in_flight"] += abandoned
+        self._finish()
+
+    def counters(self) -> dict[str, int]:
+        d, plan = self.dispatcher, self.plan
+        station_jobs = sum(int((plan.kind == k).sum()) for k in STATION_KINDS)
+        return {"scheduled_events": plan.scheduled_events, "fired_events": d.sent_events,
+                "scheduled_jobs": len(plan), "fired_jobs": d.sent_jobs,
+                "finished_jobs": d.finished_jobs,
+                "public_scheduled": len(plan) - station_jobs}
