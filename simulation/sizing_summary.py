@@ -70,12 +70,13 @@ def national_totals(rows: list[dict[str, Any]], scenario: Scenario) -> dict[str,
 
 
 def hardest_stations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stations needing the most terminals per 1,000 registered voters, then longest waits."""
+    """Stations needing the most terminals, then the longest waits even so."""
     ranked = sorted(
         rows,
         key=lambda r: (
-            -int(r["terminals"]) * 1000 / max(1, int(r["registered"])),
+            -int(r["terminals"]),
             -float(r["p95_wait_min"]),
+            -int(r["registered"]),
             int(r["index"]),
         ),
     )
