@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from pollday.report.errors import ReportError
 from pollday.report.render import render_page
-from pollday.report.run_folder import ReportError, read_run_folder
+from pollday.report.run_folder import read_run_folder
 from pollday.report.sections import Section, build_sections
 
 REPORT = "report.html"

@@ -1,7 +1,8 @@
 """Read a run folder into typed arrays for the report; say exactly what is missing or broken.
 
-Each report section owns a set of files. A section whose files are all absent is left out of
-the report; a section with only some of its files is a broken folder and raises
+Each report section owns a set of files (sizing's are read in ``sizing_data.py``). A section
+whose files are all absent is left out of the report; a section with only some of its files
+is a broken folder and raises
 :class:`ReportError`, as does a folder that holds no section's data at all.
 """
 
@@ -16,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pollday.report.errors import ReportError, broken, check_complete
+from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
 from simulation import Scenario, ScenarioError, load_scenario
 
 SUMMARY = "summary.json"
@@ -41,10 +44,6 @@ _STATION_INTS = (
     "max_queue",
     "terminal_failures",
 )
-
-
-class ReportError(Exception):
-    """The folder cannot be reported on; the message names the folder and what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -90,27 +89,24 @@ class RunFolder:
 
     path: Path
     simulation: SimulationData | None
+    sizing: SizingData | None
 
     @property
     def has_any_data(self) -> bool:
-        return self.simulation is not None
-
-
-def _broken(path: Path, name: str, problem: str) -> ReportError:
-    return ReportError(f"{path / name}: {problem}")
+        return self.simulation is not None or self.sizing is not None
 
 
 def _read_summary(folder: Path) -> dict[str, Any]:
     try:
         data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise _broken(folder, SUMMARY, f"cannot be read as JSON ({error})") from None
+        raise broken(folder, SUMMARY, f"cannot be read as JSON ({error})") from None
     if not isinstance(data, dict):
-        raise _broken(folder, SUMMARY, "is not a JSON object")
+        raise broken(folder, SUMMARY, "is not a JSON object")
     needed = {"scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour"}
     missing = sorted(needed - set(data))
     if missing:
-        raise _broken(folder, SUMMARY, f"lacks the keys {', '.join(missing)}")
+        raise broken(folder, SUMMARY, f"lacks the keys {', '.join(missing)}")
     return data
 
 
@@ -121,14 +117,14 @@ def _read_stations(folder: Path) -> StationColumns:
             reader = csv.DictReader(f)
             missing = [c for c in needed if c not in (reader.fieldnames or [])]
             if missing:
-                raise _broken(folder, STATIONS, f"lacks the columns {', '.join(missing)}")
+                raise broken(folder, STATIONS, f"lacks the columns {', '.join(missing)}")
             rows = list(reader)
         ints = {c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS}
         floats = {
             c: np.array([float(r[c]) for r in rows], dtype=np.float64) for c in _STATION_FLOATS
         }
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise _broken(folder, STATIONS, f"cannot be read ({error})") from None
+        raise broken(folder, STATIONS, f"cannot be read ({error})") from None
     return StationColumns(group=[r["group"] for r in rows], ints=ints, floats=floats)
 
 
@@ -139,9 +135,9 @@ def _read_queues(folder: Path) -> QueueLengths:
             length = npz["queue_length"].astype(np.float32)
             bin_s = float(npz["bin_s"])
     except (OSError, KeyError, ValueError) as error:
-        raise _broken(folder, QUEUE_LENGTH, f"cannot be read ({error})") from None
+        raise broken(folder, QUEUE_LENGTH, f"cannot be read ({error})") from None
     if length.ndim != 2 or (len(length) and len(length) != len(station)):
-        raise _broken(folder, QUEUE_LENGTH, f"queue_length has shape {length.shape}")
+        raise broken(folder, QUEUE_LENGTH, f"queue_length has shape {length.shape}")
     return QueueLengths(station=station, length=length, bin_s=bin_s)
 
 
@@ -149,19 +145,12 @@ def _read_scenario(folder: Path) -> Scenario:
     try:
         return load_scenario(folder / SCENARIO)
     except ScenarioError as error:
-        raise _broken(folder, SCENARIO, f"is not a valid scenario\n{error.render()}") from None
+        raise broken(folder, SCENARIO, f"is not a valid scenario\n{error.render()}") from None
 
 
 def _read_simulation(folder: Path) -> SimulationData | None:
-    present = [name for name in SIMULATION_FILES if (folder / name).is_file()]
-    if not present:
+    if not check_complete(folder, SIMULATION_FILES, (SCENARIO,), "pollday simulate"):
         return None
-    missing = [name for name in (*SIMULATION_FILES, SCENARIO) if not (folder / name).is_file()]
-    if missing:
-        raise ReportError(
-            f"{folder}: incomplete simulation output: has {', '.join(present)} "
-            f"but not {', '.join(missing)} (run `pollday simulate` again)"
-        )
     data = SimulationData(
         summary=_read_summary(folder),
         stations=_read_stations(folder),
@@ -180,10 +169,10 @@ def read_run_folder(path: Path) -> RunFolder:
     """Load every section's data found in ``path``; raise ReportError if it is no run folder."""
     if not path.is_dir():
         raise ReportError(f"{path}: not a run folder (no such directory)")
-    folder = RunFolder(path=path, simulation=_read_simulation(path))
+    folder = RunFolder(path=path, simulation=_read_simulation(path), sizing=read_sizing(path))
     if not folder.has_any_data:
         raise ReportError(
-            f"{path}: not a run folder: none of {', '.join(SIMULATION_FILES)} is there "
-            "(write one with `pollday simulate SCENARIO --out DIR`)"
+            f"{path}: not a run folder: none of {', '.join((*SIMULATION_FILES, *SIZING_FILES))} "
+            "is there (write one with `pollday simulate` or `pollday size`)"
         )
     return folder

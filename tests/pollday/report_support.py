@@ -16,6 +16,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,35 @@ def write_smoke_run(out: Path) -> Path:
     """Simulate the smoke scenario into ``out`` (a run folder, without report.html)."""
     result = simulate(load_scenario(SMOKE), workers=1)
     write_simulation(out, result, national_summary(result), SMOKE)
+    return out
+
+
+def write_smoke_sizing(out: Path) -> Path:
+    """``pollday size`` on the smoke scenario, kept quick (few replications, wide bands)."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pollday",
+            "size",
+            str(SMOKE),
+            "--out",
+            str(out),
+            "--replications",
+            "3",
+            "--band",
+            "1000",
+            "--workers",
+            "1",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pollday.report import REPORT, ReportError, render_report, write_report
-from tests.pollday.report_support import write_smoke_run
+from tests.pollday.report_support import write_smoke_run, write_smoke_sizing
 
 VOID = {
     "area",
@@ -79,6 +79,11 @@ class Page(HTMLParser):
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_smoke_run(tmp_path_factory.mktemp("smoke"))
+
+
+@pytest.fixture(scope="module")
+def sizing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_smoke_sizing(tmp_path_factory.mktemp("sizing"))
 
 
 @pytest.fixture
@@ -173,6 +178,7 @@ def test_text_from_the_run_is_escaped(copy: Path) -> None:
         (lambda d: (d / "summary.json").write_text("{}"), "summary.json: lacks the keys"),
         (lambda d: (d / "stations.csv").write_text("index\n1\n"), "stations.csv: lacks the col"),
         (lambda d: (d / "scenario.toml").write_text("[x]\n"), "scenario.toml: is not a valid"),
+        (lambda d: (d / "sizing.json").write_text("{}"), "but not sizing.csv"),
     ],
 )
 def test_bad_folder_is_a_clear_error(copy: Path, damage: object, expected: str) -> None:
@@ -181,3 +187,38 @@ def test_bad_folder_is_a_clear_error(copy: Path, damage: object, expected: str) 
         write_report(copy)
     assert str(copy) in str(caught.value)
     assert not (copy / REPORT).exists()
+
+
+def section_ids(page: Page) -> list[str]:
+    return [i for i in page.ids if i in {"key-figures", "the-day", "sizing", "load-test"}]
+
+
+def test_sizing_section_next_to_the_day(copy: Path, sizing: Path) -> None:
+    for name in ("sizing.json", "sizing.csv"):
+        shutil.copy(sizing / name, copy / name)
+    page = Page(render_report(copy))
+    assert page.problems == []
+    assert section_ids(page) == ["key-figures", "the-day", "sizing"]
+    assert len(page.images) == 7
+    data = json.loads((sizing / "sizing.json").read_text())
+    text = page.plain
+    assert all(case["case"] in text for case in data["sensitivity"])
+    assert all(h["station"] in text for h in data["hardest_stations"])
+    terminals = data["totals"]["terminals"]
+    assert f"terminals {terminals['current']:,} {terminals['recommended']:,}" in text
+    currency = data["totals"]["currency"]
+    assert f"cost of additions ({currency})" in text
+
+
+def test_sizing_only_folder(sizing: Path, tmp_path: Path) -> None:
+    for name in ("sizing.json", "sizing.csv"):
+        shutil.copy(sizing / name, tmp_path / name)
+    data = json.loads((tmp_path / "sizing.json").read_text())
+    for totals in [data["totals"], *(case["totals"] for case in data["sensitivity"])]:
+        del totals["currency"]  # a scenario without [costs]
+    (tmp_path / "sizing.json").write_text(json.dumps(data))
+    page = Page(render_report(tmp_path))
+    assert section_ids(page) == ["sizing"]
+    assert len(page.images) == 1 and page.problems == []
+    assert "pollday sizing report" in page.plain
+    assert "cost" not in page.plain

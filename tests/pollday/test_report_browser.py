@@ -15,7 +15,12 @@ import pytest
 from matplotlib import image as mpimg
 
 from pollday.report import write_report
-from tests.pollday.report_support import Chromium, find_chromium, write_smoke_run
+from tests.pollday.report_support import (
+    Chromium,
+    find_chromium,
+    write_smoke_run,
+    write_smoke_sizing,
+)
 
 IMAGES_LOADED = """
 [...document.images].map(img => ({
@@ -48,7 +53,9 @@ def browser(chromium: str, tmp_path: Path) -> Iterator[Chromium]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_report(write_smoke_run(tmp_path_factory.mktemp("smoke")))
+    """The smoke scenario simulated and sized in one folder: every section there is."""
+    folder = write_smoke_run(tmp_path_factory.mktemp("smoke"))
+    return write_report(write_smoke_sizing(folder))
 
 
 def not_blank(png: Path) -> tuple[float, float]:
@@ -61,9 +68,13 @@ def not_blank(png: Path) -> tuple[float, float]:
 def test_report_renders_in_chromium(browser: Chromium, report: Path, tmp_path: Path) -> None:
     browser.open(report.as_uri())
     images = browser.evaluate(IMAGES_LOADED)
-    assert len(images) >= 6, images
+    assert len(images) == 7, images
     assert [i for i in images if not (i["loaded"] and i["shown"])] == []
-    assert browser.evaluate("document.querySelectorAll('section h2').length") >= 2
+    assert browser.evaluate("[...document.querySelectorAll('section')].map(s => s.id)") == [
+        "key-figures",
+        "the-day",
+        "sizing",
+    ]
     assert browser.evaluate("document.title").startswith("Smoke test election")
     shot = browser.screenshot(tmp_path / "report.png")
     height = int(mpimg.imread(shot).shape[0])

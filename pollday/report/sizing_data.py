@@ -1,0 +1,104 @@
+"""``pollday size`` output (``sizing.json``, ``sizing.csv``) read and grouped for the report."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pollday.report.errors import broken, check_complete
+
+SIZING_JSON = "sizing.json"
+SIZING_CSV = "sizing.csv"
+SIZING_FILES = (SIZING_JSON, SIZING_CSV)
+RESOURCES = ("terminals", "desks", "booths")
+
+
+@dataclass(frozen=True)
+class SizingData:
+    summary: dict[str, Any]  # sizing.json
+    group: list[str]  # per station (sizing.csv), station order
+    current: dict[str, NDArray[np.int64]]  # resource -> units now, per station
+    recommended: dict[str, NDArray[np.int64]]  # resource -> units recommended, per station
+
+    @property
+    def resources(self) -> list[str]:
+        """The resources that were sized, in the usual order."""
+        sized = set(self.summary.get("resources", RESOURCES))
+        return [r for r in RESOURCES if r in sized]
+
+    @property
+    def groups(self) -> list[str]:
+        """Group names in order of first appearance (stations are numbered group by group)."""
+        return list(dict.fromkeys(self.group))
+
+
+def _read_json(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / SIZING_JSON).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise broken(folder, SIZING_JSON, f"cannot be read as JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise broken(folder, SIZING_JSON, "is not a JSON object")
+    missing = sorted({"scenario", "targets", "confidence", "totals"} - set(data))
+    if missing:
+        raise broken(folder, SIZING_JSON, f"lacks the keys {', '.join(missing)}")
+    return data
+
+
+def read_sizing(folder: Path) -> SizingData | None:
+    if not check_complete(folder, SIZING_FILES, (), "pollday size"):
+        return None
+    summary = _read_json(folder)
+    needed = ("group", *RESOURCES, *(f"{r}_current" for r in RESOURCES))
+    try:
+        with (folder / SIZING_CSV).open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in needed if c not in (reader.fieldnames or [])]
+            if missing:
+                raise broken(folder, SIZING_CSV, f"lacks the columns {', '.join(missing)}")
+            rows = list(reader)
+        current = {r: np.array([int(row[f"{r}_current"]) for row in rows]) for r in RESOURCES}
+        recommended = {r: np.array([int(row[r]) for row in rows]) for r in RESOURCES}
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        raise broken(folder, SIZING_CSV, f"cannot be read ({error})") from None
+    return SizingData(
+        summary=summary,
+        group=[row["group"] for row in rows],
+        current={r: a.astype(np.int64) for r, a in current.items()},
+        recommended={r: a.astype(np.int64) for r, a in recommended.items()},
+    )
+
+
+@dataclass(frozen=True)
+class GroupSizing:
+    name: str
+    stations: int
+    current: dict[str, int]  # resource -> units in the group now
+    recommended: dict[str, int]
+    more: dict[str, int]  # resource -> stations that need more units than they have
+    fewer: dict[str, int]  # resource -> stations that could give some away
+
+
+def group_sizing(data: SizingData) -> list[GroupSizing]:
+    groups = np.array(data.group)
+    out = []
+    for name in data.groups:
+        mine = groups == name
+        delta = {r: data.recommended[r][mine] - data.current[r][mine] for r in RESOURCES}
+        out.append(
+            GroupSizing(
+                name=name,
+                stations=int(mine.sum()),
+                current={r: int(data.current[r][mine].sum()) for r in RESOURCES},
+                recommended={r: int(data.recommended[r][mine].sum()) for r in RESOURCES},
+                more={r: int((delta[r] > 0).sum()) for r in RESOURCES},
+                fewer={r: int((delta[r] < 0).sum()) for r in RESOURCES},
+            )
+        )
+    return out
