@@ -38,7 +38,11 @@ def render_page(folder: RunFolder, sections: list[Section]) -> str:
         title=title,
         sections=sections,
         folder_name=folder.path.resolve().name,
-        files=sorted(p.name for p in folder.path.iterdir() if p.is_file()),
+        files=sorted(
+            p.name
+            for p in folder.path.iterdir()
+            if p.is_file() and p.name != "report.html" and not p.name.startswith(".")
+        ),
         version=__version__,
         generated=dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     )

@@ -88,8 +88,8 @@ class DevToolsError(RuntimeError):
 
 def _as_fds_3_and_4(read_fd: int, write_fd: int) -> None:
     """In the child: Chromium reads commands from fd 3 and writes to fd 4."""
-    high_read = fcntl.fcntl(read_fd, fcntl.F_DUPFD, 10)  # out of the way of 3 and 4 first
-    high_write = fcntl.fcntl(write_fd, fcntl.F_DUPFD, 10)
+    high_read = fcntl.fcntl(read_fd, fcntl.F_DUPFD_CLOEXEC, 10)  # out of the way of 3 and 4 first
+    high_write = fcntl.fcntl(write_fd, fcntl.F_DUPFD_CLOEXEC, 10)
     os.dup2(high_read, 3)
     os.dup2(high_write, 4)
 
@@ -104,7 +104,8 @@ class Chromium:
         self._buffer = b""
         self._next_id = 0
         self.events: list[dict[str, Any]] = []
-        # The child sees the pipes as fds 3 and 4, as --remote-debugging-pipe expects.
+        # The child sees the pipes as fds 3 and 4, as --remote-debugging-pipe expects: dup2
+        # in the child (not pass_fds, which needs 3 and 4 open in this process).
         self._process = subprocess.Popen(
             [
                 executable,
@@ -116,7 +117,7 @@ class Chromium:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
+            close_fds=False,  # Python's own fds are non-inheritable: closed at exec anyway
             preexec_fn=lambda: _as_fds_3_and_4(to_browser_r, from_browser_w),
         )
         os.close(to_browser_r)
