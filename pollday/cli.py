@@ -13,10 +13,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
 from pollday.console import fail, print_simulation_table, progress_bar
 from pollday.outputs import write_simulation
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
+from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
@@ -79,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
+
+    p = sub.add_parser("serve", help="run the reference check-in and results service")
+    add_serve_arguments(p)
+
+    p = sub.add_parser("register", help="write a scenario's synthetic voter register (NDJSON)")
+    add_register_arguments(p)
     return parser
 
 
@@ -116,7 +124,13 @@ def _size(args: argparse.Namespace) -> int:
         return fail(f"pollday size: {error}", EXIT_BAD_INPUT)
 
 
-_COMMANDS = {"validate": _validate, "simulate": _simulate, "size": _size}
+_COMMANDS = {
+    "validate": _validate,
+    "simulate": _simulate,
+    "size": _size,
+    "serve": run_serve,
+    "register": run_register,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

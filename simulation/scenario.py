@@ -10,11 +10,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulation.distributions import Distribution
+from simulation.thresholds import parse_threshold
 
 Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def _check_threshold(rule: str) -> str:
+    parse_threshold(rule)  # raises with the figure catalogue in its message
+    return rule
+
+
+ThresholdRule = Annotated[str, AfterValidator(_check_threshold)]
 _SHARE_TOLERANCE = 1e-4
 
 
@@ -196,6 +205,19 @@ class Costs(_Model):
     booth: float = Field(default=0, ge=0)
 
 
+class LoadTest(_Model):
+    """How ``pollday run`` replays the simulated day against the target."""
+
+    compress: float = Field(default=60, gt=0, description="60: an 11-hour day in 11 minutes")
+    station_share: float = Field(default=1, gt=0, le=1)
+    results_rps: float = Field(default=2, ge=0, description="peak public results reads/s")
+    webcam_rps: float = Field(default=1, ge=0)
+    adapter: str = Field(default="", description="module:Class mapping events to requests")
+    max_duration_min: float = Field(
+        default=30, gt=0, description="stop the replay after this long (events after it drop)"
+    )
+
+
 class TurnoutPoint(_Model):
     time: dt.time
     turnout: Share
@@ -220,6 +242,10 @@ class Scenario(_Model):
     counting: Counting
     reference: Reference = Reference()
     costs: Costs | None = None
+    loadtest: LoadTest = LoadTest()
+    thresholds: list[ThresholdRule] = Field(
+        default_factory=list, description="k6-style rules, e.g. 'checkin.p95_ms < 300'"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -1,0 +1,52 @@
+"""Close the loop: re-simulate the day with the check-in latency the target really had.
+
+The load test measures ``POST /v1/checkins`` latency from the send (percentiles 1..99 in
+``loadtest.json``); those become an empirical distribution that replaces the scenario's
+assumed ``central.latency_s``, and the day is simulated again with the same seed. Only the
+central call changes, so the difference in station waits is the service's doing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulation import RunOptions, national_summary, simulate
+from simulation.distributions import Empirical
+from simulation.scenario import Scenario
+
+
+def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
+    """The measured check-in latency as a distribution (seconds), or None if not measured."""
+    sample = loadtest.get("checkin_latency_ms", {})
+    values = [v for v in sample.get("values_ms", []) if v is not None]
+    if int(sample.get("count", 0)) == 0 or not values:
+        return None
+    return Empirical(kind="empirical", values=[max(0.0, v) / 1000 for v in values])
+
+
+def _figures(summary: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "p95_wait_min": summary["wait_min"]["p95"],
+        "mean_wait_min": summary["wait_min"]["mean"],
+        "lost_votes": summary["lost_votes"],
+        "stations_over_30_min": summary["stations_with_p95_wait_over_30_min"],
+    }
+
+
+def close_the_loop(
+    scenario: Scenario, assumed_summary: dict[str, Any], loadtest: dict[str, Any],
+    *, workers: int, seed: int,
+) -> dict[str, Any]:
+    latency = measured_latency(loadtest)
+    if latency is None:
+        return {"measured": False, "reason": "no check-in latency was measured"}
+    result = simulate(scenario, options=RunOptions(seed=seed, central_latency_s=latency),
+                      workers=workers)
+    measured = national_summary(result)
+    return {
+        "measured": True,
+        "assumed_latency_mean_s": round(scenario.central.latency_s.mean, 4),
+        "measured_latency_mean_s": round(latency.mean, 4),
+        "assumed": _figures(assumed_summary),
+        "with_measured_latency": _figures(measured),
+    }

@@ -1,0 +1,103 @@
+"""Thresholds, k6-style: ``checkin.p95_ms < 300``, ``audit.lost_checkins == 0``.
+
+A scenario lists them; each names one figure of a run (load test, audit, simulation, closed
+loop) and a rule. The catalog of figures lives here, as data, so a scenario naming an
+unknown figure is rejected when it is validated, before anything runs.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ENDPOINT_FIGURES = ("checkin", "duplicate", "batch", "protocol", "results", "streams", "snapshot")
+_LATENCIES = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
+ENDPOINT_STATS = (
+    *_LATENCIES,
+    *(f"{s}_intended" for s in _LATENCIES),
+    "error_rate",
+    "error_count",
+    "requests",
+)
+FIXED_FIGURES = {
+    "generator": ("lag_p50_ms", "lag_p99_ms", "lag_max_ms", "dropped_events"),
+    "audit": ("lost_checkins", "double_acceptances", "duplicates_accepted", "results_mismatch",
+              "ledger_unconfirmed"),
+    "stations": ("p95_wait_min", "share_waiting_over_30_min", "stations_over_30_min",
+                 "lost_votes", "turnout"),
+    "loop": ("p95_wait_min", "lost_votes", "stations_over_30_min"),
+}
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
+    "==": operator.eq, "!=": operator.ne,
+}
+_PATTERN = re.compile(r"^\s*([a-z_]+)\.([a-z0-9_.]+)\s*(<=|<|>=|>|==|!=)\s*(\S+)\s*$")
+
+
+def known_figures() -> list[str]:
+    names = [f"{e}.{s}" for e in ENDPOINT_FIGURES for s in ENDPOINT_STATS]
+    names += [f"{g}.{f}" for g, figures in FIXED_FIGURES.items() for f in figures]
+    return names
+
+
+_KNOWN = frozenset(known_figures())
+
+
+@dataclass(frozen=True)
+class Threshold:
+    figure: str
+    op: str
+    value: float
+
+    @property
+    def rule(self) -> str:
+        return f"{self.figure} {self.op} {self.value:g}"
+
+    def holds(self, measured: float) -> bool:
+        return _OPS[self.op](measured, self.value)
+
+
+def parse_threshold(text: str) -> Threshold:
+    """Parse ``"figure op value"``; ValueError says what is wrong and how to write it."""
+    match = _PATTERN.match(text)
+    if not match:
+        raise ValueError(
+            f"{text!r} is not 'figure op value', e.g. 'checkin.p95_ms < 300' "
+            f"(operators: {', '.join(_OPS)})"
+        )
+    group, stat, op, raw = match.groups()
+    figure = f"{group}.{stat}"
+    if figure not in _KNOWN:
+        close = sorted(n for n in _KNOWN if n.startswith(group + "."))[:8]
+        hint = f"; known {group}.* figures include {close}" if close else (
+            f"; figure groups: {sorted({n.split('.')[0] for n in _KNOWN})}"
+        )
+        raise ValueError(f"{text!r} names an unknown figure {figure!r}{hint}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{text!r}: {raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r}: the value must be finite")
+    return Threshold(figure, op, value)
+
+
+def evaluate(
+    thresholds: list[Threshold], figures: Mapping[str, float | None]
+) -> list[dict[str, Any]]:
+    """A verdict per threshold: met, failed, or failed for lack of data."""
+    verdicts: list[dict[str, Any]] = []
+    for t in thresholds:
+        measured = figures.get(t.figure)
+        if measured is None or (isinstance(measured, float) and math.isnan(measured)):
+            verdicts.append({"name": t.figure, "rule": t.rule, "value": None,
+                             "verdict": "failed", "reason": "no data: the figure was not measured"})
+            continue
+        ok = t.holds(float(measured))
+        verdicts.append({"name": t.figure, "rule": t.rule, "value": measured,
+                         "verdict": "met" if ok else "failed"})
+    return verdicts
