@@ -86,3 +86,32 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
         table.add_row(k, v)
     Console(file=sys.stdout).print(table)
     print(f"outputs written to {out}")
+
+
+def print_run_table(summary: dict[str, Any], out: str) -> None:
+    """Every threshold with its verdict, then the audit and the closed loop."""
+    table = Table(title=f"{summary['scenario']} — thresholds: {summary['verdict'].upper()}")
+    table.add_column("threshold")
+    table.add_column("measured", justify="right")
+    table.add_column("verdict")
+    for v in summary["thresholds"]:
+        value = "no data" if v["value"] is None else f"{v['value']:,}"
+        mark = "[green]met[/]" if v["verdict"] == "met" else "[red]FAILED[/]"
+        table.add_row(v["rule"], value, mark)
+    console = Console(file=sys.stdout)
+    console.print(table)
+    audit = summary["audit"]
+    console.print(
+        f"audit: {audit['acknowledged_checkins']:,} acknowledged check-ins, "
+        f"{audit['lost_checkins']} lost, {audit['double_acceptances']} accepted twice, "
+        f"{audit['duplicates_accepted']} duplicates accepted, "
+        f"results mismatch {audit['results_mismatch']}", markup=False, highlight=False)
+    loop = summary["closed_loop"]
+    if loop.get("measured"):
+        a, m = loop["assumed"], loop["with_measured_latency"]
+        console.print(
+            f"closed loop: check-in latency {loop['assumed_latency_mean_s']} s assumed, "
+            f"{loop['measured_latency_mean_s']} s measured -> p95 wait {a['p95_wait_min']} -> "
+            f"{m['p95_wait_min']} min, lost votes {a['lost_votes']} -> {m['lost_votes']}",
+            markup=False, highlight=False)
+    print(f"outputs written to {out}")

@@ -213,8 +213,9 @@ class LoadTest(_Model):
     results_rps: float = Field(default=2, ge=0, description="peak public results reads/s")
     webcam_rps: float = Field(default=1, ge=0)
     adapter: str = Field(default="", description="module:Class mapping events to requests")
-    max_duration_min: float = Field(
-        default=30, gt=0, description="stop the replay after this long (events after it drop)"
+    replay_until_h_after_close: float = Field(
+        default=8, ge=0, le=96,
+        description="replay events up to this long after closing (late protocols are cut)",
     )
 
 

@@ -1,0 +1,198 @@
+"""``pollday run``: simulate, start the target, replay the day with Locust, audit, close the
+loop, judge the thresholds. One run folder holds everything.
+
+Exit codes: 0 every threshold met, 1 a threshold failed, 2 bad input, 3 the target or the
+harness failed (each raised here as :class:`RunFailure` with a message saying what happened).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtests.audit import AuditError, audit
+from pollday.closed_loop import close_the_loop
+from pollday.console import progress_bar
+from pollday.junit import write_junit
+from pollday.locust_process import LocustRun, run_locust
+from pollday.outputs import write_json, write_simulation
+from pollday.run_register import write_run_register
+from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
+from simulation import Scenario, load_scenario, national_summary, schedule, simulate
+from simulation.thresholds import evaluate, parse_threshold
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
+
+
+class RunFailure(RuntimeError):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class RunConfig:
+    scenario_path: Path
+    out: Path
+    host: str | None = None
+    allow_remote: bool = False
+    workers: int = 0  # Locust workers; 0: one process
+    sim_workers: int = 2
+    secret: str = ""
+    admin_token: str = ""
+    compress: float | None = None
+    station_share: float | None = None
+    quiet: bool = False
+    service_args: list[str] = field(default_factory=list)
+
+
+def check_target(config: RunConfig) -> None:
+    """Refuse a non-loopback host before anything is sent (exit 2)."""
+    if config.host and not is_loopback(config.host) and not config.allow_remote:
+        raise RunFailure(EXIT_BAD_INPUT, (
+            f"--host {config.host} is not a loopback address; load-testing another machine "
+            "needs --allow-remote (nobody load-tests production by accident)"))
+
+
+def replay_window(scenario: Scenario, rows: schedule.Schedule, stations_offset_s: float
+                  ) -> tuple[schedule.Schedule, int]:
+    """Events up to the scenario's replay window after closing; and how many were cut."""
+    election = scenario.election
+    until_s = (election.day_s + scenario.loadtest.replay_until_h_after_close * 3600
+               + stations_offset_s)
+    keep = rows["time_s"] <= until_s
+    return rows[keep], int((~keep).sum())
+
+
+def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any],
+             sim: dict[str, Any], loop: dict[str, Any]) -> dict[str, float | None]:
+    figures: dict[str, float | None] = {}
+    for endpoint in loadtest.get("endpoints", {}).values():
+        for key, value in endpoint.items():
+            if isinstance(value, int | float):
+                figures[f"{endpoint['figure']}.{key}"] = value
+    for key, value in loadtest.get("generator", {}).items():
+        if isinstance(value, int | float):
+            figures[f"generator.{key}"] = value
+    for key in ("lost_checkins", "double_acceptances", "duplicates_accepted",
+                "results_mismatch", "ledger_unconfirmed"):
+        figures[f"audit.{key}"] = audit_figures.get(key)
+    figures["stations.p95_wait_min"] = sim["wait_min"]["p95"]
+    figures["stations.share_waiting_over_30_min"] = sim["share_voters_waiting_over_30_min"]
+    figures["stations.stations_over_30_min"] = sim["stations_with_p95_wait_over_30_min"]
+    figures["stations.lost_votes"] = sim["lost_votes"]
+    figures["stations.turnout"] = sim["turnout"]
+    measured = loop.get("with_measured_latency", {})
+    for key in ("p95_wait_min", "lost_votes", "stations_over_30_min"):
+        figures[f"loop.{key}"] = measured.get(key)
+    return figures
+
+
+def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any]]:
+    total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
+    with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
+        result = simulate(scenario, workers=config.sim_workers, progress=advance)
+    summary = national_summary(result)
+    write_simulation(config.out, result, summary, config.scenario_path)
+    return result, summary
+
+
+def _prepare_replay(config: RunConfig, scenario: Scenario, result: Any) -> tuple[Path, int, float]:
+    replay_dir = config.out / "replay"
+    replay_dir.mkdir(parents=True, exist_ok=True)
+    rows, cut = replay_window(scenario, result.schedule, float(result.stations.open_offset_s.max()))
+    schedule.save(replay_dir / "schedule.npy", rows)
+    shutil.copyfile(config.scenario_path, replay_dir / "scenario.toml")
+    last_s = float(rows["time_s"].max(initial=0.0))
+    return replay_dir, cut, last_s
+
+
+def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
+    started = time.perf_counter()
+    check_target(config)
+    scenario = load_scenario(config.scenario_path)
+    thresholds = [parse_threshold(t) for t in scenario.thresholds]
+    lt = scenario.loadtest
+    compress = config.compress or lt.compress
+    share = config.station_share or lt.station_share
+    if config.host:
+        try:
+            check_reachable(config.host)
+        except TargetError as error:
+            raise RunFailure(EXIT_HARNESS, str(error)) from None
+    config.out.mkdir(parents=True, exist_ok=True)
+    secret = config.secret or secrets.token_hex(16)
+    admin_token = config.admin_token or secrets.token_hex(16)
+    result, sim_summary = _simulate(config, scenario)
+    replay_dir, cut, last_s = _prepare_replay(config, scenario, result)
+    expected_s = last_s / compress
+    locust = LocustRun(
+        host="", replay_dir=replay_dir, out_dir=config.out / "loadtest", secret=secret,
+        compress=compress, results_rps=lt.results_rps, webcam_rps=lt.webcam_rps,
+        adapter=lt.adapter, workers=config.workers, expected_s=expected_s,
+        timeout_s=expected_s * 1.5 + 300,
+    )
+    if config.host:
+        loadtest, audit_figures = _load_and_audit(config, locust, config.host, admin_token)
+    else:
+        register = config.out / "register.ndjson"
+        write_run_register(scenario, register, share)
+        try:
+            with ReferenceService(config.out, register, secret, admin_token,
+                                  config.service_args) as service:
+                loadtest, audit_figures = _load_and_audit(config, locust, service.url,
+                                                          admin_token)
+        except TargetError as error:
+            raise RunFailure(EXIT_HARNESS, str(error)) from None
+    loop = close_the_loop(scenario, sim_summary, loadtest, workers=config.sim_workers,
+                          seed=scenario.election.seed)
+    verdicts = evaluate(thresholds, _flatten(loadtest, audit_figures, sim_summary, loop))
+    failed = [v for v in verdicts if v["verdict"] != "met"]
+    code = EXIT_THRESHOLD if failed else EXIT_OK
+    summary = {
+        **sim_summary,
+        "thresholds": verdicts,
+        "verdict": "failed" if failed else "met",
+        "exit_code": code,
+        "loadtest": {k: v for k, v in loadtest.items() if k not in ("rate",)},
+        "replay": {"compress": compress, "station_share": share,
+                   "events_after_window": cut, "expected_s": round(expected_s, 1)},
+        "audit": {k: v for k, v in audit_figures.items() if k != "server_counters"},
+        "closed_loop": loop,
+        "run_wall_s": round(time.perf_counter() - started, 1),
+    }
+    _strip_histograms(summary["loadtest"])
+    write_json(config.out / "summary.json", summary)
+    write_junit(config.out / "junit.xml", scenario.election.name, verdicts,
+                time.perf_counter() - started)
+    return code, summary
+
+
+def _strip_histograms(loadtest: dict[str, Any]) -> None:
+    """Encoded HDR histograms stay in loadtest/loadtest.json; summary.json keeps figures."""
+    for endpoint in loadtest.get("endpoints", {}).values():
+        for key in [k for k in endpoint if k.startswith("hdr_")]:
+            del endpoint[key]
+    loadtest.get("generator", {}).pop("hdr_lag", None)
+
+
+def _load_and_audit(config: RunConfig, locust: LocustRun, url: str, admin_token: str
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    run = LocustRun(**{**locust.__dict__, "host": url})
+    code, tail = run_locust(run, quiet=config.quiet)
+    loadtest_json = run.out_dir / "loadtest.json"
+    if code != 0 or not loadtest_json.is_file():
+        raise RunFailure(EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} "
+                         f"(full log: {run.out_dir / 'locust.log'})")
+    loadtest = json.loads(loadtest_json.read_text())
+    try:
+        audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
+    except AuditError as error:
+        raise RunFailure(EXIT_HARNESS, str(error)) from None
+    return loadtest, audit_figures
+
