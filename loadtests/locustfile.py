@@ -39,6 +39,7 @@ from loadtests.output import write_outputs
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
 from loadtests.sender import Driver
+from simulation import ScenarioError
 
 log = logging.getLogger("pollday.locust")
 LEDGER_CHUNK = 10_000
@@ -92,7 +93,7 @@ def _init(environment: Environment, **_: Any) -> None:
     if isinstance(runner, WorkerRunner):
         runner.register_message("pollday_flush", _on_flush)
         # A worker may get its options from the master only: load now if it can.
-        with contextlib.suppress(OptionsError, FileNotFoundError, ValueError):
+        with contextlib.suppress(OptionsError, ScenarioError, OSError, ValueError):
             _options(environment)
         return
     if isinstance(runner, MasterRunner):
@@ -100,7 +101,7 @@ def _init(environment: Environment, **_: Any) -> None:
         runner.register_message("pollday_report", _on_report)
     try:
         _options(environment)
-    except (OptionsError, ValueError, OSError) as exc:
+    except (OptionsError, ScenarioError, ValueError, OSError) as exc:
         # Bad input: say what is wrong and stop before any traffic (exit code 2).
         log.error("pollday: %s", exc)
         sys.stderr.write(f"pollday: {exc}\n")

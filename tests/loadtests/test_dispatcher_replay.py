@@ -1,0 +1,167 @@
+"""Jobs to requests (no locust, a fake transport): retries, duplicates, protocols, outputs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from loadtests import register
+from loadtests.adapter import Adapter, AdapterContext, HttpRequest, load_adapter
+from loadtests.latency import Recorder
+from loadtests.ledger import read_ledger
+from loadtests.options import OptionsError, from_namespace
+from loadtests.output import write_outputs
+from loadtests.plan import JobKind
+from loadtests.replay import JobRunner, Loaded, Response, load, worker_plan
+from simulation import station_code
+
+REPO = Path(__file__).resolve().parents[2]
+SMOKE = REPO / "scenarios" / "smoke.toml"
+
+
+def options(**kw: object) -> object:
+    base = {"scenario": str(SMOKE), "secret": "s", "compress": 60.0, "results_rps": 0.0,
+            "webcam_rps": 0.0}
+    return from_namespace(SimpleNamespace(**{**base, **kw}))
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Loaded:
+    return load(SMOKE, None)
+
+
+class FakeService:
+    """Accepts each voter once (409 after), times out the first ``timeouts`` attempts."""
+
+    def __init__(self, timeouts: int = 0) -> None:
+        self.timeouts = timeouts
+        self.accepted: dict[str, str] = {}
+        self.calls: list[HttpRequest] = []
+
+    def __call__(self, req: HttpRequest) -> Response:
+        self.calls.append(req)
+        if self.timeouts > 0:
+            self.timeouts -= 1
+            return Response(0, error="timeout")
+        body = json.loads(req.body or b"{}")
+        if req.path == "/v1/checkins":
+            return self._one(body["voter_id"], body["station_id"])
+        if req.path == "/v1/checkins/batch":
+            results = []
+            for item in body["items"]:
+                r = self._one(item["voter_id"], body["station_id"])
+                results.append({"idempotency_key": item["idempotency_key"],
+                                "status": r.status, "body": json.loads(r.body)})
+            return Response(200, json.dumps({"results": results}).encode())
+        return Response(201, b"{}")
+
+    def _one(self, voter_id: str, station_id: str) -> Response:
+        if voter_id in self.accepted:
+            return Response(409, b'{"error": "already_checked_in"}')
+        self.accepted[voter_id] = station_id
+        return Response(201, json.dumps({"checkin_id": f"c{len(self.accepted)}"}).encode())
+
+
+def runner(loaded: Loaded, service: FakeService, **kw: object) -> JobRunner:
+    opts = options(**kw)
+    plan = worker_plan(loaded, opts, 0, 1)  # type: ignore[arg-type]
+    clock = itertools.count()
+    return JobRunner(loaded, plan, opts, Adapter(AdapterContext(loaded.scenario, "s")),  # type: ignore[arg-type]
+                     service, lambda: next(clock) / 1000, lambda s: None)
+
+
+def test_a_timed_out_checkin_is_retried_with_the_same_idempotency_key(loaded: Loaded) -> None:
+    service = FakeService(timeouts=2)  # smoke: central.retries = 2, so the third try answers
+    r = runner(loaded, service)
+    j = next(j for j in range(len(r.plan)) if r.plan.kind[j] == JobKind.CHECKIN)
+    r.run_job(j)
+    keys = [c.headers["Idempotency-Key"] for c in service.calls]
+    assert len(keys) == 3 and len(set(keys)) == 1
+    assert [c.body for c in service.calls].count(service.calls[0].body) == 3
+    ep = r.recorder.endpoints["POST /v1/checkins"]
+    assert ep.requests == 1 and ep.retries == 2 and ep.send.get_total_count() == 3
+    assert dict(ep.statuses) == {"201": 1} and not ep.errors
+    assert [e[6] for e in r.ledger.entries] == [201]
+
+
+def test_after_the_last_retry_the_timeout_is_an_error_and_not_in_the_ledger(
+        loaded: Loaded) -> None:
+    service = FakeService(timeouts=3)
+    r = runner(loaded, service)
+    j = next(j for j in range(len(r.plan)) if r.plan.kind[j] == JobKind.CHECKIN)
+    r.run_job(j)
+    ep = r.recorder.endpoints["POST /v1/checkins"]
+    assert dict(ep.errors) == {"timeout": 1} and r.ledger.entries == []
+
+
+def test_the_whole_day_duplicates_are_refused_and_protocols_add_up(loaded: Loaded) -> None:
+    service = FakeService()
+    r = runner(loaded, service)
+    for j in range(len(r.plan)):  # in time order, one at a time
+        r.run_job(j)
+    entries = [dict(zip(("kind", "station", "station_id", "voter", "home_station", "voter_id",
+                         "status"), e[:7], strict=True)) for e in r.ledger.entries]
+    dups = [e for e in entries if e["kind"] in ("duplicate", "sync_duplicate")]
+    assert dups and all(e["status"] == 409 for e in dups)
+    assert all(e["home_station"] != e["station"] for e in dups)
+    assert all(e["voter_id"] == register.voter_id(e["home_station"], e["voter"]) for e in dups)
+    genuine = [e for e in entries if e["kind"] in ("checkin", "sync_checkin")]
+    assert all(e["status"] == 201 for e in genuine)
+    assert len(genuine) == int(np.isin(loaded.schedule["kind"], (0, 2)).sum())
+    protocols = [e for e in r.ledger.entries if e[0] == "protocol"]
+    assert len(protocols) == len(loaded.stations)
+    names = {c.name for c in loaded.scenario.election.candidates}
+    for p in protocols:
+        counts = p[9]
+        at_station = sum(1 for e in genuine if e["station"] == p[1])
+        assert counts["ballots_issued"] == at_station
+        assert counts["ballots_valid"] + counts["ballots_invalid"] == at_station
+        assert sum(counts["votes"].values()) == counts["ballots_valid"]
+        assert set(counts["votes"]) == names
+    # The same station's protocol is the same content every time (safe to resubmit).
+    assert r.protocol_counts(0) == r.protocol_counts(0)
+    assert r.adapter.protocol(r.protocol_counts(0)).body == \
+        r.adapter.protocol(r.protocol_counts(0)).body
+
+
+def test_outputs_have_the_documented_fields(loaded: Loaded, tmp_path: Path) -> None:
+    service = FakeService()
+    r = runner(loaded, service)
+    for j in range(300):
+        r.run_job(j)
+    rec = Recorder.from_wire(r.recorder.to_wire())  # through the wire format
+    rec.merge(Recorder())
+    rec.counters.update({"scheduled_events": 5, "fired_events": 4})
+    summary = write_outputs(tmp_path, rec, r.ledger.entries, workers=1, options={})
+    on_disk = json.loads((tmp_path / "loadtest.json").read_text())
+    assert on_disk == json.loads(json.dumps(summary))
+    ep = on_disk["endpoints"]["POST /v1/checkins"]
+    for key in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+                "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended",
+                "hdr_send", "hdr_intended"):
+        assert key in ep
+    assert ep["p50_ms"] <= ep["p95_ms"] <= ep["p99_ms"] <= ep["max_ms"]
+    assert on_disk["generator"]["dropped_events"] == 1
+    lat = on_disk["checkin_latency_ms"]
+    assert lat["percentiles"] == list(range(1, 100)) and lat["values_ms"] == sorted(
+        lat["values_ms"])
+    lines = list(read_ledger(tmp_path / "ledger.ndjson"))
+    assert len(lines) == len(r.ledger.entries) == on_disk["ledger"]["lines"]
+    assert lines[0]["station_id"] == station_code(lines[0]["station"])
+
+
+def test_adapter_specs_and_bad_options_say_what_is_wrong(loaded: Loaded) -> None:
+    ctx = AdapterContext(loaded.scenario, "s")
+    assert type(load_adapter("loadtests.adapter:Adapter", ctx)) is Adapter
+    for spec in ("nocolon", "no_such_module:X", "loadtests.adapter:HttpRequest"):
+        with pytest.raises(ValueError, match="adapter"):
+            load_adapter(spec, ctx)
+    with pytest.raises(OptionsError, match="--station-share"):
+        options(station_share=1.5)
+    with pytest.raises(OptionsError, match="--secret"):
+        from_namespace(SimpleNamespace(scenario=str(SMOKE)))
