@@ -26,6 +26,7 @@ from simulation.schedule import save as save_schedule
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "service"))
 from service_support import ADMIN_TOKEN, SECRET, Server  # noqa: E402
+
 SMOKE = REPO / "scenarios" / "smoke.toml"
 LOCUST = str(Path(sys.executable).with_name("locust"))
 
