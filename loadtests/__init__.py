@@ -1,6 +1,6 @@
-"""pollday's load tests: the synthetic voter register, the Locust replay of a simulated day,
-thresholds' figures and the audit.
+"""Load tests built from the simulation: schedule replay, users, the synthetic register.
 
-Only ``locustfile.py`` and the modules it alone uses import locust (which monkey-patches the
-process with gevent); what the orchestrator needs (register, ledger, audit) stays free of it.
+Importing ``locust`` monkey-patches the whole process (gevent), so only the locustfile and
+modules it alone uses import it; this package's ``__init__`` and everything the
+orchestrator imports (register, thresholds, audit) stay free of it.
 """

@@ -1,0 +1,375 @@
+"""The synthetic voter register of a scenario: election, constituencies, stations, voters.
+
+``pollday register SCENARIO --out FILE`` writes NDJSON (gzip if FILE ends in ``.gz``) that
+``pollday serve --register FILE`` or ``POST /admin/import`` loads. Everything is a pure
+function of the scenario's seed, and the load test can address any voter without reading
+the file:
+
+- ``voter_id(station, voter)``: the national id of voter ``voter`` (0-based, in the station's
+  register) of station index ``station``: 11 scrambled digits + a Luhn check digit, so ids
+  look like national ids, not like counters, yet are computed in O(1) and can be inverted.
+- ``enrolled_template(station, voter, seed)``: 48 bytes (BLAKE2b of the identity): O(1)
+  per voter, about a microsecond, for the load generator's hot path.
+- ``rescan(station, voter, seed, attempt)``: base64 of a re-scan: the enrolled bytes with
+  noise of at most ±RESCAN_NOISE per byte, which the reference service's 1:1 matcher accepts
+  (mean absolute difference <= 20); another voter's template differs by ~85 on average.
+
+Names come from pools built once with Faker in the scenario's locale and composed with
+numpy, never one Faker call per voter. Faker's ``az_AZ`` has ~640 first and ~210 last
+names, so names repeat thousands of times: identity is the voter id, never the name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import gzip
+import json
+import multiprocessing
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation import Scenario, ScenarioError, build_stations, load_scenario, station_code
+
+TEMPLATE_BYTES = 48  # the reference service's template size (service.biometrics)
+RESCAN_NOISE = 6  # max per-byte noise of a re-scan; the service accepts mean |diff| <= 20
+MAX_VOTERS_PER_STATION = 100_000
+DEFAULT_WEBCAM_SHARE = 0.15  # ASSUMPTION: share of stations with a public webcam stream
+# Streams of this module, after simulation.streams.Stream's values (default_rng convention).
+NAMES_STREAM = 100
+WEBCAM_STREAM = 101
+RESCAN_STREAM = 102
+
+_ID_SPACE = 10**11
+# Coprime with 10**11, so n -> (n * M + C) mod 10**11 is a bijection of the 11-digit space;
+# small enough that n * M stays inside int64 for the vectorised version (n < 10**11).
+_ID_MULTIPLIER = 86_312_357
+_ID_OFFSET = 31_415_926_535
+_ID_INVERSE = pow(_ID_MULTIPLIER, -1, _ID_SPACE)
+
+
+def _luhn_digit(digits: str) -> int:
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if k % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10
+
+
+def _check_range(station: int, voters: int) -> None:
+    if not 0 <= voters <= MAX_VOTERS_PER_STATION or not 0 <= station < _ID_SPACE // 10**5:
+        raise ValueError(f"voter {voters - 1} of station {station} is outside the id space "
+                         f"(at most {MAX_VOTERS_PER_STATION} voters per station)")
+
+
+def voter_id(station: int, voter: int) -> str:
+    """The national id of voter ``voter`` of station index ``station`` (12 digits)."""
+    _check_range(station, voter + 1)
+    n = station * MAX_VOTERS_PER_STATION + voter
+    body = f"{(n * _ID_MULTIPLIER + _ID_OFFSET) % _ID_SPACE:011d}"
+    return body + str(_luhn_digit(body))
+
+
+def voter_ids(station: int, count: int) -> list[str]:
+    """``[voter_id(station, v) for v in range(count)]``, vectorised."""
+    _check_range(station, count)
+    n = station * MAX_VOTERS_PER_STATION + np.arange(count, dtype=np.int64)
+    body = (n * _ID_MULTIPLIER + _ID_OFFSET) % _ID_SPACE
+    total = np.zeros(count, dtype=np.int64)
+    rest = body.copy()
+    for k in range(11):  # Luhn: double every second digit from the right, starting at the last
+        digit = rest % 10
+        rest //= 10
+        if k % 2 == 0:
+            digit = 2 * digit
+            digit = np.where(digit > 9, digit - 9, digit)
+        total += digit
+    check = (10 - total % 10) % 10
+    # A leading 1 keeps the zeros of small ids through the int -> str conversion.
+    padded: list[str] = (10**12 + body * 10 + check).astype(np.str_).tolist()
+    return [x[1:] for x in padded]
+
+
+def parse_voter_id(national_id: str) -> tuple[int, int]:
+    """``(station, voter)`` of a national id made by :func:`voter_id`; ValueError if not one."""
+    if len(national_id) != 12 or not national_id.isdigit():
+        raise ValueError(f"{national_id!r} is not a 12-digit national id")
+    body = national_id[:11]
+    if _luhn_digit(body) != int(national_id[11]):
+        raise ValueError(f"{national_id!r} has a wrong check digit")
+    n = ((int(body) - _ID_OFFSET) * _ID_INVERSE) % _ID_SPACE
+    return divmod(n, MAX_VOTERS_PER_STATION)
+
+
+_MASK64 = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_WORDS = TEMPLATE_BYTES // 8
+
+
+def _mix(x: int) -> int:
+    """SplitMix64's finaliser on a Python int: a fast, well-spread 64-bit hash."""
+    x = ((x ^ (x >> 30)) * _MIX1) & _MASK64
+    x = ((x ^ (x >> 27)) * _MIX2) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _template_key(station: int, seed: int) -> int:
+    return _mix((_mix(seed & _MASK64) + station * _GOLDEN) & _MASK64)
+
+
+def enrolled_template(station: int, voter: int, seed: int) -> bytes:
+    """The enrolled biometric template of ``(station, voter)`` in a register of ``seed``.
+
+    A counter-based hash (SplitMix64 of key + counter), so any voter's template costs a few
+    microseconds and a whole station's is one vectorised numpy pass (station_templates).
+    """
+    key = _template_key(station, seed)
+    return b"".join(
+        _mix((key + (voter * _WORDS + k + 1) * _GOLDEN) & _MASK64).to_bytes(8, "little")
+        for k in range(_WORDS)
+    )
+
+
+def station_templates(station: int, count: int, seed: int) -> NDArray[np.uint8]:
+    """``enrolled_template(station, v, seed)`` for v < count, as a (count, 48) array."""
+    key = np.uint64(_template_key(station, seed))
+    counter = np.arange(1, count * _WORDS + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # uint64 arithmetic is meant to wrap, as in the hash
+        x = key + counter * np.uint64(_GOLDEN)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(_MIX1)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(_MIX2)
+        x = x ^ (x >> np.uint64(31))
+    return x.astype("<u8").view(np.uint8).reshape(count, TEMPLATE_BYTES)
+
+
+def rescan_template(template: bytes, *, rng: np.random.Generator) -> bytes:
+    """A re-scan of ``template``: each byte moved by at most RESCAN_NOISE, clipped to 0-255."""
+    noise = rng.integers(-RESCAN_NOISE, RESCAN_NOISE + 1, len(template))
+    scanned = np.clip(np.frombuffer(template, np.uint8).astype(np.int16) + noise, 0, 255)
+    return bytes(scanned.astype(np.uint8).tobytes())
+
+
+def rescan(station: int, voter: int, seed: int, attempt: int) -> str:
+    """Base64 of re-scan number ``attempt`` of the voter's thumb (deterministic)."""
+    rng = np.random.default_rng([RESCAN_STREAM, station, voter, attempt, seed])
+    return base64.b64encode(rescan_template(enrolled_template(station, voter, seed),
+                                            rng=rng)).decode()
+
+
+@dataclass(frozen=True)
+class NamePools:
+    """JSON-quoted names, built once per locale (sorted, so order is Faker-call-free)."""
+
+    first_male: list[str]
+    first_female: list[str]
+    last_male: list[str]
+    last_female: list[str]
+
+
+def build_name_pools(locale: str, seed: int, draws: int = 6000) -> NamePools:
+    from faker import Faker  # imported here: Faker is slow to import and only needed here
+
+    fake = Faker(locale)
+    fake.seed_instance(seed)
+
+    def pool(method: str) -> list[str]:
+        make = getattr(fake, method)
+        return [json.dumps(n, ensure_ascii=False) for n in sorted({make() for _ in range(draws)})]
+
+    return NamePools(pool("first_name_male"), pool("first_name_female"),
+                     pool("last_name_male"), pool("last_name_female"))
+
+
+MIN_AGE_DAYS = 18 * 366
+AGE_SPAN_DAYS = 77 * 365
+
+
+@lru_cache(maxsize=4)
+def _date_pool(election_day: dt.date) -> NDArray[np.object_]:
+    """ISO birth dates for ages MIN_AGE_DAYS + k days, k < AGE_SPAN_DAYS, formatted once."""
+    youngest = election_day - dt.timedelta(days=MIN_AGE_DAYS)
+    return np.array([(youngest - dt.timedelta(days=k)).isoformat()
+                     for k in range(AGE_SPAN_DAYS)], dtype=object)
+
+
+def _birth_dates(n: int, election_day: dt.date, rng: np.random.Generator) -> list[str]:
+    # Ages 18-95 with fewer old voters (a triangular density falling with age): enough
+    # realism for a register that is searched by id.
+    k = rng.triangular(0, 0, AGE_SPAN_DAYS, n).astype(np.int64)
+    dates: list[str] = _date_pool(election_day)[k].tolist()
+    return dates
+
+
+def voter_lines(station: int, count: int, seed: int, pools: NamePools,
+                election_day: dt.date) -> str:
+    """The NDJSON voter lines of one station, as one string."""
+    rng = np.random.default_rng([NAMES_STREAM, station, 0, seed])
+    female = rng.random(count) < 0.5
+    first = np.where(female,
+                     np.asarray(pools.first_female, dtype=object)[
+                         rng.integers(0, len(pools.first_female), count)],
+                     np.asarray(pools.first_male, dtype=object)[
+                         rng.integers(0, len(pools.first_male), count)]).tolist()
+    last = np.where(female,
+                    np.asarray(pools.last_female, dtype=object)[
+                        rng.integers(0, len(pools.last_female), count)],
+                    np.asarray(pools.last_male, dtype=object)[
+                        rng.integers(0, len(pools.last_male), count)]).tolist()
+    sexes = np.where(female, "F", "M").tolist()
+    births = _birth_dates(count, election_day, rng)
+    # 48 bytes encode to exactly 64 base64 characters: encode the whole block at once.
+    block = base64.b64encode(station_templates(station, count, seed).tobytes()).decode()
+    templates = [block[k:k + 64] for k in range(0, 64 * count, 64)]
+    prefix = '{"kind":"voter","voter_id":"'
+    middle = f'","station_id":"{station_code(station)}","first_name":'
+    return "".join([
+        f'{prefix}{vid}{middle}{fn},"last_name":{ln},"sex":"{sx}","birth_date":"{bd}",'
+        f'"template":"{tp}"}}\n'
+        for vid, fn, ln, sx, bd, tp in zip(voter_ids(station, count), first, last, sexes,
+                                           births, templates, strict=True)
+    ])
+
+
+def webcam_stations(n_stations: int, seed: int, share: float) -> NDArray[np.bool_]:
+    """Which stations broadcast by webcam: a seeded share of them."""
+    return np.random.default_rng([WEBCAM_STREAM, 0, 0, seed]).random(n_stations) < share
+
+
+def header_lines(scenario: Scenario, webcam_share: float) -> Iterator[str]:
+    """Election, constituency and station lines."""
+    election = scenario.election
+    stations = build_stations(scenario)
+    webcam = webcam_stations(len(stations), election.seed, webcam_share)
+    dump = json.dumps
+    yield dump({"kind": "election", "name": election.name,
+                "candidates": [{"name": c.name, "share": c.share} for c in election.candidates]},
+               ensure_ascii=False) + "\n"
+    for c in range(1, election.constituencies + 1):
+        yield dump({"kind": "constituency", "constituency_id": c,
+                    "name": f"Constituency {c}"}) + "\n"
+    for s in range(len(stations)):
+        yield dump({"kind": "station", "station_id": station_code(s), "station_index": s,
+                    "constituency_id": int(stations.constituency[s]),
+                    "registered": int(stations.registered[s]),
+                    "utc_offset_min": int(stations.utc_offset_min[s]),
+                    "online": bool(stations.online[s]), "webcam": bool(webcam[s]),
+                    "terminals": int(stations.terminals[s])}) + "\n"
+
+
+@dataclass(frozen=True)
+class RegisterSummary:
+    stations: int
+    voters: int
+    bytes_written: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Stations [first, first + len(counts)) with their voter counts."""
+
+    first: int
+    counts: list[int]
+    seed: int
+    election_day: dt.date
+
+
+_worker_pools: NamePools | None = None
+
+
+def _init_worker(locale: str, seed: int) -> None:
+    global _worker_pools
+    _worker_pools = build_name_pools(locale, seed)
+
+
+def _render_batch(batch: _Batch) -> bytes:
+    assert _worker_pools is not None
+    return "".join(voter_lines(batch.first + k, n, batch.seed, _worker_pools,
+                               batch.election_day)
+                   for k, n in enumerate(batch.counts)).encode()
+
+
+def _batches(registered: NDArray[np.int64], seed: int, day: dt.date,
+             stations_per_batch: int = 40) -> Iterator[_Batch]:
+    for first in range(0, len(registered), stations_per_batch):
+        counts = [int(x) for x in registered[first:first + stations_per_batch]]
+        yield _Batch(first, counts, seed, day)
+
+
+def _open_out(out: Path) -> BinaryIO:
+    # gzip level 1: ~5x smaller at a fraction of the CPU of the default level 9.
+    if out.suffix == ".gz":
+        return cast(BinaryIO, gzip.open(out, "wb", compresslevel=1))
+    return out.open("wb", buffering=1 << 20)
+
+
+def write_register(scenario: Scenario, out: Path, *,
+                   webcam_share: float = DEFAULT_WEBCAM_SHARE,
+                   workers: int = 2) -> RegisterSummary:
+    """Write the register of ``scenario`` to ``out`` (gzip if it ends in .gz).
+
+    Voter lines are rendered by ``workers`` processes (spawned, so a caller with threads is
+    safe) in batches of stations and written in station order by this process.
+    """
+    start = time.perf_counter()
+    election = scenario.election
+    stations = build_stations(scenario)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    batches = _batches(stations.registered, election.seed, election.date)
+    with _open_out(out) as raw:
+        for line in header_lines(scenario, webcam_share):
+            written += raw.write(line.encode())
+        if workers <= 1:
+            _init_worker(election.locale, election.seed)
+            for batch in batches:
+                written += raw.write(_render_batch(batch))
+        else:
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(workers, _init_worker, (election.locale, election.seed)) as pool:
+                for chunk in pool.imap(_render_batch, batches):
+                    written += raw.write(chunk)
+    return RegisterSummary(len(stations), int(stations.registered.sum()), written,
+                           time.perf_counter() - start)
+
+
+def add_register_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", type=Path, help="scenario TOML file")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="NDJSON file to write (.gz: gzip-compressed)")
+    parser.add_argument("--webcam-share", type=float, default=DEFAULT_WEBCAM_SHARE,
+                        help="share of stations with a webcam stream (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="processes rendering voter lines (default %(default)s)")
+
+
+def run_register(args: argparse.Namespace) -> int:
+    if not 0 <= args.webcam_share <= 1:
+        print(f"pollday register: error: --webcam-share must be between 0 and 1, got "
+              f"{args.webcam_share}", file=sys.stderr)
+        return 2
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"pollday register: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = write_register(scenario, args.out, webcam_share=args.webcam_share,
+                                 workers=max(1, args.workers))
+    except OSError as exc:
+        print(f"pollday register: error: cannot write {args.out}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
+    print(f"wrote {summary.voters:,} voters at {summary.stations:,} stations to {args.out} "
+          f"({summary.bytes_written / 1e6:,.1f} MB) in {summary.seconds:.1f} s")
+    return 0
