@@ -9,12 +9,11 @@ Tests that need a pristine database or special options start their own ``Server`
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_support import Register, Server
+from service_support import Register, Server, fresh_database
 
 from service.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
 
@@ -45,10 +44,7 @@ def pg_cluster() -> Iterator[ThrowawayCluster]:
 
 
 def _fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{folder / f'pollday-{uuid.uuid4().hex[:8]}.sqlite'}"
-    cluster: ThrowawayCluster = request.getfixturevalue("pg_cluster")
-    return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return fresh_database(request, backend, folder)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -193,3 +193,12 @@ class Server:
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def fresh_database(request: Any, backend: str, folder: Path) -> str:
+    """A new empty database URL on ``backend`` (PostgreSQL: in the session's cluster)."""
+    if backend == "sqlite":
+        return f"sqlite:///{folder / f'pollday-{uuid.uuid4().hex[:8]}.sqlite'}"
+    cluster = request.getfixturevalue("pg_cluster")
+    url: str = cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    return url

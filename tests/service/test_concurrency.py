@@ -7,7 +7,14 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from service_support import Register, Server, admin_headers, checkin_body, station_headers
+from service_support import (
+    Register,
+    Server,
+    admin_headers,
+    checkin_body,
+    fresh_database,
+    station_headers,
+)
 
 from service.rawclient import RawConnection, RawResponse
 
@@ -24,9 +31,7 @@ def two_worker_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     # Two worker processes: the race is between processes, not only between coroutines.
-    from conftest import _fresh_database
-
-    url = _fresh_database(request, backend, tmp_path_factory.mktemp("db"))
+    url = fresh_database(request, backend, tmp_path_factory.mktemp("db"))
     srv = Server(url, "--workers", "2", register=register_file)  # type: ignore[arg-type]
     yield srv
     srv.stop()
