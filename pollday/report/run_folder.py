@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pollday.report.errors import ReportError, broken, check_complete
+from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
 from simulation import Scenario, ScenarioError, load_scenario
 
@@ -90,6 +91,7 @@ class RunFolder:
     path: Path
     simulation: SimulationData | None
     sizing: SizingData | None
+    loadtest: LoadTestData | None  # only next to a simulation (pollday run)
 
     @property
     def has_any_data(self) -> bool:
@@ -169,7 +171,13 @@ def read_run_folder(path: Path) -> RunFolder:
     """Load every section's data found in ``path``; raise ReportError if it is no run folder."""
     if not path.is_dir():
         raise ReportError(f"{path}: not a run folder (no such directory)")
-    folder = RunFolder(path=path, simulation=_read_simulation(path), sizing=read_sizing(path))
+    simulation = _read_simulation(path)
+    folder = RunFolder(
+        path=path,
+        simulation=simulation,
+        sizing=read_sizing(path),
+        loadtest=read_loadtest(path, simulation.summary) if simulation else None,
+    )
     if not folder.has_any_data:
         raise ReportError(
             f"{path}: not a run folder: none of {', '.join((*SIMULATION_FILES, *SIZING_FILES))} "

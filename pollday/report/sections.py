@@ -33,9 +33,16 @@ def build_sections(folder: RunFolder) -> list[Section]:
     # Imported here: the builders import this module for Section.
     from pollday.report.day import day_section
     from pollday.report.headline import headline_section
+    from pollday.report.loadtest import loadtest_section, thresholds_section
     from pollday.report.sizing import sizing_section
 
-    builders: tuple[SectionBuilder, ...] = (headline_section, day_section, sizing_section)
+    builders: tuple[SectionBuilder, ...] = (
+        thresholds_section,
+        headline_section,
+        day_section,
+        sizing_section,
+        loadtest_section,
+    )
     sections = [s for s in (build(folder) for build in builders) if s is not None]
     ids = [s.id for s in sections]
     assert len(ids) == len(set(ids)), f"duplicate section ids: {ids}"

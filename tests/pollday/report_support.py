@@ -74,6 +74,33 @@ def write_smoke_sizing(out: Path) -> Path:
     return out
 
 
+def write_smoke_full_run(out: Path) -> Path:
+    """``pollday run`` on the smoke scenario (simulation, load test, audit, closed loop,
+    thresholds) against the embedded reference service, compressed hard to stay quick;
+    then ``pollday size`` into the same folder, so that every report section has data."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pollday",
+            "run",
+            str(SMOKE),
+            "--out",
+            str(out),
+            "--compress",
+            "20000",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr  # 1: a threshold failed, still a full run
+    return write_smoke_sizing(out)
+
+
 def find_chromium() -> str | None:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import html
 import json
 import re
 import shutil
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 
 from pollday.report import REPORT, ReportError, render_report, write_report
-from tests.pollday.report_support import write_smoke_run, write_smoke_sizing
+from tests.pollday.report_support import (
+    write_smoke_full_run,
+    write_smoke_run,
+    write_smoke_sizing,
+)
 
 VOID = {
     "area",
@@ -121,7 +126,7 @@ def test_writes_a_self_contained_report(copy: Path) -> None:
 
 def test_sections_present_and_absent(copy: Path) -> None:
     page = Page(render_report(copy))
-    sections = [i for i in page.ids if i in {"key-figures", "the-day", "sizing", "load-test"}]
+    sections = [i for i in page.ids if i in SECTIONS]
     assert sections == ["key-figures", "the-day"]  # no sizing or load-test data: no section
     assert all(part in page.ids for part in DAY_PARTS)
     text = page.plain
@@ -189,8 +194,11 @@ def test_bad_folder_is_a_clear_error(copy: Path, damage: object, expected: str) 
     assert not (copy / REPORT).exists()
 
 
+SECTIONS = {"thresholds", "key-figures", "the-day", "sizing", "load-test"}
+
+
 def section_ids(page: Page) -> list[str]:
-    return [i for i in page.ids if i in {"key-figures", "the-day", "sizing", "load-test"}]
+    return [i for i in page.ids if i in SECTIONS]
 
 
 def test_sizing_section_next_to_the_day(copy: Path, sizing: Path) -> None:
@@ -222,3 +230,61 @@ def test_sizing_only_folder(sizing: Path, tmp_path: Path) -> None:
     assert len(page.images) == 1 and page.problems == []
     assert "pollday sizing report" in page.plain
     assert "cost" not in page.plain
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_smoke_full_run(tmp_path_factory.mktemp("full"))
+
+
+@pytest.fixture
+def full_copy(full_run: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "full"
+    shutil.copytree(full_run, out, ignore=shutil.ignore_patterns("*.sqlite*", "register.ndjson"))
+    return out
+
+
+@pytest.mark.slow
+def test_every_section_of_a_full_run(full_copy: Path) -> None:
+    page = Page(render_report(full_copy))
+    assert page.problems == []
+    assert section_ids(page) == ["thresholds", "key-figures", "the-day", "sizing", "load-test"]
+    assert len(page.images) == 9
+    assert all(u.startswith(("#", "data:")) for u in page.urls)
+    summary = json.loads((full_copy / "summary.json").read_text())
+    text = page.plain
+    assert all(t["rule"] in text for t in summary["thresholds"])
+    failed = sum(t["verdict"] != "met" for t in summary["thresholds"])
+    banner = (
+        f"{failed} of {len(summary['thresholds'])} thresholds failed"
+        if failed
+        else (f"All {len(summary['thresholds'])} thresholds met")
+    )
+    assert f"{banner} (exit code {summary['exit_code']})" in text
+    assert all(name in text for name in summary["loadtest"]["endpoints"])
+    assert "voters accepted twice" in text and "Closed loop" in text
+    lag = summary["loadtest"]["generator"]["lag_p99_ms"]
+    assert f"99th percentile {lag:,.1f} ms" in text
+
+
+@pytest.mark.slow
+def test_failed_thresholds_lead_the_page(full_copy: Path) -> None:
+    summary = json.loads((full_copy / "summary.json").read_text())
+    summary["thresholds"][0]["verdict"] = "failed"
+    summary["thresholds"][1]["verdict"] = "met"
+    summary["exit_code"] = 1
+    (full_copy / "summary.json").write_text(json.dumps(summary))
+    text = render_report(full_copy)
+    page = Page(text)
+    assert section_ids(page)[0] == "thresholds"
+    assert f"1 of {len(summary['thresholds'])} thresholds failed (exit code 1)" in page.plain
+    rows = re.findall(r'<tr class="(\w*)">\s*<td><code>(.*?)</code>', text)
+    assert rows[0] == ("bad", html.escape(summary["thresholds"][0]["rule"]))
+    assert all(verdict == "good" for verdict, _ in rows[1:]), rows
+
+
+@pytest.mark.slow
+def test_load_test_without_its_rate_file_is_an_error(full_copy: Path) -> None:
+    (full_copy / "loadtest" / "loadtest.json").unlink()
+    with pytest.raises(ReportError, match=re.escape("loadtest/loadtest.json is missing")):
+        render_report(full_copy)

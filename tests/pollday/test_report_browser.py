@@ -18,8 +18,7 @@ from pollday.report import write_report
 from tests.pollday.report_support import (
     Chromium,
     find_chromium,
-    write_smoke_run,
-    write_smoke_sizing,
+    write_smoke_full_run,
 )
 
 IMAGES_LOADED = """
@@ -53,9 +52,8 @@ def browser(chromium: str, tmp_path: Path) -> Iterator[Chromium]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The smoke scenario simulated and sized in one folder: every section there is."""
-    folder = write_smoke_run(tmp_path_factory.mktemp("smoke"))
-    return write_report(write_smoke_sizing(folder))
+    """The smoke scenario run (load test included) and sized in one folder: every section."""
+    return write_report(write_smoke_full_run(tmp_path_factory.mktemp("full")))
 
 
 def not_blank(png: Path) -> tuple[float, float]:
@@ -65,15 +63,18 @@ def not_blank(png: Path) -> tuple[float, float]:
     return float(grey.std()), float(np.mean(grey < 0.9))
 
 
+@pytest.mark.slow
 def test_report_renders_in_chromium(browser: Chromium, report: Path, tmp_path: Path) -> None:
     browser.open(report.as_uri())
     images = browser.evaluate(IMAGES_LOADED)
-    assert len(images) == 7, images
+    assert len(images) == 9, images
     assert [i for i in images if not (i["loaded"] and i["shown"])] == []
     assert browser.evaluate("[...document.querySelectorAll('section')].map(s => s.id)") == [
+        "thresholds",
         "key-figures",
         "the-day",
         "sizing",
+        "load-test",
     ]
     assert browser.evaluate("document.title").startswith("Smoke test election")
     shot = browser.screenshot(tmp_path / "report.png")

@@ -1,0 +1,64 @@
+"""``pollday run`` output read for the report: thresholds, load test, audit, closed loop.
+
+``summary.json`` of a run holds the thresholds with their verdicts and the load test's figures
+(``loadtest``, ``replay``, ``audit``, ``closed_loop``); the request rate over time stays in
+``loadtest/loadtest.json`` (``rate``), which is therefore needed too.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pollday.report.errors import ReportError, broken
+
+LOADTEST_JSON = "loadtest/loadtest.json"
+_RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")
+
+
+@dataclass(frozen=True)
+class LoadTestData:
+    loadtest: dict[str, Any]  # endpoints, generator, checkin_latency_ms
+    replay: dict[str, Any]  # compress, station_share, expected_s
+    audit: dict[str, Any]
+    closed_loop: dict[str, Any]
+    rate: dict[str, Any]  # bin_s, scheduled_rps, achieved_rps (test seconds)
+
+
+def thresholds_of(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Every threshold with rule, value and verdict, or None when the run evaluated none."""
+    thresholds = summary.get("thresholds")
+    if thresholds is None:
+        return None
+    if not isinstance(thresholds, list) or not all(
+        isinstance(t, dict) and {"rule", "verdict"} <= set(t) for t in thresholds
+    ):
+        raise broken(folder, "summary.json", "'thresholds' is not a list of {rule, verdict}")
+    return thresholds
+
+
+def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
+    if "loadtest" not in summary:
+        return None
+    missing = [k for k in _RUN_KEYS if not isinstance(summary.get(k), dict)]
+    if missing:
+        raise broken(folder, "summary.json", f"has 'loadtest' but not {', '.join(missing)}")
+    path = folder / LOADTEST_JSON
+    if not path.is_file():
+        raise ReportError(
+            f"{folder}: summary.json holds a load test but {LOADTEST_JSON} is missing "
+            "(run `pollday run` again)"
+        )
+    try:
+        rate = json.loads(path.read_text(encoding="utf-8"))["rate"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise broken(folder, LOADTEST_JSON, f"has no readable 'rate' ({error!r})") from None
+    return LoadTestData(
+        loadtest=summary["loadtest"],
+        replay=summary["replay"],
+        audit=summary["audit"],
+        closed_loop=summary["closed_loop"],
+        rate=rate,
+    )
