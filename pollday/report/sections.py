@@ -4,10 +4,10 @@ A section builder takes the :class:`RunFolder` and returns a :class:`Section`, o
 when the folder holds none of that section's data. The page renders the sections in
 :data:`SECTION_BUILDERS` order, each with its own template under ``templates/sections/``.
 
-Adding a section (sizing, load test) takes three steps: read its files in
-``run_folder.py`` (a new optional field of :class:`RunFolder`, ``None`` when absent, and
-counted in ``RunFolder.has_any_data``), write a builder module returning a Section, and
-append the builder here. Nothing else in the page changes.
+Adding a section takes three steps: read its files (a reader module like ``sizing_data.py``,
+and a new optional field of :class:`RunFolder`, ``None`` when absent and counted in
+``RunFolder.has_any_data``), write a builder module returning a Section with its template,
+and add the builder here. Nothing else in the page changes.
 """
 
 from __future__ import annotations
