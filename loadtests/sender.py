@@ -1,8 +1,8 @@
 """The gevent side of one load generator (imported by the locustfile only: it imports locust).
 
-:class:`Driver` runs one process's share of the replay: a gevent clock, an HTTP transport on
-Locust's FastHttpSession (so every attempt shows in Locust's statistics under the adapter's
-names, e.g. ``POST /v1/checkins``), and a greenlet per request started by the dispatcher.
+:class:`Driver` runs one process's share of the replay: a gevent clock, an HTTP transport that
+reports every attempt to Locust's statistics under the adapter's names (e.g.
+``POST /v1/checkins``), and a greenlet per request started by the dispatcher.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
+from urllib.parse import urlparse
 
 import gevent
 from gevent.pool import Group
-from locust.contrib.fasthttp import FastHttpSession
+from geventhttpclient import HTTPClient
+from geventhttpclient.response import HTTPConnectionClosed
 from locust.env import Environment
 
 from loadtests.adapter import AdapterContext, HttpRequest, load_adapter
@@ -40,27 +42,61 @@ class GeventClock:
         gevent.sleep(max(0.0, t - self.now()))
 
 
+class UnexpectedStatus(Exception):
+    """An answer that the adapter does not count as a success (a failure in Locust's stats)."""
+
+
 def http_transport(environment: Environment, host: str, timeout_s: float,
                    connections: int) -> Transport:
-    session = FastHttpSession(
-        base_url=host, request_event=environment.events.request, user=None,
-        network_timeout=timeout_s, connection_timeout=timeout_s, concurrency=connections,
-        max_retries=0, insecure=True)
+    """A keep-alive connection pool (geventhttpclient) that reports every attempt to Locust.
+
+    Lighter than FastHttpSession (no cookies, redirects or URL re-parsing per request): about
+    half the CPU per request, which is what lets one process keep the schedule's pace. A
+    request that meets a keep-alive connection the server closed meanwhile is sent once more
+    on a fresh one before anything is reported (every request of the replay is idempotent).
+    """
+    url = urlparse(host)
+    prefix = url.path.rstrip("/")
+    client = HTTPClient.from_url(host, concurrency=connections, network_timeout=timeout_s,
+                                 connection_timeout=timeout_s)
+    events: Any = environment.events  # locust's EventHook is untyped
+    fire = events.request.fire
 
     def transport(req: HttpRequest) -> Response:
-        with session.request(req.method, req.path, name=req.name, data=cast(Any, req.body),
-                             headers=req.headers, catch_response=True) as r:
-            status = int(r.status_code or 0)
-            if status in req.expected:
-                r.success()
-                return Response(status, r.content or b"")
-            if status:
-                r.failure(f"HTTP {status} (expected {sorted(req.expected)})")
-                return Response(status, r.content or b"")
-            error = getattr(r, "error", None)
-            r.failure(error or "no answer")
-            timed_out = isinstance(error, TimeoutError) or "timed out" in str(error).lower()
-            return Response(0, error="timeout" if timed_out else "connection")
+        start_time = time.time()
+        start = time.perf_counter()
+        status, body = 0, b""
+        error: BaseException | None = None
+        for fresh_try in (False, True):
+            try:
+                resp = client.request(req.method, prefix + req.path, body=req.body,
+                                      headers=req.headers)
+                try:
+                    body = resp.read()
+                finally:
+                    resp.release()
+                status = int(resp.status_code)
+                break
+            except (HTTPConnectionClosed, ConnectionResetError, BrokenPipeError) as exc:
+                error = exc
+                if fresh_try:
+                    break
+            except (TimeoutError, OSError, gevent.Timeout) as exc:
+                error = exc
+                break
+        exception: BaseException | None = None
+        if status == 0:
+            exception = error or ConnectionError("no answer")
+        elif status not in req.expected:
+            exception = UnexpectedStatus(f"HTTP {status} (expected {sorted(req.expected)})")
+        fire(request_type=req.method, name=req.name,
+             response_time=(time.perf_counter() - start) * 1000.0, response_length=len(body),
+             response=None, context={}, exception=exception, start_time=start_time,
+             url=req.path)
+        if status:
+            return Response(status, body)
+        timed_out = isinstance(error, TimeoutError | gevent.Timeout)
+        return Response(0, error="timeout" if timed_out else "connection")
 
     return transport
 
