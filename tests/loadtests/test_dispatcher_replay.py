@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
+import types
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -165,3 +168,57 @@ def test_adapter_specs_and_bad_options_say_what_is_wrong(loaded: Loaded) -> None
         options(station_share=1.5)
     with pytest.raises(OptionsError, match="--secret"):
         from_namespace(SimpleNamespace(scenario=str(SMOKE)))
+
+
+class FakeV2Service:
+    """The dialect of the adapter example in docs/loadtests.md."""
+
+    def __init__(self) -> None:
+        self.accepted: set[str] = set()
+        self.paths: set[str] = set()
+
+    def __call__(self, req: HttpRequest) -> Response:
+        short = "voters" if req.path.startswith("/api/v2/voters/") else req.path
+        self.paths.add(f"{req.method} {short}")
+        if req.path.startswith("/api/v2/voters/"):
+            assert "X-Station-Key" in req.headers and "Idempotency-Key" in req.headers
+            voter = req.path.split("/")[4]
+            if voter in self.accepted:
+                return Response(409, b"{}")
+            self.accepted.add(voter)
+            return Response(200, json.dumps({"receipt": f"r-{voter}"}).encode())
+        if req.path == "/api/v2/sync":
+            out = []
+            for item in json.loads(req.body or b"[]"):
+                ok = item["voter"] not in self.accepted
+                self.accepted.add(item["voter"])
+                out.append({"key": item["key"], "ok": ok, "receipt": f"r-{item['voter']}"})
+            return Response(200, json.dumps(out).encode())
+        return Response(201, b"{}")
+
+
+def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
+    doc = (REPO / "docs" / "loadtests.md").read_text()
+    code = next(block.split("```", 1)[0] for block in doc.split("```python\n")[1:]
+                if "class EVotingV2" in block)
+    module = types.ModuleType("myadapters")
+    exec(compile(code, "docs/loadtests.md", "exec"), module.__dict__)
+    sys.modules["myadapters"] = module
+    try:
+        adapter = load_adapter("myadapters:EVotingV2", AdapterContext(loaded.scenario, "s"))
+        service = FakeV2Service()
+        r = runner(loaded, service)
+        r.adapter = adapter
+        for j in range(len(r.plan)):
+            r.run_job(j)
+    finally:
+        del sys.modules["myadapters"]
+    assert service.paths >= {"PUT voters", "POST /api/v2/sync", "POST /v1/protocols"}
+    statuses = Counter((e[0], e[6]) for e in r.ledger.entries)
+    assert statuses[("checkin", 201)] == int((loaded.schedule["kind"] == 0).sum())
+    assert statuses[("sync_checkin", 201)] == int((loaded.schedule["kind"] == 2).sum())
+    assert statuses[("duplicate", 409)] == int((loaded.schedule["kind"] == 1).sum())
+    eps = r.recorder.endpoints
+    assert not eps["PUT /api/v2/voters/[id]/checkin"].errors
+    assert dict(eps["PUT /api/v2/voters/[id]/checkin (duplicate)"].statuses) == {
+        "409": statuses[("duplicate", 409)]}
