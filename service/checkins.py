@@ -195,5 +195,7 @@ async def _conflict(tx: Tx, item: CheckinInput) -> Outcome:
 
 async def check_in(db: Database, item: CheckinInput) -> Outcome:
     """Decide and record one check-in in its own transaction."""
-    async with db.transaction(write=True) as tx:
+    async def work(tx: Tx) -> Outcome:
         return await _decide(tx, item)
+
+    return await db.run_write(work)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from service.biometrics import TemplateError, decode_template
-from service.store import Database
+from service.store import Database, Tx
 
 BATCH_ROWS = 5000
 MAX_LINE_BYTES = 64 * 1024
@@ -115,14 +115,18 @@ class RegisterImporter:
     async def flush(self) -> None:
         if not any(self.pending.values()):
             return
-        async with self.db.transaction(write=True) as tx:
-            for kind, rows in self.pending.items():
+        pending, self.pending = self.pending, {k: [] for k in UPSERTS}
+
+        async def work(tx: Tx) -> None:
+            for kind, rows in pending.items():
                 if rows:
                     await tx.executemany(UPSERTS[kind], rows)
-                    self.counts[kind] += len(rows)
             # Station totals feed the results' "x of y stations": cached bodies must go.
             await tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'results_version'")
-        self.pending = {k: [] for k in UPSERTS}
+
+        await self.db.run_write(work)
+        for kind, rows in pending.items():
+            self.counts[kind] += len(rows)
 
     def summary(self) -> dict[str, int]:
         return {

@@ -54,7 +54,8 @@ async def election_candidates(tx: Tx) -> list[str] | None:
 async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int, dict[str, Any]]:
     """Accept (201), confirm a resubmission (200), or refuse (404/409/422) a protocol."""
     digest = protocol_digest(protocol)
-    async with db.transaction(write=True) as tx:
+
+    async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
         station = await tx.fetchone(
             "SELECT constituency_id FROM stations WHERE station_id = ?", (protocol.station_id,)
         )
@@ -106,7 +107,10 @@ async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int,
         await tx.execute(
             "UPDATE meta SET value = value + 1 WHERE key = 'results_version'"
         )
-    return 201, {"station_id": protocol.station_id, "accepted_at": accepted_at, "replayed": False}
+        return 201, {"station_id": protocol.station_id, "accepted_at": accepted_at,
+                     "replayed": False}
+
+    return await db.run_write(work)
 
 
 def _resubmission(

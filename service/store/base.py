@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 class DatabaseUnavailable(Exception):
@@ -32,8 +33,17 @@ class Database(Protocol):
 
     dialect: str
 
-    def transaction(self, write: bool = False) -> AbstractAsyncContextManager[Tx]:
-        """A transaction; ``write=True`` takes the write lock up front where that matters."""
+    def transaction(self) -> AbstractAsyncContextManager[Tx]:
+        """A read transaction (it sees only committed data)."""
+        ...
+
+    async def run_write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``work`` in a write transaction and return its result once committed.
+
+        If ``work`` raises, its changes are rolled back and the exception is raised here.
+        ``work`` must only await the Tx's methods: a backend may run several callers' work
+        in one transaction (group commit), each in its own savepoint.
+        """
         ...
 
     async def open(self) -> None: ...

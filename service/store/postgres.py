@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
@@ -14,6 +14,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from service.store.base import DatabaseUnavailable, Row, Tx
 from service.store.urls import DatabaseUrl
 
+T = TypeVar("T")
 POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 8
 POOL_TIMEOUT_S = 5.0
@@ -67,8 +68,13 @@ class PostgresDatabase:
     async def close(self) -> None:
         await self.pool.close()
 
+    async def run_write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        # PostgreSQL groups concurrent commits' WAL flushes itself: one transaction each.
+        async with self.transaction() as tx:
+            return await work(tx)
+
     @asynccontextmanager
-    async def transaction(self, write: bool = False) -> AsyncIterator[Tx]:
+    async def transaction(self) -> AsyncIterator[Tx]:
         try:
             async with self.pool.connection() as conn, conn.transaction():
                 yield PostgresTx(conn)
