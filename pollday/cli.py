@@ -17,6 +17,7 @@ from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
 from pollday.console import fail, print_run_table, print_simulation_table, progress_bar
 from pollday.outputs import write_simulation
+from pollday.report import ReportError, write_report
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
@@ -88,22 +89,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", type=Path)
     p.add_argument("--host", help="target base URL (default: start the reference service)")
     p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
-    p.add_argument("--workers", type=int, default=0,
-                   help="Locust worker processes under a master (default 0: one process)")
-    p.add_argument("--allow-remote", action="store_true",
-                   help="allow a --host that is not loopback")
-    p.add_argument("--secret", default=os.environ.get("POLLDAY_SECRET", ""),
-                   help="the target's station-token secret (default $POLLDAY_SECRET; "
-                   "the embedded service gets a fresh one)")
-    p.add_argument("--admin-token", default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-                   help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="Locust worker processes under a master (default 0: one process)",
+    )
+    p.add_argument(
+        "--allow-remote", action="store_true", help="allow a --host that is not loopback"
+    )
+    p.add_argument(
+        "--secret",
+        default=os.environ.get("POLLDAY_SECRET", ""),
+        help="the target's station-token secret (default $POLLDAY_SECRET; "
+        "the embedded service gets a fresh one)",
+    )
+    p.add_argument(
+        "--admin-token",
+        default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
+        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN)",
+    )
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
     p.add_argument("--sim-workers", type=_positive_int, default=os.cpu_count() or 1)
-    p.add_argument("--service-arg", action="append", default=[], metavar="ARG",
-                   help="extra option for the embedded service, e.g. "
-                   "--service-arg=--inject-latency-ms=50 (rehearsals)")
+    p.add_argument(
+        "--service-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra option for the embedded service, e.g. "
+        "--service-arg=--inject-latency-ms=50 (rehearsals)",
+    )
     _add_output_flags(p)
+
+    p = sub.add_parser("report", help="render report.html again from a run folder")
+    p.add_argument("run_dir", type=Path)
 
     p = sub.add_parser("serve", help="run the reference check-in and results service")
     add_serve_arguments(p)
@@ -133,6 +153,7 @@ def _simulate(args: argparse.Namespace) -> int:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
     write_simulation(args.out, result, summary, args.scenario)
+    write_report(args.out)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:
@@ -153,14 +174,21 @@ def _run(args: argparse.Namespace) -> int:
     for name in ("compress", "station_share"):
         value = getattr(args, name)
         if value is not None and not (value > 0 and (name == "compress" or value <= 1)):
-            return fail(f"pollday run: --{name.replace('_', '-')} {value} is out of range",
-                        EXIT_BAD_INPUT)
+            return fail(
+                f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
+            )
     config = RunConfig(
         scenario_path=args.scenario,
         out=args.out or Path("runs") / args.scenario.stem,
-        host=args.host, allow_remote=args.allow_remote, workers=args.workers,
-        sim_workers=args.sim_workers, secret=args.secret, admin_token=args.admin_token,
-        compress=args.compress, station_share=args.station_share, quiet=args.quiet,
+        host=args.host,
+        allow_remote=args.allow_remote,
+        workers=args.workers,
+        sim_workers=args.sim_workers,
+        secret=args.secret,
+        admin_token=args.admin_token,
+        compress=args.compress,
+        station_share=args.station_share,
+        quiet=args.quiet,
         service_args=args.service_arg,
     )
     try:
@@ -174,7 +202,17 @@ def _run(args: argparse.Namespace) -> int:
     return code
 
 
+def _report(args: argparse.Namespace) -> int:
+    try:
+        path = write_report(args.run_dir)
+    except ReportError as error:
+        return fail(f"pollday report: {error}", EXIT_BAD_INPUT)
+    print(f"report written to {path}")
+    return EXIT_OK
+
+
 _COMMANDS = {
+    "report": _report,
     "run": _run,
     "validate": _validate,
     "simulate": _simulate,
@@ -190,6 +228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except ScenarioError as error:
         return fail(error.render(), EXIT_BAD_INPUT)
+    except ReportError as error:  # the run folder we just wrote: a harness bug, not input
+        return fail(f"pollday: could not write the report: {error}", EXIT_HARNESS)
     except OSError as error:
         return fail(f"pollday: {error}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:

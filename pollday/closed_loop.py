@@ -34,14 +34,19 @@ def _figures(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def close_the_loop(
-    scenario: Scenario, assumed_summary: dict[str, Any], loadtest: dict[str, Any],
-    *, workers: int, seed: int,
+    scenario: Scenario,
+    assumed_summary: dict[str, Any],
+    loadtest: dict[str, Any],
+    *,
+    workers: int,
+    seed: int,
 ) -> dict[str, Any]:
     latency = measured_latency(loadtest)
     if latency is None:
         return {"measured": False, "reason": "no check-in latency was measured"}
-    result = simulate(scenario, options=RunOptions(seed=seed, central_latency_s=latency),
-                      workers=workers)
+    result = simulate(
+        scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers
+    )
     measured = national_summary(result)
     return {
         "measured": True,

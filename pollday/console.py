@@ -105,7 +105,10 @@ def print_run_table(summary: dict[str, Any], out: str) -> None:
         f"audit: {audit['acknowledged_checkins']:,} acknowledged check-ins, "
         f"{audit['lost_checkins']} lost, {audit['double_acceptances']} accepted twice, "
         f"{audit['duplicates_accepted']} duplicates accepted, "
-        f"results mismatch {audit['results_mismatch']}", markup=False, highlight=False)
+        f"results mismatch {audit['results_mismatch']}",
+        markup=False,
+        highlight=False,
+    )
     loop = summary["closed_loop"]
     if loop.get("measured"):
         a, m = loop["assumed"], loop["with_measured_latency"]
@@ -113,5 +116,7 @@ def print_run_table(summary: dict[str, Any], out: str) -> None:
             f"closed loop: check-in latency {loop['assumed_latency_mean_s']} s assumed, "
             f"{loop['measured_latency_mean_s']} s measured -> p95 wait {a['p95_wait_min']} -> "
             f"{m['p95_wait_min']} min, lost votes {a['lost_votes']} -> {m['lost_votes']}",
-            markup=False, highlight=False)
+            markup=False,
+            highlight=False,
+        )
     print(f"outputs written to {out}")

@@ -20,7 +20,6 @@ import loadtests
 from pollday.console import err_console
 
 
-
 def locustfile() -> Path:
     """``loadtests/locustfile.py`` wherever the package is installed (not imported here)."""
     return Path(loadtests.__file__).resolve().parent / "locustfile.py"
@@ -42,16 +41,30 @@ class LocustRun:
 
     def command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "locust", "-f", str(locustfile()), "--headless",
-            "--host", self.host,
-            "--schedule", str(self.replay_dir),
-            "--compress", f"{self.compress:g}",
-            "--pollday-out", str(self.out_dir),
-            "--results-rps", f"{self.results_rps:g}",
-            "--webcam-rps", f"{self.webcam_rps:g}",
-            "--csv", str(self.out_dir / "locust"),
-            "--html", str(self.out_dir / "locust.html"),
-            "--loglevel", "WARNING",
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(locustfile()),
+            "--headless",
+            "--host",
+            self.host,
+            "--schedule",
+            str(self.replay_dir),
+            "--compress",
+            f"{self.compress:g}",
+            "--pollday-out",
+            str(self.out_dir),
+            "--results-rps",
+            f"{self.results_rps:g}",
+            "--webcam-rps",
+            f"{self.webcam_rps:g}",
+            "--csv",
+            str(self.out_dir / "locust"),
+            "--html",
+            str(self.out_dir / "locust.html"),
+            "--loglevel",
+            "WARNING",
             "--only-summary",
         ]
         if self.adapter:
@@ -67,8 +80,11 @@ def _live_stats(stats_csv: Path) -> tuple[int, int, float]:
         with stats_csv.open(newline="") as f:
             for row in csv.DictReader(f):
                 if row.get("Name") == "Aggregated":
-                    return (int(row["Request Count"]), int(row["Failure Count"]),
-                            float(row["Requests/s"]))
+                    return (
+                        int(row["Request Count"]),
+                        int(row["Failure Count"]),
+                        float(row["Requests/s"]),
+                    )
     except (OSError, KeyError, ValueError):
         pass
     return 0, 0, 0.0
@@ -80,11 +96,18 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     log_path = run.out_dir / "locust.log"
     env_secret = {"POLLDAY_SECRET": run.secret}
     with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(run.command(), stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, **env_secret})
+        proc = subprocess.Popen(
+            run.command(), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env_secret}
+        )
         started = time.monotonic()
-        with Progress(TextColumn("load test"), BarColumn(), TextColumn("{task.fields[live]}"),
-                      TimeElapsedColumn(), console=err_console, disable=quiet) as progress:
+        with Progress(
+            TextColumn("load test"),
+            BarColumn(),
+            TextColumn("{task.fields[live]}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=quiet,
+        ) as progress:
             task = progress.add_task("load", total=run.expected_s, live="")
             while proc.poll() is None:
                 elapsed = time.monotonic() - started
@@ -93,9 +116,11 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
                     proc.wait()
                     return -9, f"Locust did not finish within {run.timeout_s:.0f} s and was stopped"
                 requests, failures, rps = _live_stats(run.out_dir / "locust_stats.csv")
-                progress.update(task, completed=min(elapsed, run.expected_s),
-                                live=f"{rps:,.0f} req/s, {requests:,} requests, "
-                                     f"{failures:,} errors")
+                progress.update(
+                    task,
+                    completed=min(elapsed, run.expected_s),
+                    live=f"{rps:,.0f} req/s, {requests:,} requests, {failures:,} errors",
+                )
                 time.sleep(1.0)
             progress.update(task, completed=run.expected_s)
     tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]

@@ -21,6 +21,7 @@ from pollday.console import progress_bar
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
 from pollday.outputs import write_json, write_simulation
+from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
@@ -54,23 +55,33 @@ class RunConfig:
 def check_target(config: RunConfig) -> None:
     """Refuse a non-loopback host before anything is sent (exit 2)."""
     if config.host and not is_loopback(config.host) and not config.allow_remote:
-        raise RunFailure(EXIT_BAD_INPUT, (
-            f"--host {config.host} is not a loopback address; load-testing another machine "
-            "needs --allow-remote (nobody load-tests production by accident)"))
+        raise RunFailure(
+            EXIT_BAD_INPUT,
+            (
+                f"--host {config.host} is not a loopback address; load-testing another machine "
+                "needs --allow-remote (nobody load-tests production by accident)"
+            ),
+        )
 
 
-def replay_window(scenario: Scenario, rows: schedule.Schedule, stations_offset_s: float
-                  ) -> tuple[schedule.Schedule, int]:
+def replay_window(
+    scenario: Scenario, rows: schedule.Schedule, stations_offset_s: float
+) -> tuple[schedule.Schedule, int]:
     """Events up to the scenario's replay window after closing; and how many were cut."""
     election = scenario.election
-    until_s = (election.day_s + scenario.loadtest.replay_until_h_after_close * 3600
-               + stations_offset_s)
+    until_s = (
+        election.day_s + scenario.loadtest.replay_until_h_after_close * 3600 + stations_offset_s
+    )
     keep = rows["time_s"] <= until_s
     return rows[keep], int((~keep).sum())
 
 
-def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any],
-             sim: dict[str, Any], loop: dict[str, Any]) -> dict[str, float | None]:
+def _flatten(
+    loadtest: dict[str, Any],
+    audit_figures: dict[str, Any],
+    sim: dict[str, Any],
+    loop: dict[str, Any],
+) -> dict[str, float | None]:
     figures: dict[str, float | None] = {}
     for endpoint in loadtest.get("endpoints", {}).values():
         for key, value in endpoint.items():
@@ -79,8 +90,13 @@ def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any],
     for key, value in loadtest.get("generator", {}).items():
         if isinstance(value, int | float):
             figures[f"generator.{key}"] = value
-    for key in ("lost_checkins", "double_acceptances", "duplicates_accepted",
-                "results_mismatch", "ledger_unconfirmed"):
+    for key in (
+        "lost_checkins",
+        "double_acceptances",
+        "duplicates_accepted",
+        "results_mismatch",
+        "ledger_unconfirmed",
+    ):
         figures[f"audit.{key}"] = audit_figures.get(key)
     figures["stations.p95_wait_min"] = sim["wait_min"]["p95"]
     figures["stations.share_waiting_over_30_min"] = sim["share_voters_waiting_over_30_min"]
@@ -132,9 +148,16 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     replay_dir, cut, last_s = _prepare_replay(config, scenario, result)
     expected_s = last_s / compress
     locust = LocustRun(
-        host="", replay_dir=replay_dir, out_dir=config.out / "loadtest", secret=secret,
-        compress=compress, results_rps=lt.results_rps, webcam_rps=lt.webcam_rps,
-        adapter=lt.adapter, workers=config.workers, expected_s=expected_s,
+        host="",
+        replay_dir=replay_dir,
+        out_dir=config.out / "loadtest",
+        secret=secret,
+        compress=compress,
+        results_rps=lt.results_rps,
+        webcam_rps=lt.webcam_rps,
+        adapter=lt.adapter,
+        workers=config.workers,
+        expected_s=expected_s,
         timeout_s=expected_s * 1.5 + 300,
     )
     if config.host:
@@ -143,14 +166,15 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         register = config.out / "register.ndjson"
         write_run_register(scenario, register, share)
         try:
-            with ReferenceService(config.out, register, secret, admin_token,
-                                  config.service_args) as service:
-                loadtest, audit_figures = _load_and_audit(config, locust, service.url,
-                                                          admin_token)
+            with ReferenceService(
+                config.out, register, secret, admin_token, config.service_args
+            ) as service:
+                loadtest, audit_figures = _load_and_audit(config, locust, service.url, admin_token)
         except TargetError as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
-    loop = close_the_loop(scenario, sim_summary, loadtest, workers=config.sim_workers,
-                          seed=scenario.election.seed)
+    loop = close_the_loop(
+        scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
+    )
     verdicts = evaluate(thresholds, _flatten(loadtest, audit_figures, sim_summary, loop))
     failed = [v for v in verdicts if v["verdict"] != "met"]
     code = EXIT_THRESHOLD if failed else EXIT_OK
@@ -160,16 +184,22 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "verdict": "failed" if failed else "met",
         "exit_code": code,
         "loadtest": {k: v for k, v in loadtest.items() if k not in ("rate",)},
-        "replay": {"compress": compress, "station_share": share,
-                   "events_after_window": cut, "expected_s": round(expected_s, 1)},
+        "replay": {
+            "compress": compress,
+            "station_share": share,
+            "events_after_window": cut,
+            "expected_s": round(expected_s, 1),
+        },
         "audit": {k: v for k, v in audit_figures.items() if k != "server_counters"},
         "closed_loop": loop,
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
     _strip_histograms(summary["loadtest"])
     write_json(config.out / "summary.json", summary)
-    write_junit(config.out / "junit.xml", scenario.election.name, verdicts,
-                time.perf_counter() - started)
+    write_junit(
+        config.out / "junit.xml", scenario.election.name, verdicts, time.perf_counter() - started
+    )
+    write_report(config.out)
     return code, summary
 
 
@@ -181,18 +211,20 @@ def _strip_histograms(loadtest: dict[str, Any]) -> None:
     loadtest.get("generator", {}).pop("hdr_lag", None)
 
 
-def _load_and_audit(config: RunConfig, locust: LocustRun, url: str, admin_token: str
-                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+def _load_and_audit(
+    config: RunConfig, locust: LocustRun, url: str, admin_token: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     run = LocustRun(**{**locust.__dict__, "host": url})
     code, tail = run_locust(run, quiet=config.quiet)
     loadtest_json = run.out_dir / "loadtest.json"
     if code != 0 or not loadtest_json.is_file():
-        raise RunFailure(EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} "
-                         f"(full log: {run.out_dir / 'locust.log'})")
+        raise RunFailure(
+            EXIT_HARNESS,
+            f"Locust failed (exit code {code}): {tail} (full log: {run.out_dir / 'locust.log'})",
+        )
     loadtest = json.loads(loadtest_json.read_text())
     try:
         audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
     except AuditError as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
     return loadtest, audit_figures
-

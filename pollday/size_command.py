@@ -14,6 +14,7 @@ from rich.table import Table
 
 from pollday.console import progress_bar
 from pollday.outputs import write_json, write_stations_csv
+from pollday.report import write_report
 from simulation import build_stations, load_scenario
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS
@@ -113,6 +114,7 @@ def run_size(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     write_stations_csv(args.out / "sizing.csv", rows)
     write_json(args.out / "sizing.json", summary)
+    write_report(args.out)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:

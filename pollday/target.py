@@ -41,15 +41,23 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
     try:
         httpx.get(url.rstrip("/") + "/healthz", timeout=timeout_s)
     except httpx.HTTPError as error:
-        raise TargetError(f"target {url} is unreachable: {error or type(error).__name__}; "
-                          "is the service running and the address right?") from None
+        raise TargetError(
+            f"target {url} is unreachable: {error or type(error).__name__}; "
+            "is the service running and the address right?"
+        ) from None
 
 
 class ReferenceService:
     """``pollday serve`` on a free loopback port; ``url`` once started. A context manager."""
 
-    def __init__(self, run_dir: Path, register: Path, secret: str, admin_token: str,
-                 extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        register: Path,
+        secret: str,
+        admin_token: str,
+        extra_args: list[str] | None = None,
+    ) -> None:
         self.run_dir, self.register = run_dir, register
         self.secret, self.admin_token = secret, admin_token
         self.extra_args = extra_args or []
@@ -59,14 +67,26 @@ class ReferenceService:
 
     def __enter__(self) -> ReferenceService:
         db = self.run_dir / "service.sqlite"
-        cmd = [sys.executable, "-m", "pollday", "serve", "--host", "127.0.0.1", "--port", "0",
-               "--database-url", f"sqlite:///{db}", "--register", str(self.register),
-               *self.extra_args]
-        env = {**os.environ, "POLLDAY_SECRET": self.secret,
-               "POLLDAY_ADMIN_TOKEN": self.admin_token}
+        cmd = [
+            sys.executable,
+            "-m",
+            "pollday",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--database-url",
+            f"sqlite:///{db}",
+            "--register",
+            str(self.register),
+            *self.extra_args,
+        ]
+        env = {**os.environ, "POLLDAY_SECRET": self.secret, "POLLDAY_ADMIN_TOKEN": self.admin_token}
         log = self.log_path.open("w", encoding="utf-8")
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True,
-                                      env=env, start_new_session=True)
+        self._proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True
+        )
         self.url = self._read_url()
         threading.Thread(target=self._drain, daemon=True).start()
         self._wait_healthy()
@@ -83,8 +103,9 @@ class ReferenceService:
         line = box[0].strip() if box else ""
         if not line.startswith("http"):
             self.stop()
-            raise TargetError(f"the reference service did not start (see {self.log_path}): "
-                              f"{self._log_tail()}")
+            raise TargetError(
+                f"the reference service did not start (see {self.log_path}): {self._log_tail()}"
+            )
         return line
 
     def _drain(self) -> None:
@@ -102,8 +123,9 @@ class ReferenceService:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise TargetError(f"the reference service at {self.url} never became healthy "
-                          f"(see {self.log_path})")
+        raise TargetError(
+            f"the reference service at {self.url} never became healthy (see {self.log_path})"
+        )
 
     def _log_tail(self) -> str:
         try:
@@ -122,6 +144,10 @@ class ReferenceService:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
