@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from service.errors import ApiError, api_error_handler
+from service.fastpath import FastPathMiddleware
 from service.faults import FaultInjectionMiddleware
 from service.limits import BodySizeLimitMiddleware
 from service.routes import admin, checkins, protocols, public
@@ -91,8 +92,9 @@ def create_api(settings: Settings) -> FastAPI:
 
 
 def create_app(settings: Settings) -> ASGIApp:
-    """The full ASGI app: body limits outermost, then fault injection if configured."""
-    api: ASGIApp = create_api(settings)
+    """The full ASGI app: body limits outermost, fault injection if configured, fast path."""
+    fastapi_app = create_api(settings)
+    api: ASGIApp = FastPathMiddleware(fastapi_app, fastapi_app.state.service)
     faults = settings.faults()
     if faults.active:
         api = FaultInjectionMiddleware(api, faults)

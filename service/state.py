@@ -19,6 +19,7 @@ class ServiceState:
     snapshots: dict[tuple[str, int], bytes] = field(default_factory=dict)
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
+    # async: FastAPI would run a plain function dependency in a thread pool, per request.
     state: ServiceState = request.app.state.service
     return state

@@ -44,7 +44,7 @@ def _authorization(credentials: HTTPAuthorizationCredentials | None) -> str | No
     return None if credentials is None else f"{credentials.scheme} {credentials.credentials}"
 
 
-def _check_key(key: str | None) -> str:
+def check_idempotency_key(key: str | None) -> str:
     if key is None:
         raise ApiError(
             422, "missing_idempotency_key",
@@ -74,7 +74,7 @@ async def post_checkin(
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     check_station(state.settings.secret, _authorization(credentials), body.station_id)
-    key = _check_key(idempotency_key)
+    key = check_idempotency_key(idempotency_key)
     outcome = await check_in(
         state.db,
         CheckinInput(body.station_id, key, body.voter_id, body.template, body.scanned_at),

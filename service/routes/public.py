@@ -40,7 +40,7 @@ def _cached_response(rendered: Rendered, if_none_match: str | None) -> Response:
     return Response(rendered.body, media_type="application/json", headers=headers)
 
 
-def _wants_fresh(cache_control: str | None) -> bool:
+def wants_fresh(cache_control: str | None) -> bool:
     # "Cache-Control: no-cache" from a client means: revalidate with the origin.
     return cache_control is not None and "no-cache" in cache_control.lower()
 
@@ -55,11 +55,15 @@ async def _results(db: Database, state: ServiceState, constituency_id: int | Non
     return await state.results_cache.get(("results", constituency_id), version, render, fresh)
 
 
+async def national_results(state: ServiceState, fresh: bool) -> Rendered:
+    return await _results(state.db, state, None, fresh)
+
+
 @router.get("/v1/results", response_model=Results, responses=CACHED,
             summary="National results: sum of accepted protocols")
 async def get_results(state: State, if_none_match: IfNoneMatch = None,
                       cache_control: CacheControl = None) -> Response:
-    rendered = await _results(state.db, state, None, _wants_fresh(cache_control))
+    rendered = await national_results(state, wants_fresh(cache_control))
     return _cached_response(rendered, if_none_match)
 
 
@@ -75,7 +79,7 @@ async def get_constituency_results(
     if not await constituency_exists(state.db, constituency_id):
         raise ApiError(404, "unknown_constituency",
                        f"constituency {constituency_id} is not registered")
-    rendered = await _results(state.db, state, constituency_id, _wants_fresh(cache_control))
+    rendered = await _results(state.db, state, constituency_id, wants_fresh(cache_control))
     return _cached_response(rendered, if_none_match)
 
 
@@ -87,7 +91,7 @@ async def get_turnout(state: State, if_none_match: IfNoneMatch = None,
         return await render_turnout(state.db)
 
     # Turnout moves with every check-in: no version to compare, only the short max age.
-    rendered = await state.results_cache.get("turnout", 0, render, _wants_fresh(cache_control))
+    rendered = await state.results_cache.get("turnout", 0, render, wants_fresh(cache_control))
     return _cached_response(rendered, if_none_match)
 
 

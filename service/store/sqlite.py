@@ -179,7 +179,9 @@ class SqliteDatabase:
                 conn.execute("RELEASE job")
                 outcomes.append((job, value, None))
         try:
-            conn.execute("COMMIT")
+            # The commit's fsync runs in a thread (sqlite3 releases the GIL), so the event
+            # loop keeps reading requests, which queue up for the next batch meanwhile.
+            await asyncio.to_thread(conn.execute, "COMMIT")
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
             failure = DatabaseUnavailable(f"commit failed: {exc}")
