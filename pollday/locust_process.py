@@ -32,6 +32,7 @@ class LocustRun:
     out_dir: Path  # loadtest.json, ledger.ndjson, locust CSV and HTML go here
     secret: str
     compress: float
+    station_share: float
     results_rps: float
     webcam_rps: float
     adapter: str
@@ -53,6 +54,8 @@ class LocustRun:
             str(self.replay_dir),
             "--compress",
             f"{self.compress:g}",
+            "--station-share",
+            f"{self.station_share:g}",
             "--pollday-out",
             str(self.out_dir),
             "--results-rps",

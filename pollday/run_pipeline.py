@@ -153,6 +153,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         out_dir=config.out / "loadtest",
         secret=secret,
         compress=compress,
+        station_share=share,
         results_rps=lt.results_rps,
         webcam_rps=lt.webcam_rps,
         adapter=lt.adapter,

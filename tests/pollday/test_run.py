@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+
+from loadtests.plan import kept_stations
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -122,18 +125,24 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
 
 
 @pytest.mark.slow
-def test_distributed_mode_replays_every_event_exactly_once(tmp_path: Path) -> None:
+def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    done = pollday("run", str(SMOKE), "--out", str(out), "--workers", "2", "--quiet")
-    assert done.returncode == 0, done.stderr + done.stdout
+    done = pollday("run", str(SMOKE), "--out", str(out), "--workers", "2",
+                   "--station-share", "0.5", "--quiet")
+    assert done.returncode in (0, 1), done.stderr + done.stdout
     summary = _summary(out)
     generator = summary["loadtest"]["generator"]  # type: ignore[index]
     assert generator["workers"] == 2
-    assert generator["fired_events"] == generator["scheduled_events"]
+    assert generator["fired_events"] == generator["scheduled_events"] > 0
+    kept = kept_stations(20, 0.5, 42).tolist()
+    with (out / "stations.csv").open() as f:
+        voted_at_kept = sum(int(r["voted"]) for r in csv.DictReader(f) if int(r["index"]) in kept)
     ledger = [json.loads(line) for line in (out / "loadtest" / "ledger.ndjson").open()]
     checkins = [e for e in ledger if e["kind"] in ("checkin", "sync_checkin")]
+    assert {e["station"] for e in checkins} == set(kept)
     voters = [(e["station"], e["voter"]) for e in checkins]
-    assert len(voters) == len(set(voters)) == summary["voted"]
+    assert len(voters) == len(set(voters)) == voted_at_kept
+    assert summary["audit"]["lost_checkins"] == 0  # type: ignore[index]
 
 
 def test_unreachable_target_exits_3_with_a_clear_message(tmp_path: Path) -> None:
