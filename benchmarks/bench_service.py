@@ -41,6 +41,8 @@ TARGET_CHECKINS_PER_S = 1500
 TARGET_P99_MS = 50.0
 TARGET_READS_PER_S = 5000
 MAX_CONNECTIONS = 256
+WARMUP_PER_S = 300
+WARMUP_S = 2.0
 
 
 def voter(k: int) -> tuple[str, str, str]:
@@ -114,7 +116,13 @@ async def checkin_step(pool: Pool, rate_per_s: float, duration_s: float,
                    "Idempotency-Key": f"bench-{first_voter + k}"}
         conn = await pool.acquire()
         try:
-            response = await conn.post_json("/v1/checkins", body, headers)
+            try:
+                response = await conn.post_json("/v1/checkins", body, headers)
+            except (OSError, asyncio.IncompleteReadError):
+                # A keep-alive connection the server had closed: retry once on a new one
+                # (safe: the Idempotency-Key makes the retry count once).
+                conn.close()
+                response = await conn.post_json("/v1/checkins", body, headers)
             statuses[response.status] = statuses.get(response.status, 0) + 1
         except (OSError, asyncio.IncompleteReadError):
             statuses[0] = statuses.get(0, 0) + 1
@@ -171,7 +179,9 @@ async def read_phase(url: str, duration_s: float, connections: int,
 async def drive(url: str, rates: list[float], step_s: float, read_s: float) -> dict[str, Any]:
     pool = Pool(url)
     steps = []
-    first = 0
+    # Warm-up, not reported: connections opened, pages cached, code paths exercised.
+    await checkin_step(pool, WARMUP_PER_S, WARMUP_S, 0)
+    first = int(WARMUP_PER_S * WARMUP_S)
     for rate in rates:
         steps.append(await checkin_step(pool, rate, step_s, first))
         first += int(rate * step_s)
@@ -262,7 +272,7 @@ def main() -> int:
             pass
         print(json.dumps(asyncio.run(drive(args.drive, rates, args.step_s, args.read_s))))
         return 0
-    if sum(rates) * args.step_s > STATIONS * VOTERS_PER_STATION:
+    if sum(rates) * args.step_s + WARMUP_PER_S * WARMUP_S > STATIONS * VOTERS_PER_STATION:
         raise SystemExit("the ramp needs more voters than the register has; shorten it")
     load_before = os.getloadavg()
     results = []

@@ -92,6 +92,9 @@ def serve(settings: Settings, sock: socket.socket, workers: int, log_level: str)
         log_level=log_level,
         backlog=LISTEN_BACKLOG,
         timeout_graceful_shutdown=5,
+        # Stations send a check-in every few seconds: keep their connections open between
+        # them instead of paying a TCP handshake each time (uvicorn's default is 5 s).
+        timeout_keep_alive=30,
     )
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the handler

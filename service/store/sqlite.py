@@ -7,17 +7,26 @@ task: it takes every write waiting in the queue (up to MAX_BATCH), runs each in 
 savepoint inside one transaction, commits once, and only then answers them all. A refused
 or failed piece of work rolls back to its savepoint and does not touch the others.
 
-Waiting for another *process* holding the write lock must not block the event loop (SQLite's
-own busy handler sleeps inside the call): the busy timeout is zero, and the writer retries
-``BEGIN IMMEDIATE`` after short asyncio sleeps. Only the writer task polls, so waiting
-requests stay in FIFO order.
+Several worker processes share the file, and SQLite has no fair queue for its write lock:
+with polling (its busy handler, or ours), the process that just committed re-takes the lock
+before the other wakes up, and the other's requests starve for seconds (measured here: p50
+0.5 s at 1,500 check-ins/s with two workers). So writers first take an exclusive ``flock``
+on a sidecar file, blocking in a thread (the event loop keeps serving): the kernel wakes
+the waiting process as soon as the lock is released, and a process always takes the lock
+through that same thread hop, which gives the woken waiter its turn. ``BEGIN IMMEDIATE``
+then normally succeeds at once; it is still retried with asyncio sleeps, never with
+SQLite's busy handler (which would sleep inside the call and stall the event loop), in
+case another program writes to the file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -76,6 +85,39 @@ class SqliteDatabase:
         self.wakeup = asyncio.Event()
         self.writer_task: asyncio.Task[None] | None = None
         self.read_lock = asyncio.Lock()
+        self.lock_fd = -1
+
+    async def _lock_writers(self) -> None:
+        """Take the cross-process writer lock (flock) without blocking the event loop."""
+        fd = self.lock_fd
+        state = {"abandoned": False, "held": False}
+        guard = threading.Lock()
+
+        def acquire() -> None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with guard:
+                if state["abandoned"]:  # we gave up waiting meanwhile: do not keep it
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    state["held"] = True
+
+        try:
+            await asyncio.wait_for(asyncio.to_thread(acquire), LOCK_WAIT_LIMIT_S)
+        except TimeoutError:
+            with guard:
+                if not state["held"]:
+                    state["abandoned"] = True
+                    raise
+        except asyncio.CancelledError:
+            with guard:
+                if state["held"]:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                else:
+                    state["abandoned"] = True
+            raise
+
+    def _unlock_writers(self) -> None:
+        fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -84,6 +126,7 @@ class SqliteDatabase:
         return conn
 
     async def open(self) -> None:
+        self.lock_fd = os.open(f"{self.path}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
         self.writer = self._connect()
         self.reader = self._connect()
         self.writer_task = asyncio.create_task(self._write_loop())
@@ -96,6 +139,9 @@ class SqliteDatabase:
             if conn is not None:
                 conn.close()
         self.writer = self.reader = None
+        if self.lock_fd >= 0:
+            os.close(self.lock_fd)
+            self.lock_fd = -1
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -123,20 +169,33 @@ class SqliteDatabase:
             self.wakeup.clear()
             while self.queue:
                 try:
-                    await self._begin()
-                except _Abandoned:
+                    await self._lock_writers()
+                except TimeoutError:
+                    self._fail_all(DatabaseUnavailable(
+                        f"another service process held the SQLite write lock for "
+                        f"{LOCK_WAIT_LIMIT_S} s; use fewer workers or PostgreSQL"))
                     break
-                # Jobs that arrived while we waited for the lock join this batch.
-                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
                 try:
-                    await self._run_batch(batch)
-                except Exception as exc:  # never leave a caller waiting forever
-                    with contextlib.suppress(sqlite3.Error):
-                        assert self.writer is not None
-                        self.writer.execute("ROLLBACK")
-                    for job in batch:
-                        if not job.done.done():
-                            job.done.set_exception(DatabaseUnavailable(f"write failed: {exc}"))
+                    await self._write_batch()
+                finally:
+                    self._unlock_writers()
+
+    async def _write_batch(self) -> None:
+        try:
+            await self._begin()
+        except _Abandoned:
+            return
+        # Jobs that arrived while we waited for the lock join this batch.
+        batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+        try:
+            await self._run_batch(batch)
+        except Exception as exc:  # never leave a caller waiting forever
+            with contextlib.suppress(sqlite3.Error):
+                assert self.writer is not None
+                self.writer.execute("ROLLBACK")
+            for job in batch:
+                if not job.done.done():
+                    job.done.set_exception(DatabaseUnavailable(f"write failed: {exc}"))
 
     async def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for other processes without blocking the loop."""
