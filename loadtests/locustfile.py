@@ -81,10 +81,13 @@ def _add_options(parser: Any) -> None:
 
 
 def _options(environment: Environment) -> ReplayOptions:
-    opts = pollday_options.from_namespace(environment.parsed_options)
-    STATE.opts = opts
-    STATE.loaded = load(opts.scenario_path.resolve(), opts.schedule_file.resolve()
-                        if opts.schedule_file else None)
+    ns = environment.parsed_options
+    first = pollday_options.from_namespace(ns)
+    loaded = load(first.scenario_path.resolve(),
+                  first.schedule_file.resolve() if first.schedule_file else None)
+    # Unset options take the scenario's [loadtest] values (when its schema has them).
+    opts = pollday_options.from_namespace(ns, getattr(loaded.scenario, "loadtest", None))
+    STATE.opts, STATE.loaded = opts, loaded
     return opts
 
 
@@ -101,6 +104,9 @@ def _init(environment: Environment, **_: Any) -> None:
         runner.register_message("pollday_report", _on_report)
     try:
         _options(environment)
+        if not environment.host:
+            raise OptionsError("--host URL is required: the service to load (e.g. "
+                               "http://127.0.0.1:8000)")
     except (OptionsError, ScenarioError, ValueError, OSError) as exc:
         # Bad input: say what is wrong and stop before any traffic (exit code 2).
         log.error("pollday: %s", exc)
@@ -111,8 +117,10 @@ def _init(environment: Environment, **_: Any) -> None:
 # -- test start: hand out the shares and the time zero ----------------------------------------
 def _test_start(environment: Environment, **_: Any) -> None:
     runner = environment.runner
-    opts = STATE.opts
     ns: Any = environment.parsed_options
+    # Read again: the web UI's form may have changed them, and a worker gets the master's.
+    _options(environment)
+    opts = STATE.opts
     if isinstance(runner, MasterRunner):
         assert opts is not None and STATE.loaded is not None
         clients = sorted(c.id for c in runner.clients.ready + runner.clients.running
@@ -128,8 +136,6 @@ def _test_start(environment: Environment, **_: Any) -> None:
         log.info("pollday: replaying on %d workers", len(clients))
         return
     if isinstance(runner, WorkerRunner):
-        if STATE.opts is None or STATE.loaded is None:
-            _options(environment)  # options came with the spawn message
         worker, workers = ns.pollday_partition[runner.client_id]
         zero_epoch, run_id = float(ns.pollday_zero_epoch), str(ns.pollday_run_id)
     else:

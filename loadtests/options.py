@@ -2,8 +2,10 @@
 
 Like any Locust option they can be given on the command line, in ``locust.conf``
 (``station-share = 0.1``), in ``pyproject.toml`` under ``[tool.locust]``, or as
-``POLLDAY_*`` environment variables. This module does not import locust: the locustfile
-passes Locust's parser to :func:`add_arguments`.
+``POLLDAY_*`` environment variables. The replay settings (compression, station share,
+adapter, public rates, invalid share) fall back to the scenario's ``[loadtest]`` section when
+the scenario schema has one, then to the defaults below. This module does not import
+locust: the locustfile passes Locust's parser to :func:`add_arguments`.
 """
 
 from __future__ import annotations
@@ -28,23 +30,23 @@ def add_arguments(parser: Any) -> None:
         help="scenario TOML file (with --schedule: defaults to DIR/scenario.toml)")
     add("--schedule", metavar="DIR", env_var="POLLDAY_SCHEDULE", default="",
         help="reuse a simulation's output folder (DIR/schedule.npy) instead of simulating")
-    add("--compress", type=float, env_var="POLLDAY_COMPRESS", default=60.0,
+    add("--compress", type=float, env_var="POLLDAY_COMPRESS", default=None,
         help="time compression: 60 replays an 11-hour day in 11 minutes (default 60)")
-    add("--station-share", type=float, env_var="POLLDAY_STATION_SHARE", default=1.0,
+    add("--station-share", type=float, env_var="POLLDAY_STATION_SHARE", default=None,
         help="deterministic share of stations to replay, in (0, 1] (default 1)")
     add("--secret", env_var="POLLDAY_SECRET", default="", secret=True,
         help="the service's station token secret (default $POLLDAY_SECRET)")
     add("--pollday-out", metavar="DIR", env_var="POLLDAY_OUT", default="",
         help="write loadtest.json and ledger.ndjson here when the test stops")
-    add("--adapter", metavar="MODULE:CLASS", env_var="POLLDAY_ADAPTER", default="",
+    add("--adapter", metavar="MODULE:CLASS", env_var="POLLDAY_ADAPTER", default=None,
         help="event-to-HTTP adapter (default: the reference service's contract)")
-    add("--results-rps", type=float, env_var="POLLDAY_RESULTS_RPS", default=2.0,
+    add("--results-rps", type=float, env_var="POLLDAY_RESULTS_RPS", default=None,
         help="peak reads/s of GET /v1/results, after closing (default 2; 0: none)")
-    add("--results-day-level", type=float, env_var="POLLDAY_RESULTS_DAY_LEVEL", default=0.2,
+    add("--results-day-level", type=float, env_var="POLLDAY_RESULTS_DAY_LEVEL", default=None,
         help="results reads during polling hours, as a share of the peak (default 0.2)")
-    add("--webcam-rps", type=float, env_var="POLLDAY_WEBCAM_RPS", default=1.0,
+    add("--webcam-rps", type=float, env_var="POLLDAY_WEBCAM_RPS", default=None,
         help="webcam snapshot requests/s from opening to the last protocol (default 1; 0: none)")
-    add("--invalid-share", type=float, env_var="POLLDAY_INVALID_SHARE", default=0.01,
+    add("--invalid-share", type=float, env_var="POLLDAY_INVALID_SHARE", default=None,
         help="share of invalid ballots in the protocols sent (default 0.01)")
     add("--start-delay", type=float, env_var="POLLDAY_START_DELAY", default=1.0, web=False,
         help="seconds from the test start to the replay's time zero (default 1)")
@@ -89,10 +91,23 @@ def _path(value: Any) -> Path | None:
     return Path(str(value)) if value else None
 
 
-def from_namespace(ns: Any) -> ReplayOptions:
-    """Read and check the options of a parsed Locust namespace."""
+# Options a scenario may set in a ``[loadtest]`` section; the command line wins.
+SCENARIO_SETTINGS = ("compress", "station_share", "adapter", "results_rps",
+                     "results_day_level", "webcam_rps", "invalid_share")
+
+
+def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
+    """Read and check the options of a parsed Locust namespace.
+
+    An option left unset takes the value of the same name in ``scenario_settings`` (the
+    scenario's ``loadtest`` section, when its schema has one), else the built-in default.
+    """
     def get(name: str, default: Any) -> Any:
-        value = getattr(ns, name, default)
+        value = getattr(ns, name, None)
+        if value == "":  # an empty field of the web UI's form
+            value = None
+        if value is None and name in SCENARIO_SETTINGS and scenario_settings is not None:
+            value = getattr(scenario_settings, name, None)
         return default if value is None else value
 
     opts = ReplayOptions(

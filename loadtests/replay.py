@@ -40,6 +40,7 @@ from simulation.schedule import load as load_schedule
 _DUPLICATE_STREAM = 0xD0B1
 _PROTOCOL_STREAM = 0x9207
 DUPLICATE_WAIT_S = 5.0  # how long a duplicate attempt waits for someone to be accepted first
+RETRY_BACKOFF_S = 0.1  # pause before retry n after a retryable answer (n x this)
 
 
 @dataclass(frozen=True)
@@ -138,26 +139,28 @@ class JobRunner:
         """Send ``req``, retrying timeouts and retryable answers with the same request (and so
         the same Idempotency-Key); record latency per attempt (from the send) and for the
         whole (from the intended time)."""
-        ep_name = f"{req.method} {req.name}"
+        rec, now = self.recorder, self.now
+        ep = rec.endpoint(f"{req.method} {req.name}")
         resp = Response(0, error="connection")
+        answered = sent = now()
+        rec.record_sent(sent)
         for attempt in range(self.attempts):
-            sent = self.now()
-            if attempt == 0:
-                self.recorder.record_sent(sent)
-            else:
-                self.recorder.endpoint(ep_name).retries += 1
+            if attempt:
+                ep.retries += 1
+                if resp.status:  # a retryable answer: back off a little; a timeout waited
+                    self.sleep(RETRY_BACKOFF_S * attempt)
+                sent = now()
             resp = self.transport(req)
-            answered = self.now()
-            record_s(self.recorder.endpoint(ep_name).send, answered - sent)
-            if resp.status != 0 and resp.status not in self.adapter.retry_statuses:
+            answered = now()
+            record_s(ep.send, answered - sent)
+            if resp.status and resp.status not in self.adapter.retry_statuses:
                 break
         status = str(resp.status) if resp.status else (resp.error or "connection")
-        ep = self.recorder.endpoint(ep_name)
         ep.requests += 1
         ep.statuses[status] += 1
         if resp.status not in req.expected:
             ep.errors[status] += 1
-        record_s(ep.intended, self.now() - intended_s)
+        record_s(ep.intended, answered - intended_s)
         return resp
 
     # -- jobs -------------------------------------------------------------------------------
