@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from loadtests.audit import AuditError, audit
+from loadtests.plan import kept_stations
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
 from pollday.junit import write_junit
@@ -65,12 +69,14 @@ def check_target(config: RunConfig) -> None:
 
 
 def replay_window(
-    scenario: Scenario, rows: schedule.Schedule, stations_offset_s: float
+    scenario: Scenario, rows: schedule.Schedule, open_offset_s: NDArray[np.float64]
 ) -> tuple[schedule.Schedule, int]:
-    """Events up to the scenario's replay window after closing; and how many were cut."""
-    election = scenario.election
+    """Events up to the scenario's replay window after each station's own closing; and how
+    many were cut (late protocol uploads)."""
     until_s = (
-        election.day_s + scenario.loadtest.replay_until_h_after_close * 3600 + stations_offset_s
+        open_offset_s[rows["station"]]
+        + scenario.election.day_s
+        + scenario.loadtest.replay_until_h_after_close * 3600
     )
     keep = rows["time_s"] <= until_s
     return rows[keep], int((~keep).sum())
@@ -118,13 +124,17 @@ def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any
     return result, summary
 
 
-def _prepare_replay(config: RunConfig, scenario: Scenario, result: Any) -> tuple[Path, int, float]:
+def _prepare_replay(
+    config: RunConfig, scenario: Scenario, result: Any, share: float
+) -> tuple[Path, int, float]:
+    """Write the replayed schedule; return its folder, events cut, last replayed time."""
     replay_dir = config.out / "replay"
     replay_dir.mkdir(parents=True, exist_ok=True)
-    rows, cut = replay_window(scenario, result.schedule, float(result.stations.open_offset_s.max()))
+    rows, cut = replay_window(scenario, result.schedule, result.stations.open_offset_s)
     schedule.save(replay_dir / "schedule.npy", rows)
     shutil.copyfile(config.scenario_path, replay_dir / "scenario.toml")
-    last_s = float(rows["time_s"].max(initial=0.0))
+    kept = kept_stations(len(result.stations), share, scenario.election.seed)
+    last_s = float(rows["time_s"][np.isin(rows["station"], kept)].max(initial=0.0))
     return replay_dir, cut, last_s
 
 
@@ -145,7 +155,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     secret = config.secret or secrets.token_hex(16)
     admin_token = config.admin_token or secrets.token_hex(16)
     result, sim_summary = _simulate(config, scenario)
-    replay_dir, cut, last_s = _prepare_replay(config, scenario, result)
+    replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
     expected_s = last_s / compress
     locust = LocustRun(
         host="",
