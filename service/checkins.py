@@ -69,27 +69,35 @@ def _key_reused(item: CheckinInput, original_voter: str) -> Outcome:
     )
 
 
-async def _replay(tx: Tx, item: CheckinInput) -> Outcome | None:
+def _replay(item: CheckinInput, checkin: tuple[Any, ...], remembered: tuple[Any, ...]
+            ) -> Outcome | None:
     """The original answer to this station's key, if it was answered before."""
-    row = await tx.fetchone(
-        "SELECT checkin_id, voter_id, accepted_at FROM checkins "
-        "WHERE station_id = ? AND idempotency_key = ?",
-        (item.station_id, item.idempotency_key),
-    )
-    if row is not None:
-        if row[1] != item.voter_id:
-            return _key_reused(item, row[1])
-        return Outcome(201, _accepted_body(row[0], row[1], item.station_id, row[2]), True)
-    row = await tx.fetchone(
-        "SELECT voter_id, status, body FROM idempotent_responses "
-        "WHERE station_id = ? AND idempotency_key = ?",
-        (item.station_id, item.idempotency_key),
-    )
-    if row is None:
+    checkin_id, checkin_voter, accepted_at = checkin
+    if checkin_id is not None:
+        if checkin_voter != item.voter_id:
+            return _key_reused(item, checkin_voter)
+        return Outcome(201, _accepted_body(checkin_id, checkin_voter, item.station_id,
+                                           accepted_at), True)
+    voter, status, body = remembered
+    if status is None:
         return None
-    if row[0] != item.voter_id:
-        return _key_reused(item, row[0])
-    return Outcome(int(row[1]), json.loads(row[2]), True)
+    if voter != item.voter_id:
+        return _key_reused(item, voter)
+    return Outcome(int(status), json.loads(body), True)
+
+
+# One round trip for everything the decision needs: the station, the voter's enrolled
+# template, and any earlier answer to this station's Idempotency-Key.
+LOOKUP = (
+    "SELECT s.constituency_id, s.utc_offset_min, v.template, "
+    "c.checkin_id, c.voter_id, c.accepted_at, r.voter_id, r.status, r.body "
+    "FROM stations s "
+    "LEFT JOIN voters v ON v.voter_id = ? "
+    "LEFT JOIN checkins c ON c.station_id = s.station_id AND c.idempotency_key = ? "
+    "LEFT JOIN idempotent_responses r ON r.station_id = s.station_id "
+    "AND r.idempotency_key = ? "
+    "WHERE s.station_id = ?"
+)
 
 
 def _accepted_body(checkin_id: str, voter_id: str, station_id: str, accepted_at: str) -> dict[
@@ -112,19 +120,15 @@ async def _audit(tx: Tx, kind: str, item: CheckinInput) -> None:
 
 async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
     row = await tx.fetchone(
-        "SELECT s.constituency_id, s.utc_offset_min, "
-        "(SELECT v.template FROM voters v WHERE v.voter_id = ?) "
-        "FROM stations s WHERE s.station_id = ?",
-        (item.voter_id, item.station_id),
-    )
+        LOOKUP, (item.voter_id, item.idempotency_key, item.idempotency_key, item.station_id))
     if row is None:
         return _refusal(
             404, "unknown_station",
             f"station {item.station_id!r} is not registered; import stations first "
             "(POST /admin/import)",
         )
-    constituency_id, utc_offset_min, enrolled = row
-    replay = await _replay(tx, item)
+    constituency_id, utc_offset_min, enrolled = row[0], row[1], row[2]
+    replay = _replay(item, row[3:6], row[6:9])
     if replay is not None:
         if replay.replayed:
             await _audit(tx, "replay", item)
@@ -147,6 +151,7 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
         ))
     accepted_at = _now_iso()
     checkin_id = uuid.uuid4().hex
+    # One statement: the UNIQUE constraints decide races, the trigger counts turnout.
     inserted = await tx.execute(
         "INSERT INTO checkins (checkin_id, voter_id, station_id, idempotency_key, scanned_at, "
         "accepted_at, constituency_id, hour_local) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -156,12 +161,6 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
          hour_local(item.scanned_at, int(utc_offset_min))),
     )
     if inserted == 1:
-        await tx.execute(
-            "INSERT INTO turnout_hourly (constituency_id, hour_local, checkins) VALUES (?, ?, 1) "
-            "ON CONFLICT (constituency_id, hour_local) "
-            "DO UPDATE SET checkins = turnout_hourly.checkins + 1",
-            (constituency_id, hour_local(item.scanned_at, int(utc_offset_min))),
-        )
         return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
     return await _conflict(tx, item)
 
@@ -175,7 +174,9 @@ async def _conflict(tx: Tx, item: CheckinInput) -> Outcome:
     )
     if first is None:
         # Only the (station, key) constraint can have fired: a key reused for another voter.
-        replay = await _replay(tx, item)
+        row = await tx.fetchone(
+            LOOKUP, (item.voter_id, item.idempotency_key, item.idempotency_key, item.station_id))
+        replay = None if row is None else _replay(item, row[3:6], row[6:9])
         if replay is not None:
             return replay
         return _refusal(503, "conflict_retry", "a concurrent request changed this check-in; retry")
@@ -198,4 +199,6 @@ async def check_in(db: Database, item: CheckinInput) -> Outcome:
     async def work(tx: Tx) -> Outcome:
         return await _decide(tx, item)
 
-    return await db.run_write(work)
+    # Every statement of a check-in keeps the invariants on its own (constraints, trigger):
+    # PostgreSQL can run them without a transaction block.
+    return await db.run_write(work, statement_atomic=True)

@@ -10,7 +10,7 @@ from service.store import Database, Tx
 
 
 async def results_version(db: Database) -> int:
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         row = await tx.fetchone("SELECT value FROM meta WHERE key = 'results_version'")
     return int(row[0]) if row else 0
 
@@ -20,7 +20,7 @@ def _share(part: int, whole: int) -> float:
 
 
 async def constituency_exists(db: Database, constituency_id: int) -> bool:
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         row = await tx.fetchone(
             "SELECT 1 FROM constituencies WHERE constituency_id = ? "
             "UNION ALL SELECT 1 FROM stations WHERE constituency_id = ?",
@@ -41,7 +41,7 @@ async def _scoped(tx: Tx, sql: str, constituency_id: int | None) -> Any:
 
 async def render_results(db: Database, constituency_id: int | None, version: int) -> bytes:
     """The results body of the nation (``None``) or one constituency, as JSON bytes."""
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         stations_total = (await _scoped(tx, "SELECT count(*) FROM stations {where}",
                                         constituency_id))[0]
         reported, valid, invalid = await _scoped(
@@ -98,7 +98,7 @@ def _series(by_hour: dict[str, int], registered: int) -> dict[str, Any]:
 
 async def render_turnout(db: Database) -> bytes:
     """Cumulative check-ins by station-local hour, nationally and per constituency."""
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         counts = await tx.fetchall(
             "SELECT constituency_id, hour_local, checkins FROM turnout_hourly"
         )

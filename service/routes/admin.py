@@ -43,7 +43,7 @@ async def import_register(request: Request, credentials: Credentials,
             summary="Counters for audits")
 async def counters(credentials: Credentials, state: State) -> dict[str, int]:
     check_admin(state.settings.admin_token, _authorization(credentials))
-    async with state.db.transaction() as tx:
+    async with state.db.read() as tx:
         accepted, distinct = await tx.fetchone(
             "SELECT count(*), count(DISTINCT voter_id) FROM checkins") or (0, 0)
         events: dict[str, int] = dict(await tx.fetchall(
@@ -67,7 +67,7 @@ async def counters(credentials: Credentials, state: State) -> dict[str, int]:
 async def get_checkin(credentials: Credentials, state: State,
                       checkin_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> dict[str, str]:
     check_admin(state.settings.admin_token, _authorization(credentials))
-    async with state.db.transaction() as tx:
+    async with state.db.read() as tx:
         row = await tx.fetchone(
             "SELECT checkin_id, voter_id, station_id, accepted_at FROM checkins "
             "WHERE checkin_id = ?", (checkin_id,))

@@ -97,7 +97,7 @@ async def get_turnout(state: State, if_none_match: IfNoneMatch = None,
 
 @router.get("/v1/streams", response_model=Streams, summary="Stations broadcasting by webcam")
 async def get_streams(state: State) -> dict[str, Any]:
-    async with state.db.transaction() as tx:
+    async with state.db.read() as tx:
         rows = await tx.fetchall(
             "SELECT station_id, constituency_id FROM stations WHERE webcam = 1 "
             "ORDER BY station_id"
@@ -118,7 +118,7 @@ async def get_streams(state: State) -> dict[str, Any]:
 async def get_snapshot(
     state: State, station_id: Annotated[str, Path(pattern=ID_PATTERN)]
 ) -> Response:
-    async with state.db.transaction() as tx:
+    async with state.db.read() as tx:
         row = await tx.fetchone("SELECT webcam FROM stations WHERE station_id = ?", (station_id,))
     if row is None or not row[0]:
         raise ApiError(404, "no_stream", f"station {station_id!r} has no webcam stream; "
@@ -136,6 +136,6 @@ async def get_snapshot(
 
 @router.get("/healthz", response_model=Health, summary="Liveness and database check")
 async def healthz(state: State) -> dict[str, str]:
-    async with state.db.transaction() as tx:
+    async with state.db.read() as tx:
         await tx.fetchone("SELECT 1")
     return {"status": "ok", "database": state.db.dialect}

@@ -33,16 +33,21 @@ class Database(Protocol):
 
     dialect: str
 
-    def transaction(self) -> AbstractAsyncContextManager[Tx]:
-        """A read transaction (it sees only committed data)."""
+    def read(self) -> AbstractAsyncContextManager[Tx]:
+        """A connection for reads; it sees only committed data (statement by statement)."""
         ...
 
-    async def run_write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def run_write(self, work: Callable[[Tx], Awaitable[T]],
+                        statement_atomic: bool = False) -> T:
         """Run ``work`` in a write transaction and return its result once committed.
 
         If ``work`` raises, its changes are rolled back and the exception is raised here.
         ``work`` must only await the Tx's methods: a backend may run several callers' work
         in one transaction (group commit), each in its own savepoint.
+
+        ``statement_atomic=True`` declares that ``work`` stays correct when each of its
+        statements commits on its own (every invariant is kept by single statements:
+        constraints, triggers); a backend may then skip BEGIN/COMMIT round trips.
         """
         ...
 

@@ -68,16 +68,27 @@ class PostgresDatabase:
     async def close(self) -> None:
         await self.pool.close()
 
-    async def run_write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def run_write(self, work: Callable[[Tx], Awaitable[T]],
+                        statement_atomic: bool = False) -> T:
         # PostgreSQL groups concurrent commits' WAL flushes itself: one transaction each.
-        async with self.transaction() as tx:
-            return await work(tx)
+        if statement_atomic:
+            # Autocommit: each statement is its own transaction, no BEGIN/COMMIT trips.
+            async with self.read() as tx:
+                return await work(tx)
+        async with self._connection() as conn, conn.transaction():
+            return await work(PostgresTx(conn))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
+    async def read(self) -> AsyncIterator[Tx]:
+        # The pool's connections are in autocommit mode: no BEGIN/COMMIT round trips.
+        async with self._connection() as conn:
+            yield PostgresTx(conn)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         try:
-            async with self.pool.connection() as conn, conn.transaction():
-                yield PostgresTx(conn)
+            async with self.pool.connection() as conn:
+                yield conn
         except PoolTimeout as exc:
             raise DatabaseUnavailable(
                 f"no database connection free within {POOL_TIMEOUT_S} s"

@@ -13,7 +13,10 @@ import psycopg
 
 from service.store.urls import DatabaseUrl
 
-MIGRATIONS: list[list[str]] = [
+# A statement is either portable SQL or a {dialect: SQL} mapping.
+Statement = str | dict[str, str]
+
+MIGRATIONS: list[list[Statement]] = [
     [
         """CREATE TABLE elections (
             election_id INTEGER PRIMARY KEY CHECK (election_id = 1),
@@ -89,6 +92,31 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
         "INSERT INTO meta (key, value) VALUES ('results_version', 1)",
     ],
+    [
+        # Turnout counters move in the same statement as the check-in they count, so a
+        # check-in can be one atomic statement (PostgreSQL then needs no BEGIN/COMMIT trips)
+        # and the counters can never disagree with the check-ins, even after a crash.
+        {
+            "sqlite": """CREATE TRIGGER checkins_turnout AFTER INSERT ON checkins BEGIN
+                INSERT INTO turnout_hourly (constituency_id, hour_local, checkins)
+                VALUES (NEW.constituency_id, NEW.hour_local, 1)
+                ON CONFLICT (constituency_id, hour_local)
+                DO UPDATE SET checkins = turnout_hourly.checkins + 1;
+            END""",
+            "postgresql": """CREATE FUNCTION checkins_turnout() RETURNS trigger
+                LANGUAGE plpgsql AS $body$ BEGIN
+                INSERT INTO turnout_hourly (constituency_id, hour_local, checkins)
+                VALUES (NEW.constituency_id, NEW.hour_local, 1)
+                ON CONFLICT (constituency_id, hour_local)
+                DO UPDATE SET checkins = turnout_hourly.checkins + 1;
+                RETURN NULL;
+            END $body$""",
+        },
+        {
+            "postgresql": """CREATE TRIGGER checkins_turnout AFTER INSERT ON checkins
+                FOR EACH ROW EXECUTE FUNCTION checkins_turnout()""",
+        },
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -98,8 +126,16 @@ class SchemaError(RuntimeError):
     """The database holds a schema newer than this service understands."""
 
 
-def _statements(version: int, blob: str) -> list[str]:
-    return [s.format(blob=blob) for s in MIGRATIONS[version]]
+def _statements(version: int, dialect: str) -> list[str]:
+    blob = "BLOB" if dialect == "sqlite" else "BYTEA"
+    out = []
+    for statement in MIGRATIONS[version]:
+        if isinstance(statement, dict):
+            if dialect in statement:
+                out.append(statement[dialect])
+        else:
+            out.append(statement.format(blob=blob))
+    return out
 
 
 def prepare_sqlite(url: DatabaseUrl) -> None:
@@ -117,7 +153,7 @@ def prepare_sqlite(url: DatabaseUrl) -> None:
         current = int(row[0] or 0)
         _check_not_newer(current, str(url.sqlite_path))
         for version in range(current, SCHEMA_VERSION):
-            for statement in _statements(version, "BLOB"):
+            for statement in _statements(version, "sqlite"):
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version + 1,))
         conn.execute("COMMIT")
@@ -134,7 +170,7 @@ def prepare_postgres(url: DatabaseUrl) -> None:
         current = int(row[0] or 0) if row else 0
         _check_not_newer(current, "the PostgreSQL database")
         for version in range(current, SCHEMA_VERSION):
-            for statement in _statements(version, "BYTEA"):
+            for statement in _statements(version, "postgresql"):
                 conn.execute(statement.encode())
             conn.execute("INSERT INTO schema_version (version) VALUES (%s)", (version + 1,))
 

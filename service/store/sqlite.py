@@ -144,7 +144,7 @@ class SqliteDatabase:
             self.lock_fd = -1
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Tx]:
+    async def read(self) -> AsyncIterator[Tx]:
         conn = self.reader
         if conn is None:
             raise DatabaseUnavailable("the SQLite database is not open")
@@ -155,7 +155,8 @@ class SqliteDatabase:
             finally:
                 conn.execute("COMMIT")
 
-    async def run_write(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+    async def run_write(self, work: Callable[[Tx], Awaitable[T]],
+                        statement_atomic: bool = False) -> T:
         if self.writer is None:
             raise DatabaseUnavailable("the SQLite database is not open")
         done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
