@@ -222,3 +222,19 @@ def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
     assert not eps["PUT /api/v2/voters/[id]/checkin"].errors
     assert dict(eps["PUT /api/v2/voters/[id]/checkin (duplicate)"].statuses) == {
         "409": statuses[("duplicate", 409)]}
+
+
+def test_rescans_match_the_enrolled_template_and_no_one_else() -> None:
+    from loadtests.replay import rescan
+    from service.biometrics import decode_template, matches
+
+    for station, voter in [(0, 0), (3, 17), (6536, 1999)]:
+        enrolled = register.enrolled_template(station, voter, 42)
+        scans = {rescan(station, voter, 42, attempt) for attempt in range(3)}
+        assert len(scans) == 3  # each attempt is a different scan
+        for scan in scans:
+            raw = decode_template(scan)
+            assert max(abs(a - b) for a, b in zip(raw, enrolled, strict=True)) <= \
+                register.RESCAN_NOISE
+            assert matches(raw, enrolled)
+            assert not matches(raw, register.enrolled_template(station, voter + 1, 42))
