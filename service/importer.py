@@ -117,14 +117,16 @@ class RegisterImporter:
             return
         pending, self.pending = self.pending, {k: [] for k in UPSERTS}
 
-        async def work(tx: Tx) -> None:
+        async def work(tx: Tx) -> int:
             for kind, rows in pending.items():
                 if rows:
                     await tx.executemany(UPSERTS[kind], rows)
             # Station totals feed the results' "x of y stations": cached bodies must go.
-            await tx.execute("UPDATE meta SET value = value + 1 WHERE key = 'results_version'")
+            row = await tx.fetchone("UPDATE meta SET value = value + 1 "
+                                    "WHERE key = 'results_version' RETURNING value")
+            return int(row[0]) if row else 0
 
-        await self.db.run_write(work)
+        self.db.saw_results_version(await self.db.run_write(work))
         for kind, rows in pending.items():
             self.counts[kind] += len(rows)
 

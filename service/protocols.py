@@ -104,13 +104,19 @@ async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int,
             [(protocol.station_id, station[0], name, votes)
              for name, votes in protocol.votes.items()],
         )
-        await tx.execute(
-            "UPDATE meta SET value = value + 1 WHERE key = 'results_version'"
+        version = await tx.fetchone(
+            "UPDATE meta SET value = value + 1 WHERE key = 'results_version' RETURNING value"
         )
+        if version is not None:
+            new_versions.append(int(version[0]))
         return 201, {"station_id": protocol.station_id, "accepted_at": accepted_at,
                      "replayed": False}
 
-    return await db.run_write(work)
+    new_versions: list[int] = []
+    result = await db.run_write(work)
+    for version in new_versions:  # committed by now
+        db.saw_results_version(version)
+    return result
 
 
 def _resubmission(

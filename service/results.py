@@ -10,6 +10,9 @@ from service.store import Database, Tx
 
 
 async def results_version(db: Database) -> int:
+    pushed = db.pushed_results_version()
+    if pushed is not None:
+        return pushed
     async with db.read() as tx:
         row = await tx.fetchone("SELECT value FROM meta WHERE key = 'results_version'")
     return int(row[0]) if row else 0

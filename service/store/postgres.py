@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -18,6 +19,7 @@ T = TypeVar("T")
 POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 8
 POOL_TIMEOUT_S = 5.0
+LISTEN_RETRY_S = 1.0
 
 
 @lru_cache(maxsize=256)
@@ -61,12 +63,45 @@ class PostgresDatabase:
             open=False,
             kwargs={"autocommit": True},
         )
+        self.results_version: int | None = None
+        self.listener: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         await self.pool.open(wait=True, timeout=30)
+        self.listener = asyncio.create_task(self._listen())
 
     async def close(self) -> None:
+        if self.listener is not None:
+            self.listener.cancel()
+            self.listener = None
         await self.pool.close()
+
+    def pushed_results_version(self) -> int | None:
+        return self.results_version
+
+    def saw_results_version(self, version: int) -> None:
+        # Our own commit: do not wait for its notification to come back.
+        if self.results_version is not None:
+            self.results_version = max(self.results_version, version)
+
+    async def _listen(self) -> None:
+        """Follow the results version through LISTEN/NOTIFY; None while not listening."""
+        while True:
+            try:
+                conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+                async with conn:
+                    await conn.execute("LISTEN pollday_results_version")
+                    # Read the current value only once listening: no change can fall between.
+                    cur = await conn.execute(
+                        "SELECT value FROM meta WHERE key = 'results_version'")
+                    row = await cur.fetchone()
+                    self.results_version = int(row[0]) if row else None
+                    async for notice in conn.notifies():
+                        self.results_version = max(self.results_version or 0,
+                                                   int(notice.payload))
+            except psycopg.Error:
+                self.results_version = None  # readers fall back to querying
+                await asyncio.sleep(LISTEN_RETRY_S)
 
     async def run_write(self, work: Callable[[Tx], Awaitable[T]],
                         statement_atomic: bool = False) -> T:

@@ -116,6 +116,19 @@ MIGRATIONS: list[list[Statement]] = [
             "postgresql": """CREATE TRIGGER checkins_turnout AFTER INSERT ON checkins
                 FOR EACH ROW EXECUTE FUNCTION checkins_turnout()""",
         },
+        # Every service process LISTENs: a new results version reaches them at commit, so
+        # a results read needs no query while nothing changed (PostgreSQL only).
+        {
+            "postgresql": """CREATE FUNCTION meta_notify() RETURNS trigger
+                LANGUAGE plpgsql AS $body$ BEGIN
+                PERFORM pg_notify('pollday_' || NEW.key, NEW.value::text);
+                RETURN NULL;
+            END $body$""",
+        },
+        {
+            "postgresql": """CREATE TRIGGER meta_notify AFTER UPDATE ON meta
+                FOR EACH ROW EXECUTE FUNCTION meta_notify()""",
+        },
     ],
 ]
 

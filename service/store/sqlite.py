@@ -119,6 +119,12 @@ class SqliteDatabase:
     def _unlock_writers(self) -> None:
         fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
 
+    def pushed_results_version(self) -> int | None:
+        return None  # reading it is a ~10 us local query: nothing to push
+
+    def saw_results_version(self, version: int) -> None:
+        pass
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=0")
