@@ -83,6 +83,7 @@ def check_run(out: Path, server: Server, rows: np.ndarray, workers: int) -> dict
     assert gen["workers"] == workers
     assert gen["scheduled_events"] == gen["fired_events"] == len(rows)
     assert gen["dropped_events"] == 0 and gen["duplicates_without_candidate"] == 0
+    assert gen["harness_errors"] == gen["missing_workers"] == gen["abandoned_in_flight"] == 0
     assert gen["lag_p99_ms"] is not None
     ledger = list(read_ledger(out / "ledger.ndjson"))
     kinds = Counter(e["kind"] for e in ledger)
