@@ -7,7 +7,6 @@ arguments), 3 the target or the harness failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -15,11 +14,10 @@ from pathlib import Path
 
 from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
-from pollday.console import fail, print_run_table, print_simulation_table, progress_bar
+from pollday.console import emit_summary, fail, print_simulation_table, progress_bar
 from pollday.outputs import write_simulation
 from pollday.report import ReportError, write_report
-from pollday.run_pipeline import RunConfig, RunFailure
-from pollday.run_pipeline import run as run_pipeline
+from pollday.run_command import add_run_arguments, run_command
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
@@ -86,40 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_size_arguments(p, _positive_int, _seed)
 
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
-    p.add_argument("scenario", type=Path)
-    p.add_argument("--host", help="target base URL (default: start the reference service)")
-    p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=0,
-        help="Locust worker processes under a master (default 0: one process)",
-    )
-    p.add_argument(
-        "--allow-remote", action="store_true", help="allow a --host that is not loopback"
-    )
-    p.add_argument(
-        "--secret",
-        default=os.environ.get("POLLDAY_SECRET", ""),
-        help="the target's station-token secret (default $POLLDAY_SECRET; "
-        "the embedded service gets a fresh one)",
-    )
-    p.add_argument(
-        "--admin-token",
-        default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN)",
-    )
-    p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
-    p.add_argument("--station-share", type=float, help="share of stations replayed")
-    p.add_argument("--sim-workers", type=_positive_int, default=os.cpu_count() or 1)
-    p.add_argument(
-        "--service-arg",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="extra option for the embedded service, e.g. "
-        "--service-arg=--inject-latency-ms=50 (rehearsals)",
-    )
+    add_run_arguments(p, _positive_int)
     _add_output_flags(p)
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
@@ -154,10 +119,7 @@ def _simulate(args: argparse.Namespace) -> int:
     summary = national_summary(result)
     write_simulation(args.out, result, summary, args.scenario)
     write_report(args.out)
-    if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
-    elif not args.quiet:
-        print_simulation_table(summary, str(args.out))
+    emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK
 
 
@@ -166,40 +128,6 @@ def _size(args: argparse.Namespace) -> int:
         return run_size(args)
     except SizeInputError as error:
         return fail(f"pollday size: {error}", EXIT_BAD_INPUT)
-
-
-def _run(args: argparse.Namespace) -> int:
-    if args.workers < 0:
-        return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
-    for name in ("compress", "station_share"):
-        value = getattr(args, name)
-        if value is not None and not (value > 0 and (name == "compress" or value <= 1)):
-            return fail(
-                f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
-            )
-    config = RunConfig(
-        scenario_path=args.scenario,
-        out=args.out or Path("runs") / args.scenario.stem,
-        host=args.host,
-        allow_remote=args.allow_remote,
-        workers=args.workers,
-        sim_workers=args.sim_workers,
-        secret=args.secret,
-        admin_token=args.admin_token,
-        compress=args.compress,
-        station_share=args.station_share,
-        quiet=args.quiet,
-        service_args=args.service_arg,
-    )
-    try:
-        code, summary = run_pipeline(config)
-    except RunFailure as failure:
-        return fail(f"pollday run: {failure}", failure.code)
-    if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
-    elif not args.quiet:
-        print_run_table(summary, str(config.out))
-    return code
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -213,7 +141,7 @@ def _report(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "report": _report,
-    "run": _run,
+    "run": run_command,
     "validate": _validate,
     "simulate": _simulate,
     "size": _size,

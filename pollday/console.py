@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -49,6 +50,14 @@ def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[ProgressCal
             progress.update(task, rate=f"{speed:,.0f} stations/s" if speed else "")
 
         yield advance
+
+
+def emit_summary(summary: dict[str, Any], args: Any, print_table: Callable[[], None]) -> None:
+    """``--json``: the summary on stdout; ``--quiet``: nothing; otherwise the table."""
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    elif not args.quiet:
+        print_table()
 
 
 def fail(message: str, code: int) -> int:

@@ -1,0 +1,80 @@
+"""``pollday run``: arguments and the call into :mod:`pollday.run_pipeline`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from pollday.console import emit_summary, fail, print_run_table
+from pollday.run_pipeline import EXIT_BAD_INPUT, RunConfig, RunFailure
+from pollday.run_pipeline import run as run_pipeline
+
+
+def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--host", help="target base URL (default: start the reference service)")
+    p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="Locust worker processes under a master (default 0: one process)",
+    )
+    p.add_argument(
+        "--allow-remote", action="store_true", help="allow a --host that is not loopback"
+    )
+    p.add_argument(
+        "--secret",
+        default=os.environ.get("POLLDAY_SECRET", ""),
+        help="the target's station-token secret (default $POLLDAY_SECRET; "
+        "the embedded service gets a fresh one)",
+    )
+    p.add_argument(
+        "--admin-token",
+        default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
+        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN)",
+    )
+    p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
+    p.add_argument("--station-share", type=float, help="share of stations replayed")
+    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1)
+    p.add_argument(
+        "--service-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="extra option for the embedded service, e.g. "
+        "--service-arg=--inject-latency-ms=50 (rehearsals)",
+    )
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.workers < 0:
+        return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
+    for name in ("compress", "station_share"):
+        value = getattr(args, name)
+        if value is not None and not (value > 0 and (name == "compress" or value <= 1)):
+            return fail(
+                f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
+            )
+    config = RunConfig(
+        scenario_path=args.scenario,
+        out=args.out or Path("runs") / args.scenario.stem,
+        host=args.host,
+        allow_remote=args.allow_remote,
+        workers=args.workers,
+        sim_workers=args.sim_workers,
+        secret=args.secret,
+        admin_token=args.admin_token,
+        compress=args.compress,
+        station_share=args.station_share,
+        quiet=args.quiet,
+        service_args=args.service_arg,
+    )
+    try:
+        code, summary = run_pipeline(config)
+    except RunFailure as failure:
+        return fail(f"pollday run: {failure}", failure.code)
+    emit_summary(summary, args, lambda: print_run_table(summary, str(config.out)))
+    return code
