@@ -1,6 +1,10 @@
 """Sizing the whole Azerbaijan scenario: wall time and station-days simulated.
 
-Run: ``python -m benchmarks.bench_sizing [--sensitivity]``
+Run: ``python -m benchmarks.bench_sizing [--sensitivity] [--verify]``
+
+With ``--verify``, every station's recommendation is re-simulated for one day with a fresh
+seed, and the share of stations meeting the target is reported (it should be at least the
+confidence, 0.95, give or take binomial noise).
 
 Runs ``pollday size scenarios/azerbaijan-2024.toml --resources terminals,booths --workers 2``
 as a user would (a subprocess), and reports the wall time, the peak memory of the process
@@ -12,10 +16,14 @@ sizing cost reads as "so many national days".
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from benchmarks.proc_tree import run_measured
@@ -24,38 +32,112 @@ ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
 
 
+def _verify_chunk(args: tuple[list[tuple[int, int, int, int]], int]) -> list[bool]:
+    from simulation import build_stations, load_scenario
+    from simulation.plan import Hardware
+    from simulation.sizing import SizingRequest, recheck
+    from simulation.targets import parse_target
+
+    rows, seed = args
+    scenario = load_scenario(AZERBAIJAN)
+    stations = build_stations(scenario)
+    request = SizingRequest(
+        targets=(parse_target("p95_wait_min <= 30"),),
+        replications=1,
+        resources=("terminals", "booths"),
+    )
+    return [
+        recheck(scenario, stations, s, Hardware(t, d, b), request, seed=seed) == 1.0
+        for s, t, d, b in rows
+    ]
+
+
+def verify(sizing_csv: Path, seed: int = 20_260_000) -> dict[str, float]:
+    """One fresh day per station with its recommended hardware; share meeting the target."""
+    with sizing_csv.open() as f:
+        rows = [
+            (int(r["index"]), int(r["terminals"]), int(r["desks"]), int(r["booths"]))
+            for r in csv.DictReader(f)
+        ]
+    chunks = [(rows[k : k + 200], seed) for k in range(0, len(rows), 200)]
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        met = [ok for part in pool.map(_verify_chunk, chunks) for ok in part]
+    share = sum(met) / len(met)
+    return {
+        "stations_verified": len(met),
+        "share_meeting_target_on_fresh_days": round(share, 4),
+        "binomial_3_sigma": round(3 * math.sqrt(0.95 * 0.05 / len(met)), 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sensitivity", action="store_true",
-                        help="include the four what-if re-sizings")
+    parser.add_argument(
+        "--sensitivity", action="store_true", help="include the four what-if re-sizings"
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="re-simulate every station's recommendation with a fresh seed",
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        base_wall, _, code = run_measured([
-            sys.executable, "-m", "pollday", "simulate", str(AZERBAIJAN), "--out",
-            f"{tmp}/sim", "--workers", "2", "--quiet"])
+        base_wall, _, code = run_measured(
+            [
+                sys.executable,
+                "-m",
+                "pollday",
+                "simulate",
+                str(AZERBAIJAN),
+                "--out",
+                f"{tmp}/sim",
+                "--workers",
+                "2",
+                "--quiet",
+            ]
+        )
         if code:
             raise SystemExit(f"pollday simulate failed ({code})")
-        cmd = [sys.executable, "-m", "pollday", "size", str(AZERBAIJAN), "--out", f"{tmp}/size",
-               "--resources", "terminals,booths", "--workers", "2", "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pollday",
+            "size",
+            str(AZERBAIJAN),
+            "--out",
+            f"{tmp}/size",
+            "--resources",
+            "terminals,booths",
+            "--workers",
+            "2",
+            "--quiet",
+        ]
         if not args.sensitivity:
             cmd.append("--no-sensitivity")
         wall_s, peak, code = run_measured(cmd)
         if code:
             raise SystemExit(f"pollday size failed ({code})")
         sizing = json.loads(Path(tmp, "size", "sizing.json").read_text())
-    print(json.dumps({
-        "sizing_wall_s": round(wall_s, 1),
-        "sizing_peak_rss_mib": round(peak / 2**20),
-        "station_days_simulated": sizing["station_days_simulated"],
-        "bands": sizing["bands"],
-        "replications": sizing["replications"],
-        "sensitivity": args.sensitivity,
-        "national_simulation_wall_s": round(base_wall, 1),
-        "ratio_sizing_to_national_day": round(wall_s / base_wall, 1),
-        "terminals": sizing["totals"]["terminals"],
-        "booths": sizing["totals"]["booths"],
-    }, indent=2))
+        checked = verify(Path(tmp, "size", "sizing.csv")) if args.verify else {}
+    print(
+        json.dumps(
+            {
+                **checked,
+                "sizing_wall_s": round(wall_s, 1),
+                "sizing_peak_rss_mib": round(peak / 2**20),
+                "station_days_simulated": sizing["station_days_simulated"],
+                "bands": sizing["bands"],
+                "replications": sizing["replications"],
+                "sensitivity": args.sensitivity,
+                "national_simulation_wall_s": round(base_wall, 1),
+                "ratio_sizing_to_national_day": round(wall_s / base_wall, 1),
+                "terminals": sizing["totals"]["terminals"],
+                "booths": sizing["totals"]["booths"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
