@@ -228,10 +228,13 @@ def _load_and_audit(
     run = LocustRun(**{**locust.__dict__, "host": url})
     code, tail = run_locust(run, quiet=config.quiet)
     loadtest_json = run.out_dir / "loadtest.json"
-    if code != 0 or not loadtest_json.is_file():
+    log = run.out_dir / "locust.log"
+    if code == EXIT_BAD_INPUT:  # Locust refused our options: the scenario's load-test settings
+        raise RunFailure(EXIT_BAD_INPUT, f"Locust refused the load-test settings: {tail}")
+    # Locust exits 1 when any request failed: that is for the thresholds to judge.
+    if code not in (0, 1) or not loadtest_json.is_file():
         raise RunFailure(
-            EXIT_HARNESS,
-            f"Locust failed (exit code {code}): {tail} (full log: {run.out_dir / 'locust.log'})",
+            EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} (full log: {log})"
         )
     loadtest = json.loads(loadtest_json.read_text())
     try:

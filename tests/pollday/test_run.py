@@ -22,8 +22,14 @@ SECRET, ADMIN = "run-test-secret", "run-test-admin"
 
 def pollday(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "POLLDAY_SECRET": SECRET, "POLLDAY_ADMIN_TOKEN": ADMIN}
-    return subprocess.run([sys.executable, "-m", "pollday", *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "pollday", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,15 +41,29 @@ def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def faulty_service(tmp_path: Path, register: Path, request: pytest.FixtureRequest
-                   ) -> Iterator[str]:
+def faulty_service(tmp_path: Path, register: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """``pollday serve`` with the fault options the test names; yields its URL."""
     args: list[str] = request.param
     env = {**os.environ, "POLLDAY_SECRET": SECRET, "POLLDAY_ADMIN_TOKEN": ADMIN}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pollday", "serve", "--port", "0", "--database-url",
-         f"sqlite:///{tmp_path / 'db.sqlite'}", "--register", str(register), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pollday",
+            "serve",
+            "--port",
+            "0",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "--register",
+            str(register),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
@@ -80,35 +100,54 @@ def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path
     assert loop["measured"] and loop["with_measured_latency"]["p95_wait_min"] >= 0
     cases = ET.parse(out / "junit.xml").getroot().iter("testcase")
     assert len(list(cases)) == len(summary["thresholds"])
-    for name in ("stations.csv", "schedule.npy", "loadtest/loadtest.json",
-                 "loadtest/ledger.ndjson", "loadtest/locust_stats.csv", "loadtest/locust.html"):
+    for name in (
+        "stations.csv",
+        "schedule.npy",
+        "loadtest/loadtest.json",
+        "loadtest/ledger.ndjson",
+        "loadtest/locust_stats.csv",
+        "loadtest/locust.html",
+    ):
         assert (out / name).is_file(), name
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "faulty_service", [["--inject-latency-ms", "400", "--inject-endpoints", "checkins"]],
+    "faulty_service",
+    [
+        [
+            "--inject-latency-ms",
+            "400",
+            "--inject-error-rate",
+            "0.05",
+            "--inject-endpoints",
+            "checkins",
+        ]
+    ],
     indirect=True,
 )
-def test_slow_target_fails_and_junit_names_the_threshold(tmp_path: Path, faulty_service: str
-                                                         ) -> None:
+def test_slow_target_fails_and_junit_names_the_threshold(
+    tmp_path: Path, faulty_service: str
+) -> None:
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--host", faulty_service, "--out", str(out), "--quiet")
     assert done.returncode == 1, done.stderr + done.stdout
     failed = [v for v in _summary(out)["thresholds"] if v["verdict"] != "met"]  # type: ignore[union-attr]
     assert "checkin.p95_ms < 300" in [v["rule"] for v in failed]
     failures = [
-        case.get("name") for case in ET.parse(out / "junit.xml").getroot().iter("testcase")
+        case.get("name")
+        for case in ET.parse(out / "junit.xml").getroot().iter("testcase")
         if case.find("failure") is not None
     ]
     assert "checkin.p95_ms < 300" in failures
+    assert "checkin.error_rate < 0.01" in failures
     assert "audit.lost_checkins == 0" not in failures  # slow, but nothing lost
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "faulty_service", [["--inject-stall-s", "2", "--inject-stall-after-s", "12",
-                        "--inject-endpoints", "checkins"]],
+    "faulty_service",
+    [["--inject-stall-s", "2", "--inject-stall-after-s", "12", "--inject-endpoints", "checkins"]],
     indirect=True,
 )
 def test_a_stall_shows_from_intended_times_not_in_plain_latency(
@@ -117,8 +156,11 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--host", faulty_service, "--out", str(out), "--quiet")
     assert done.returncode in (0, 1), done.stderr + done.stdout
-    checkin = next(e for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
-                   if e["figure"] == "checkin")
+    checkin = next(
+        e
+        for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
+        if e["figure"] == "checkin"
+    )
     # Requests held back by the per-station cap waited in the generator, not at the server.
     assert checkin["p99_ms_intended"] >= 1000, checkin
     assert checkin["p99_ms"] < 1000, checkin
@@ -127,8 +169,9 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
 @pytest.mark.slow
 def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    done = pollday("run", str(SMOKE), "--out", str(out), "--workers", "2",
-                   "--station-share", "0.5", "--quiet")
+    done = pollday(
+        "run", str(SMOKE), "--out", str(out), "--workers", "2", "--station-share", "0.5", "--quiet"
+    )
     assert done.returncode in (0, 1), done.stderr + done.stdout
     summary = _summary(out)
     generator = summary["loadtest"]["generator"]  # type: ignore[index]
@@ -146,15 +189,31 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
 
 
 def test_unreachable_target_exits_3_with_a_clear_message(tmp_path: Path) -> None:
-    done = pollday("run", str(SMOKE), "--host", "http://127.0.0.1:9", "--out", str(tmp_path),
-                   "--quiet", timeout=120)
+    done = pollday(
+        "run",
+        str(SMOKE),
+        "--host",
+        "http://127.0.0.1:9",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        timeout=120,
+    )
     assert done.returncode == 3
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_non_loopback_target_is_refused_before_any_traffic(tmp_path: Path) -> None:
-    done = pollday("run", str(SMOKE), "--host", "http://192.0.2.10:8080", "--out",
-                   str(tmp_path / "run"), "--quiet", timeout=120)
+    done = pollday(
+        "run",
+        str(SMOKE),
+        "--host",
+        "http://192.0.2.10:8080",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "--allow-remote" in done.stderr
     assert not (tmp_path / "run").exists()  # refused before simulating or sending anything
