@@ -24,7 +24,7 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_support import SECRET, Server, admin_headers
+from service_support import SECRET, Server, admin_headers, fresh_database
 
 from service.auth import station_token
 
@@ -38,11 +38,11 @@ MAX_EXAMPLES = 30
 
 
 @pytest.fixture(scope="module")
-def api_server(register_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    # SQLite only: the generated requests exercise the HTTP layer and the logic; the
-    # PostgreSQL backend runs the same logic and has its own tests.
-    db = tmp_path_factory.mktemp("st") / "st.sqlite"
-    srv = Server(f"sqlite:///{db}", register=register_file)
+def api_server(request: pytest.FixtureRequest, backend: str, register_file: Path,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # Both backends: each driver refuses different odd inputs (NUL bytes, huge integers).
+    url = fresh_database(request, backend, tmp_path_factory.mktemp("st"))
+    srv = Server(url, register=register_file)
     yield srv
     srv.stop()
 
