@@ -11,10 +11,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from loadtests.latency import BIN_S, QUANTILES, Endpoint, Recorder, encode, max_ms, quantile_ms
+from loadtests.latency import (
+    BIN_S,
+    QUANTILES,
+    Binned,
+    Endpoint,
+    Recorder,
+    encode,
+    max_ms,
+    quantile_ms,
+)
 from loadtests.ledger import Entry, write_ledger
 
-FORMAT = 1
+FORMAT = 2  # 2: endpoints[...].over_time (format 1 files lack it; readers treat it as optional)
 FIGURES = {
     "POST /v1/checkins": "checkin",
     "POST /v1/checkins (duplicate)": "duplicate",
@@ -51,9 +60,31 @@ def endpoint_summary(name: str, ep: Endpoint) -> dict[str, Any]:
     out["max_ms_intended"] = max_ms(ep.intended)
     if ep.item_statuses:
         out["item_statuses"] = dict(sorted(ep.item_statuses.items()))
+    out["over_time"] = over_time(ep)
     out["hdr_send"] = encode(ep.send)
     out["hdr_intended"] = encode(ep.intended)
     return out
+
+
+def _series(binned: Binned, n_bins: int, suffix: str) -> dict[str, list[Any]]:
+    series: dict[str, list[Any]] = {"count" + suffix: [binned.count(b) for b in range(n_bins)]}
+    for q in QUANTILES:
+        series[_name(q) + suffix] = [binned.quantile_ms(b, q) for b in range(n_bins)]
+    return series
+
+
+def over_time(ep: Endpoint) -> dict[str, Any]:
+    """Latency per ``BIN_S`` bin from the replay's time zero (the bins of ``rate``): attempts
+    by send time (``count``, ``pNN_ms``), requests by intended time (``..._intended``); empty
+    bins have count 0 and null quantiles, so every list has one entry per bin."""
+    filled = [*ep.send_bins.bins, *ep.intended_bins.bins]
+    n_bins = max(filled) + 1 if filled else 0
+    return {
+        "bin_s": BIN_S,
+        "t_s": [round(b * BIN_S, 3) for b in range(n_bins)],
+        **_series(ep.send_bins, n_bins, ""),
+        **_series(ep.intended_bins, n_bins, "_intended"),
+    }
 
 
 def _bins(counts: dict[int, int]) -> list[float]:

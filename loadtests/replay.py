@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 import simulation
 from loadtests import register
 from loadtests.adapter import Adapter, Answer, CheckinItem, HttpRequest, ProtocolCounts
-from loadtests.latency import Recorder, record_s
+from loadtests.latency import Recorder
 from loadtests.ledger import Ledger
 from loadtests.options import ReplayOptions
 from loadtests.plan import (
@@ -170,7 +170,7 @@ class JobRunner:
                 sent = now()
             resp = self.transport(req)
             answered = now()
-            record_s(ep.send, answered - sent)
+            ep.record_attempt(sent, answered)
             if resp.status and resp.status not in self.adapter.retry_statuses:
                 break
         status = str(resp.status) if resp.status else (resp.error or "connection")
@@ -178,7 +178,7 @@ class JobRunner:
         ep.statuses[status] += 1
         if resp.status not in req.expected:
             ep.errors[status] += 1
-        record_s(ep.intended, answered - intended_s)
+        ep.record_request(intended_s, answered)
         return resp
 
     # -- jobs -------------------------------------------------------------------------------

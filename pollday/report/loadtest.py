@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from pollday.report.loadtest_data import thresholds_of
-from pollday.report.plots.loadtest import latency_figure, rate_figure
+from pollday.report.plots.loadtest import (
+    latency_figure,
+    latency_over_time_figure,
+    rate_figure,
+)
 from pollday.report.run_folder import RunFolder
 from pollday.report.sections import Section
 
@@ -68,6 +72,8 @@ def loadtest_section(folder: RunFolder) -> Section | None:
             "errors": _errors(endpoints),
             "rate_image": rate_figure(data.rate, float(data.replay.get("compress", 1))),
             "latency_image": latency_figure(endpoints, data.loadtest.get("checkin_latency_ms", {})),
+            # None for a loadtest.json without per-bin latency (format 1): no figure then
+            "latency_over_time_image": latency_over_time_figure(data.over_time),
             "audit": data.audit,
             "audit_checks": _AUDIT_CHECKS,
             "loop": loop,

@@ -2,13 +2,14 @@
 
 ``summary.json`` of a run holds the thresholds with their verdicts and the load test's figures
 (``loadtest``, ``replay``, ``audit``, ``closed_loop``); the request rate over time stays in
-``loadtest/loadtest.json`` (``rate``), which is therefore needed too.
+``loadtest/loadtest.json`` (``rate``, and each endpoint's ``over_time`` since format 2), which is
+therefore needed too.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from pollday.report.errors import ReportError, broken
 
 LOADTEST_JSON = "loadtest/loadtest.json"
 _RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")
+# what the latency-over-time figure draws from an endpoint's ``over_time``
+_OVER_TIME_KEYS = frozenset({"bin_s", "t_s", "count", "p95_ms", "p99_ms", "p99_ms_intended"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class LoadTestData:
     audit: dict[str, Any]
     closed_loop: dict[str, Any]
     rate: dict[str, Any]  # bin_s, scheduled_rps, achieved_rps (test seconds)
+    # endpoint -> bin_s, t_s, count, pNN_ms, pNN_ms_intended per bin; {} before format 2
+    over_time: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def thresholds_of(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -52,7 +57,8 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
             "(run `pollday run` again)"
         )
     try:
-        rate = json.loads(path.read_text(encoding="utf-8"))["rate"]
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rate = data["rate"]
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise broken(folder, LOADTEST_JSON, f"has no readable 'rate' ({error!r})") from None
     return LoadTestData(
@@ -61,4 +67,25 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
         audit=summary["audit"],
         closed_loop=summary["closed_loop"],
         rate=rate,
+        over_time=_over_time(folder, data),
     )
+
+
+def _over_time(folder: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each endpoint's latency per time bin, read from loadtest.json (not summary.json, which
+    keeps figures); endpoints without it (a format 1 file) are left out."""
+    endpoints = data.get("endpoints")
+    if not isinstance(endpoints, dict):
+        raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
+    out: dict[str, dict[str, Any]] = {}
+    for name, endpoint in endpoints.items():
+        series = endpoint.get("over_time") if isinstance(endpoint, dict) else None
+        if series is None:
+            continue
+        missing = sorted(_OVER_TIME_KEYS - set(series)) if isinstance(series, dict) else ["all"]
+        if missing:
+            raise broken(
+                folder, LOADTEST_JSON, f"endpoint {name!r}: 'over_time' lacks {', '.join(missing)}"
+            )
+        out[str(name)] = series
+    return out

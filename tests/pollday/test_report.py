@@ -249,7 +249,7 @@ def test_every_section_of_a_full_run(full_copy: Path) -> None:
     page = Page(render_report(full_copy))
     assert page.problems == []
     assert section_ids(page) == ["thresholds", "key-figures", "the-day", "sizing", "load-test"]
-    assert len(page.images) == 9
+    assert len(page.images) == 10
     assert all(u.startswith(("#", "data:")) for u in page.urls)
     summary = json.loads((full_copy / "summary.json").read_text())
     text = page.plain
@@ -288,3 +288,42 @@ def test_load_test_without_its_rate_file_is_an_error(full_copy: Path) -> None:
     (full_copy / "loadtest" / "loadtest.json").unlink()
     with pytest.raises(ReportError, match=re.escape("loadtest/loadtest.json is missing")):
         render_report(full_copy)
+
+
+def over_time_images(page: Page) -> list[dict[str, str | None]]:
+    return [i for i in page.images if str(i["alt"]).startswith(OVER_TIME_ALT)]
+
+
+OVER_TIME_ALT = "Small line charts, one per endpoint"
+
+
+@pytest.mark.slow
+def test_latency_over_time_from_the_measured_bins(full_copy: Path) -> None:
+    loadtest = json.loads((full_copy / "loadtest" / "loadtest.json").read_text())
+    traffic = [n for n, e in loadtest["endpoints"].items() if sum(e["over_time"]["count"])]
+    assert traffic and loadtest["format"] == 2
+    for endpoint in loadtest["endpoints"].values():
+        series = endpoint["over_time"]
+        assert sum(series["count"]) == endpoint["attempts"]  # every attempt in one bin
+        assert sum(series["count_intended"]) == endpoint["requests"]
+    page = Page(render_report(full_copy))
+    assert page.problems == [] and len(over_time_images(page)) == 1
+    assert "coordinated omission made visible" in page.plain
+
+
+@pytest.mark.slow
+def test_older_loadtest_json_renders_without_the_over_time_figure(full_copy: Path) -> None:
+    path = full_copy / "loadtest" / "loadtest.json"
+    loadtest = json.loads(path.read_text())
+    loadtest["format"] = 1
+    for endpoint in loadtest["endpoints"].values():
+        del endpoint["over_time"]
+    path.write_text(json.dumps(loadtest))
+    summary = json.loads((full_copy / "summary.json").read_text())
+    for endpoint in summary["loadtest"]["endpoints"].values():
+        endpoint.pop("over_time", None)  # as a format 1 run wrote it
+    (full_copy / "summary.json").write_text(json.dumps(summary))
+    page = Page(render_report(full_copy))
+    assert page.problems == [] and "load-test" in section_ids(page)
+    assert len(page.images) == 9 and over_time_images(page) == []
+    assert "coordinated omission made visible" not in page.plain
