@@ -232,6 +232,13 @@ def test_sizing_only_folder(sizing: Path, tmp_path: Path) -> None:
     assert "cost" not in page.plain
 
 
+OVER_TIME_ALT = "Small line charts, one per endpoint"
+
+
+def over_time_images(page: Page) -> list[dict[str, str | None]]:
+    return [i for i in page.images if str(i["alt"]).startswith(OVER_TIME_ALT)]
+
+
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_smoke_full_run(tmp_path_factory.mktemp("full"))
@@ -265,6 +272,8 @@ def test_every_section_of_a_full_run(full_copy: Path) -> None:
     assert "voters accepted twice" in text and "Closed loop" in text
     lag = summary["loadtest"]["generator"]["lag_p99_ms"]
     assert f"99th percentile {lag:,.1f} ms" in text
+    assert len(over_time_images(page)) == 1  # latency over time, from the per-bin data
+    assert "coordinated omission made visible" in text
 
 
 @pytest.mark.slow
@@ -290,25 +299,14 @@ def test_load_test_without_its_rate_file_is_an_error(full_copy: Path) -> None:
         render_report(full_copy)
 
 
-def over_time_images(page: Page) -> list[dict[str, str | None]]:
-    return [i for i in page.images if str(i["alt"]).startswith(OVER_TIME_ALT)]
-
-
-OVER_TIME_ALT = "Small line charts, one per endpoint"
-
-
 @pytest.mark.slow
-def test_latency_over_time_from_the_measured_bins(full_copy: Path) -> None:
-    loadtest = json.loads((full_copy / "loadtest" / "loadtest.json").read_text())
-    traffic = [n for n, e in loadtest["endpoints"].items() if sum(e["over_time"]["count"])]
-    assert traffic and loadtest["format"] == 2
+def test_loadtest_json_bins_every_attempt_and_request(full_run: Path) -> None:
+    loadtest = json.loads((full_run / "loadtest" / "loadtest.json").read_text())
+    assert loadtest["format"] == 2
     for endpoint in loadtest["endpoints"].values():
         series = endpoint["over_time"]
-        assert sum(series["count"]) == endpoint["attempts"]  # every attempt in one bin
+        assert sum(series["count"]) == endpoint["attempts"]  # each attempt in one bin
         assert sum(series["count_intended"]) == endpoint["requests"]
-    page = Page(render_report(full_copy))
-    assert page.problems == [] and len(over_time_images(page)) == 1
-    assert "coordinated omission made visible" in page.plain
 
 
 @pytest.mark.slow
@@ -327,3 +325,13 @@ def test_older_loadtest_json_renders_without_the_over_time_figure(full_copy: Pat
     assert page.problems == [] and "load-test" in section_ids(page)
     assert len(page.images) == 9 and over_time_images(page) == []
     assert "coordinated omission made visible" not in page.plain
+
+
+@pytest.mark.slow
+def test_malformed_over_time_is_a_clear_error(full_copy: Path) -> None:
+    path = full_copy / "loadtest" / "loadtest.json"
+    loadtest = json.loads(path.read_text())
+    loadtest["endpoints"]["POST /v1/checkins"]["over_time"] = {"bin_s": 10.0}
+    path.write_text(json.dumps(loadtest))
+    with pytest.raises(ReportError, match=re.escape("'over_time' lacks count, p95_ms")):
+        render_report(full_copy)
