@@ -144,6 +144,7 @@ class Server:
         if register is not None:
             argv += ["--register", str(register)]
         env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(REPO)}
+        self.launched_at = time.monotonic()
         self.proc = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
