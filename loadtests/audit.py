@@ -72,7 +72,10 @@ def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
     protocols_accepted = len(protocols)
     headers = {"Authorization": f"Bearer {admin_token}"}
     limits = httpx.Limits(max_connections=_LOOKUP_THREADS)
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30, limits=limits) as client:
+    # A dropped keep-alive connection is retried rather than failing the whole audit.
+    transport = httpx.HTTPTransport(retries=3, limits=limits)
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30,
+                      transport=transport) as client:
 
         def verdict(entry: dict[str, Any]) -> str:
             response = _get(client, f"/admin/checkins/{entry['checkin_id']}")

@@ -215,9 +215,10 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:
-    """Encoded HDR histograms stay in loadtest/loadtest.json; summary.json keeps figures."""
+    """Histograms and per-bin series stay in loadtest/loadtest.json; summary.json keeps the
+    figures."""
     for endpoint in loadtest.get("endpoints", {}).values():
-        for key in [k for k in endpoint if k.startswith("hdr_")]:
+        for key in [k for k in endpoint if k.startswith("hdr_") or k == "over_time"]:
             del endpoint[key]
     loadtest.get("generator", {}).pop("hdr_lag", None)
 

@@ -67,7 +67,7 @@ def not_blank(png: Path) -> tuple[float, float]:
 def test_report_renders_in_chromium(browser: Chromium, report: Path, tmp_path: Path) -> None:
     browser.open(report.as_uri())
     images = browser.evaluate(IMAGES_LOADED)
-    assert len(images) == 9, images
+    assert len(images) == 10, images
     assert [i for i in images if not (i["loaded"] and i["shown"])] == []
     assert browser.evaluate("[...document.querySelectorAll('section')].map(s => s.id)") == [
         "thresholds",
