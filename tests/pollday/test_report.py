@@ -16,7 +16,6 @@ import pytest
 
 from pollday.report import REPORT, ReportError, render_report, write_report
 from tests.pollday.report_support import (
-    write_smoke_full_run,
     write_smoke_run,
     write_smoke_sizing,
 )
@@ -239,9 +238,9 @@ def over_time_images(page: Page) -> list[dict[str, str | None]]:
     return [i for i in page.images if str(i["alt"]).startswith(OVER_TIME_ALT)]
 
 
-@pytest.fixture(scope="module")
-def full_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_smoke_full_run(tmp_path_factory.mktemp("full"))
+@pytest.fixture
+def full_run(smoke_full_run: Path) -> Path:
+    return smoke_full_run
 
 
 @pytest.fixture

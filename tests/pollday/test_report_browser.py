@@ -7,6 +7,7 @@ CI script installs it.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +19,6 @@ from pollday.report import write_report
 from tests.pollday.report_support import (
     Chromium,
     find_chromium,
-    write_smoke_full_run,
 )
 
 IMAGES_LOADED = """
@@ -50,10 +50,12 @@ def browser(chromium: str, tmp_path: Path) -> Iterator[Chromium]:
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def report(smoke_full_run: Path, tmp_path: Path) -> Path:
     """The smoke scenario run (load test included) and sized in one folder: every section."""
-    return write_report(write_smoke_full_run(tmp_path_factory.mktemp("full")))
+    folder = tmp_path / "full"
+    shutil.copytree(smoke_full_run, folder, ignore=shutil.ignore_patterns("*.sqlite*"))
+    return write_report(folder)
 
 
 def not_blank(png: Path) -> tuple[float, float]:
