@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,7 +50,13 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     )
 
 
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    # A terminated run unwinds like Ctrl-C, so the embedded service and Locust are stopped.
+    raise KeyboardInterrupt
+
+
 def run_command(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     if args.workers < 0:
         return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
     for name in ("compress", "station_share"):
