@@ -120,6 +120,9 @@ def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path
             "400",
             "--inject-error-rate",
             "0.05",
+            # 500 is not retried (503 would be, and three tries of 5 % leave ~0.01 % errors).
+            "--inject-error-status",
+            "500",
             "--inject-endpoints",
             "checkins",
         ]
