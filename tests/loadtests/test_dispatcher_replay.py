@@ -41,8 +41,9 @@ def loaded() -> Loaded:
 class FakeService:
     """Accepts each voter once (409 after), times out the first ``timeouts`` attempts."""
 
-    def __init__(self, timeouts: int = 0) -> None:
+    def __init__(self, timeouts: int = 0, failures: tuple[int, ...] = ()) -> None:
         self.timeouts = timeouts
+        self.failures = list(failures)  # statuses answered, in order, before serving
         self.accepted: dict[str, str] = {}
         self.calls: list[HttpRequest] = []
 
@@ -51,6 +52,8 @@ class FakeService:
         if self.timeouts > 0:
             self.timeouts -= 1
             return Response(0, error="timeout")
+        if self.failures:
+            return Response(self.failures.pop(0), b'{"error": "injected"}')
         body = json.loads(req.body or b"{}")
         if req.path == "/v1/checkins":
             return self._one(body["voter_id"], body["station_id"])
@@ -100,6 +103,20 @@ def test_after_the_last_retry_the_timeout_is_an_error_and_not_in_the_ledger(
     r.run_job(j)
     ep = r.recorder.endpoints["POST /v1/checkins"]
     assert dict(ep.errors) == {"timeout": 1} and r.ledger.entries == []
+
+
+@pytest.mark.parametrize(
+    ("failures", "statuses", "retries"),
+    [((503, 502), {"201": 1}, 2), ((500,), {"500": 1}, 0), ((503, 503, 503), {"503": 1}, 2)],
+)
+def test_only_retryable_statuses_are_retried_and_the_final_answer_counts(
+        loaded: Loaded, failures: tuple[int, ...], statuses: dict[str, int], retries: int) -> None:
+    r = runner(loaded, FakeService(failures=failures))
+    j = next(j for j in range(len(r.plan)) if r.plan.kind[j] == JobKind.CHECKIN)
+    r.run_job(j)
+    ep = r.recorder.endpoints["POST /v1/checkins"]
+    assert ep.requests == 1 and ep.retries == retries and dict(ep.statuses) == statuses
+    assert dict(ep.errors) == ({} if statuses == {"201": 1} else statuses)
 
 
 def test_the_whole_day_duplicates_are_refused_and_protocols_add_up(loaded: Loaded) -> None:
