@@ -1,0 +1,70 @@
+"""Every third-party module the packages import is installed by `pip install .` alone.
+
+A module that only the `[test]` extra brings in (httpx once was) works in CI and breaks the
+README's first command on a fresh machine; this test reads the imports, not the venv.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("simulation", "pollday", "service", "loadtests")
+
+
+def _runtime_closure() -> set[str]:
+    """Distributions installed by the runtime dependencies (extras named there included)."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    todo = [Requirement(r) for r in project["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        req = todo.pop()
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        for text in metadata.requires(name) or []:
+            inner = Requirement(text)
+            wanted = [{"extra": e} for e in req.extras] or [{"extra": ""}]
+            if inner.marker is None or any(inner.marker.evaluate(env) for env in wanted):
+                todo.append(inner)
+    return seen
+
+
+def _imported_top_modules() -> set[str]:
+    found: set[str] = set()
+    for package in PACKAGES:
+        for path in (REPO / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    found.add(node.module.split(".")[0])
+    return found - set(sys.stdlib_module_names) - set(PACKAGES) - {"__future__"}
+
+
+def test_every_imported_module_comes_with_the_runtime_dependencies() -> None:
+    owners = metadata.packages_distributions()
+    closure = _runtime_closure()
+    missing = {
+        module: owners.get(module, ["?"])
+        for module in sorted(_imported_top_modules())
+        if not {canonicalize_name(d) for d in owners.get(module, [])} & closure
+    }
+    assert not missing, f"imported but not a runtime dependency (add to pyproject): {missing}"
+
+
+def test_the_check_sees_a_test_only_module() -> None:
+    # schemathesis is only in the [test] extra: were a package to import it, the check must
+    # say so (httpx, before it became a runtime dependency, was such a module).
+    owners = metadata.packages_distributions()
+    closure = _runtime_closure()
+    assert not {canonicalize_name(d) for d in owners["schemathesis"]} & closure
+    assert {"numpy", "simpy", "httpx", "uvicorn", "psycopg"} <= closure
