@@ -105,7 +105,8 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         summary = prepare(settings, args.register)
     except ImportError_ as exc:
-        return _fail(EXIT_BAD_INPUT, f"--register {args.register}: {exc}")
+        return _fail(EXIT_BAD_INPUT, f"--register {args.register}: {exc}; the lines before the "
+                     "error were imported: fix the file and start again (importing again is safe)")
     except SchemaError as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
     except (psycopg.Error, OSError) as exc:

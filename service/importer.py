@@ -4,11 +4,14 @@ One JSON object per line with a ``kind`` field (``election``, ``constituency``, 
 ``voter``); the format ``pollday register`` writes. Lines are validated by hand rather than
 by pydantic because a national register has millions of them; rows are upserted in batches,
 so importing the same file twice is harmless and a failed import can be fixed and rerun.
+A bad line stops the import: every line before it is imported (the pending batch is written
+first), the bad line and every line after it are not.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import AsyncIterable, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,10 +45,20 @@ class ImportError_(ValueError):
     """A line that cannot be imported; the message names the line and the fix."""
 
 
+def _encodable(text: str) -> bool:
+    # A lone surrogate ("\ud800" escaped in JSON) is a valid JSON string but not UTF-8: the
+    # database drivers refuse it at insert time, where the line is no longer known.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _field(record: dict[str, Any], name: str, kind: type, line_no: int) -> Any:
     value: Any = record.get(name)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-    if kind is str and ok and ("\x00" in value or not value):
+    if kind is str and ok and ("\x00" in value or not value or not _encodable(value)):
         ok = False
     if kind is int and ok and name == "utc_offset_min":
         ok = -24 * 60 < value < 24 * 60
@@ -53,7 +66,8 @@ def _field(record: dict[str, Any], name: str, kind: type, line_no: int) -> Any:
         ok = False
     if not ok:
         raise ImportError_(
-            f"line {line_no}: field {name!r} must be a non-empty {kind.__name__}, got {value!r}"
+            f"line {line_no}: field {name!r} must be a non-empty {kind.__name__} (UTF-8, "
+            f"no NUL), got {value!r}"
         )
     return value
 
@@ -77,10 +91,12 @@ def _row(record: dict[str, Any], line_no: int) -> tuple[str, Sequence[Any]]:
     if kind == "election":
         candidates = record.get("candidates")
         if not isinstance(candidates, list) or not all(
-            isinstance(c, dict) and isinstance(c.get("name"), str) for c in candidates
+            isinstance(c, dict) and isinstance(c.get("name"), str) and _encodable(c["name"])
+            for c in candidates
         ):
             raise ImportError_(
-                f"line {line_no}: 'candidates' must be a list of objects with a 'name'"
+                f"line {line_no}: 'candidates' must be a list of objects with a 'name' "
+                "(a UTF-8 string)"
             )
         return kind, (f("name", str), json.dumps([c["name"] for c in candidates]))
     raise ImportError_(
@@ -105,6 +121,11 @@ class RegisterImporter:
             record = json.loads(line)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ImportError_(f"line {self.lines}: not valid JSON ({exc})") from None
+        except RecursionError:
+            # json.loads recurses per nesting level: a line of '[' exhausts the stack.
+            raise ImportError_(
+                f"line {self.lines}: JSON nested too deeply; a register line is one flat object"
+            ) from None
         if not isinstance(record, dict):
             raise ImportError_(f"line {self.lines}: expected a JSON object")
         kind, row = _row(record, self.lines)
@@ -141,8 +162,20 @@ class RegisterImporter:
 
 
 async def import_stream(db: Database, chunks: AsyncIterable[bytes]) -> dict[str, int]:
-    """Import an NDJSON byte stream; raise ImportError_ at the first bad line."""
+    """Import an NDJSON byte stream; raise ImportError_ at the first bad line.
+
+    The lines before the bad one are imported, so the error can say so truthfully."""
     importer = RegisterImporter(db)
+    try:
+        await _feed_lines(importer, chunks)
+    except ImportError_:
+        await importer.flush()
+        raise
+    await importer.flush()
+    return importer.summary()
+
+
+async def _feed_lines(importer: RegisterImporter, chunks: AsyncIterable[bytes]) -> None:
     buffer = b""
     async for chunk in chunks:
         buffer += chunk
@@ -153,8 +186,6 @@ async def import_stream(db: Database, chunks: AsyncIterable[bytes]) -> dict[str,
             raise ImportError_(f"line {importer.lines + 1}: longer than {MAX_LINE_BYTES} bytes")
     if buffer:
         await importer.feed(buffer)
-    await importer.flush()
-    return importer.summary()
 
 
 async def import_file(db: Database, path: Path) -> dict[str, int]:
@@ -164,8 +195,12 @@ async def import_file(db: Database, path: Path) -> dict[str, int]:
     opener = gzip.open if path.suffix == ".gz" else open
 
     async def chunks() -> AsyncIterable[bytes]:
-        with opener(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                yield block
+        try:
+            with opener(path, "rb") as handle:
+                while block := handle.read(1 << 20):
+                    yield block
+        except (OSError, EOFError, zlib.error) as exc:
+            # An unreadable, corrupt or truncated file is bad input, not a failed database.
+            raise ImportError_(f"cannot read the file: {exc}") from None
 
     return await import_stream(db, chunks())

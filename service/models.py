@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -26,6 +26,28 @@ def _printable(text: str) -> str:
 
 CandidateName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
+# Scan times the service accepts. An election-day check-in is never outside this window, and
+# bounding it keeps every date computation (UTC conversion, the station-local turnout hour)
+# far from datetime's year 1 / year 9999 limits, where they overflow (a 500).
+SCANNED_AT_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+SCANNED_AT_END = datetime(2101, 1, 1, tzinfo=UTC)  # exclusive
+SCANNED_AT_RANGE = "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z (years 2000-2100, UTC)"
+
+
+def _in_scan_range(value: datetime) -> datetime:
+    # Comparing aware datetimes never overflows, unlike converting them to UTC.
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if not SCANNED_AT_MIN <= aware < SCANNED_AT_END:
+        raise ValueError(f"scanned_at must be from {SCANNED_AT_RANGE}, got {value.isoformat()}")
+    return value
+
+
+ScannedAt = Annotated[datetime, AfterValidator(_in_scan_range), Field(
+    description="when the station scanned the voter (ISO 8601); without a UTC offset it is "
+    f"UTC; accepted range {SCANNED_AT_RANGE}, anything else is a 422",
+    examples=["2026-11-28T09:30:00+04:00"],
+)]
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,9 +59,7 @@ class CheckinRequest(Strict):
     template: str = Field(
         max_length=4096, description="base64 of the scanned biometric template (48 bytes)"
     )
-    scanned_at: datetime = Field(
-        description="when the station scanned the voter; without a UTC offset it is UTC"
-    )
+    scanned_at: ScannedAt
 
 
 class CheckinAccepted(BaseModel):
@@ -60,7 +80,7 @@ class BatchItem(Strict):
     idempotency_key: IdempotencyKey
     voter_id: VoterId
     template: str = Field(max_length=4096)
-    scanned_at: datetime
+    scanned_at: ScannedAt
 
 
 class BatchRequest(Strict):

@@ -34,7 +34,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         404: "unknown station or voter",
         409: "the voter already checked in (body names the first station and time)",
         413: "body too large",
-        422: "malformed body, missing Idempotency-Key, or template mismatch",
+        422: "malformed body (including a scanned_at outside years 2000-2100 UTC), missing "
+        "Idempotency-Key, or template mismatch",
         503: "database unavailable or injected fault; retry with the same Idempotency-Key",
     }.items()
 }

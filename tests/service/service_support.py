@@ -123,24 +123,23 @@ def checkin_body(register: Register, voter_id: str, station_id: str, **kw: Any) 
 
 
 class Server:
-    """``python -m service`` on port 0 as a subprocess in its own process group."""
+    """``python -m service`` on port 0 as a subprocess in its own process group.
+
+    ``database_url=None`` passes no ``--database-url`` (the default database); ``command``
+    replaces ``-m service``, e.g. ``("-m", "pollday", "serve")``.
+    """
 
     def __init__(
-        self, database_url: str, *extra: str, register: Path | None = None, cwd: Path | None = None
+        self,
+        database_url: str | None,
+        *extra: str,
+        register: Path | None = None,
+        cwd: Path | None = None,
+        command: tuple[str, ...] = ("-m", "service"),
     ) -> None:
         self.database_url = database_url
-        argv = [
-            sys.executable,
-            "-m",
-            "service",
-            "--port",
-            "0",
-            "--database-url",
-            database_url,
-            "--secret",
-            SECRET,
-            *extra,
-        ]
+        database = [] if database_url is None else ["--database-url", database_url]
+        argv = [sys.executable, *command, "--port", "0", *database, "--secret", SECRET, *extra]
         if register is not None:
             argv += ["--register", str(register)]
         env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(REPO)}

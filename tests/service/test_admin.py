@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from service_support import ADMIN_TOKEN, Register, Server, admin_headers
 
 
@@ -60,6 +61,41 @@ def test_bad_import_line_is_named(server: Server) -> None:
         assert response.status_code == 422
         assert "line 2" in response.json()["detail"]
         assert "must be a non-empty str" in response.json()["detail"]
+
+
+def _station_line(station_id: str) -> bytes:
+    return json.dumps({"kind": "station", "station_id": station_id, "constituency_id": 1,
+                       "registered": 10}).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "words"),
+    [
+        # json.loads recurses per nesting level: this used to be a RecursionError (500).
+        (b"[" * 2000, "line 2: JSON nested too deeply"),
+        # A lone surrogate passed validation, then the driver refused it on insert (500).
+        (b'{"kind": "voter", "voter_id": "XSV1", "station_id": "PS00001", "first_name": '
+         b'"\\ud800", "last_name": "A", "birth_date": "1980-01-01", '
+         b'"template": "' + b"A" * 64 + b'"}',
+         "line 2: field 'first_name'"),
+    ],
+    ids=["deep-nesting", "lone-surrogate"],
+)
+def test_unstorable_import_line_is_422_naming_it(
+    server: Server, bad_line: bytes, words: str
+) -> None:
+    tag = "R" if bad_line.startswith(b"[") else "S"
+    payload = _station_line(f"XB{tag}1") + bad_line + b"\n" + _station_line(f"XB{tag}2")
+    with server.client() as client:
+        before = client.get("/admin/counters", headers=admin_headers()).json()
+        response = client.post("/admin/import", content=payload, headers=admin_headers())
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "bad_register_line"
+        assert words in response.json()["detail"]
+        after = client.get("/admin/counters", headers=admin_headers()).json()
+    # As the answer says: the line before the bad one is imported, the rest is not.
+    assert after["stations"] - before["stations"] == 1
+    assert after["voters_registered"] == before["voters_registered"]
 
 
 def test_openapi_describes_every_endpoint(server: Server) -> None:

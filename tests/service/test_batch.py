@@ -84,3 +84,25 @@ def test_batch_limits(server: Server, register: Register) -> None:
             ).status_code
             == 413
         )
+
+
+def test_batch_item_scan_time_outside_2000_2100_is_422(server: Server, register: Register) -> None:
+    station = register.station_id(34)
+    for scanned_at in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00+05:00"):
+        items = [
+            {**item(register, register.voter_id(34, 0), "t0"), "scanned_at": "2026-11-28T09:30Z"},
+            {**item(register, register.voter_id(34, 1), "t1"), "scanned_at": scanned_at},
+        ]
+        with server.client() as client:
+            response = client.post("/v1/checkins/batch", json={"station_id": station,
+                                   "items": items}, headers=station_headers(station))
+        assert response.status_code == 422, response.text
+        [problem] = response.json()["detail"]
+        assert problem["loc"] == ["body", "items", 1, "scanned_at"]
+        assert "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z" in problem["msg"]
+    # A malformed batch is refused whole, before any item is decided: item 0 is still free.
+    with server.client() as client:
+        ok = client.post("/v1/checkins/batch", json={"station_id": station, "items": [
+            {**item(register, register.voter_id(34, 0), "t0"), "scanned_at": "2100-12-31T23:59Z"}
+        ]}, headers=station_headers(station))
+    assert [r["status"] for r in ok.json()["results"]] == [201]

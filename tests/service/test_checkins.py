@@ -130,8 +130,13 @@ def test_retry_after_client_timeout_is_counted_once(
                 timeout=10,
             )
             assert retry.status_code == 201, retry.text
+            # The retry is answered from the first request's commit, not accepted afresh: if
+            # the first had never been committed, the retry would be a new 201, no replay.
+            assert retry.headers["Idempotent-Replayed"] == "true"
+            assert retry.json()["voter_id"] == register.voter_id(6, 6)
             c = counters(client)
             assert c["checkins_accepted"] == 1 and c["distinct_voters_accepted"] == 1
+            assert c["idempotent_replays"] == 1
             assert c["refused_duplicates"] == 0
     finally:
         srv.stop()
@@ -230,6 +235,61 @@ def test_malformed_bodies_are_422(
         response = post(client, body, station=register.station_id(13))
         assert response.status_code == 422, response.text
         assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    "scanned_at",
+    [
+        "9999-12-31T23:59:59Z",  # used to overflow into a 500 at a UTC+4 station
+        "0001-01-01T00:00:00+05:00",  # used to overflow converting to UTC
+        "1999-12-31T23:59:59.999999Z",
+        "2000-01-01T03:59:59+04:00",  # 1999 in UTC
+        "2101-01-01T00:00:00",  # no offset: UTC
+        "2100-12-31T23:00:00-05:00",  # 2101 in UTC
+    ],
+)
+def test_scan_time_outside_2000_2100_is_422(
+    server: Server, register: Register, scanned_at: str
+) -> None:
+    with server.client() as client:
+        before = counters(client)
+        body = checkin_body(register, register.voter_id(16, 0), register.station_id(16),
+                            scanned_at=scanned_at)
+        # A query string skips the fast path (service/fastpath.py): both paths must refuse.
+        for path in ("/v1/checkins", "/v1/checkins?via=router"):
+            response = client.post(path, json=body, headers=station_headers(body["station_id"]))
+            assert response.status_code == 422, response.text
+            [problem] = response.json()["detail"]
+            assert problem["loc"] == ["body", "scanned_at"]
+            assert "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z" in problem["msg"]
+        assert counters(client)["checkins_accepted"] == before["checkins_accepted"]
+
+
+@pytest.mark.parametrize(
+    ("voter", "scanned_at", "hour_local"),
+    [
+        (1, "2000-01-01T00:00:00Z", "2000-01-01T04:00"),
+        (2, "2100-12-31T23:59:59.999999+00:00", "2101-01-01T03:00"),  # UTC+4 station
+    ],
+)
+def test_scan_times_at_the_range_ends_are_accepted(
+    server: Server, register: Register, voter: int, scanned_at: str, hour_local: str
+) -> None:
+    with server.client() as client:
+        body = checkin_body(register, register.voter_id(16, voter), register.station_id(16),
+                            scanned_at=scanned_at)
+        response = post(client, body)
+        assert response.status_code == 201, response.text
+        hours = client.get("/v1/turnout", headers={"Cache-Control": "no-cache"}).json()
+    assert hour_local in [h["hour_local"] for h in hours["national"]["hours"]]
+
+
+def test_openapi_states_the_scan_time_range(server: Server) -> None:
+    with server.client() as client:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    for model in ("CheckinRequest", "BatchItem"):
+        description = schemas[model]["properties"]["scanned_at"]["description"]
+        assert "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z" in description
 
 
 def test_missing_idempotency_key_and_non_json_are_422(server: Server, register: Register) -> None:

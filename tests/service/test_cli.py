@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -51,9 +53,25 @@ def test_bad_input_exits_2_with_a_fix(argv: list[str], words: str, tmp_path: Pat
     assert result.stdout == ""
 
 
-def test_bad_register_line_exits_2(tmp_path: Path) -> None:
+GOOD_LINE = b'{"kind": "constituency", "constituency_id": 5, "name": "Ok"}\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b'{"kind": "station", "station_id": "A"}\n', "line 1: field 'constituency_id'"),
+        # json.loads recurses per level: this used to be a RecursionError traceback.
+        (GOOD_LINE + b"[" * 2000 + b"\n", "line 2: JSON nested too deeply"),
+        # A lone surrogate is valid JSON but not UTF-8: it used to fail at insert time.
+        (GOOD_LINE + b'{"kind": "constituency", "constituency_id": 6, "name": "\\ud800"}\n',
+         "line 2: field 'name'"),
+        (GOOD_LINE + b'{"kind": "election", "name": "E", "candidates": [{"name": "\\udfff"}]}\n',
+         "line 2: 'candidates'"),
+    ],
+)
+def test_bad_register_line_exits_2(content: bytes, words: str, tmp_path: Path) -> None:
     register = tmp_path / "r.ndjson"
-    register.write_text('{"kind": "station", "station_id": "A"}\n')
+    register.write_bytes(content)
     result = run(
         "--port",
         "0",
@@ -62,8 +80,23 @@ def test_bad_register_line_exits_2(tmp_path: Path) -> None:
         "--database-url",
         f"sqlite:///{tmp_path / 'db.sqlite'}",
     )
-    assert result.returncode == 2
-    assert "line 1" in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 2, result.stderr
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    if content.startswith(GOOD_LINE):
+        # The documented semantics: the lines before the bad one were imported.
+        assert "lines before the error were imported" in result.stderr
+        with sqlite3.connect(tmp_path / "db.sqlite") as db:
+            assert db.execute("SELECT constituency_id FROM constituencies").fetchall() == [(5,)]
+
+
+def test_truncated_gzip_register_exits_2(tmp_path: Path) -> None:
+    register = tmp_path / "r.ndjson.gz"
+    register.write_bytes(gzip.compress(GOOD_LINE * 1000)[:-20])
+    result = run("--port", "0", "--register", str(register),
+                 "--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert result.returncode == 2, result.stderr
+    assert "cannot read the file" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unreachable_postgres_exits_3(tmp_path: Path) -> None:
@@ -86,12 +119,19 @@ def test_port_in_use_exits_3(tmp_path: Path) -> None:
 
 
 def test_port_0_prints_the_address_first_and_default_db_is_in_cwd(tmp_path: Path) -> None:
-    srv = Server("sqlite:///pollday.sqlite", cwd=tmp_path)
+    # No --database-url at all, through the real `pollday serve` entry point.
+    srv = Server(None, cwd=tmp_path, command=("-m", "pollday", "serve"))
     try:
         assert srv.url.startswith("http://127.0.0.1:")
         assert int(srv.url.rsplit(":", 1)[1]) > 0
-        assert (tmp_path / "pollday.sqlite").exists()
-        assert (tmp_path / "pollday.sqlite-wal").exists()  # WAL mode
+        assert (tmp_path / "pollday.sqlite").is_file()
+        assert (tmp_path / "pollday.sqlite-wal").is_file()  # WAL mode
+        with srv.client() as client:
+            assert client.get("/healthz").json() == {"status": "ok", "database": "sqlite"}
     finally:
         srv.stop()
     assert srv.proc.returncode == 0  # SIGTERM is a clean shutdown
+    # The file in the cwd is the service's database: it holds the migrated schema.
+    with sqlite3.connect(tmp_path / "pollday.sqlite") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"checkins", "voters", "stations", "protocols"} <= tables
