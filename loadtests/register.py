@@ -8,8 +8,9 @@ the file:
 - ``voter_id(station, voter)``: the national id of voter ``voter`` (0-based, in the station's
   register) of station index ``station``: 11 scrambled digits + a Luhn check digit, so ids
   look like national ids, not like counters, yet are computed in O(1) and can be inverted.
-- ``enrolled_template(station, voter, seed)``: 48 bytes (BLAKE2b of the identity): O(1)
-  per voter, about a microsecond, for the load generator's hot path.
+- ``enrolled_template(station, voter, seed)``: 48 bytes, a counter-based hash (SplitMix64's
+  finaliser over a key of station and seed plus a per-voter counter): O(1) per voter, a few
+  microseconds, for the load generator's hot path; a whole station's block is one numpy pass.
 - ``rescan(station, voter, seed, attempt)``: base64 of a re-scan: the enrolled bytes with
   noise of at most ±RESCAN_NOISE per byte, which the reference service's 1:1 matcher accepts
   (mean absolute difference <= 20); another voter's template differs by ~85 on average.
@@ -29,7 +30,8 @@ import json
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -266,6 +268,18 @@ def header_lines(scenario: Scenario, webcam_share: float) -> Iterator[str]:
                     "terminals": int(stations.terminals[s])}) + "\n"
 
 
+# Called with the number of voters just written (once per batch of stations, never per voter).
+VoterProgress = Callable[[int], None]
+# Given the total number of voters, a context whose value is the VoterProgress to call. The
+# CLI passes a rich bar (pollday.console); this module stays free of pollday and terminals.
+ProgressBar = Callable[[int], AbstractContextManager[VoterProgress]]
+
+
+@contextmanager
+def no_progress(_total_voters: int) -> Iterator[VoterProgress]:
+    yield lambda _n: None
+
+
 @dataclass(frozen=True)
 class RegisterSummary:
     stations: int
@@ -315,18 +329,21 @@ def _open_out(out: Path) -> BinaryIO:
 
 def write_register(scenario: Scenario, out: Path, *,
                    webcam_share: float = DEFAULT_WEBCAM_SHARE,
-                   workers: int = 2) -> RegisterSummary:
+                   workers: int = 2,
+                   progress: VoterProgress | None = None) -> RegisterSummary:
     """Write the register of ``scenario`` to ``out`` (gzip if it ends in .gz).
 
     Voter lines are rendered by ``workers`` processes (spawned, so a caller with threads is
-    safe) in batches of stations and written in station order by this process.
+    safe) in batches of stations and written in station order by this process, which calls
+    ``progress`` with each batch's voter count once the batch is written.
     """
     start = time.perf_counter()
     election = scenario.election
     stations = build_stations(scenario)
     out.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    batches = _batches(stations.registered, election.seed, election.date)
+    batches = list(_batches(stations.registered, election.seed, election.date))
+    advance = progress or (lambda _n: None)
     with _open_out(out) as raw:
         for line in header_lines(scenario, webcam_share):
             written += raw.write(line.encode())
@@ -334,11 +351,14 @@ def write_register(scenario: Scenario, out: Path, *,
             _init_worker(election.locale, election.seed)
             for batch in batches:
                 written += raw.write(_render_batch(batch))
+                advance(sum(batch.counts))
         else:
             context = multiprocessing.get_context("spawn")
             with context.Pool(workers, _init_worker, (election.locale, election.seed)) as pool:
-                for chunk in pool.imap(_render_batch, batches):
+                chunks = pool.imap(_render_batch, batches)
+                for batch, chunk in zip(batches, chunks, strict=True):
                     written += raw.write(chunk)
+                    advance(sum(batch.counts))
     return RegisterSummary(len(stations), int(stations.registered.sum()), written,
                            time.perf_counter() - start)
 
@@ -351,9 +371,24 @@ def add_register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of stations with a webcam stream (default %(default)s)")
     parser.add_argument("--workers", type=int, default=2,
                         help="processes rendering voter lines (default %(default)s)")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar or closing line (CI logs); errors still shown")
+    parser.add_argument("--json", action="store_true",
+                        help="print the counts and the output path as JSON to stdout")
 
 
-def run_register(args: argparse.Namespace) -> int:
+def _print_summary(args: argparse.Namespace, summary: RegisterSummary) -> None:
+    if args.json:
+        print(json.dumps({"out": str(args.out), "stations": summary.stations,
+                          "voters": summary.voters, "bytes_written": summary.bytes_written,
+                          "seconds": round(summary.seconds, 2)}, indent=2))
+    elif not args.quiet:
+        print(f"wrote {summary.voters:,} voters at {summary.stations:,} stations to {args.out} "
+              f"({summary.bytes_written / 1e6:,.1f} MB) in {summary.seconds:.1f} s")
+
+
+def run_register(args: argparse.Namespace, progress_bar: ProgressBar = no_progress) -> int:
+    """``pollday register``: 0 written, 2 bad input or an unwritable output."""
     if not 0 <= args.webcam_share <= 1:
         print(f"pollday register: error: --webcam-share must be between 0 and 1, got "
               f"{args.webcam_share}", file=sys.stderr)
@@ -363,13 +398,14 @@ def run_register(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         print(f"pollday register: error: {exc}", file=sys.stderr)
         return 2
+    total_voters = int(build_stations(scenario).registered.sum())
     try:
-        summary = write_register(scenario, args.out, webcam_share=args.webcam_share,
-                                 workers=max(1, args.workers))
+        with progress_bar(total_voters) as advance:
+            summary = write_register(scenario, args.out, webcam_share=args.webcam_share,
+                                     workers=max(1, args.workers), progress=advance)
     except OSError as exc:
         print(f"pollday register: error: cannot write {args.out}: {exc.strerror}",
               file=sys.stderr)
         return 2
-    print(f"wrote {summary.voters:,} voters at {summary.stations:,} stations to {args.out} "
-          f"({summary.bytes_written / 1e6:,.1f} MB) in {summary.seconds:.1f} s")
+    _print_summary(args, summary)
     return 0

@@ -10,17 +10,26 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
-from pollday.console import emit_summary, fail, print_simulation_table, progress_bar
+from pollday.console import (
+    emit_summary,
+    fail,
+    print_json,
+    print_simulation_table,
+    progress_bar,
+)
 from pollday.outputs import write_simulation
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
+from simulation.loading import Problem
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
 
@@ -52,9 +61,15 @@ def _seed(text: str) -> int:
     return value
 
 
-def _add_output_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quiet", action="store_true", help="no progress bars or tables (CI logs)")
-    p.add_argument("--json", action="store_true", help="print summary.json to stdout")
+def _add_output_flags(
+    p: argparse.ArgumentParser, json_help: str = "print summary.json to stdout"
+) -> None:
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bars, tables or closing lines (CI logs); errors are still shown",
+    )
+    p.add_argument("--json", action="store_true", help=json_help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path)
+    _add_output_flags(p, 'print {"file", "valid", "problems"} as JSON to stdout')
 
     p = sub.add_parser("simulate", help="simulate every station's election day")
     p.add_argument("scenario", type=Path)
@@ -89,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
     p.add_argument("run_dir", type=Path)
+    _add_output_flags(p, 'print {"report": path written} as JSON to stdout')
 
     p = sub.add_parser("serve", help="run the reference check-in and results service")
     add_serve_arguments(p)
@@ -98,13 +115,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _validation(file: Path, problems: list[Problem]) -> dict[str, Any]:
+    return {"file": str(file), "valid": not problems, "problems": [asdict(p) for p in problems]}
+
+
 def _validate(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as error:
+        if not args.json:
+            raise  # main() prints every problem on stderr, exit 2
+        print_json(_validation(args.scenario, error.problems))
+        return EXIT_BAD_INPUT
     groups = scenario.station_groups
-    print(
-        f"{args.scenario}: valid — {scenario.election.name}, "
-        f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
-    )
+    if args.json:
+        print_json(_validation(args.scenario, []))
+    elif not args.quiet:
+        print(
+            f"{args.scenario}: valid — {scenario.election.name}, "
+            f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
+        )
     return EXIT_OK
 
 
@@ -135,8 +165,21 @@ def _report(args: argparse.Namespace) -> int:
         path = write_report(args.run_dir)
     except ReportError as error:
         return fail(f"pollday report: {error}", EXIT_BAD_INPUT)
-    print(f"report written to {path}")
+    if args.json:
+        print_json({"report": str(path)})
+    elif not args.quiet:
+        print(f"report written to {path}")
     return EXIT_OK
+
+
+def _register(args: argparse.Namespace) -> int:
+    # loadtests must not import pollday: the bar is passed in (one update per station batch).
+    return run_register(
+        args,
+        lambda total_voters: progress_bar(
+            "writing register", total_voters, quiet=args.quiet, unit="voters"
+        ),
+    )
 
 
 _COMMANDS = {
@@ -146,7 +189,7 @@ _COMMANDS = {
     "simulate": _simulate,
     "size": _size,
     "serve": run_serve,
-    "register": run_register,
+    "register": _register,
 }
 
 

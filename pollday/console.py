@@ -26,8 +26,14 @@ err_console = Console(stderr=True)
 
 
 @contextmanager
-def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[ProgressCallback]:
-    """A bar with rate and time remaining on stderr; nothing when ``quiet``."""
+def progress_bar(
+    label: str, total: int, *, quiet: bool, unit: str = "stations"
+) -> Iterator[ProgressCallback]:
+    """A bar with rate (``unit``/s) and time remaining on stderr; nothing when ``quiet``.
+
+    The callback takes how many units were just done; call it per chunk of work, not per
+    item: each call takes the bar's lock and recomputes the rate.
+    """
     if quiet:
         yield lambda _n: None
         return
@@ -47,15 +53,19 @@ def progress_bar(label: str, total: int, *, quiet: bool) -> Iterator[ProgressCal
         def advance(n: int) -> None:
             progress.advance(task, n)
             speed = progress.tasks[task].speed
-            progress.update(task, rate=f"{speed:,.0f} stations/s" if speed else "")
+            progress.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
 
         yield advance
+
+
+def print_json(data: dict[str, Any]) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def emit_summary(summary: dict[str, Any], args: Any, print_table: Callable[[], None]) -> None:
     """``--json``: the summary on stdout; ``--quiet``: nothing; otherwise the table."""
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print_json(summary)
     elif not args.quiet:
         print_table()
 

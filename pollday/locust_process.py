@@ -1,12 +1,14 @@
 """Run Locust headless as a subprocess (never in this process: importing locust patches it).
 
 Progress comes from Locust's own ``--csv`` stats file, refreshed every second: elapsed time
-against the expected replay time, with the live request rate and error count.
+against the expected replay time (total and time remaining), with the live request rate and
+error count.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import os
 import subprocess
 import sys
@@ -14,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn
 
 import loadtests
 from pollday.console import err_console
@@ -77,20 +79,62 @@ class LocustRun:
         return cmd
 
 
-def _live_stats(stats_csv: Path) -> tuple[int, int, float]:
-    """(requests, failures, current requests/s) from Locust's aggregated CSV row."""
+HISTORY_TAIL_BYTES = 8192  # several rows of locust_stats_history.csv (~200 bytes each)
+
+
+def live_stats(history_csv: Path) -> tuple[int, int, float]:
+    """(requests, failures, current requests/s) from the last aggregated row of Locust's
+    ``_stats_history.csv``; zeros until Locust has written one.
+
+    The history, not ``_stats.csv``: the latter's Requests/s is the mean since the start,
+    not the live rate. Only the file's tail is read: it grows by a row every second.
+    """
     try:
-        with stats_csv.open(newline="") as f:
-            for row in csv.DictReader(f):
-                if row.get("Name") == "Aggregated":
-                    return (
-                        int(row["Request Count"]),
-                        int(row["Failure Count"]),
-                        float(row["Requests/s"]),
-                    )
-    except (OSError, KeyError, ValueError):
-        pass
-    return 0, 0, 0.0
+        with history_csv.open("rb") as f:
+            header = f.readline()
+            size = f.seek(0, os.SEEK_END)
+            start = max(len(header), size - HISTORY_TAIL_BYTES)
+            f.seek(start)
+            tail = f.read()
+    except OSError:
+        return 0, 0, 0.0
+    # Locust flushes a buffer, not whole rows: drop a trailing partial row, and the first
+    # row when the seek landed inside it.
+    lines = tail.decode("utf-8", errors="replace").split("\n")[:-1]
+    if start > len(header):
+        lines = lines[1:]
+    rows = csv.DictReader([header.decode("utf-8", errors="replace"), *lines])
+    last = (0, 0, 0.0)
+    for row in rows:
+        try:
+            if row.get("Name") == "Aggregated":
+                last = (
+                    int(row["Total Request Count"]),
+                    int(row["Total Failure Count"]),
+                    float(row["Requests/s"]),
+                )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return last
+
+
+def _hms(seconds: float) -> str:
+    """``m:ss`` below an hour, ``h:mm:ss`` above (whole seconds)."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def replay_clock(elapsed_s: float, expected_s: float) -> str:
+    """``"0:12 / 0:25 eta 0:13"``: elapsed against the expected replay time.
+
+    Past the expected time Locust is sending the last requests and writing its outputs:
+    "finishing", never a negative time remaining.
+    """
+    shown = f"{_hms(elapsed_s)} / {_hms(expected_s)}"
+    if elapsed_s >= expected_s:
+        return f"{shown} finishing"
+    return f"{shown} eta {_hms(math.ceil(expected_s - elapsed_s))}"
 
 
 def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
@@ -107,24 +151,33 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
             TextColumn("load test"),
             BarColumn(),
             TextColumn("{task.fields[live]}"),
-            TimeElapsedColumn(),
+            TextColumn("{task.fields[clock]}"),
             console=err_console,
             disable=quiet,
         ) as progress:
-            task = progress.add_task("load", total=run.expected_s, live="")
+            clock = replay_clock(0.0, run.expected_s)
+            task = progress.add_task("load", total=run.expected_s, live="", clock=clock)
             while proc.poll() is None:
                 elapsed = time.monotonic() - started
                 if elapsed > run.timeout_s:
                     proc.kill()
                     proc.wait()
                     return -9, f"Locust did not finish within {run.timeout_s:.0f} s and was stopped"
-                requests, failures, rps = _live_stats(run.out_dir / "locust_stats.csv")
+                requests, failures, rps = live_stats(run.out_dir / "locust_stats_history.csv")
                 progress.update(
                     task,
                     completed=min(elapsed, run.expected_s),
                     live=f"{rps:,.0f} req/s, {requests:,} requests, {failures:,} errors",
+                    clock=replay_clock(elapsed, run.expected_s),
                 )
                 time.sleep(1.0)
-            progress.update(task, completed=run.expected_s)
+            elapsed = time.monotonic() - started
+            requests, failures, _ = live_stats(run.out_dir / "locust_stats_history.csv")
+            progress.update(
+                task,
+                completed=run.expected_s,
+                live=f"{requests:,} requests, {failures:,} errors",
+                clock=f"{_hms(elapsed)} / {_hms(run.expected_s)}",
+            )
     tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     return int(proc.returncode), " | ".join(tail)

@@ -16,21 +16,41 @@ from loadtests.register import (
     header_lines,
     voter_lines,
 )
+from pollday.console import progress_bar
 from simulation import Scenario, build_stations
 
+# The bar advances once per this many stations: per station would take its lock thousands
+# of times for a national register (the same batch size loadtests.register renders in).
+BAR_STATIONS = 40
 
-def write_run_register(scenario: Scenario, out: Path, station_share: float) -> int:
-    """Write the register to ``out``; return the number of voters written."""
+
+def write_run_register(
+    scenario: Scenario, out: Path, station_share: float, *, quiet: bool = True
+) -> int:
+    """Write the register to ``out``; return the number of voters written.
+
+    A progress bar (voters written, rate, time remaining) on stderr unless ``quiet``; quiet by
+    default so that a caller that does not pass its ``--quiet`` never prints a stray bar.
+    """
     election = scenario.election
     stations = build_stations(scenario)
-    kept = kept_stations(len(stations), station_share, election.seed)
+    kept_index = kept_stations(len(stations), station_share, election.seed)
+    total = int(stations.registered[kept_index].sum())
+    kept: list[int] = kept_index.tolist()
     pools = build_name_pools(election.locale, election.seed)
     voters = 0
-    with out.open("w", encoding="utf-8") as f:
+    with (
+        out.open("w", encoding="utf-8") as f,
+        progress_bar("writing register", total, quiet=quiet, unit="voters") as advance,
+    ):
         for line in header_lines(scenario, DEFAULT_WEBCAM_SHARE):
             f.write(line)
-        for s in kept.tolist():
-            count = int(stations.registered[s])
-            f.write(voter_lines(s, count, election.seed, pools, election.date))
-            voters += count
+        for first in range(0, len(kept), BAR_STATIONS):
+            written = 0
+            for s in kept[first : first + BAR_STATIONS]:
+                count = int(stations.registered[s])
+                f.write(voter_lines(s, count, election.seed, pools, election.date))
+                written += count
+            advance(written)
+            voters += written
     return voters

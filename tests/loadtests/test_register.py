@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +98,41 @@ def test_smoke_register_is_complete_and_deterministic(tmp_path: Path) -> None:
     assert any("ə" in str(x["first_name"]) + str(x["last_name"]) for x in voters)
     assert {x["sex"] for x in voters} == {"F", "M"}
     assert all(str(x["birth_date"]) <= "2006-02-07" for x in voters)
+
+
+def test_write_register_reports_progress_once_per_batch_of_stations(tmp_path: Path) -> None:
+    # 56 + 4 + 2 = 62 stations: two batches of 40 and 22 stations.
+    text = SMOKE.read_text(encoding="utf-8")
+    assert text.count("\ncount = 14\n") == 1
+    path = tmp_path / "scaled.toml"
+    path.write_text(text.replace("\ncount = 14\n", "\ncount = 56\n"), encoding="utf-8")
+    scenario = load_scenario(path)
+    registered = build_stations(scenario).registered
+    calls: list[int] = []
+    summary = reg.write_register(scenario, tmp_path / "r.ndjson", workers=2,
+                                 progress=calls.append)
+    assert calls == [int(registered[:40].sum()), int(registered[40:].sum())]
+    assert sum(calls) == summary.voters
+
+
+def test_run_register_feeds_the_bar_and_prints_json(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    reg.add_register_arguments(parser)
+    seen: list[tuple[str, int]] = []
+
+    @contextmanager
+    def bar(total_voters: int) -> Iterator[reg.VoterProgress]:
+        seen.append(("total", total_voters))
+        yield lambda n: seen.append(("advance", n))
+
+    out = tmp_path / "r.ndjson"
+    args = parser.parse_args([str(SMOKE), "--out", str(out), "--workers", "1", "--json"])
+    assert reg.run_register(args, bar) == 0
+    assert seen == [("total", 4445), ("advance", 4445)]
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["out"] == str(out) and printed["stations"] == 20
+    assert printed["voters"] == 4445 and printed["bytes_written"] == out.stat().st_size
 
 
 def test_run_register_bad_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -1,15 +1,24 @@
-"""The real ``pollday`` CLI, run as a subprocess like a user or CI would."""
+"""The real ``pollday`` CLI, run as a subprocess like a user or CI would; the quick flag
+checks call :func:`pollday.cli.main` in this process. Also the terminal output helpers the
+commands share (progress bars, the load-test clock)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from pollday.cli import main
+from pollday.locust_process import live_stats, replay_clock
+from pollday.run_register import write_run_register
+from simulation import load_scenario
+from simulation.runner import CHUNK_STATIONS
 from simulation.schedule import SCHEDULE_DTYPE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,10 +57,20 @@ def _summary_without_timing(path: Path) -> str:
     return "\n".join(line for line in path.read_text().splitlines() if '"wall_s"' not in line)
 
 
-def test_simulate_writes_every_output(tmp_path: Path) -> None:
-    run = pollday("simulate", str(SMOKE), "--out", str(tmp_path / "a"), "--workers", "2")
+@pytest.fixture(scope="module")
+def smoke_simulated(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One ``pollday simulate`` of the smoke scenario, shared (read-only) by several tests."""
+    out = tmp_path_factory.mktemp("smoke") / "a"
+    return out, pollday("simulate", str(SMOKE), "--out", str(out), "--workers", "2")
+
+
+def test_simulate_writes_every_output(
+    smoke_simulated: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    out, run = smoke_simulated
     assert run.returncode == 0, run.stderr
-    out = tmp_path / "a"
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary) >= SUMMARY_KEYS
     assert set(summary["wait_min"]) == {"mean", "p50", "p95", "p99", "max"}
@@ -70,11 +89,22 @@ def test_simulate_writes_every_output(tmp_path: Path) -> None:
     assert queue["queue_length"].shape[0] == 20 and float(queue["bin_s"]) == 300.0
 
 
+def _scaled_smoke(tmp_path: Path, online_stations: int) -> Path:
+    """smoke.toml with ``online_stations`` in its first group instead of 14."""
+    text = SMOKE.read_text(encoding="utf-8")
+    assert text.count("\ncount = 14\n") == 1  # the online group; fails loudly if smoke changes
+    path = tmp_path / "smoke-scaled.toml"
+    path.write_text(text.replace("\ncount = 14\n", f"\ncount = {online_stations}\n"), "utf-8")
+    return path
+
+
 def test_summary_is_byte_identical_for_one_and_two_workers(tmp_path: Path) -> None:
+    # 56 + 4 + 2 = 62 stations: three chunks, so two workers really split the work.
+    scenario = _scaled_smoke(tmp_path, 56)
     for workers in ("1", "2"):
         run = pollday(
             "simulate",
-            str(SMOKE),
+            str(scenario),
             "--out",
             str(tmp_path / workers),
             "--workers",
@@ -83,6 +113,8 @@ def test_summary_is_byte_identical_for_one_and_two_workers(tmp_path: Path) -> No
         )
         assert run.returncode == 0, run.stderr
         assert run.stdout == ""
+    stations = json.loads((tmp_path / "1" / "summary.json").read_text())["stations"]
+    assert stations == 62 and stations > 2 * CHUNK_STATIONS
     assert _summary_without_timing(tmp_path / "1" / "summary.json") == _summary_without_timing(
         tmp_path / "2" / "summary.json"
     )
@@ -120,3 +152,138 @@ def test_validate_accepts_shipped_scenarios() -> None:
         run = pollday("validate", str(path))
         assert run.returncode == 0, run.stderr
         assert "valid" in run.stdout
+
+
+def test_simulate_writes_the_report_and_report_renders_it_again(
+    smoke_simulated: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    out, run = smoke_simulated
+    assert run.returncode == 0, run.stderr
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    folder = tmp_path / "run"
+    shutil.copytree(out, folder)
+    (folder / "report.html").unlink()
+    again = pollday("report", str(folder))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == f"report written to {folder / 'report.html'}\n"
+    assert "Smoke test election" in (folder / "report.html").read_text(encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    refused = pollday("report", str(tmp_path / "empty"))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert f"pollday report: {tmp_path / 'empty'}: not a run folder" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_report_quiet_and_json(
+    smoke_simulated: tuple[Path, subprocess.CompletedProcess[str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(smoke_simulated[0], folder)
+    assert main(["report", str(folder), "--quiet"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["report", str(folder), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"report": str(folder / "report.html")}
+    assert main(["report", str(tmp_path / "missing"), "--quiet", "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "pollday report:" in captured.err  # errors are never quiet
+
+
+def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(SMOKE), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["validate", str(SMOKE), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "file": str(SMOKE),
+        "valid": True,
+        "problems": [],
+    }
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMOKE.read_text(encoding="utf-8").replace("seed = 42", "seed = -1"))
+    assert main(["validate", str(bad), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out) == {
+        "file": str(bad),
+        "valid": False,
+        "problems": [
+            {
+                "path": "election.seed",
+                "value": "-1",
+                "rule": "Input should be greater than or equal to 0",
+            }
+        ],
+    }
+    assert main(["validate", str(bad), "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"{bad}: election.seed: -1: " in captured.err
+    assert main(["validate", str(tmp_path / "none.toml"), "--json"]) == 2
+    missing = json.loads(capsys.readouterr().out)
+    assert missing["valid"] is False and missing["problems"][0]["path"] == "(file)"
+
+
+def test_register_progress_quiet_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "register.ndjson"
+    args = ["register", str(SMOKE), "--out", str(out), "--workers", "1"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"wrote 4,445 voters at 20 stations to {out} ")
+    # Not a terminal: rich prints the finished bar once, as the simulate bar does.
+    assert "writing register" in captured.err and "4445/4445" in captured.err
+    assert main([*args, "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main([*args, "--json", "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in summary.items() if k != "seconds"} == {
+        "out": str(out),
+        "stations": 20,
+        "voters": 4445,
+        "bytes_written": out.stat().st_size,
+    }
+    assert main(["register", str(SMOKE), "--out", str(tmp_path), "--quiet"]) == 2  # a folder
+    captured = capsys.readouterr()
+    assert captured.out == "" and "pollday register: error: cannot write" in captured.err
+
+
+def test_run_register_bar_only_when_asked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    scenario = load_scenario(SMOKE)
+    assert write_run_register(scenario, tmp_path / "a.ndjson", 0.5) == 2201
+    assert capsys.readouterr() == ("", "")  # quiet unless the caller passes quiet=False
+    assert write_run_register(scenario, tmp_path / "b.ndjson", 0.5, quiet=False) == 2201
+    assert "writing register" in capsys.readouterr().err
+    assert (tmp_path / "a.ndjson").read_bytes() == (tmp_path / "b.ndjson").read_bytes()
+
+
+def test_replay_clock_shows_total_and_time_remaining() -> None:
+    assert replay_clock(0.0, 25.0) == "0:00 / 0:25 eta 0:25"
+    assert replay_clock(12.3, 25.0) == "0:12 / 0:25 eta 0:13"
+    assert replay_clock(25.0, 25.0) == "0:25 / 0:25 finishing"
+    assert replay_clock(31.0, 25.0) == "0:31 / 0:25 finishing"  # never a negative eta
+    assert replay_clock(59.0, 4000.0) == "0:59 / 1:06:40 eta 1:05:41"
+
+
+HISTORY_HEADER = (
+    "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,Total Request Count,"
+    "Total Failure Count\n"
+)
+
+
+def _history_row(second: int, rps: float, requests: int, failures: int) -> str:
+    return f"{1_700_000_000 + second},1,,Aggregated,{rps:f},0.0,2,{requests},{failures}\n"
+
+
+def test_live_stats_reads_the_last_complete_history_row(tmp_path: Path) -> None:
+    history = tmp_path / "locust_stats_history.csv"
+    assert live_stats(history) == (0, 0, 0.0)  # Locust has not written it yet
+    history.write_text(HISTORY_HEADER)
+    assert live_stats(history) == (0, 0, 0.0)
+    history.write_text(HISTORY_HEADER + _history_row(0, 3.5, 7, 1))
+    assert live_stats(history) == (7, 1, 3.5)
+    # A long run (the tail is read from inside a row) ending in a half-flushed row.
+    rows = "".join(_history_row(t, 100.0 + t, 1000 * t, t // 10) for t in range(1, 300))
+    history.write_text(HISTORY_HEADER + rows + "1700000300,1,,Aggreg")
+    assert history.stat().st_size > 8192
+    assert live_stats(history) == (299_000, 29, 399.0)
