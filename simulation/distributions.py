@@ -21,7 +21,8 @@ _Z95 = 1.6448536269514722
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf/nan (valid TOML) would pass the ge/gt rules of some parameters and crash the run.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -61,7 +62,9 @@ class Exponential(_Dist):
     kind: Literal["exponential"]
     mean_value: float = Field(gt=0, alias="mean")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     @property
     def mean(self) -> float:
@@ -80,7 +83,9 @@ class Lognormal(_Dist):
     median: float | None = Field(default=None, gt=0)
     p95: float | None = Field(default=None, gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
@@ -120,7 +125,9 @@ class Gamma(_Dist):
     mean_value: float = Field(gt=0, alias="mean")
     sd: float = Field(gt=0)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
 
     @property
     def mean(self) -> float:

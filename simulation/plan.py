@@ -73,7 +73,10 @@ def _scan_times(
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Time at the terminal for scanning (all attempts, plus the manual fallback)."""
     bio = scenario.biometrics
-    attempts_needed = rng.geometric(bio.success_probability, size=n)
+    if bio.success_probability == 0:  # readers down: every voter uses all attempts, fails
+        attempts_needed = np.full(n, bio.max_attempts + 1, dtype=np.int64)
+    else:
+        attempts_needed = rng.geometric(bio.success_probability, size=n)
     recognised = attempts_needed <= bio.max_attempts
     attempts = np.minimum(attempts_needed, bio.max_attempts)
     per_attempt = bio.scan_time_s.sample(n * bio.max_attempts, rng=rng)

@@ -48,6 +48,9 @@ class NationalResult:
     station_indices: NDArray[np.int64]
     wall_s: float = 0.0
     extra: dict[str, object] = field(default_factory=dict)
+    # Which process ran each chunk (job order): lets a test see that work was spread.
+    # Diagnostics only; never part of the summary, which must not depend on it.
+    chunk_pids: list[int] = field(default_factory=list)
 
     @property
     def schedule(self) -> schedule.Schedule:
@@ -107,13 +110,14 @@ def _init_worker(
     _WORKER.update(scenario=scenario, stations=stations, seed=seed, latency=latency)
 
 
-def _run_chunk(chunk: Sequence[int], replication: int) -> list[StationResult]:
+def _run_chunk(chunk: Sequence[int], replication: int) -> tuple[int, list[StationResult]]:
+    """Simulate a chunk of stations; also say which process did it."""
     scenario, stations = _WORKER["scenario"], _WORKER["stations"]
     seed, latency = _WORKER["seed"], _WORKER["latency"]
     assert isinstance(scenario, Scenario) and isinstance(stations, StationTable)
     assert isinstance(seed, int)
     assert latency is None or not isinstance(latency, (Scenario, StationTable, int))
-    return [
+    return os.getpid(), [
         simulate_station(
             scenario,
             stations,
@@ -148,11 +152,12 @@ def simulate(
     jobs = [(r, c) for r in range(replications) for c in chunks]
     workers = workers or os.cpu_count() or 1
     done: list[list[StationResult]] = [[] for _ in jobs]
+    pids = [0] * len(jobs)
     init_args = (scenario, stations, seed, options.central_latency_s)
     if workers == 1:
         _init_worker(*init_args)
         for k, (r, c) in enumerate(jobs):
-            done[k] = _run_chunk(c, r)
+            pids[k], done[k] = _run_chunk(c, r)
             if progress:
                 progress(len(c))
     else:
@@ -161,7 +166,7 @@ def simulate(
             futures = {pool.submit(_run_chunk, c, r): k for k, (r, c) in enumerate(jobs)}
             for future in as_completed(futures):
                 k = futures[future]
-                done[k] = future.result()
+                pids[k], done[k] = future.result()
                 if progress:
                     progress(len(jobs[k][1]))
     per_replication: list[list[StationResult]] = [[] for _ in range(replications)]
@@ -176,4 +181,5 @@ def simulate(
         results=per_replication,
         station_indices=indices,
         wall_s=time.perf_counter() - started,
+        chunk_pids=pids,
     )

@@ -32,7 +32,9 @@ def minutes_of_day(t: dt.time) -> float:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML accepts inf and nan as floats; no scenario number means either, and they would
+    # only surface later as a crash inside the run.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Candidate(_Model):
@@ -136,7 +138,9 @@ class StationGroup(_Model):
 
 class Biometrics(_Model):
     scan_time_s: Distribution
-    success_probability: float = Field(gt=0, le=1, description="per attempt")
+    success_probability: float = Field(
+        ge=0, le=1, description="per attempt; 0: the readers never recognise anyone"
+    )
     max_attempts: int = Field(ge=1, le=20)
     fallback: Literal["manual", "refuse"]
     manual_time_s: Distribution | None = None

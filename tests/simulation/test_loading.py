@@ -160,6 +160,49 @@ CASES = [
         "voting.ballot_time_s",
         "one more edge than weights",
     ),
+    # TOML accepts inf and nan; no scenario number may be either (they crashed the run).
+    (
+        "infinite-number",
+        "per_ballot_s = 5",
+        "per_ballot_s = inf",
+        "counting.per_ballot_s",
+        "finite number",
+    ),
+    (
+        "nan-number",
+        "mtbf_h = 40",
+        "mtbf_h = nan",
+        "failures.mtbf_h",
+        "finite number",
+    ),
+    (
+        "negative-infinite-offset",
+        "utc_offset_h = 1",
+        "utc_offset_h = -inf",
+        "station_groups[2].utc_offset_h",
+        "finite number",
+    ),
+    (
+        "infinite-distribution-parameter",
+        "low = 150, high = 400",
+        "low = 150, high = inf",
+        "station_groups[0].registered.high",
+        "finite number",
+    ),
+    (
+        "nan-distribution-parameter",
+        '{ kind = "lognormal", mean = 14, sd = 6 }',
+        '{ kind = "lognormal", mean = 14, sd = nan }',
+        "biometrics.scan_time_s.sd",
+        "finite number",
+    ),
+    (
+        "infinite-empirical-value",
+        '{ kind = "gamma", mean = 30, sd = 10 }',
+        '{ kind = "empirical", values = [20, inf] }',
+        "voting.ballot_time_s.values[1]",
+        "finite number",
+    ),
     (
         "bad-time-of-day",
         'opening = "08:00"',
@@ -213,12 +256,23 @@ def test_every_problem_is_reported_in_one_pass(tmp_path: Path) -> None:
     assert {"station_groups[0].count", "election.seed"} <= paths
 
 
+def test_infinite_value_is_reported_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "inf.toml"
+    path.write_text(SMOKE_TEXT.replace("per_ballot_s = 5", "per_ballot_s = inf"), "utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.problems
+    assert (problem.path, problem.value) == ("counting.per_ballot_s", "inf")
+
+
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="cannot read"):
         load_scenario(tmp_path / "nope.toml")
 
 
-@pytest.mark.parametrize("case", ["unknown-field", "toml-syntax", "closing-before-opening"])
+@pytest.mark.parametrize(
+    "case", ["unknown-field", "toml-syntax", "closing-before-opening", "infinite-number"]
+)
 def test_cli_validate_exits_2_without_traceback(tmp_path: Path, case: str) -> None:
     old, new, path = next((c[1], c[2], c[3]) for c in CASES if c[0] == case)
     file = _write(tmp_path, case, old, new)

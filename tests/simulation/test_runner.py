@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tomllib
+
 import numpy as np
 import pytest
 
@@ -12,10 +15,12 @@ from simulation import (
     build_stations,
     load_scenario,
     national_summary,
+    parse_scenario,
     plan_station,
     simulate,
     station_code,
 )
+from simulation.runner import CHUNK_STATIONS
 from simulation.schedule import SCHEDULE_DTYPE
 from tests.simulation.conftest import AZERBAIJAN, SMOKE
 
@@ -25,12 +30,24 @@ def _without_timing(summary: dict[str, object]) -> dict[str, object]:
 
 
 def test_same_seed_same_summary_whatever_the_worker_count() -> None:
-    scenario = load_scenario(SMOKE)
+    # Smoke with 100 home stations and two replications: 106 stations in 5 chunks, 10 jobs,
+    # so two workers really share the day (smoke alone fits in one chunk).
+    data = tomllib.loads(SMOKE.read_text(encoding="utf-8"))
+    data["station_groups"][0]["count"] = 100
+    data["election"]["replications"] = 2
+    scenario = parse_scenario(data)
     one = simulate(scenario, workers=1)
     two = simulate(scenario, workers=2)
+    jobs = 2 * -(-106 // CHUNK_STATIONS)
+    assert len(one.chunk_pids) == len(two.chunk_pids) == jobs > 2
+    assert set(one.chunk_pids) == {os.getpid()}
+    # Both workers ran chunks, and none ran in this process.
+    assert len(set(two.chunk_pids)) == 2 and os.getpid() not in two.chunk_pids
     assert _without_timing(national_summary(one)) == _without_timing(national_summary(two))
     assert np.array_equal(one.schedule, two.schedule)
     assert one.station_rows == two.station_rows
+    for rep_one, rep_two in zip(one.results, two.results, strict=True):
+        assert [r.row for r in rep_one] == [r.row for r in rep_two]
 
 
 def test_another_seed_gives_another_day() -> None:
@@ -39,6 +56,21 @@ def test_another_seed_gives_another_day() -> None:
     b = national_summary(simulate(scenario, workers=1, options=RunOptions(seed=43)))
     assert a["seed"] == 42 and b["seed"] == 43
     assert a["wait_min"] != b["wait_min"]
+
+
+def test_seed_option_changes_the_day_but_not_the_roster() -> None:
+    # Station sizes come from the scenario's own election.seed (docs/outputs.md): a run with
+    # another --seed simulates another day of the same stations.
+    scenario = load_scenario(SMOKE)
+    a = simulate(scenario, workers=1)
+    b = simulate(scenario, workers=1, options=RunOptions(seed=43))
+    assert [r["registered"] for r in a.station_rows] == [r["registered"] for r in b.station_rows]
+    assert np.array_equal(a.stations.registered, b.stations.registered)
+    assert [r["arrived"] for r in a.station_rows] != [r["arrived"] for r in b.station_rows]
+    reseeded = scenario.model_copy(
+        update={"election": scenario.election.model_copy(update={"seed": 43})}
+    )
+    assert not np.array_equal(build_stations(reseeded).registered, a.stations.registered)
 
 
 def test_station_draws_do_not_depend_on_which_stations_run() -> None:
