@@ -123,7 +123,7 @@ def trial_dispatcher(host: str, rate: float, duration_s: float) -> dict[str, Any
     from loadtests.options import from_namespace
     from loadtests.plan import JobKind, build_jobs, with_public
     from loadtests.replay import JobRunner, load
-    from loadtests.sender import GeventClock, GeventSender, http_transport
+    from loadtests.sender import GeventClock, GeventSender, calm_collector, http_transport
     from simulation import SCHEDULE_DTYPE
 
     smoke = REPO / "scenarios" / "smoke.toml"
@@ -141,6 +141,7 @@ def trial_dispatcher(host: str, rate: float, duration_s: float) -> dict[str, Any
                        transport, clock.now, gevent.sleep)
     dispatcher = Dispatcher(plan, np.ones(1, dtype=np.int64), clock, GeventSender(runner),
                             on_lag=lambda s: record_s(runner.recorder.lag, s))
+    calm_collector()  # as the locustfile's Driver does before its replay
     gevent.sleep(max(0.0, -clock.now()))
     cpu0 = time.process_time()
     dispatcher.run()
