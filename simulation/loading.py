@@ -7,6 +7,7 @@ the rule it breaks.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -83,11 +84,36 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
     return problems
 
 
+# No field of a scenario but the seed (times in s, min or h, counts, shares, prices) is
+# sensibly this large; such a value is a unit mistake, and near 1e308 it overflows to inf
+# mid-run. (inf and nan themselves are the schema's to refuse.)
+MAX_MAGNITUDE = 1e9
+UNBOUNDED_KEYS = frozenset({"seed"})
+
+
+def implausible_numbers(data: Any, loc: tuple[int | str, ...] = ()) -> list[Problem]:
+    """Every number in the raw TOML data whose magnitude exceeds ``MAX_MAGNITUDE``."""
+    if isinstance(data, dict):
+        return [p for k, v in data.items() if k not in UNBOUNDED_KEYS
+                for p in implausible_numbers(v, (*loc, k))]
+    if isinstance(data, list):
+        return [p for k, v in enumerate(data) for p in implausible_numbers(v, (*loc, k))]
+    if (isinstance(data, int | float) and not isinstance(data, bool)
+            and math.isfinite(data) and abs(data) > MAX_MAGNITUDE):
+        return [Problem(_path(loc), _short(data),
+                        f"implausibly large (over {MAX_MAGNITUDE:g}); check the unit")]
+    return []
+
+
 def parse_scenario(data: dict[str, Any], *, file: str = "<scenario>") -> Scenario:
+    huge = implausible_numbers(data)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(file, problems_from_validation(error)) from None
+        raise ScenarioError(file, huge + problems_from_validation(error)) from None
+    if huge:
+        raise ScenarioError(file, huge)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:

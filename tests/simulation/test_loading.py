@@ -203,6 +203,21 @@ CASES = [
         "voting.ballot_time_s.values[1]",
         "finite number",
     ),
+    # Finite but absurd: 1e308 s per ballot overflowed to inf while the day was summarised.
+    (
+        "implausibly-large-number",
+        "per_ballot_s = 5",
+        "per_ballot_s = 1e308",
+        "counting.per_ballot_s",
+        "implausibly large",
+    ),
+    (
+        "implausibly-large-distribution-parameter",
+        '{ kind = "lognormal", mean = 14, sd = 6 }',
+        '{ kind = "lognormal", mean = 14, sd = 6e12 }',
+        "biometrics.scan_time_s.sd",
+        "implausibly large",
+    ),
     (
         "bad-time-of-day",
         'opening = "08:00"',
@@ -263,6 +278,12 @@ def test_infinite_value_is_reported_as_written(tmp_path: Path) -> None:
         load_scenario(path)
     (problem,) = caught.value.problems
     assert (problem.path, problem.value) == ("counting.per_ballot_s", "inf")
+
+
+def test_a_large_seed_is_not_implausible(tmp_path: Path) -> None:
+    path = tmp_path / "seed.toml"
+    path.write_text(SMOKE_TEXT.replace("seed = 42", "seed = 2026020712345", 1), "utf-8")
+    assert load_scenario(path).election.seed == 2026020712345
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
