@@ -10,6 +10,11 @@ Compares the harness's ledger (every answer it received) with what the target sa
 - ``results_mismatch`` — votes in ``GET /v1/results`` that differ from the sum of the
   protocols the target accepted (per candidate, absolute differences), plus stations
   reported that differ from the protocols accepted.
+
+The target is asked through the reference service's admin contract (``GET /admin/counters``,
+``GET /admin/checkins/{id}`` with the admin token) and ``GET /v1/results``. A target that does
+not speak it (404, an answer that is not the expected JSON) cannot be audited:
+:class:`AuditError` says so, before any check-in could be miscounted as lost.
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ _DUPLICATE_KINDS = ("duplicate", "sync_duplicate")
 _LOOKUP_THREADS = 8
 
 
+_CONTRACT = ("the audit needs the reference service's admin contract (GET /admin/counters, "
+             "GET /admin/checkins/{id}, GET /v1/results; see docs/loadtests.md)")
+
+
 class AuditError(RuntimeError):
-    """The target could not be audited (unreachable, admin token refused)."""
+    """The target could not be audited (unreachable, admin token refused, another contract)."""
 
 
 def read_ledger(path: Path) -> Iterator[dict[str, Any]]:
@@ -48,6 +57,54 @@ def _get(client: httpx.Client, path: str) -> httpx.Response:
         raise AuditError(f"the target refused the admin token on {path} "
                          f"({response.status_code}); pass the token the service was started with")
     return response
+
+
+def _json_object(response: httpx.Response, path: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The answer's JSON object, which must hold ``keys``; else :class:`AuditError` naming
+    what came back."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict) and all(k in body for k in keys):
+        return body
+    if response.status_code != 200:
+        got = f"answered {response.status_code}"
+    elif not isinstance(body, dict):
+        got = "answered 200 with a body that is not a JSON object"
+    else:
+        got = f"answered without {[k for k in keys if k not in body]}"
+    raise AuditError(f"the target cannot be audited: {path} {got}; {_CONTRACT}")
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise AuditError(f"the target cannot be audited: {what} is {value!r}, not a number; "
+                         f"{_CONTRACT}") from None
+
+
+def _result_votes(results: dict[str, Any]) -> dict[str, int]:
+    candidates = results["candidates"]
+    if not isinstance(candidates, list) or not all(
+            isinstance(c, dict) and "name" in c and "votes" in c for c in candidates):
+        raise AuditError("the target cannot be audited: GET /v1/results 'candidates' is not a "
+                         f"list of {{name, votes}}; {_CONTRACT}")
+    return {str(c["name"]): _int(c["votes"], "a candidate's votes") for c in candidates}
+
+
+def _counters(client: httpx.Client) -> dict[str, Any]:
+    return _json_object(_get(client, "/admin/counters"), "GET /admin/counters",
+                        ("checkins_accepted", "distinct_voters_accepted"))
+
+
+def check_auditable(base_url: str, admin_token: str) -> None:
+    """Raise :class:`AuditError` unless the target answers the admin contract with this
+    token: checked before a load test, so a run that could not be audited is not started."""
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        _counters(client)
 
 
 def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
@@ -76,28 +133,35 @@ def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
     transport = httpx.HTTPTransport(retries=3, limits=limits)
     with httpx.Client(base_url=base_url, headers=headers, timeout=30,
                       transport=transport) as client:
+        # Counters first: a target without the admin contract would otherwise answer every
+        # check-in lookup 404, and every acknowledged check-in would count as lost.
+        counters = _counters(client)
 
         def verdict(entry: dict[str, Any]) -> str:
             response = _get(client, f"/admin/checkins/{entry['checkin_id']}")
             if response.status_code == 404:
                 return "lost"
-            if response.status_code != 200:
+            try:
+                found = response.json() if response.status_code == 200 else None
+            except ValueError:
+                found = None
+            if not isinstance(found, dict):
                 return "unconfirmed"
-            same_voter = response.json().get("voter_id") == entry["voter_id"]
-            return "ok" if same_voter else "lost"
+            return "ok" if found.get("voter_id") == entry["voter_id"] else "lost"
 
         # One lookup per acknowledged check-in, a few at a time: tens of thousands in seconds.
         with ThreadPoolExecutor(_LOOKUP_THREADS) as pool:
             verdicts = Counter(pool.map(verdict, accepted))
         lost, unconfirmed = verdicts["lost"], verdicts["unconfirmed"]
-        counters = _get(client, "/admin/counters").json()
-        results = _get(client, "/v1/results").json()
+        results = _json_object(_get(client, "/v1/results"), "GET /v1/results",
+                               ("candidates", "stations_reported"))
     harness_doubles = sum(1 for keys in keys_by_voter.values() if len(keys) > 1)
-    server_doubles = int(counters["checkins_accepted"]) - int(counters["distinct_voters_accepted"])
-    result_votes = {c["name"]: int(c["votes"]) for c in results.get("candidates", [])}
+    server_doubles = (_int(counters["checkins_accepted"], "checkins_accepted")
+                      - _int(counters["distinct_voters_accepted"], "distinct_voters_accepted"))
+    result_votes = _result_votes(results)
     names = set(result_votes) | set(protocol_votes)
     mismatch = sum(abs(result_votes.get(n, 0) - protocol_votes.get(n, 0)) for n in names)
-    mismatch += abs(int(results.get("stations_reported", 0)) - protocols_accepted)
+    mismatch += abs(_int(results["stations_reported"], "stations_reported") - protocols_accepted)
     return {
         "lost_checkins": lost,
         "ledger_unconfirmed": unconfirmed,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,13 +30,14 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument(
         "--secret",
         default=os.environ.get("POLLDAY_SECRET", ""),
-        help="the target's station-token secret (default $POLLDAY_SECRET; "
-        "the embedded service gets a fresh one)",
+        help="the target's station-token secret (default $POLLDAY_SECRET; required with "
+        "--host; the embedded service gets a fresh one)",
     )
     p.add_argument(
         "--admin-token",
         default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN)",
+        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN; "
+        "required with --host)",
     )
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
@@ -84,4 +86,8 @@ def run_command(args: argparse.Namespace) -> int:
     except RunFailure as failure:
         return fail(f"pollday run: {failure}", failure.code)
     emit_summary(summary, args, lambda: print_run_table(summary, str(config.out)))
+    for note in summary.get("notes", []):
+        sys.stderr.write(f"pollday run: note: {note}\n")
+    if summary.get("failure"):  # the harness failed: figures written, but say what happened
+        return fail(f"pollday run: {summary['failure']}", code)
     return code

@@ -3,6 +3,9 @@ loop, judge the thresholds. One run folder holds everything.
 
 Exit codes: 0 every threshold met, 1 a threshold failed, 2 bad input, 3 the target or the
 harness failed (each raised here as :class:`RunFailure` with a message saying what happened).
+One exception: when the load generator reports its own failures (``HARNESS_COUNTERS``), the
+run still writes ``summary.json`` and ``junit.xml`` and returns exit code 3 with the message
+in ``summary["failure"]``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.audit import AuditError, audit
+from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
@@ -29,9 +32,17 @@ from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
-from simulation.thresholds import evaluate, parse_threshold
+from simulation.thresholds import Threshold, evaluate, parse_threshold
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
+# Generator counters that mean the harness itself failed (see docs/loadtests.md): a clean
+# replay has them at 0, and any other value makes the run's figures untrustworthy.
+# ``abandoned_in_flight`` is not among them: in a run it means the replay reached its
+# deadline (a target too slow to keep up), which the thresholds judge (dropped events).
+HARNESS_COUNTERS = {
+    "harness_errors": "jobs that raised in the load generator: an adapter or harness bug",
+    "missing_workers": "Locust workers never reported their results",
+}
 
 
 class RunFailure(RuntimeError):
@@ -57,7 +68,8 @@ class RunConfig:
 
 
 def check_target(config: RunConfig) -> None:
-    """Refuse a non-loopback host before anything is sent (exit 2)."""
+    """Refuse a non-loopback host, or a host without its secret and admin token, before
+    anything is simulated or sent (exit 2)."""
     if config.host and not is_loopback(config.host) and not config.allow_remote:
         raise RunFailure(
             EXIT_BAD_INPUT,
@@ -66,6 +78,67 @@ def check_target(config: RunConfig) -> None:
                 "needs --allow-remote (nobody load-tests production by accident)"
             ),
         )
+    # Made-up credentials would make every station request 401 (a wasted run, exit 1) or
+    # the audit fail after the whole load test (exit 3): say so before any traffic.
+    for given, option, variable, what in (
+        (config.secret, "--secret", "POLLDAY_SECRET", "station-token secret"),
+        (config.admin_token, "--admin-token", "POLLDAY_ADMIN_TOKEN", "admin token (for the audit)"),
+    ):
+        if config.host and not given:
+            raise RunFailure(
+                EXIT_BAD_INPUT,
+                (
+                    f"--host {config.host} needs the target's {what}: pass {option} or set "
+                    f"{variable} to the one the service was started with"
+                ),
+            )
+
+
+def harness_failures(loadtest: dict[str, Any]) -> dict[str, int]:
+    """The generator counters of ``loadtest.json`` that say the harness failed (non-zero)."""
+    generator = loadtest.get("generator", {})
+    return {
+        name: int(generator.get(name) or 0)
+        for name in HARNESS_COUNTERS
+        if int(generator.get(name) or 0) != 0
+    }
+
+
+def harness_message(failures: dict[str, int], log: Path) -> str:
+    parts = [f"{name} = {value} ({HARNESS_COUNTERS[name]})" for name, value in failures.items()]
+    return f"the load generator failed: {'; '.join(parts)}; see {log}"
+
+
+def replay_notes(loadtest: dict[str, Any]) -> list[str]:
+    """What the user should know about a replay that did not finish (the thresholds on
+    ``generator.dropped_events`` judge it)."""
+    generator = loadtest.get("generator", {})
+    dropped = int(generator.get("dropped_events") or 0)
+    abandoned = int(generator.get("abandoned_in_flight") or 0)
+    if (not dropped and not abandoned) or generator.get("missing_workers"):
+        return []  # a missing worker's events are dropped too: the failure message says it
+    return [
+        f"the replay reached its deadline before the schedule was done: {dropped} events never "
+        f"sent, {abandoned} requests abandoned in flight (a target too slow to keep up, or a "
+        "generator too loaded: see generator.lag_p99_ms)"
+    ]
+
+
+def harness_verdicts(failures: dict[str, int], thresholds: list[Threshold]) -> list[dict[str, Any]]:
+    """Failed test cases for harness counters the scenario does not already judge, so CI's
+    JUnit view shows why the run exited 3."""
+    judged = {t.figure for t in thresholds}
+    return [
+        {
+            "name": f"generator.{name}",
+            "rule": f"generator.{name} == 0",
+            "value": value,
+            "verdict": "failed",
+            "reason": f"harness failure (always checked): {HARNESS_COUNTERS[name]}",
+        }
+        for name, value in failures.items()
+        if f"generator.{name}" not in judged
+    ]
 
 
 def replay_window(
@@ -149,7 +222,8 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     if config.host:
         try:
             check_reachable(config.host)
-        except TargetError as error:
+            check_auditable(config.host, config.admin_token)
+        except (TargetError, AuditError) as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
     config.out.mkdir(parents=True, exist_ok=True)
     secret = config.secret or secrets.token_hex(16)
@@ -186,14 +260,15 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
-    verdicts = evaluate(thresholds, _flatten(loadtest, audit_figures, sim_summary, loop))
-    failed = [v for v in verdicts if v["verdict"] != "met"]
-    code = EXIT_THRESHOLD if failed else EXIT_OK
+    figures = _flatten(loadtest, audit_figures, sim_summary, loop)
+    verdicts, code, failure = _judge(thresholds, figures, loadtest, config.out)
     summary = {
         **sim_summary,
         "thresholds": verdicts,
-        "verdict": "failed" if failed else "met",
+        "verdict": "met" if code == EXIT_OK else "failed",
         "exit_code": code,
+        **failure,
+        "notes": replay_notes(loadtest),
         "loadtest": {k: v for k, v in loadtest.items() if k not in ("rate",)},
         "replay": {
             "compress": compress,
@@ -212,6 +287,24 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     )
     write_report(config.out)
     return code, summary
+
+
+def _judge(
+    thresholds: list[Threshold],
+    figures: dict[str, float | None],
+    loadtest: dict[str, Any],
+    out: Path,
+) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """Verdicts (the scenario's, then failed harness checks), the exit code, and
+    ``{"failure": message}`` when the load generator failed."""
+    verdicts = evaluate(thresholds, figures)
+    harness = harness_failures(loadtest)
+    verdicts += harness_verdicts(harness, thresholds)
+    if harness:
+        message = harness_message(harness, out / "loadtest" / "locust.log")
+        return verdicts, EXIT_HARNESS, {"failure": message}
+    failed = any(v["verdict"] != "met" for v in verdicts)
+    return verdicts, EXIT_THRESHOLD if failed else EXIT_OK, {}
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:

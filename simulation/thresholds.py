@@ -24,7 +24,8 @@ ENDPOINT_STATS = (
     "requests",
 )
 FIXED_FIGURES = {
-    "generator": ("lag_p50_ms", "lag_p99_ms", "lag_max_ms", "dropped_events"),
+    "generator": ("lag_p50_ms", "lag_p99_ms", "lag_max_ms", "dropped_events",
+                  "harness_errors", "missing_workers", "abandoned_in_flight"),
     "audit": ("lost_checkins", "double_acceptances", "duplicates_accepted", "results_mismatch",
               "ledger_unconfirmed"),
     "stations": ("p95_wait_min", "share_waiting_over_30_min", "stations_over_30_min",

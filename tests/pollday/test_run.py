@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import json
+import math
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -14,14 +17,18 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from loadtests.plan import kept_stations
+from simulation import EventKind
+from simulation.schedule import load as load_schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
 SECRET, ADMIN = "run-test-secret", "run-test-admin"
 
 
-def pollday(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "POLLDAY_SECRET": SECRET, "POLLDAY_ADMIN_TOKEN": ADMIN}
+def pollday(
+    *args: str, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "POLLDAY_SECRET": SECRET, "POLLDAY_ADMIN_TOKEN": ADMIN, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pollday", *args],
         capture_output=True,
@@ -145,6 +152,27 @@ def test_slow_target_fails_and_junit_names_the_threshold(
     assert "checkin.p95_ms < 300" in failures
     assert "checkin.error_rate < 0.01" in failures
     assert "audit.lost_checkins == 0" not in failures  # slow, but nothing lost
+    summary = _summary(out)
+    loop = summary["closed_loop"]  # type: ignore[index]
+    assert loop["measured"]
+    # The loop's input: percentiles 1..99 of check-in latency from the send. Every answer
+    # but the injected 500s (sent before the delay) took at least 400 ms.
+    values_ms = summary["loadtest"]["checkin_latency_ms"]["values_ms"]  # type: ignore[index]
+    assert values_ms[49] >= 400
+    checkin = next(
+        e
+        for e in summary["loadtest"]["endpoints"].values()  # type: ignore[index]
+        if e["figure"] == "checkin"
+    )
+    fast = math.ceil(100 * checkin["error_rate"])  # percentiles that may be injected errors
+    assert loop["measured_latency_mean_s"] >= 0.4 * (99 - fast) / 99
+    assert loop["measured_latency_mean_s"] > loop["assumed_latency_mean_s"]
+    # A slower check-in keeps voters at the desk longer, so waits should not shrink. In smoke
+    # the effect is tiny (scans of ~14 s dominate the desk; measured here: mean wait 0.441 ->
+    # 0.442 min, p95 equal): this guards the direction, not the size.
+    measured, assumed = loop["with_measured_latency"], loop["assumed"]
+    assert measured["mean_wait_min"] >= assumed["mean_wait_min"]
+    assert measured["p95_wait_min"] >= assumed["p95_wait_min"]
 
 
 @pytest.mark.slow
@@ -228,3 +256,99 @@ def test_bad_threshold_in_scenario_exits_2(tmp_path: Path) -> None:
     done = pollday("run", str(bad), "--out", str(tmp_path / "run"), "--quiet", timeout=120)
     assert done.returncode == 2
     assert "thresholds[0]" in done.stderr and "unknown figure" in done.stderr
+
+
+# Raises on every check-in of a voter whose index is a multiple of 25: a bug in the adapter.
+FLAKY_ADAPTER = """
+from loadtests.adapter import Adapter, CheckinItem, HttpRequest
+
+
+class Flaky(Adapter):
+    def checkin(self, item: CheckinItem) -> HttpRequest:
+        if not item.duplicate and item.voter % 25 == 0:
+            raise RuntimeError("flaky adapter: injected failure")
+        return super().checkin(item)
+"""
+
+
+@pytest.mark.slow
+def test_an_adapter_that_raises_is_a_harness_failure_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "flaky_adapter.py").write_text(FLAKY_ADAPTER)
+    scenario = tmp_path / "flaky.toml"
+    text = SMOKE.read_text()
+    assert text.count("[loadtest]\n") == 1
+    scenario.write_text(
+        text.replace("[loadtest]\n", '[loadtest]\nadapter = "flaky_adapter:Flaky"\n')
+    )
+    out = tmp_path / "run"
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
+    done = pollday("run", str(scenario), "--out", str(out), "--quiet", env={"PYTHONPATH": path})
+    assert done.returncode == 3, done.stderr + done.stdout
+    assert "Traceback" not in done.stderr
+    rows = load_schedule(out / "replay" / "schedule.npy")
+    raised = int(((rows["kind"] == EventKind.CHECKIN) & (rows["voter"] % 25 == 0)).sum())
+    assert raised > 0
+    assert f"harness_errors = {raised}" in done.stderr, done.stderr
+    summary = _summary(out)
+    assert summary["exit_code"] == 3
+    assert summary["loadtest"]["generator"]["harness_errors"] == raised  # type: ignore[index]
+    failures = {
+        case.get("name"): case.find("failure")
+        for case in ET.parse(out / "junit.xml").getroot().iter("testcase")
+    }
+    assert failures["generator.harness_errors == 0"] is not None
+
+
+@pytest.mark.parametrize(
+    ("unset", "option"),
+    [("POLLDAY_SECRET", "--secret"), ("POLLDAY_ADMIN_TOKEN", "--admin-token")],
+)
+def test_host_without_its_credentials_is_refused_before_any_traffic(
+    tmp_path: Path, unset: str, option: str
+) -> None:
+    done = pollday(
+        "run",
+        str(SMOKE),
+        "--host",
+        "http://127.0.0.1:9",
+        "--out",
+        str(tmp_path / "run"),
+        "--quiet",
+        timeout=120,
+        env={unset: ""},
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"pass {option} or set {unset}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "run").exists()  # refused before simulating or sending anything
+
+
+class _NotFound(http.server.BaseHTTPRequestHandler):
+    """A web server that is not the reference service: every path answers 404 (HTML)."""
+
+    def do_GET(self) -> None:
+        body = b"<html><body>not found</body></html>"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_target_without_the_admin_contract_exits_3_before_any_load(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = f"http://127.0.0.1:{server.server_address[1]}"
+        out = tmp_path / "run"
+        done = pollday("run", str(SMOKE), "--host", host, "--out", str(out), "--quiet", timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 3, done.stderr
+    assert "GET /admin/counters answered 404" in done.stderr and "admin contract" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()  # found out before simulating or sending any load
