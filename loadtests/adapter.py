@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import importlib
+import importlib.util
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from simulation import Scenario
@@ -164,6 +166,26 @@ class Adapter:
 
     def snapshot(self, station_id: str) -> HttpRequest:
         return HttpRequest("GET", f"/v1/streams/{station_id}/snapshot", self.SNAPSHOT)
+
+
+def check_adapter_spec(spec: str | None) -> None:
+    """Refuse a malformed ``module:Class`` or a module that cannot be found, without
+    importing it (the orchestrator must not import what may import locust); the load
+    generator, started in the current folder, imports it."""
+    if not spec:
+        return
+    module_name, sep, class_name = spec.partition(":")
+    if not sep or not module_name or not class_name:
+        raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
+    top = module_name.split(".")[0]
+    if importlib.util.find_spec(top) is None and not _in_current_folder(top):
+        raise AdapterError(
+            f"adapter {spec!r}: no module {top!r} on the Python path or in the current folder "
+            f"({Path.cwd()}); put {top}.py there or add its folder to PYTHONPATH")
+
+
+def _in_current_folder(top: str) -> bool:
+    return (Path.cwd() / f"{top}.py").is_file() or (Path.cwd() / top / "__init__.py").is_file()
 
 
 def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
 from pollday.closed_loop import close_the_loop
@@ -217,6 +218,11 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     scenario = load_scenario(config.scenario_path)
     thresholds = [parse_threshold(t) for t in scenario.thresholds]
     lt = scenario.loadtest
+    try:
+        check_adapter_spec(lt.adapter)
+    except AdapterError as error:
+        message = f"{config.scenario_path}: loadtest.adapter: {error}"
+        raise RunFailure(EXIT_BAD_INPUT, message) from None
     compress = config.compress or lt.compress
     share = config.station_share or lt.station_share
     if config.host:
@@ -249,7 +255,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         loadtest, audit_figures = _load_and_audit(config, locust, config.host, admin_token)
     else:
         register = config.out / "register.ndjson"
-        write_run_register(scenario, register, share)
+        write_run_register(scenario, register, share, quiet=config.quiet)
         try:
             with ReferenceService(
                 config.out, register, secret, admin_token, config.service_args

@@ -258,6 +258,23 @@ def test_bad_threshold_in_scenario_exits_2(tmp_path: Path) -> None:
     assert "thresholds[0]" in done.stderr and "unknown figure" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [("no_such_adapter_module:Mine", "no module 'no_such_adapter_module'"),
+     ("just_a_module", "expected 'module:Class'")],
+)
+def test_bad_adapter_spec_exits_2_before_anything_runs(tmp_path: Path, spec: str,
+                                                       says: str) -> None:
+    scenario = tmp_path / "adapter.toml"
+    line = f'adapter = "{spec}"\n'
+    scenario.write_text(SMOKE.read_text().replace("[loadtest]\n", "[loadtest]\n" + line))
+    out = tmp_path / "run"
+    done = pollday("run", str(scenario), "--out", str(out), "--quiet", timeout=120)
+    assert done.returncode == 2, done.stderr + done.stdout
+    assert "loadtest.adapter" in done.stderr and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and not (out / "schedule.npy").exists()
+
+
 # Raises on every check-in of a voter whose index is a multiple of 25: a bug in the adapter.
 FLAKY_ADAPTER = """
 from loadtests.adapter import Adapter, CheckinItem, HttpRequest
