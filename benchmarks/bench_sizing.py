@@ -22,8 +22,6 @@ import math
 import os
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from benchmarks.proc_tree import run_measured
@@ -32,36 +30,24 @@ ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
 
 
-def _verify_chunk(args: tuple[list[tuple[int, int, int, int]], int]) -> list[bool]:
-    from simulation import build_stations, load_scenario
+def verify(sizing_csv: Path, seed: int = 20_260_000) -> dict[str, float]:
+    """One fresh day per station with its recommended hardware; share meeting the target."""
+    from simulation import load_scenario
     from simulation.plan import Hardware
-    from simulation.sizing import SizingRequest, recheck
+    from simulation.sizing import SizingRequest, recheck_stations
     from simulation.targets import parse_target
 
-    rows, seed = args
-    scenario = load_scenario(AZERBAIJAN)
-    stations = build_stations(scenario)
+    with sizing_csv.open() as f:
+        rows = [
+            (int(r["index"]), Hardware(int(r["terminals"]), int(r["desks"]), int(r["booths"])))
+            for r in csv.DictReader(f)
+        ]
     request = SizingRequest(
         targets=(parse_target("p95_wait_min <= 30"),),
         replications=1,
         resources=("terminals", "booths"),
     )
-    return [
-        recheck(scenario, stations, s, Hardware(t, d, b), request, seed=seed) == 1.0
-        for s, t, d, b in rows
-    ]
-
-
-def verify(sizing_csv: Path, seed: int = 20_260_000) -> dict[str, float]:
-    """One fresh day per station with its recommended hardware; share meeting the target."""
-    with sizing_csv.open() as f:
-        rows = [
-            (int(r["index"]), int(r["terminals"]), int(r["desks"]), int(r["booths"]))
-            for r in csv.DictReader(f)
-        ]
-    chunks = [(rows[k : k + 200], seed) for k in range(0, len(rows), 200)]
-    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
-        met = [ok for part in pool.map(_verify_chunk, chunks) for ok in part]
+    met = recheck_stations(load_scenario(AZERBAIJAN), rows, request, seed=seed, workers=2)
     share = sum(met) / len(met)
     return {
         "stations_verified": len(met),

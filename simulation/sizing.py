@@ -214,10 +214,22 @@ def _init(scenario: Scenario, stations: StationTable, request: SizingRequest) ->
     _WORKER.update(scenario=scenario, stations=stations, request=request)
 
 
-def _run_band(band: list[int]) -> BandAnswer:
+def _worker_state() -> tuple[Scenario, StationTable, SizingRequest]:
     scenario, stations, request = _WORKER["scenario"], _WORKER["stations"], _WORKER["request"]
     assert isinstance(scenario, Scenario) and isinstance(stations, StationTable)
     assert isinstance(request, SizingRequest)
+    return scenario, stations, request
+
+
+def _pool(
+    workers: int, scenario: Scenario, stations: StationTable, request: SizingRequest
+) -> ProcessPoolExecutor:
+    # Spawn, not fork: the parent may hold threads (progress bar) and a fork would copy them.
+    return ProcessPoolExecutor(workers, get_context("spawn"), _init, (scenario, stations, request))
+
+
+def _run_band(band: list[int]) -> BandAnswer:
+    scenario, stations, request = _worker_state()
     return size_band(scenario, stations, band, request)
 
 
@@ -245,6 +257,34 @@ def recheck(
     return sum(met) / len(met)
 
 
+def _recheck_chunk(job: tuple[list[tuple[int, Hardware]], int]) -> list[float]:
+    scenario, stations, request = _worker_state()
+    rows, seed = job
+    return [recheck(scenario, stations, s, hw, request, seed=seed) for s, hw in rows]
+
+
+def recheck_stations(
+    scenario: Scenario,
+    hardware: Sequence[tuple[int, Hardware]],
+    request: SizingRequest,
+    *,
+    seed: int,
+    workers: int | None = None,
+) -> list[float]:
+    """:func:`recheck` for every ``(station, hardware)`` pair, in the order given, spread
+    over ``workers`` processes (same result for any count: each station has its own draws)."""
+    stations = build_stations(scenario)
+    rows = list(hardware)
+    step = 200  # stations per job: big enough that pickling does not dominate
+    jobs = [(rows[k : k + step], seed) for k in range(0, len(rows), step)]
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        _init(scenario, stations, request)
+        return [share for job in jobs for share in _recheck_chunk(job)]
+    with _pool(workers, scenario, stations, request) as pool:
+        return [share for part in pool.map(_recheck_chunk, jobs) for share in part]
+
+
 def size_stations(
     scenario: Scenario,
     request: SizingRequest,
@@ -266,8 +306,7 @@ def size_stations(
             if progress:
                 progress(len(band))
     else:
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(workers, ctx, _init, (scenario, stations, request)) as pool:
+        with _pool(workers, scenario, stations, request) as pool:
             # Biggest bands first: the slowest jobs start early and the tail stays short.
             order = sorted(range(len(jobs)), key=lambda k: -int(stations.registered[jobs[k]].max()))
             futures = {pool.submit(_run_band, jobs[k]): k for k in order}

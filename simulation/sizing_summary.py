@@ -69,6 +69,24 @@ def national_totals(rows: list[dict[str, Any]], scenario: Scenario) -> dict[str,
     return totals
 
 
+def group_totals(rows: list[dict[str, Any]], scenario: Scenario) -> list[dict[str, Any]]:
+    """The national figures again for each station group, in the scenario's order. Spare
+    units are netted against additions within the group only, so the groups' costs of
+    additions add up to at least the national one (which also moves units between groups)."""
+    out = []
+    for group in scenario.station_groups:
+        mine = [row for row in rows if row["group"] == group.name]
+        if mine:
+            out.append(
+                {
+                    "group": group.name,
+                    "stations": len(mine),
+                    "totals": national_totals(mine, scenario),
+                }
+            )
+    return out
+
+
 def hardest_stations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stations needing the most terminals, then the longest waits even so."""
     ranked = sorted(
@@ -104,5 +122,6 @@ def sizing_summary(
         "station_days_simulated": sum(a.station_days for a in answers),
         "stations_unreachable": sum(1 for r in rows if r["unreachable"]),
         "totals": national_totals(rows, scenario),
+        "groups": group_totals(rows, scenario),
         "hardest_stations": hardest_stations(rows),
     }

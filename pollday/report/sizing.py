@@ -55,6 +55,7 @@ def sizing_section(folder: RunFolder) -> Section | None:
                 sum(float(totals[r].get("cost_to_add", 0)) for r in resources) if currency else None
             ),
             "groups": groups,
+            "group_costs": bool(currency) and any(g.cost_to_add is not None for g in groups),
             "image": sizing_figure(groups, resources),
             "sensitivity": _sensitivity(summary, resources),
             "hardest": summary.get("hardest_stations", []),

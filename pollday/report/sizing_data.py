@@ -48,7 +48,33 @@ def _read_json(folder: Path) -> dict[str, Any]:
     missing = sorted({"scenario", "targets", "confidence", "totals"} - set(data))
     if missing:
         raise broken(folder, SIZING_JSON, f"lacks the keys {', '.join(missing)}")
+    if not _groups_well_formed(data.get("groups", [])):
+        raise broken(folder, SIZING_JSON, "'groups' is not a list of {group, totals} objects")
     return data
+
+
+def _groups_well_formed(groups: Any) -> bool:
+    """Per-group totals (absent in sizing.json from before they existed: then no costs)."""
+    if not isinstance(groups, list):
+        return False
+    for g in groups:
+        if not (
+            isinstance(g, dict)
+            and isinstance(g.get("group"), str)
+            and isinstance(g.get("totals"), dict)
+        ):
+            return False
+        for r in RESOURCES:
+            entry = g["totals"].get(r, {})
+            if not isinstance(entry, dict):
+                return False
+            if not all(_is_number(entry.get(k, 0)) for k in ("cost_to_add", "cost_recommended")):
+                return False
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_sizing(folder: Path) -> SizingData | None:
@@ -83,10 +109,29 @@ class GroupSizing:
     recommended: dict[str, int]
     more: dict[str, int]  # resource -> stations that need more units than they have
     fewer: dict[str, int]  # resource -> stations that could give some away
+    # Over the sized resources, when the scenario gives unit prices; additions are net of
+    # spare units moved within the group.
+    cost_to_add: float | None = None
+    cost_recommended: float | None = None
+
+
+def _group_costs(data: SizingData) -> dict[str, tuple[float, float]]:
+    """Group name -> (cost of additions, cost of the recommendation), from sizing.json."""
+    if "currency" not in data.summary["totals"]:
+        return {}
+    out = {}
+    for g in data.summary.get("groups", []):
+        totals = g["totals"]
+        out[g["group"]] = (
+            sum(float(totals.get(r, {}).get("cost_to_add", 0)) for r in data.resources),
+            sum(float(totals.get(r, {}).get("cost_recommended", 0)) for r in data.resources),
+        )
+    return out
 
 
 def group_sizing(data: SizingData) -> list[GroupSizing]:
     groups = np.array(data.group)
+    costs = _group_costs(data)
     out = []
     for name in data.groups:
         mine = groups == name
@@ -99,6 +144,8 @@ def group_sizing(data: SizingData) -> list[GroupSizing]:
                 recommended={r: int(data.recommended[r][mine].sum()) for r in RESOURCES},
                 more={r: int((delta[r] > 0).sum()) for r in RESOURCES},
                 fewer={r: int((delta[r] < 0).sum()) for r in RESOURCES},
+                cost_to_add=costs[name][0] if name in costs else None,
+                cost_recommended=costs[name][1] if name in costs else None,
             )
         )
     return out
