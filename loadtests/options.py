@@ -126,14 +126,18 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
         connections=int(get("connections", 200)),
     )
     checks = [
-        (opts.compress > 0, "--compress must be positive"),
-        (0 < opts.station_share <= 1, "--station-share must be in (0, 1]"),
-        (opts.results_rps >= 0, "--results-rps must not be negative"),
-        (0 <= opts.results_day_level <= 1, "--results-day-level must be in [0, 1]"),
-        (opts.webcam_rps >= 0, "--webcam-rps must not be negative"),
-        (0 <= opts.invalid_share < 1, "--invalid-share must be in [0, 1)"),
-        (opts.start_delay_s >= 0, "--start-delay must not be negative"),
-        (opts.connections >= 1, "--connections must be at least 1"),
+        (opts.compress > 0, f"--compress must be positive, got {opts.compress:g}"),
+        (0 < opts.station_share <= 1,
+         f"--station-share must be in (0, 1], got {opts.station_share:g}"),
+        (opts.results_rps >= 0, f"--results-rps must not be negative, got {opts.results_rps:g}"),
+        (0 <= opts.results_day_level <= 1,
+         f"--results-day-level must be in [0, 1], got {opts.results_day_level:g}"),
+        (opts.webcam_rps >= 0, f"--webcam-rps must not be negative, got {opts.webcam_rps:g}"),
+        (0 <= opts.invalid_share < 1,
+         f"--invalid-share must be in [0, 1), got {opts.invalid_share:g}"),
+        (opts.start_delay_s >= 0,
+         f"--start-delay must not be negative, got {opts.start_delay_s:g}"),
+        (opts.connections >= 1, f"--connections must be at least 1, got {opts.connections}"),
         (bool(opts.secret), "--secret (or $POLLDAY_SECRET) is required: the stations' "
                             "bearer tokens are derived from it"),
     ]

@@ -169,6 +169,16 @@ def test_bad_input_stops_before_any_traffic(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "missing.toml" in proc.stderr
 
 
+def test_options_are_read_from_tool_locust_in_pyproject(tmp_path: Path) -> None:
+    # Locust reads [tool.locust] of ./pyproject.toml; our options must come through it too.
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.locust]\nheadless = true\nhost = "http://127.0.0.1:9"\nscenario = "{SMOKE}"\n'
+        'secret = "s"\nstation-share = 3\n')
+    proc = locust(cwd=tmp_path, timeout_s=60)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--station-share must be in (0, 1], got 3" in proc.stderr
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
