@@ -70,6 +70,16 @@ def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
 _PATH_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+|\[\d+\])+): (.*)$", re.DOTALL)
 
 
+def _lookup(data: Any, path: str) -> Any:
+    """The raw value at ``path`` (``a.b[2].c``) of the input, or a dash when not there."""
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        try:
+            data = data[int(part[1:-1])] if part.startswith("[") else data[part]
+        except (KeyError, IndexError, TypeError):
+            return "-"
+    return data
+
+
 def problems_from_validation(error: ValidationError) -> list[Problem]:
     problems = []
     for e in error.errors(include_url=False):
@@ -80,6 +90,7 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
         prefixed = _PATH_PREFIX.match(rule)
         if prefixed and not loc:
             path, rule = prefixed.group(1), prefixed.group(2)
+            value = _short(_lookup(e.get("input"), path))
         problems.append(Problem(path, value, rule))
     return problems
 

@@ -8,12 +8,13 @@ at their own local opening time).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulation.distributions import Distribution
 from simulation.thresholds import parse_threshold
+from simulation.timezones import resolve_time_zones
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -47,7 +48,12 @@ class Election(_Model):
     date: dt.date
     opening: dt.time
     closing: dt.time
-    utc_offset_h: float = Field(ge=-12, le=14, description="UTC offset of the home country")
+    utc_offset_h: float = Field(
+        ge=-12, le=14, description="UTC offset of the home country (or give time_zone)"
+    )
+    time_zone: str | None = Field(
+        default=None, description="IANA name, e.g. 'Asia/Baku': sets utc_offset_h for the date"
+    )
     locale: str = Field(default="en_US", description="Faker locale of the voter register")
     seed: int = Field(ge=0)
     replications: int = Field(default=1, ge=1, le=1000)
@@ -122,6 +128,7 @@ class StationGroup(_Model):
     connectivity: Literal["online", "offline"] = "online"
     sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
     utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
+    time_zone: str | None = Field(default=None, description="IANA name; sets utc_offset_h")
     constituencies: tuple[int, int] | None = None
 
     @model_validator(mode="after")
@@ -251,6 +258,11 @@ class Scenario(_Model):
     thresholds: list[ThresholdRule] = Field(
         default_factory=list, description="k6-style rules, e.g. 'checkin.p95_ms < 300'"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _time_zones(cls, data: Any) -> Any:
+        return resolve_time_zones(data)
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -219,6 +220,20 @@ CASES = [
         "implausibly large",
     ),
     (
+        "unknown-time-zone",
+        "utc_offset_h = 4",
+        'time_zone = "Mars/Olympus"',
+        "election.time_zone",
+        "unknown time zone 'Mars/Olympus'",
+    ),
+    (
+        "time-zone-disagrees-with-offset",
+        "utc_offset_h = 4",
+        'utc_offset_h = 3\ntime_zone = "Asia/Baku"',
+        "election.utc_offset_h",
+        "disagrees with time_zone 'Asia/Baku', which is UTC+4",
+    ),
+    (
         "bad-time-of-day",
         'opening = "08:00"',
         'opening = "8 o\'clock"',
@@ -278,6 +293,30 @@ def test_infinite_value_is_reported_as_written(tmp_path: Path) -> None:
         load_scenario(path)
     (problem,) = caught.value.problems
     assert (problem.path, problem.value) == ("counting.per_ballot_s", "inf")
+
+
+@pytest.mark.parametrize(
+    ("date", "zone", "offset_h"),
+    [("2024-02-07", "Asia/Baku", 4.0), ("2024-07-04", "Europe/London", 1.0),
+     ("2024-01-04", "Europe/London", 0.0), ("2024-11-05", "America/New_York", -5.0),
+     ("2024-04-19", "Asia/Kolkata", 5.5)],
+)
+def test_a_named_time_zone_gives_the_offset_of_election_day(
+        tmp_path: Path, date: str, zone: str, offset_h: float) -> None:
+    text = SMOKE_TEXT.replace("utc_offset_h = 4", f'time_zone = "{zone}"', 1)
+    text = re.sub(r"^date = .*$", f"date = {date}", text, count=1, flags=re.MULTILINE)
+    path = tmp_path / "tz.toml"
+    path.write_text(text, "utf-8")
+    election = load_scenario(path).election
+    assert (election.time_zone, election.utc_offset_h) == (zone, offset_h)
+
+
+def test_a_station_group_may_name_its_own_time_zone(tmp_path: Path) -> None:
+    text = SMOKE_TEXT.replace("utc_offset_h = 1", 'time_zone = "Europe/Berlin"', 1)
+    path = tmp_path / "tz.toml"
+    path.write_text(text, "utf-8")
+    groups = load_scenario(path).station_groups
+    assert [g.utc_offset_h for g in groups if g.time_zone == "Europe/Berlin"] == [1.0]
 
 
 def test_a_large_seed_is_not_implausible(tmp_path: Path) -> None:
