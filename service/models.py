@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 # Ids are printable ASCII without spaces: safe in URLs, logs and every database's TEXT.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
@@ -83,13 +83,19 @@ class BatchItem(Strict):
     scanned_at: ScannedAt
 
 
+# Items are validated one by one in the route, so a malformed item is that item's 422 and
+# never refuses its batch; the schema still documents what an item must be.
+RawBatchItem = Annotated[dict[str, Any], WithJsonSchema(BatchItem.model_json_schema())]
+
+
 class BatchRequest(Strict):
     station_id: StationId
-    items: list[BatchItem] = Field(min_length=1, max_length=500)
+    items: list[RawBatchItem] = Field(min_length=1, max_length=500)
 
 
 class BatchItemResult(BaseModel):
-    idempotency_key: str
+    idempotency_key: str | None = Field(
+        description="the item's key, or null when a malformed item carried no usable key")
     status: int
     body: dict[str, object]
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 from starlette.responses import JSONResponse
 
 from service.auth import check_station
@@ -14,6 +15,7 @@ from service.checkins import CheckinInput, check_in
 from service.errors import ApiError
 from service.models import (
     ID_PATTERN,
+    BatchItem,
     BatchRequest,
     BatchResponse,
     CheckinAccepted,
@@ -99,7 +101,12 @@ async def post_checkin_batch(
     one refused item never undoes another's acceptance."""
     check_station(state.settings.secret, _authorization(credentials), body.station_id)
     results = []
-    for item in body.items:
+    for k, raw in enumerate(body.items):
+        try:
+            item = BatchItem.model_validate(raw)
+        except ValidationError as error:
+            results.append(_malformed_item(k, raw, error))
+            continue
         outcome = await check_in(
             state.db,
             CheckinInput(body.station_id, item.idempotency_key, item.voter_id, item.template,
@@ -110,3 +117,14 @@ async def post_checkin_batch(
              "body": outcome.body}
         )
     return JSONResponse({"station_id": body.station_id, "results": results})
+
+
+def _malformed_item(k: int, raw: dict[str, Any], error: ValidationError) -> dict[str, Any]:
+    """A 422 result for item ``k`` alone: nothing was decided or stored for it."""
+    key = raw.get("idempotency_key")
+    detail = [
+        {"loc": ["items", k, *e["loc"]], "msg": str(e["msg"]), "type": str(e["type"])}
+        for e in error.errors(include_url=False, include_input=False)
+    ]
+    return {"idempotency_key": key if isinstance(key, str) else None, "status": 422,
+            "body": {"error": "malformed_item", "detail": detail}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service_support import Register, Server, checkin_body, station_headers
+from service_support import Register, Server, admin_headers, checkin_body, station_headers
 
 # Stations 30-34 belong to this module.
 
@@ -86,23 +86,36 @@ def test_batch_limits(server: Server, register: Register) -> None:
         )
 
 
-def test_batch_item_scan_time_outside_2000_2100_is_422(server: Server, register: Register) -> None:
+def test_a_malformed_item_is_its_own_422_and_never_refuses_the_batch(
+        server: Server, register: Register) -> None:
     station = register.station_id(34)
-    for scanned_at in ("9999-12-31T23:59:59Z", "0001-01-01T00:00:00+05:00"):
-        items = [
-            {**item(register, register.voter_id(34, 0), "t0"), "scanned_at": "2026-11-28T09:30Z"},
-            {**item(register, register.voter_id(34, 1), "t1"), "scanned_at": scanned_at},
-        ]
-        with server.client() as client:
-            response = client.post("/v1/checkins/batch", json={"station_id": station,
-                                   "items": items}, headers=station_headers(station))
-        assert response.status_code == 422, response.text
-        [problem] = response.json()["detail"]
-        assert problem["loc"] == ["body", "items", 1, "scanned_at"]
-        assert "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z" in problem["msg"]
-    # A malformed batch is refused whole, before any item is decided: item 0 is still free.
+    good = [{**item(register, register.voter_id(34, v), f"t{v}"),
+             "scanned_at": "2026-11-28T09:30Z"} for v in range(3)]
+    bad = [
+        {**good[1], "scanned_at": "9999-12-31T23:59:59Z"},  # outside 2000-2100
+        {**good[1], "scanned_at": "0001-01-01T00:00:00+05:00"},
+        {k: v for k, v in good[1].items() if k != "template"},  # missing field
+        {**good[1], "colour": "blue"},  # unknown field
+        {**good[1], "idempotency_key": 7},  # wrong type: no usable key
+    ]
     with server.client() as client:
+        before = client.get("/admin/counters", headers=admin_headers()).json()
+        for malformed in bad:
+            response = client.post("/v1/checkins/batch", json={"station_id": station,
+                                   "items": [good[0], malformed, good[2]]},
+                                   headers=station_headers(station))
+            assert response.status_code == 200, response.text
+            first, middle, last = response.json()["results"]
+            assert middle["status"] == 422 and middle["body"]["error"] == "malformed_item"
+            assert middle["body"]["detail"][0]["loc"][:2] == ["items", 1]
+            key = malformed["idempotency_key"]
+            assert middle["idempotency_key"] == (key if isinstance(key, str) else None)
+            assert first["status"] == last["status"] == 201  # the first time; replays after
+            if "scanned_at" in malformed and malformed["scanned_at"][0] in "90":
+                assert "2000-01-01T00:00:00Z to 2100" in middle["body"]["detail"][0]["msg"]
+        # Nothing was stored for the malformed item: its voter and key are still free.
         ok = client.post("/v1/checkins/batch", json={"station_id": station, "items": [
-            {**item(register, register.voter_id(34, 0), "t0"), "scanned_at": "2100-12-31T23:59Z"}
-        ]}, headers=station_headers(station))
-    assert [r["status"] for r in ok.json()["results"]] == [201]
+            {**good[1], "scanned_at": "2100-12-31T23:59Z"}]}, headers=station_headers(station))
+        assert [r["status"] for r in ok.json()["results"]] == [201]
+        counters = client.get("/admin/counters", headers=admin_headers()).json()
+    assert counters["checkins_accepted"] - before["checkins_accepted"] == 3
