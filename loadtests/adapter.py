@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from simulation import Scenario
 
@@ -93,6 +93,10 @@ class Adapter:
     DUPLICATE_SUFFIX = " (duplicate)"
     # Answers a station client retries with the same Idempotency-Key (besides timeouts).
     retry_statuses: frozenset[int] = frozenset({502, 503, 504})
+    # Threshold aliases of this adapter's own endpoint keys ("METHOD name"), on top of the
+    # reference ones: {"PUT /api/v2/voters/[id]/checkin": "checkin"} lets `checkin.p95_ms`
+    # and the closed loop measure that endpoint.
+    figures: ClassVar[dict[str, str]] = {}
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
@@ -188,10 +192,10 @@ def _in_current_folder(top: str) -> bool:
     return (Path.cwd() / f"{top}.py").is_file() or (Path.cwd() / top / "__init__.py").is_file()
 
 
-def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
-    """The adapter named ``module:Class`` (the reference one when ``spec`` is empty)."""
+def adapter_class(spec: str | None) -> type[Adapter]:
+    """The class named ``module:Class`` (the reference one when ``spec`` is empty)."""
     if not spec:
-        return Adapter(context)
+        return Adapter
     module_name, sep, class_name = spec.partition(":")
     if not sep or not module_name or not class_name:
         raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
@@ -204,4 +208,9 @@ def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
         raise AdapterError(
             f"adapter {spec!r}: {class_name!r} in {module_name!r} is not a subclass of "
             "loadtests.adapter.Adapter")
-    return cls(context)
+    return cls
+
+
+def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
+    """An instance of the adapter named ``module:Class`` (the reference one when empty)."""
+    return adapter_class(spec)(context)

@@ -32,10 +32,11 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import options as pollday_options
+from loadtests.adapter import adapter_class
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry
 from loadtests.options import OptionsError, ReplayOptions
-from loadtests.output import write_outputs
+from loadtests.output import figure_aliases, write_outputs
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
 from loadtests.sender import Driver
@@ -87,6 +88,7 @@ def _options(environment: Environment) -> ReplayOptions:
                   first.schedule_file.resolve() if first.schedule_file else None)
     # Unset options take the scenario's [loadtest] values (when its schema has them).
     opts = pollday_options.from_namespace(ns, getattr(loaded.scenario, "loadtest", None))
+    adapter_class(opts.adapter)  # a bad --adapter is bad input, before any traffic
     STATE.opts, STATE.loaded = opts, loaded
     return opts
 
@@ -249,7 +251,8 @@ def _write(environment: Environment) -> None:
         "scenario": str(opts.scenario_path), "schedule": str(opts.schedule or ""),
         "compress": opts.compress, "station_share": opts.station_share,
         "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
-        "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps})
+        "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps},
+        figures=figure_aliases(adapter_class(opts.adapter).figures))
     gen = summary["generator"]
     STATE.run_id = None  # a new test (web UI) starts afresh
     log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",

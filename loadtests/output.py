@@ -7,7 +7,7 @@ every field.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +40,11 @@ def _name(q: float) -> str:
     return f"p{q:g}_ms"
 
 
-def endpoint_summary(name: str, ep: Endpoint) -> dict[str, Any]:
+def endpoint_summary(name: str, ep: Endpoint,
+                     figures: Mapping[str, str] = FIGURES) -> dict[str, Any]:
     errors = sum(ep.errors.values())
     out: dict[str, Any] = {
-        "figure": FIGURES.get(name, name),
+        "figure": figures.get(name, name),
         "requests": ep.requests,
         "attempts": int(ep.send.get_total_count()),
         "retries": ep.retries,
@@ -94,14 +95,27 @@ def _bins(counts: dict[int, int]) -> list[float]:
     return [round(counts.get(k, 0) / BIN_S, 3) for k in range(max(0, last) + 1)]
 
 
-def summarize(rec: Recorder, *, workers: int, ledger_lines: int,
-              options: dict[str, Any]) -> dict[str, Any]:
+def figure_aliases(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Endpoint key -> threshold alias: the reference ones, then an adapter's own."""
+    return {**FIGURES, **(extra or {})}
+
+
+def checkin_endpoint(figures: Mapping[str, str]) -> str:
+    """The key measured as `checkin` (an adapter's own, if it names one)."""
+    own = [k for k, alias in figures.items() if alias == "checkin" and k != CHECKIN_ENDPOINT]
+    return own[0] if own else CHECKIN_ENDPOINT
+
+
+def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[str, Any],
+              figures: Mapping[str, str] = FIGURES) -> dict[str, Any]:
     c = rec.counters
-    checkin = rec.endpoints.get(CHECKIN_ENDPOINT, Endpoint())
+    checkin_key = checkin_endpoint(figures)
+    checkin = rec.endpoints.get(checkin_key, Endpoint())
     percentiles = list(range(1, 100))
     return {
         "format": FORMAT,
-        "endpoints": {n: endpoint_summary(n, ep) for n, ep in sorted(rec.endpoints.items())},
+        "endpoints": {n: endpoint_summary(n, ep, figures)
+                      for n, ep in sorted(rec.endpoints.items())},
         "generator": {
             "workers": workers,
             "lag_p50_ms": quantile_ms(rec.lag, 50),
@@ -127,7 +141,7 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int,
             "achieved_rps": _bins(dict(rec.sent_bins)),
         },
         "checkin_latency_ms": {
-            "endpoint": CHECKIN_ENDPOINT,
+            "endpoint": checkin_key,
             "from": "send",
             "count": int(checkin.send.get_total_count()),
             "percentiles": percentiles,
@@ -139,10 +153,12 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int,
 
 
 def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, workers: int,
-                  options: dict[str, Any]) -> dict[str, Any]:
+                  options: dict[str, Any], figures: Mapping[str, str] = FIGURES
+                  ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = write_ledger(out_dir / "ledger.ndjson", entries)
-    summary = summarize(rec, workers=workers, ledger_lines=lines, options=options)
+    summary = summarize(rec, workers=workers, ledger_lines=lines, options=options,
+                        figures=figures)
     tmp = out_dir / "loadtest.json.tmp"
     tmp.write_text(json.dumps(summary, indent=1) + "\n")
     tmp.replace(out_dir / "loadtest.json")

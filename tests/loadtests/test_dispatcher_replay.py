@@ -18,7 +18,7 @@ from loadtests.adapter import Adapter, AdapterContext, HttpRequest, load_adapter
 from loadtests.latency import Recorder
 from loadtests.ledger import read_ledger
 from loadtests.options import OptionsError, from_namespace
-from loadtests.output import write_outputs
+from loadtests.output import figure_aliases, summarize, write_outputs
 from loadtests.plan import JobKind
 from loadtests.replay import JobRunner, Loaded, Response, load, worker_plan
 from simulation import station_code
@@ -239,6 +239,20 @@ def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
     assert not eps["PUT /api/v2/voters/[id]/checkin"].errors
     assert dict(eps["PUT /api/v2/voters/[id]/checkin (duplicate)"].statuses) == {
         "409": statuses[("duplicate", 409)]}
+    # The adapter's own aliases: thresholds and the closed loop measure its endpoints.
+    summary = summarize(r.recorder, workers=1, ledger_lines=0, options={},
+                        figures=figure_aliases(type(adapter).figures))
+    figures = {k: e["figure"] for k, e in summary["endpoints"].items()}
+    assert figures["PUT /api/v2/voters/[id]/checkin"] == "checkin"
+    assert figures["POST /api/v2/sync"] == "batch"
+    assert figures["POST /v1/protocols"] == "protocol"
+    latency = summary["checkin_latency_ms"]
+    assert latency["endpoint"] == "PUT /api/v2/voters/[id]/checkin"
+    assert latency["count"] == eps["PUT /api/v2/voters/[id]/checkin"].send.get_total_count() > 0
+    # Without the aliases the reference key is measured, and it had no traffic.
+    plain = summarize(r.recorder, workers=1, ledger_lines=0, options={})
+    assert plain["checkin_latency_ms"]["count"] == 0
+    assert plain["endpoints"]["POST /api/v2/sync"]["figure"] == "POST /api/v2/sync"
 
 
 def test_rescans_match_the_enrolled_template_and_no_one_else() -> None:
