@@ -49,12 +49,22 @@ class GeventClock:
 REPLAY_GC_THRESHOLD = (100_000, 50, 100)
 
 
-def calm_collector() -> None:
+def calm_collector() -> tuple[int, int, int]:
     """Move everything loaded so far (plan, register pools, modules) out of the collector's
-    sight and make collections rare, so the replay loop is not paused to scan them."""
+    sight and make collections rare, so the replay loop is not paused to scan them.
+    Returns the thresholds to give back to :func:`restore_collector`."""
+    before = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(*REPLAY_GC_THRESHOLD)
+    return before
+
+
+def restore_collector(thresholds: tuple[int, int, int]) -> None:
+    """After the replay: frozen objects collectable again (a web-UI session runs many tests
+    in one process, and each test's plan must not stay frozen)."""
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 class UnexpectedStatus(Exception):
@@ -158,6 +168,7 @@ class Driver:
         self.on_finished = on_finished
         self.finished = False
         self.greenlet: gevent.Greenlet[Any, Any] | None = None
+        self.gc_thresholds: tuple[int, int, int] | None = None
 
     def start(self) -> None:
         self.greenlet = gevent.spawn(self._run)
@@ -166,7 +177,7 @@ class Driver:
         try:
             if self.opts.webcam_rps > 0:
                 self.runner.fetch_streams()
-            calm_collector()
+            self.gc_thresholds = calm_collector()
             self.dispatcher.run()
             while self.dispatcher.busy and not self.dispatcher.stopped:
                 gevent.sleep(0.05)
@@ -180,6 +191,9 @@ class Driver:
     def _finish(self) -> None:
         if not self.finished:
             self.finished = True
+            if self.gc_thresholds is not None:
+                restore_collector(self.gc_thresholds)
+                self.gc_thresholds = None
             self.on_finished(self)
 
     def stop(self) -> None:

@@ -1,9 +1,10 @@
 """Close the loop: re-simulate the day with the check-in latency the target really had.
 
-The load test measures ``POST /v1/checkins`` latency from the send (percentiles 1..99 in
-``loadtest.json``); those become an empirical distribution that replaces the scenario's
-assumed ``central.latency_s``, and the day is simulated again with the same seed. Only the
-central call changes, so the difference in station waits is the service's doing.
+The load test measures the latency of the endpoint aliased ``checkin`` (``POST /v1/checkins``,
+or an adapter's own) from the send (percentiles 1..99 in ``loadtest.json``); those become an
+empirical distribution that replaces the scenario's assumed ``central.latency_s``, and the
+day is simulated again with the same seed. Only the central call changes, so the difference
+in station waits is the service's doing.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from service.errors import ApiError, api_error_handler
+from service.errors import ApiError, AsciiJSONResponse, api_error_handler
 from service.fastpath import FastPathMiddleware
 from service.faults import FaultInjectionMiddleware
 from service.limits import BodySizeLimitMiddleware
@@ -38,7 +38,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in exc.errors()
     ]
-    return JSONResponse({"error": "malformed_request", "detail": errors}, status_code=422)
+    return AsciiJSONResponse({"error": "malformed_request", "detail": errors}, status_code=422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -6,10 +6,19 @@ load tester can count refusals by code and a human can read what to change.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: a client's lone surrogate (valid JSON, "\\ud800") echoed in
+    an error message must not make the answer itself unencodable (a 500)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 class ApiError(Exception):
@@ -39,4 +48,4 @@ async def api_error_handler(request: Request, exc: Exception) -> Response:
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+    return AsciiJSONResponse(exc.body(), status_code=exc.status_code, headers=headers)

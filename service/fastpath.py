@@ -46,7 +46,8 @@ async def _send(send: Send, status: int, body: bytes | None,
 
 
 def _json(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII: a lone surrogate a client sent, echoed in an error, stays encodable.
+    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 class FastPathMiddleware:

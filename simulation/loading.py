@@ -70,14 +70,14 @@ def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
 _PATH_PREFIX = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+|\[\d+\])+): (.*)$", re.DOTALL)
 
 
-def _lookup(data: Any, path: str) -> Any:
-    """The raw value at ``path`` (``a.b[2].c``) of the input, or a dash when not there."""
+def _lookup(data: Any, path: str) -> str:
+    """The raw value at ``path`` (``a.b[2].c``) of the input, shown; a dash when not there."""
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         try:
             data = data[int(part[1:-1])] if part.startswith("[") else data[part]
         except (KeyError, IndexError, TypeError):
             return "-"
-    return data
+    return _short(data)
 
 
 def problems_from_validation(error: ValidationError) -> list[Problem]:
@@ -90,16 +90,16 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
         prefixed = _PATH_PREFIX.match(rule)
         if prefixed and not loc:
             path, rule = prefixed.group(1), prefixed.group(2)
-            value = _short(_lookup(e.get("input"), path))
+            value = _lookup(e.get("input"), path)
         problems.append(Problem(path, value, rule))
     return problems
 
 
-# No field of a scenario but the seed (times in s, min or h, counts, shares, prices) is
+# No field of a scenario but the seed and prices (times in s, min or h, counts, shares) is
 # sensibly this large; such a value is a unit mistake, and near 1e308 it overflows to inf
 # mid-run. (inf and nan themselves are the schema's to refuse.)
 MAX_MAGNITUDE = 1e9
-UNBOUNDED_KEYS = frozenset({"seed"})
+UNBOUNDED_KEYS = frozenset({"seed", "costs"})  # prices: a terminal is over 1e9 rials
 
 
 def implausible_numbers(data: Any, loc: tuple[int | str, ...] = ()) -> list[Problem]:

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from simulation.distributions import Distribution
 from simulation.thresholds import parse_threshold
-from simulation.timezones import resolve_time_zones
+from simulation.timezones import check_zone, disagreement, resolve_time_zones
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -25,6 +25,7 @@ def _check_threshold(rule: str) -> str:
 
 
 ThresholdRule = Annotated[str, AfterValidator(_check_threshold)]
+TimeZone = Annotated[str, AfterValidator(check_zone)]
 _SHARE_TOLERANCE = 1e-4
 
 
@@ -51,7 +52,7 @@ class Election(_Model):
     utc_offset_h: float = Field(
         ge=-12, le=14, description="UTC offset of the home country (or give time_zone)"
     )
-    time_zone: str | None = Field(
+    time_zone: TimeZone | None = Field(
         default=None, description="IANA name, e.g. 'Asia/Baku': sets utc_offset_h for the date"
     )
     locale: str = Field(default="en_US", description="Faker locale of the voter register")
@@ -128,7 +129,7 @@ class StationGroup(_Model):
     connectivity: Literal["online", "offline"] = "online"
     sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
     utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
-    time_zone: str | None = Field(default=None, description="IANA name; sets utc_offset_h")
+    time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
     constituencies: tuple[int, int] | None = None
 
     @model_validator(mode="after")
@@ -283,7 +284,20 @@ class Scenario(_Model):
                     f"{g.constituencies[1]}, but the election has {self.election.constituencies}"
                 )
         self._check_times()
+        self._check_time_zones()
         return self
+
+    def _check_time_zones(self) -> None:
+        day, election = self.election.date, self.election
+        sections = [("election", election.time_zone, election.utc_offset_h)] + [
+            (f"station_groups[{k}]", g.time_zone, g.utc_offset_h)
+            for k, g in enumerate(self.station_groups)
+        ]
+        for path, zone, given_h in sections:
+            if zone is not None and given_h is not None:
+                problem = disagreement(path, zone, given_h, day)
+                if problem:
+                    raise ValueError(problem)
 
     def _check_times(self) -> None:
         opening, closing = self.election.opening, self.election.closing

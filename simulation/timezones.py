@@ -18,7 +18,7 @@ def offset_h(zone: str, day: dt.date) -> float:
     """UTC offset in hours of the IANA zone ``zone`` at local noon on ``day``."""
     try:
         tz = ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder
         raise ValueError(
             f"unknown time zone {zone!r}; use an IANA name such as 'Asia/Baku' or "
             "'Europe/London', or give utc_offset_h instead"
@@ -40,35 +40,44 @@ def _election_day(election: dict[str, Any]) -> dt.date | None:
     return None
 
 
-def _resolve(section: dict[str, Any], path: str, day: dt.date) -> dict[str, Any]:
+def check_zone(zone: str) -> str:
+    """A field validator: ``zone`` names a time zone the tz database knows."""
+    offset_h(zone, dt.date(2000, 1, 1))
+    return zone
+
+
+def _filled(section: dict[str, Any], day: dt.date) -> dict[str, Any]:
     zone = section.get("time_zone")
-    if not isinstance(zone, str):
-        return section  # absent, or the wrong type: the schema reports it
+    if not isinstance(zone, str) or "utc_offset_h" in section:
+        return section  # nothing to fill; the schema and Scenario._check judge the rest
     try:
-        hours = offset_h(zone, day)
-    except ValueError as error:
-        raise ValueError(f"{path}.time_zone: {error}") from None
-    given = section.get("utc_offset_h")
-    if isinstance(given, int | float) and abs(given - hours) > 1e-9:
-        raise ValueError(
-            f"{path}.utc_offset_h: {given} disagrees with time_zone {zone!r}, which is "
-            f"UTC{hours:+g} on {day:%Y-%m-%d}; give one of them"
-        )
-    return {**section, "utc_offset_h": hours}
+        return {**section, "utc_offset_h": offset_h(zone, day)}
+    except ValueError:
+        return section  # the field validator of time_zone reports it
 
 
 def resolve_time_zones(data: Any) -> Any:
-    """Raw scenario data with ``utc_offset_h`` filled in from every ``time_zone``."""
+    """Raw scenario data with a missing ``utc_offset_h`` filled in from its ``time_zone``.
+
+    Never raises (a before-validator that raises would hide every other problem): unknown
+    zones and disagreements are reported by the schema's own checks.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("election"), dict):
         return data
     day = _election_day(data["election"])
     if day is None:
         return data
-    out = {**data, "election": _resolve(data["election"], "election", day)}
+    out = {**data, "election": _filled(data["election"], day)}
     groups = data.get("station_groups")
     if isinstance(groups, list):
-        out["station_groups"] = [
-            _resolve(g, f"station_groups[{k}]", day) if isinstance(g, dict) else g
-            for k, g in enumerate(groups)
-        ]
+        out["station_groups"] = [_filled(g, day) if isinstance(g, dict) else g for g in groups]
     return out
+
+
+def disagreement(path: str, zone: str, given_h: float, day: dt.date) -> str | None:
+    """The problem when ``given_h`` is not the offset of ``zone`` on ``day``, else None."""
+    hours = offset_h(zone, day)
+    if abs(given_h - hours) <= 1e-9:
+        return None
+    return (f"{path}.utc_offset_h: {given_h:g} disagrees with time_zone {zone!r}, which is "
+            f"UTC{hours:+g} on {day:%Y-%m-%d}; give one of them")

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 
 from service.auth import check_station
 from service.checkins import CheckinInput, check_in
-from service.errors import ApiError
+from service.errors import ApiError, AsciiJSONResponse
 from service.models import (
     ID_PATTERN,
     BatchItem,
@@ -116,15 +116,16 @@ async def post_checkin_batch(
             {"idempotency_key": item.idempotency_key, "status": outcome.status,
              "body": outcome.body}
         )
-    return JSONResponse({"station_id": body.station_id, "results": results})
+    return AsciiJSONResponse({"station_id": body.station_id, "results": results})
 
 
 def _malformed_item(k: int, raw: dict[str, Any], error: ValidationError) -> dict[str, Any]:
     """A 422 result for item ``k`` alone: nothing was decided or stored for it."""
     key = raw.get("idempotency_key")
+    usable = isinstance(key, str) and re.fullmatch(ID_PATTERN, key) is not None
     detail = [
         {"loc": ["items", k, *e["loc"]], "msg": str(e["msg"]), "type": str(e["type"])}
         for e in error.errors(include_url=False, include_input=False)
     ]
-    return {"idempotency_key": key if isinstance(key, str) else None, "status": 422,
+    return {"idempotency_key": key if usable else None, "status": 422,
             "body": {"error": "malformed_item", "detail": detail}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from service_support import Register, Server, admin_headers, checkin_body, station_headers
@@ -119,3 +120,18 @@ def test_a_malformed_item_is_its_own_422_and_never_refuses_the_batch(
         assert [r["status"] for r in ok.json()["results"]] == [201]
         counters = client.get("/admin/counters", headers=admin_headers()).json()
     assert counters["checkins_accepted"] - before["checkins_accepted"] == 3
+
+
+def test_a_lone_surrogate_in_an_item_is_that_items_422(server: Server, register: Register) -> None:
+    station = register.station_id(33)
+    good = {**item(register, register.voter_id(33, 5), "s5"), "scanned_at": "2026-11-28T09:30Z"}
+    raw = (b'{"station_id": "' + station.encode() + b'", "items": [' + json.dumps(good).encode()
+           + b', {"idempotency_key": "\\ud800", "voter_id": "x"}'
+           + b', {"idempotency_key": "k", "\\ud800": 1}]}')
+    headers = {**station_headers(station), "Content-Type": "application/json"}
+    with server.client() as client:
+        response = client.post("/v1/checkins/batch", content=raw, headers=headers)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [201, 422, 422]
+    assert [r["idempotency_key"] for r in results] == ["s5", None, "k"]

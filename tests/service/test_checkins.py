@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from pathlib import Path
 
@@ -237,6 +238,19 @@ def test_malformed_bodies_are_422(
         assert "detail" in response.json()
 
 
+def test_a_lone_surrogate_in_the_body_is_422_not_500(server: Server, register: Register) -> None:
+    # Valid JSON that no UTF-8 encoder can write back: echoed in an error, it used to be a 500.
+    body = json.dumps(checkin_body(register, register.voter_id(13, 1), register.station_id(13)))
+    raw = body[:-1].encode() + b', "\\ud800": 1}'
+    headers = {**station_headers(register.station_id(13), "surrogate-1"),
+               "Content-Type": "application/json"}
+    with server.client() as client:
+        for path in ("/v1/checkins", "/v1/checkins?via=router"):
+            response = client.post(path, content=raw, headers=headers)
+            assert response.status_code == 422, response.text
+            assert response.json()["error"] == "malformed_request"
+
+
 @pytest.mark.parametrize(
     "scanned_at",
     [
@@ -287,8 +301,9 @@ def test_scan_times_at_the_range_ends_are_accepted(
 def test_openapi_states_the_scan_time_range(server: Server) -> None:
     with server.client() as client:
         schemas = client.get("/openapi.json").json()["components"]["schemas"]
-    for model in ("CheckinRequest", "BatchItem"):
-        description = schemas[model]["properties"]["scanned_at"]["description"]
+    batch_item = schemas["BatchRequest"]["properties"]["items"]["items"]  # inlined
+    for model in (schemas["CheckinRequest"], batch_item):
+        description = model["properties"]["scanned_at"]["description"]
         assert "2000-01-01T00:00:00Z to 2100-12-31T23:59:59.999999Z" in description
 
 

@@ -227,6 +227,13 @@ CASES = [
         "unknown time zone 'Mars/Olympus'",
     ),
     (
+        "time-zone-is-a-folder",
+        "utc_offset_h = 4",
+        'time_zone = "Europe"',
+        "election.time_zone",
+        "unknown time zone 'Europe'",
+    ),
+    (
         "time-zone-disagrees-with-offset",
         "utc_offset_h = 4",
         'utc_offset_h = 3\ntime_zone = "Asia/Baku"',
@@ -309,6 +316,16 @@ def test_a_named_time_zone_gives_the_offset_of_election_day(
     path.write_text(text, "utf-8")
     election = load_scenario(path).election
     assert (election.time_zone, election.utc_offset_h) == (zone, offset_h)
+
+
+def test_a_bad_time_zone_does_not_hide_other_problems(tmp_path: Path) -> None:
+    text = SMOKE_TEXT.replace("utc_offset_h = 4", 'time_zone = "Mars/Olympus"', 1)
+    path = tmp_path / "tz.toml"
+    path.write_text(text.replace("count = 14", "count = 0", 1), "utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    found = {(p.path, p.value) for p in caught.value.problems}
+    assert {("election.time_zone", "'Mars/Olympus'"), ("station_groups[0].count", "0")} <= found
 
 
 def test_a_station_group_may_name_its_own_time_zone(tmp_path: Path) -> None:
