@@ -172,15 +172,20 @@ class Adapter:
         return HttpRequest("GET", f"/v1/streams/{station_id}/snapshot", self.SNAPSHOT)
 
 
+def _split_spec(spec: str) -> tuple[str, str]:
+    module_name, sep, class_name = spec.partition(":")
+    if not sep or not module_name or not class_name:
+        raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
+    return module_name, class_name
+
+
 def check_adapter_spec(spec: str | None) -> None:
     """Refuse a malformed ``module:Class`` or a module that cannot be found, without
     importing it (the orchestrator must not import what may import locust); the load
     generator, started in the current folder, imports it."""
     if not spec:
         return
-    module_name, sep, class_name = spec.partition(":")
-    if not sep or not module_name or not class_name:
-        raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
+    module_name, _ = _split_spec(spec)
     top = module_name.split(".")[0]
     if importlib.util.find_spec(top) is None and not _in_current_folder(top):
         raise AdapterError(
@@ -196,9 +201,7 @@ def adapter_class(spec: str | None) -> type[Adapter]:
     """The class named ``module:Class`` (the reference one when ``spec`` is empty)."""
     if not spec:
         return Adapter
-    module_name, sep, class_name = spec.partition(":")
-    if not sep or not module_name or not class_name:
-        raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
+    module_name, class_name = _split_spec(spec)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -7,12 +7,26 @@ import pytest
 
 from simulation import build_stations, load_scenario, plan_station, run_station, simulate_station
 from simulation.queueing import erlang_c, mmc_mean_wait
+from simulation.scenario import Scenario
 from simulation.station_metrics import QUEUE_BIN_S, queue_curve
+from simulation.stations import StationTable
 from tests.simulation.conftest import SMOKE
 from tests.simulation.single_stage import DAY_S, single_stage_scenario
 
 WARM_UP_S = 5 * 3600  # the day starts empty; waits are compared in steady state
 SCAN_MEAN_S = 6.0
+
+N_STATIONS = 16
+
+
+def _mmc(servers: int, utilisation: float) -> tuple[float, float, Scenario, StationTable]:
+    """An M/M/c day at ``utilisation``: scan time grows with the servers so every case has the
+    same arrival rate (and cost). Returns (scan mean s, arrivals per s, scenario, stations)."""
+    scan_mean_s = SCAN_MEAN_S * servers
+    arrivals_per_s = utilisation * servers / scan_mean_s
+    scenario = single_stage_scenario(terminals=servers, arrivals_per_s=arrivals_per_s,
+                                     scan_mean_s=scan_mean_s, stations=N_STATIONS)
+    return scan_mean_s, arrivals_per_s, scenario, build_stations(scenario)
 
 
 @pytest.mark.slow
@@ -20,19 +34,9 @@ SCAN_MEAN_S = 6.0
     ("servers", "utilisation"), [(1, 0.5), (2, 0.8), (4, 0.9), (1, 0.95), (3, 0.95)]
 )
 def test_single_stage_matches_erlang_c(servers: int, utilisation: float) -> None:
-    # Scan time grows with the servers so every case has the same arrival rate (and cost).
-    scan_mean_s = SCAN_MEAN_S * servers
-    arrivals_per_s = utilisation * servers / scan_mean_s
-    n_stations = 16
-    scenario = single_stage_scenario(
-        terminals=servers,
-        arrivals_per_s=arrivals_per_s,
-        scan_mean_s=scan_mean_s,
-        stations=n_stations,
-    )
-    stations = build_stations(scenario)
+    scan_mean_s, arrivals_per_s, scenario, stations = _mmc(servers, utilisation)
     mean_waits, shares_waiting = [], []
-    for s in range(n_stations):
+    for s in range(N_STATIONS):
         plan = plan_station(scenario, stations, s)
         out = run_station(plan.input)
         steady = plan.input.arrival_s >= WARM_UP_S
@@ -40,8 +44,8 @@ def test_single_stage_matches_erlang_c(servers: int, utilisation: float) -> None
         mean_waits.append(waits.mean())
         shares_waiting.append(np.mean(waits > 0))
     # Stations are independent replications: tolerances come from their spread.
-    mean_wait, se_wait = np.mean(mean_waits), np.std(mean_waits, ddof=1) / np.sqrt(n_stations)
-    share, se_share = np.mean(shares_waiting), np.std(shares_waiting, ddof=1) / np.sqrt(n_stations)
+    mean_wait, se_wait = np.mean(mean_waits), np.std(mean_waits, ddof=1) / np.sqrt(N_STATIONS)
+    share, se_share = np.mean(shares_waiting), np.std(shares_waiting, ddof=1) / np.sqrt(N_STATIONS)
     expected_wait = mmc_mean_wait(servers, arrivals_per_s, scan_mean_s)
     expected_share = erlang_c(servers, arrivals_per_s * scan_mean_s)
     print(
@@ -75,26 +79,17 @@ def test_time_average_line_length_matches_erlang_c(servers: int, utilisation: fl
     leave the line; Lq comes from Erlang C. A model that served people in the wrong order
     or at the wrong rate, or a curve that miscounted who is in line, would miss it.
     """
-    scan_mean_s = SCAN_MEAN_S * servers
-    arrivals_per_s = utilisation * servers / scan_mean_s
-    n_stations = 16
-    scenario = single_stage_scenario(
-        terminals=servers,
-        arrivals_per_s=arrivals_per_s,
-        scan_mean_s=scan_mean_s,
-        stations=n_stations,
-    )
-    stations = build_stations(scenario)
+    scan_mean_s, arrivals_per_s, scenario, stations = _mmc(servers, utilisation)
     # Steady state: from the warm-up to an hour before closing (no end-of-day effects).
     first_bin = int(WARM_UP_S // QUEUE_BIN_S)
     last_bin = int((DAY_S - 3600) // QUEUE_BIN_S)
     seed = scenario.election.seed
     lengths = []
-    for s in range(n_stations):
+    for s in range(N_STATIONS):
         result = simulate_station(scenario, stations, s, replication=0, seed=seed)
         lengths.append(float(np.mean(result.queue_bins[first_bin:last_bin])))
     mean_length = float(np.mean(lengths))
-    se_length = float(np.std(lengths, ddof=1) / np.sqrt(n_stations))
+    se_length = float(np.std(lengths, ddof=1) / np.sqrt(N_STATIONS))
     expected = arrivals_per_s * mmc_mean_wait(servers, arrivals_per_s, scan_mean_s)
     print(f"c={servers} rho={utilisation}: Lq {mean_length:.3f}±{se_length:.3f} ({expected:.3f})")
     assert abs(mean_length - expected) < 4 * se_length + 0.01 * expected, (
