@@ -23,6 +23,7 @@ from pollday.console import (
     print_simulation_table,
     progress_bar,
 )
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.outputs import write_simulation
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
@@ -30,8 +31,6 @@ from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
-
-EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
 
 
 class _ArgumentParser(argparse.ArgumentParser):

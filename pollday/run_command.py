@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pollday.console import emit_summary, fail, print_run_table
-from pollday.run_pipeline import EXIT_BAD_INPUT, RunConfig, RunFailure
+from pollday.exits import EXIT_BAD_INPUT
+from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 
 

@@ -3,7 +3,7 @@ loop, judge the thresholds. One run folder holds everything.
 
 Exit codes: 0 every threshold met, 1 a threshold failed, 2 bad input, 3 the target or the
 harness failed (each raised here as :class:`RunFailure` with a message saying what happened).
-One exception: when the load generator reports its own failures (``HARNESS_COUNTERS``), the
+One exception: when the load generator reports its own failures (``pollday.verdicts``), the
 run still writes ``summary.json`` and ``junit.xml`` and returns exit code 3 with the message
 in ``summary["failure"]``.
 """
@@ -26,24 +26,16 @@ from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
 from pollday.outputs import write_json, write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
+from pollday.verdicts import judge, replay_notes
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
-from simulation.thresholds import Threshold, evaluate, parse_threshold
-
-EXIT_OK, EXIT_THRESHOLD, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3
-# Generator counters that mean the harness itself failed (see docs/loadtests.md): a clean
-# replay has them at 0, and any other value makes the run's figures untrustworthy.
-# ``abandoned_in_flight`` is not among them: in a run it means the replay reached its
-# deadline (a target too slow to keep up), which the thresholds judge (dropped events).
-HARNESS_COUNTERS = {
-    "harness_errors": "jobs that raised in the load generator: an adapter or harness bug",
-    "missing_workers": "Locust workers never reported their results",
-}
+from simulation.thresholds import parse_threshold
 
 
 class RunFailure(RuntimeError):
@@ -93,53 +85,6 @@ def check_target(config: RunConfig) -> None:
                     f"{variable} to the one the service was started with"
                 ),
             )
-
-
-def harness_failures(loadtest: dict[str, Any]) -> dict[str, int]:
-    """The generator counters of ``loadtest.json`` that say the harness failed (non-zero)."""
-    generator = loadtest.get("generator", {})
-    return {
-        name: int(generator.get(name) or 0)
-        for name in HARNESS_COUNTERS
-        if int(generator.get(name) or 0) != 0
-    }
-
-
-def harness_message(failures: dict[str, int], log: Path) -> str:
-    parts = [f"{name} = {value} ({HARNESS_COUNTERS[name]})" for name, value in failures.items()]
-    return f"the load generator failed: {'; '.join(parts)}; see {log}"
-
-
-def replay_notes(loadtest: dict[str, Any]) -> list[str]:
-    """What the user should know about a replay that did not finish (the thresholds on
-    ``generator.dropped_events`` judge it)."""
-    generator = loadtest.get("generator", {})
-    dropped = int(generator.get("dropped_events") or 0)
-    abandoned = int(generator.get("abandoned_in_flight") or 0)
-    if (not dropped and not abandoned) or generator.get("missing_workers"):
-        return []  # a missing worker's events are dropped too: the failure message says it
-    return [
-        f"the replay reached its deadline before the schedule was done: {dropped} events never "
-        f"sent, {abandoned} requests abandoned in flight (a target too slow to keep up, or a "
-        "generator too loaded: see generator.lag_p99_ms)"
-    ]
-
-
-def harness_verdicts(failures: dict[str, int], thresholds: list[Threshold]) -> list[dict[str, Any]]:
-    """Failed test cases for harness counters the scenario does not already judge, so CI's
-    JUnit view shows why the run exited 3."""
-    judged = {t.figure for t in thresholds}
-    return [
-        {
-            "name": f"generator.{name}",
-            "rule": f"generator.{name} == 0",
-            "value": value,
-            "verdict": "failed",
-            "reason": f"harness failure (always checked): {HARNESS_COUNTERS[name]}",
-        }
-        for name, value in failures.items()
-        if f"generator.{name}" not in judged
-    ]
 
 
 def replay_window(
@@ -267,7 +212,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
     figures = _flatten(loadtest, audit_figures, sim_summary, loop)
-    verdicts, code, failure = _judge(thresholds, figures, loadtest, config.out)
+    verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)
     summary = {
         **sim_summary,
         "thresholds": verdicts,
@@ -293,24 +238,6 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     )
     write_report(config.out)
     return code, summary
-
-
-def _judge(
-    thresholds: list[Threshold],
-    figures: dict[str, float | None],
-    loadtest: dict[str, Any],
-    out: Path,
-) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
-    """Verdicts (the scenario's, then failed harness checks), the exit code, and
-    ``{"failure": message}`` when the load generator failed."""
-    verdicts = evaluate(thresholds, figures)
-    harness = harness_failures(loadtest)
-    verdicts += harness_verdicts(harness, thresholds)
-    if harness:
-        message = harness_message(harness, out / "loadtest" / "locust.log")
-        return verdicts, EXIT_HARNESS, {"failure": message}
-    failed = any(v["verdict"] != "met" for v in verdicts)
-    return verdicts, EXIT_THRESHOLD if failed else EXIT_OK, {}
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:

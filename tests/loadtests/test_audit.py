@@ -5,13 +5,11 @@ behind its back (or the ledger made to claim what did not happen)."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from loadtests.plan import kept_stations
 from loadtests.replay import rescan
 from pollday.run_register import write_run_register
 from simulation import Scenario, load_scenario, station_code
+from tests.html_server import html_server
 
 REPO = Path(__file__).resolve().parents[2]
 SMOKE = REPO / "scenarios" / "smoke.toml"
@@ -182,44 +181,17 @@ def test_a_ledger_claiming_a_duplicate_or_a_second_key_was_accepted(
     assert audit(forged, target.url, ADMIN)["double_acceptances"] == 1
 
 
-def _not_the_reference_service(html_200: bool) -> type[http.server.BaseHTTPRequestHandler]:
-    """A handler answering every path 404 with an HTML page (or 200 with HTML for
-    ``/admin/counters`` when ``html_200``)."""
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            status = 200 if html_200 and self.path == "/admin/counters" else 404
-            body = b"<html><body>no such page</body></html>"
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    return Handler
-
-
 @pytest.mark.parametrize(("html_200", "said"), [(False, "answered 404"),
                                                 (True, "not a JSON object")])
 def test_a_target_without_the_admin_contract_is_an_audit_error_not_lost_checkins(
         tmp_path: Path, html_200: bool, said: str) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             _not_the_reference_service(html_200))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     ledger = tmp_path / "ledger.ndjson"
     ledger.write_text(json.dumps({"kind": "checkin", "station": 0, "station_id": "PS00001",
                                   "voter": 0, "home_station": 0, "voter_id": "V1",
                                   "status": 201, "checkin_id": "c1",
                                   "idempotency_key": "k"}) + "\n")
-    try:
-        with pytest.raises(AuditError) as raised:
-            audit(ledger, f"http://127.0.0.1:{server.server_address[1]}", ADMIN)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with html_server(counters_200=html_200) as url, pytest.raises(AuditError) as raised:
+        audit(ledger, url, ADMIN)
     message = str(raised.value)
     assert "GET /admin/counters" in message and said in message
     assert "admin contract" in message

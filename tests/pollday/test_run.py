@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import csv
-import http.server
 import json
 import math
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -19,6 +17,7 @@ import pytest
 from loadtests.plan import kept_stations
 from simulation import EventKind
 from simulation.schedule import load as load_schedule
+from tests.html_server import html_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -340,31 +339,10 @@ def test_host_without_its_credentials_is_refused_before_any_traffic(
     assert not (tmp_path / "run").exists()  # refused before simulating or sending anything
 
 
-class _NotFound(http.server.BaseHTTPRequestHandler):
-    """A web server that is not the reference service: every path answers 404 (HTML)."""
-
-    def do_GET(self) -> None:
-        body = b"<html><body>not found</body></html>"
-        self.send_response(404)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_a_target_without_the_admin_contract_exits_3_before_any_load(tmp_path: Path) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        host = f"http://127.0.0.1:{server.server_address[1]}"
+    with html_server() as host:
         out = tmp_path / "run"
         done = pollday("run", str(SMOKE), "--host", host, "--out", str(out), "--quiet", timeout=120)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert done.returncode == 3, done.stderr
     assert "GET /admin/counters answered 404" in done.stderr and "admin contract" in done.stderr
     assert "Traceback" not in done.stderr
