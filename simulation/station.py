@@ -55,7 +55,6 @@ class _Station:
         self.line: deque[int] = deque()
         self.idle_terminals = list(range(inp.terminals - 1, -1, -1))  # a stack: 0 on top
         self.job: list[tuple[int, simpy.Event, float] | None] = [None] * inp.terminals
-        self.in_station = 0
         self.closed = False
         self.last_departure_s = 0.0
         self.busy_s = 0.0
@@ -63,7 +62,6 @@ class _Station:
         self.down_s = 0.0
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
-        self.empty = env.event()
         self.booths = ServerPool(
             env, inp.booths, inp.booth_s.tolist(), self._noter("booth"), self._exit
         )
@@ -75,7 +73,6 @@ class _Station:
         if n:
             env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         env.process(self._closing())
-        env.process(self._counting())
 
     def _noter(self, event: str) -> Callable[[int], None] | None:
         if self.log is None:
@@ -89,10 +86,8 @@ class _Station:
     # -- people leaving -------------------------------------------------------------------
 
     def _depart(self, person: int, at_s: float) -> None:
-        self.in_station -= 1
-        self.last_departure_s = max(self.last_departure_s, at_s)
-        if self.closed and self.in_station == 0 and not self.empty.triggered:
-            self.empty.succeed()
+        if at_s > self.last_departure_s:
+            self.last_departure_s = at_s
 
     def _exit(self, person: int) -> None:
         self.exit[person] = self.env.now
@@ -108,7 +103,6 @@ class _Station:
         now = self.env.now
         n = len(self.arrival)
         while person < n and self.arrival[person] <= now:
-            self.in_station += 1
             if self.log is not None:
                 self.note("arrive", person)
             self._offer(person)
@@ -156,8 +150,6 @@ class _Station:
                 self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
                 self.left_line[person] = gave_up_s if renege else self.env.now
                 self._depart(person, self.left_line[person])
-        if self.in_station == 0 and not self.empty.triggered:
-            self.empty.succeed()
 
     # -- terminals ------------------------------------------------------------------------
 
@@ -262,16 +254,23 @@ class _Station:
 
     # -- after the last voter -------------------------------------------------------------
 
-    def _counting(self) -> Proc:
-        yield self.empty
+    def count(self) -> None:
+        """Count and upload, once the day has run to its end.
+
+        Not a SimPy process: the station may learn that it is empty late. A person whose
+        patience ran out is noticed only when a unit frees (lazy reneging), so a unit
+        repaired hours after closing finds a line of people who left long ago. The station
+        was empty at the last real departure, so the count starts then (never before
+        closing), whatever the simulation clock says when it finds out.
+        """
         self.count_start_s = max(self.inp.close_s, self.last_departure_s)
         ballots = sum(1 for s in self.status if s in (Status.VOTED, Status.DUPLICATE_VOTED))
         count_s = self.inp.count_setup_s + self.inp.count_per_ballot_s * ballots
-        yield self.env.timeout(self.count_start_s + count_s - self.env.now)
-        self.note("counted", ballots)
-        yield self.env.timeout(self.inp.upload_delay_s)
-        self.protocol_at_s = self.env.now
-        self.note("protocol", ballots)
+        counted_s = self.count_start_s + count_s
+        self.protocol_at_s = counted_s + self.inp.upload_delay_s
+        if self.log is not None:
+            self.log.append((counted_s, "counted", ballots))
+            self.log.append((self.protocol_at_s, "protocol", ballots))
 
     def outcome(self) -> StationOutcome:
         def f(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -302,4 +301,5 @@ def run_station(inp: StationInput, *, trace: bool = False) -> StationOutcome:
     """Simulate one station's day to the upload of its protocol."""
     station = _Station(inp, trace)
     station.env.run()
+    station.count()
     return station.outcome()
