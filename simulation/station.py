@@ -1,33 +1,36 @@
 """The SimPy model of one polling station's day.
 
-One ``simpy.Environment`` per station. People arrive, wait in line for a biometric terminal
-(leaving if their patience runs out), are scanned and confirmed (online call, or buffered),
-are issued a ballot at a desk, vote in a booth and leave. Terminals fail and are repaired.
-At closing nobody new joins; after the last person leaves the station counts and uploads
-its protocol.
+One ``simpy.Environment`` per station. People arrive and walk their route through the
+station's stages (:mod:`simulation.flow_input`): each stage waits FIFO for a unit of a named
+pool (giving up if patience runs out, where the stage allows it), holds it for a service
+time and releases it, or keeps it for the person's later stages on the same pool. The
+identification stage scans and confirms the check-in (online call, or buffered) and may
+refuse. Units fail and are repaired or replaced. At closing nobody new joins; after the
+last person leaves the station counts and uploads its protocol.
 
 Speed matters (millions of voters per national run): people move through the stations by
 event callbacks on SimPy timeouts (one event per person per stage, no process per voter and
-no wake-up events for idle servers), and every draw was made up front
-(:class:`StationInput`). Rare events (failures, closing, counting) are SimPy processes. The
-``log`` records the exact event sequence for tests.
+no wake-up events for idle units), reneging is checked lazily when a unit frees, and every
+draw was made up front (:class:`StationInput`). Failures and closing are SimPy processes.
+The ``log`` records the exact event sequence for tests.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any, cast
 
 import numpy as np
 import simpy
 
-from simulation.pool import ServerPool
+from simulation.flow_input import FlowInput, PoolFaults, default_flow
 from simulation.station_input import StationInput, StationOutcome, Status
 
 _NAN = math.nan
 Proc = Generator[simpy.Event, Any, None]
+Job = tuple[int, simpy.Event, float]  # person, the stage's end event, start time
 
 
 class _Station:
@@ -35,6 +38,10 @@ class _Station:
         self.env = env = simpy.Environment()
         self.inp = inp
         n = inp.size
+        self.flow: FlowInput = inp.flow or default_flow(
+            inp.terminals, inp.desks, inp.booths, inp.ballot_s, inp.booth_s
+        )
+        flow = self.flow
         self.log: list[tuple[float, str, int]] | None = [] if trace else None
         self.arrival = inp.arrival_s.tolist()
         self.patience = inp.patience_s.tolist()
@@ -44,40 +51,53 @@ class _Station:
         self.bio_ok = inp.biometric_ok.tolist()
         self.duplicate = inp.duplicate.tolist()
         self.status = [int(Status.VOTED)] * n
-        self.start = [_NAN] * n
         self.left_line = [_NAN] * n
-        self.checkin_end = [_NAN] * n
         self.call_at = [_NAN] * n
         self.buffered_until = [_NAN] * n
         self.exit = [_NAN] * n
+        # Stages as parallel lists (attribute lookups are the hot path's cost).
+        self.id_stage = flow.identification_stage
+        self.stage_pool = [s.pool for s in flow.stages]
+        self.stage_keep = [s.keep_unit for s in flow.stages]
+        self.stage_renege = [s.reneging for s in flow.stages]
+        self.stage_name = [s.name for s in flow.stages]
+        self.service = [s.service_s.tolist() for s in flow.stages]
+        self.stage_start = [[_NAN] * n for _ in flow.stages]
+        self.stage_end = [[_NAN] * n for _ in flow.stages]
+        routes = [list(r) for r in flow.routes]
+        self.route = [routes[r] for r in flow.route.tolist()]
+        self.pos = [0] * n  # position in the person's route
+        self.joined = list(self.arrival)  # when the person joined their current line
+        self.held: dict[int, tuple[int, int]] = {}  # person -> (pool, unit) kept
+        units = [count for _, count in flow.pools]
+        self.idle = [list(range(c - 1, -1, -1)) for c in units]  # stacks: unit 0 on top
+        self.line: list[deque[int]] = [deque() for _ in units]
+        self.job: list[list[Job | None]] = [[None] * c for c in units]
+        self.holder = [[-1] * c for c in units]  # person keeping the unit between stages
+        self.busy_s = [0.0] * len(units)
+        self.failures = [0] * len(units)
+        self.down_s = [0.0] * len(units)
+        self.repairs = 0
+        self.replacements = 0
         self.requeue_segments: list[tuple[float, float]] = []
         self.requeued_at: dict[int, float] = {}
-        self.line: deque[int] = deque()
-        self.idle_terminals = list(range(inp.terminals - 1, -1, -1))  # a stack: 0 on top
-        self.job: list[tuple[int, simpy.Event, float] | None] = [None] * inp.terminals
-        self.closed = False
         self.last_departure_s = 0.0
-        self.busy_s = 0.0
-        self.failures = 0
-        self.down_s = 0.0
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
-        self.booths = ServerPool(
-            env, inp.booths, inp.booth_s.tolist(), self._noter("booth"), self._exit
-        )
-        self.desks = ServerPool(
-            env, inp.desks, inp.ballot_s.tolist(), self._noter("desk"), self.booths.put
-        )
-        for k in range(min(len(inp.up_s), inp.terminals)):
-            env.process(self._failures(k))
+        for faults in self._faults():
+            for k in range(min(len(faults.up_s), units[faults.pool])):
+                env.process(self._failures(faults, k))
         if n:
             env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         env.process(self._closing())
 
-    def _noter(self, event: str) -> Callable[[int], None] | None:
-        if self.log is None:
-            return None
-        return lambda person: self.note(event, person)
+    def _faults(self) -> list[PoolFaults]:
+        if self.inp.faults:
+            return self.inp.faults
+        if len(self.inp.up_s):
+            pool = self.flow.stages[self.flow.identification_stage].pool
+            return [PoolFaults(pool, self.inp.up_s, self.inp.repair_s)]
+        return []
 
     def note(self, event: str, person: int) -> None:
         if self.log is not None:
@@ -88,14 +108,17 @@ class _Station:
     def _depart(self, person: int, at_s: float) -> None:
         if at_s > self.last_departure_s:
             self.last_departure_s = at_s
+        if self.held:
+            self._release_held(person)
 
-    def _exit(self, person: int) -> None:
-        self.exit[person] = self.env.now
-        if self.log is not None:
-            self.note("exit", person)
-        self._depart(person, self.env.now)
+    def _release_held(self, person: int) -> None:
+        kept = self.held.pop(person, None)
+        if kept is not None:
+            pool, unit = kept
+            self.holder[pool][unit] = -1
+            self._unit_free(pool, unit)
 
-    # -- arrivals and the line ------------------------------------------------------------
+    # -- arrivals and lines ---------------------------------------------------------------
 
     def _arrive(self, event: simpy.Event) -> None:
         """Everyone due now joins; then the next arrival is scheduled."""
@@ -105,29 +128,44 @@ class _Station:
         while person < n and self.arrival[person] <= now:
             if self.log is not None:
                 self.note("arrive", person)
-            self._offer(person)
+            self._enter(person, self.route[person][0])
             person += 1
         if person < n:
             self.env.timeout(self.arrival[person] - now, person).callbacks.append(self._arrive)
 
-    def _offer(self, person: int, *, first: bool = False) -> None:
-        """Hand a person to an idle terminal, or put them in line."""
-        if self.idle_terminals:
-            self.requeued_at.pop(person, None)
-            self._start_checkin(self.idle_terminals.pop(), person)
+    def _enter(self, person: int, stage: int, *, first: bool = False) -> None:
+        """Start ``stage`` on a kept or idle unit, or join the pool's line."""
+        pool = self.stage_pool[stage]
+        if self.held:
+            kept = self.held.get(person)
+            if kept is not None and kept[0] == pool:
+                del self.held[person]
+                self.holder[pool][kept[1]] = -1
+                self._start(pool, kept[1], person, stage)
+                return
+        idle = self.idle[pool]
+        if idle:
+            if first:
+                self.requeued_at.pop(person, None)
+            self._start(pool, idle.pop(), person, stage)
         elif first:
-            self.line.appendleft(person)
+            self.line[pool].appendleft(person)
         else:
-            self.line.append(person)
+            if stage != self.route[person][0]:
+                self.joined[person] = self.env.now
+            self.line[pool].append(person)
 
-    def _next_in_line(self) -> int | None:
+    def _next_in_line(self, pool: int) -> int | None:
         now = self.env.now
-        while self.line:
-            person = self.line.popleft()
+        line = self.line[pool]
+        while line:
+            person = line.popleft()
             if person in self.requeued_at:
                 self.requeue_segments.append((self.requeued_at.pop(person), now))
                 return person
-            gave_up_s = self.arrival[person] + self.patience[person]
+            if not self.stage_renege[self.route[person][self.pos[person]]]:
+                return person
+            gave_up_s = self.joined[person] + self.patience[person]
             if gave_up_s < now:
                 self.status[person] = int(Status.RENEGED)
                 self.left_line[person] = gave_up_s
@@ -140,70 +178,124 @@ class _Station:
 
     def _closing(self) -> Proc:
         yield self.env.timeout(self.inp.close_s)
-        self.closed = True
         self.note("close", -1)
-        if not self.inp.serve_queue_at_close:
-            while self.line:
-                person = self.line.popleft()
-                gave_up_s = self.arrival[person] + self.patience[person]
-                renege = gave_up_s < self.env.now and person not in self.requeued_at
-                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
-                self.left_line[person] = gave_up_s if renege else self.env.now
-                self._depart(person, self.left_line[person])
-
-    # -- terminals ------------------------------------------------------------------------
-
-    def _start_checkin(self, k: int, person: int) -> None:
-        held_s = self._begin_checkin(person)
-        done = self.env.timeout(held_s, (k, person))
-        done.callbacks.append(self._checkin_done)
-        self.job[k] = (person, done, self.env.now)
-
-    def _checkin_done(self, event: simpy.Event) -> None:
-        k, person = cast(tuple[int, int], event.value)
-        job = self.job[k]
-        if job is None or job[1] is not event:
-            return  # the terminal failed during this check-in; the person was requeued
-        self.busy_s += self.env.now - job[2]
-        self.job[k] = None
-        self._end_checkin(person)
-        self._terminal_free(k)
-
-    def _terminal_free(self, k: int) -> None:
-        person = self._next_in_line()
-        if person is None:
-            self.idle_terminals.append(k)
-        else:
-            self._start_checkin(k, person)
-
-    def _fail(self, k: int, repair_s: float) -> None:
+        if self.inp.serve_queue_at_close:
+            return
         now = self.env.now
-        job = self.job[k]
-        self.failures += 1
-        self.note("fail", k)
-        if job is None:
-            self.idle_terminals.remove(k)
+        for pool, line in enumerate(self.line):
+            stay: deque[int] = deque()
+            while line:
+                person = line.popleft()
+                if self.pos[person] > 0:  # already inside: served
+                    stay.append(person)
+                    continue
+                gave_up_s = self.joined[person] + self.patience[person]
+                renege = gave_up_s < now and person not in self.requeued_at
+                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
+                self.left_line[person] = gave_up_s if renege else now
+                self._depart(person, self.left_line[person])
+            self.line[pool] = stay
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _start(self, pool: int, unit: int, person: int, stage: int) -> None:
+        now = self.env.now
+        if math.isnan(self.stage_start[stage][person]):
+            self.stage_start[stage][person] = now
+        if stage == self.id_stage:
+            held_s = self._begin_checkin(person)
         else:
-            # Failed mid-check-in: the person is first in line for the next terminal.
+            held_s = self.service[stage][person]
+            if self.log is not None:
+                self.note(self.stage_name[stage], person)
+        done = self.env.timeout(held_s, (pool, unit, person))
+        done.callbacks.append(self._stage_done)
+        self.job[pool][unit] = (person, done, now)
+
+    def _stage_done(self, event: simpy.Event) -> None:
+        pool, unit, person = cast(tuple[int, int, int], event.value)
+        job = self.job[pool][unit]
+        if job is None or job[1] is not event:
+            return  # the unit failed during this stage; the person was requeued
+        now = self.env.now
+        self.busy_s[pool] += now - job[2]
+        self.job[pool][unit] = None
+        route, pos = self.route[person], self.pos[person]
+        stage = route[pos]
+        self.stage_end[stage][person] = now
+        keep = self.stage_keep[stage]
+        if keep:
+            self.held[person] = (pool, unit)
+            self.holder[pool][unit] = person
+        if stage == self.id_stage and not self._end_checkin(person):
+            pass  # refused: left (and gave back what they kept)
+        elif pos + 1 < len(route):
+            self.pos[person] = pos + 1
+            self._enter(person, route[pos + 1])
+        else:
+            self.exit[person] = now
+            if self.log is not None:
+                self.note("exit", person)
+            self._depart(person, now)
+        if not keep:
+            self._unit_free(pool, unit)
+
+    def _unit_free(self, pool: int, unit: int) -> None:
+        person = self._next_in_line(pool)
+        if person is None:
+            self.idle[pool].append(unit)
+        else:
+            self._start(pool, unit, person, self.route[person][self.pos[person]])
+
+    # -- failures -------------------------------------------------------------------------
+
+    def _failures(self, faults: PoolFaults, k: int) -> Proc:
+        t_s = 0.0
+        replaced = faults.replaced[k] if faults.replaced else []
+        for j, (up_s, down_s) in enumerate(zip(faults.up_s[k], faults.down_s[k], strict=False)):
+            t_s += up_s
+            if t_s >= self.inp.close_s:
+                return
+            yield self.env.timeout(t_s - self.env.now)
+            self._fail(faults.pool, k, down_s, bool(replaced and replaced[j]))
+            t_s += down_s
+
+    def _fail(self, pool: int, k: int, down_s: float, replaced: bool) -> None:
+        now = self.env.now
+        job = self.job[pool][k]
+        self.failures[pool] += 1
+        self.note("fail", k)
+        if job is not None:
+            # Failed mid-stage: the person is first in line for the next unit.
             person, _, started_s = job
-            self.busy_s += now - started_s
-            self.job[k] = None
+            self.busy_s[pool] += now - started_s
+            self.job[pool][k] = None
             self.requeued_at[person] = now
             self.note("requeue", person)
-            self._offer(person, first=True)
-        self.env.timeout(repair_s, (k, repair_s)).callbacks.append(self._repaired)
+            self._enter(person, self.route[person][self.pos[person]], first=True)
+        elif self.holder[pool][k] >= 0:  # kept between stages: the person loses it
+            del self.held[self.holder[pool][k]]
+            self.holder[pool][k] = -1
+        else:
+            self.idle[pool].remove(k)
+        self.env.timeout(down_s, (pool, k, down_s, replaced)).callbacks.append(self._back)
 
-    def _repaired(self, event: simpy.Event) -> None:
-        k, repair_s = cast(tuple[int, float], event.value)
-        self.down_s += repair_s
-        self.note("repaired", k)
-        self._terminal_free(k)
+    def _back(self, event: simpy.Event) -> None:
+        pool, k, down_s, replaced = cast(tuple[int, int, float, bool], event.value)
+        self.down_s[pool] += down_s
+        if replaced:
+            self.replacements += 1
+            self.note("replaced", k)
+        else:
+            self.repairs += 1
+            self.note("repaired", k)
+        self._unit_free(pool, k)
+
+    # -- identification -------------------------------------------------------------------
 
     def _begin_checkin(self, person: int) -> float:
-        """Record the start of a check-in; return how long the terminal is held."""
+        """Record the start of a check-in; return how long the unit is held."""
         now = self.env.now
-        if math.isnan(self.start[person]):
-            self.start[person] = now
         if self.log is not None:
             self.note("scan", person)
         held_s: float = self.scan[person]
@@ -222,10 +314,9 @@ class _Station:
                 self.buffered_until[person] = outage_end_s
         return held_s
 
-    def _end_checkin(self, person: int) -> None:
+    def _end_checkin(self, person: int) -> bool:
+        """Refuse (the person leaves) or let them on; True when they go on."""
         now = self.env.now
-        self.checkin_end[person] = now
-        log = self.log is not None
         if not self.bio_ok[person]:
             self.status[person] = int(Status.REFUSED_BIOMETRIC)
         elif self.duplicate[person]:
@@ -234,23 +325,13 @@ class _Station:
                 Status.REFUSED_DUPLICATE if caught else Status.DUPLICATE_VOTED
             )
         if self.status[person] in (Status.REFUSED_BIOMETRIC, Status.REFUSED_DUPLICATE):
-            if log:
+            if self.log is not None:
                 self.note("refused", person)
             self._depart(person, now)
-        else:
-            if log:
-                self.note("checked_in", person)
-            self.desks.put(person)
-
-    def _failures(self, k: int) -> Proc:
-        t_s = 0.0
-        for up_s, repair_s in zip(self.inp.up_s[k], self.inp.repair_s[k], strict=False):
-            t_s += up_s
-            if t_s >= self.inp.close_s:
-                return
-            yield self.env.timeout(t_s - self.env.now)
-            self._fail(k, repair_s)
-            t_s += repair_s
+            return False
+        if self.log is not None:
+            self.note("checked_in", person)
+        return True
 
     # -- after the last voter -------------------------------------------------------------
 
@@ -276,24 +357,37 @@ class _Station:
         def f(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
             return np.asarray(values, dtype=np.float64)
 
+        starts = [f(s) for s in self.stage_start]
+        ends = [f(s) for s in self.stage_end]
+        n = len(self.arrival)
+        first = np.full(n, np.nan)  # start of each person's first stage
+        for k, route in enumerate(self.flow.routes):
+            mine = self.flow.route == k
+            first[mine] = starts[route[0]][mine]
+        pool = self.flow.stages[self.id_stage].pool
+        default = self.inp.flow is None
         return StationOutcome(
             status=np.asarray(self.status, dtype=np.int64),
-            start_s=f(self.start),
+            start_s=first,
             left_line_s=f(self.left_line),
-            checkin_end_s=f(self.checkin_end),
+            checkin_end_s=ends[self.id_stage],
             call_at_s=f(self.call_at),
             buffered_until_s=f(self.buffered_until),
             exit_s=f(self.exit),
-            desk_start_s=f(self.desks.started_s),
-            booth_start_s=f(self.booths.started_s),
+            desk_start_s=starts[1] if default else np.full(n, np.nan),
+            booth_start_s=starts[2] if default else np.full(n, np.nan),
             requeue_segments=self.requeue_segments,
-            terminal_busy_s=self.busy_s,
-            terminal_failures=self.failures,
-            terminal_down_s=self.down_s,
+            terminal_busy_s=self.busy_s[pool],
+            terminal_failures=self.failures[pool],
+            terminal_down_s=self.down_s[pool],
             last_exit_s=self.last_departure_s,
             count_start_s=self.count_start_s,
             protocol_at_s=self.protocol_at_s,
             log=self.log,
+            stage_start_s=starts,
+            stage_end_s=ends,
+            repairs=self.repairs,
+            replacements=self.replacements,
         )
 
 
