@@ -97,6 +97,7 @@ def simulate_station(
         sync_interval_s=None if group.connectivity == "online" else group.sync_interval_min * 60,
         hours=hours,
         queue_bins=bins,
+        arrival_hours=math.ceil(scenario.election.day_s / 3600),
     )
 
 

@@ -28,7 +28,8 @@ class StationResult:
     arrivals_by_hour: NDArray[np.int64]  # people arriving in each local hour of the day
     checkin_minute: NDArray[np.int64]  # global minute of every accepted check-in
     rows: schedule.Schedule
-    protocol_after_close_s: float
+    protocol_after_close_s: float  # nan: the protocol does not arrive on election night
+    upload_attempts_after_close_s: FloatArray
 
 
 def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
@@ -73,6 +74,37 @@ def _clock(opening_min: float, t_s: float) -> str:
     return f"{total_min // 60:02d}:{total_min % 60:02d}"
 
 
+def offline_sync_times(
+    checkin_s: FloatArray, periodic_s: FloatArray, close_s: float
+) -> FloatArray:
+    """When each offline check-in reaches the central service.
+
+    Each goes with the first periodic sync at or after it (the device's own clock: its
+    phase and jitter), and whatever is left after the last one before closing goes with
+    the final sync, when the last voter has checked in (never before closing).
+    """
+    if len(checkin_s) == 0:
+        return np.zeros(0)
+    final_s = max(close_s, float(np.nanmax(checkin_s)))
+    k = np.searchsorted(periodic_s, checkin_s, side="left")
+    after_last = k >= len(periodic_s)
+    at: FloatArray = np.where(after_last, final_s, periodic_s[np.minimum(k, len(periodic_s) - 1)])
+    return np.where(np.isnan(checkin_s), np.nan, at)
+
+
+def upload_attempts_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
+    """Times of every protocol upload attempt (failed ones, then the one that arrives)."""
+    up = plan.uploads
+    times: FloatArray = out.protocol_at_s + up.retry_s * np.arange(up.failed_attempts + 1.0)
+    return times
+
+
+def protocol_arrives_s(plan: StationPlan, out: StationOutcome) -> float:
+    """When the protocol reaches the service on election night (nan: it does not)."""
+    up = plan.uploads
+    return math.nan if up.never else out.protocol_at_s + up.retry_s * up.failed_attempts
+
+
 def _schedule_rows(
     plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
 ) -> schedule.Schedule:
@@ -86,7 +118,7 @@ def _schedule_rows(
         sent = np.zeros(len(status), dtype=np.bool_)
         synced = checked
         sent_time = out.call_at_s
-        sync_time = np.ceil(out.checkin_end_s / sync_s) * sync_s
+        sync_time = offline_sync_times(out.checkin_end_s, plan.sync_times_s, plan.input.close_s)
     parts = [
         schedule.make_rows(
             sent_time[sent] + offset_s,
@@ -100,13 +132,15 @@ def _schedule_rows(
             station,
             voter[synced],
         ),
-        schedule.make_rows(
-            np.array([out.protocol_at_s + offset_s]),
-            np.array([EventKind.PROTOCOL]),
-            station,
-            np.array([-1]),
-        ),
     ]
+    arrives_s = protocol_arrives_s(plan, out)
+    if not math.isnan(arrives_s):  # failed attempts never reach the service
+        parts.append(
+            schedule.make_rows(
+                np.array([arrives_s + offset_s]), np.array([EventKind.PROTOCOL]), station,
+                np.array([-1]),
+            )
+        )
     return schedule.merge(parts)
 
 
@@ -123,6 +157,7 @@ def summarise_station(
     sync_interval_s: float | None,
     hours: int,
     queue_bins: int,
+    arrival_hours: int | None = None,
 ) -> StationResult:
     inp = plan.input
     status = out.status
@@ -155,10 +190,13 @@ def summarise_station(
         "max_queue": max_queue(begin_s, end_s),
         "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),
         "terminal_failures": out.terminal_failures,
+        "repairs": out.repairs,
+        "replacements": out.replacements,
         "last_voter_left": _clock(opening_min, out.last_exit_s),
-        "protocol_uploaded": _clock(opening_min, out.protocol_at_s),
+        "protocol_uploaded": _clock(opening_min, protocol_arrives_s(plan, out)),
         "last_left_min": round(out.last_exit_s / 60, 2),
-        "protocol_at_min": round(out.protocol_at_s / 60, 2),
+        "protocol_at_min": round(protocol_arrives_s(plan, out) / 60, 2),
+        "upload_attempts": plan.uploads.failed_attempts + 1,
     }
     checkin_s = out.checkin_end_s[voted]
     return StationResult(
@@ -169,10 +207,13 @@ def summarise_station(
         checkins_by_hour=np.searchsorted(
             np.sort(checkin_s), np.arange(1, hours + 1) * 3600.0, side="right"
         ).astype(np.int64),
+        # Every hour of the day, the last one partial (a 07:00-19:30 day has 13 bins).
         arrivals_by_hour=np.bincount(
-            np.minimum(inp.arrival_s // 3600, hours - 1).astype(np.int64), minlength=hours
+            np.minimum(inp.arrival_s // 3600, (arrival_hours or hours) - 1).astype(np.int64),
+            minlength=arrival_hours or hours,
         ).astype(np.int64),
         checkin_minute=((checkin_s + open_offset_s) // 60).astype(np.int64),
         rows=_schedule_rows(plan, out, station, open_offset_s, sync_interval_s),
-        protocol_after_close_s=out.protocol_at_s - inp.close_s,
+        protocol_after_close_s=protocol_arrives_s(plan, out) - inp.close_s,
+        upload_attempts_after_close_s=upload_attempts_s(plan, out) - inp.close_s,
     )

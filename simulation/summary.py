@@ -85,9 +85,9 @@ def _checkin_peak(result: NationalResult) -> dict[str, Any]:
 
 def _protocols_by_hour(result: NationalResult) -> list[float]:
     after_s = np.array([r.protocol_after_close_s for r in result.results[0]])
-    if len(after_s) == 0:
+    if len(after_s) == 0 or np.isnan(after_s).all():
         return []
-    hours = min(math.ceil(float(after_s.max()) / 3600), _MAX_HOURS_AFTER_CLOSE)
+    hours = min(math.ceil(float(np.nanmax(after_s)) / 3600), _MAX_HOURS_AFTER_CLOSE)
     return [round(float(np.mean(after_s <= 3600 * h)), 5) for h in range(1, max(hours, 1) + 1)]
 
 
