@@ -30,6 +30,7 @@ class StationResult:
     rows: schedule.Schedule
     protocol_after_close_s: float  # nan: the protocol does not arrive on election night
     upload_attempts_after_close_s: FloatArray
+    voters: NDArray[np.void] | None = None  # per-voter rows, on request (voters.npy)
 
 
 def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:

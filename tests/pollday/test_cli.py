@@ -198,6 +198,7 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "file": str(SMOKE),
         "valid": True,
         "problems": [],
+        "warnings": [],
     }
     bad = tmp_path / "bad.toml"
     bad.write_text(SMOKE.read_text(encoding="utf-8").replace("seed = 42", "seed = -1"))
@@ -212,6 +213,7 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
                 "rule": "Input should be greater than or equal to 0",
             }
         ],
+        "warnings": [],
     }
     assert main(["validate", str(bad), "--quiet"]) == 2
     captured = capsys.readouterr()
@@ -219,6 +221,23 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["validate", str(tmp_path / "none.toml"), "--json"]) == 2
     missing = json.loads(capsys.readouterr().out)
     assert missing["valid"] is False and missing["problems"][0]["path"] == "(file)"
+
+
+def test_validate_warns_and_strict_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SMOKE.read_text(encoding="utf-8")
+    assert 'fallback = "manual"' in text
+    odd = tmp_path / "odd.toml"
+    odd.write_text(text.replace('fallback = "manual"', 'fallback = "refuse"'))
+    assert main(["validate", str(odd)]) == 0
+    captured = capsys.readouterr()
+    warning = "biometrics.manual_time_s: no effect with fallback = 'refuse'"
+    assert f"{odd}: warning: {warning}" in captured.err and "valid" in captured.out
+    assert main(["validate", str(odd), "--strict", "--json"]) == 2
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["valid"] is False and answer["warnings"] == [warning]
+    assert main(["validate", str(SMOKE), "--strict"]) == 0
 
 
 def test_register_progress_quiet_and_json(
