@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import schedule
+from simulation.flow_input import default_flow
 from simulation.plan import StationPlan
 from simulation.schedule import EventKind
 from simulation.station_input import StationOutcome, Status
@@ -33,11 +34,42 @@ class StationResult:
     voters: NDArray[np.void] | None = None  # per-voter rows, on request (voters.npy)
 
 
+def stage_waits(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
+    """(people, stages): when each person became ready for each stage of their route (its
+    line joined) and the wait until the stage started; nan where not walked or not reached.
+    """
+    inp = plan.input
+    flow = inp.flow or default_flow(1, 1, 1, inp.ballot_s, inp.booth_s)
+    n, stages = inp.size, len(flow.stages)
+    ready = np.full((n, stages), np.nan)
+    for r, route in enumerate(flow.routes):
+        mine = flow.route == r
+        at = inp.arrival_s[mine]
+        for k in route:
+            ready[mine, k] = at
+            at = out.stage_end_s[k][mine]
+    return ready, np.array(out.stage_start_s).T.reshape(n, stages) - ready
+
+
+def _flow_lines(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
+    """A configured flow: every stay in every stage's line (the line left by giving up)."""
+    ready, wait = stage_waits(plan, out)
+    started = ready + wait
+    gave_up = ~np.isnan(ready) & np.isnan(started)
+    left = np.where(gave_up, out.left_line_s[:, None], started)
+    keep = ~np.isnan(ready) & ~np.isnan(left)
+    return ready[keep], left[keep]
+
+
 def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
     """Start and end of every stay in the line (first wait, plus requeues after failures)."""
-    left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
-    starts = [plan.input.arrival_s]
-    ends = [left]
+    if plan.input.flow is not None:
+        begin, end = _flow_lines(plan, out)
+        starts, ends = [begin], [end]
+    else:
+        left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
+        starts = [plan.input.arrival_s]
+        ends = [left]
     if out.requeue_segments:
         seg = np.asarray(out.requeue_segments, dtype=np.float64)
         starts.append(seg[:, 0])
@@ -164,6 +196,10 @@ def summarise_station(
     status = out.status
     reached = ~np.isnan(out.start_s)
     waits_s = (out.start_s - inp.arrival_s)[reached]
+    if inp.flow is not None:  # a configured flow: time in every line, for who got through
+        _, per_stage = stage_waits(plan, out)
+        through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
+        waits_s = np.nansum(per_stage, axis=1)[through]
     voted = status == Status.VOTED
     begin_s, end_s = _line_intervals(plan, out)
     horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.flow_input import default_flow
 from simulation.plan import StationPlan
 from simulation.station_input import StationOutcome
+from simulation.station_metrics import stage_waits
 
 if TYPE_CHECKING:
     from simulation.runner import NationalResult
@@ -57,16 +57,9 @@ def voter_dtype(stages: int, modalities: int) -> np.dtype[np.void]:
 
 def voter_rows(plan: StationPlan, out: StationOutcome, station: int) -> NDArray[np.void]:
     inp = plan.input
-    flow = inp.flow or default_flow(1, 1, 1, inp.ballot_s, inp.booth_s)
     starts, ends = np.array(out.stage_start_s), np.array(out.stage_end_s)
-    n, stages = inp.size, len(flow.stages)
-    wait = np.full((n, stages), np.nan)
-    for r, route in enumerate(flow.routes):
-        mine = flow.route == r
-        ready = inp.arrival_s[mine]
-        for k in route:
-            wait[mine, k] = starts[k][mine] - ready
-            ready = ends[k][mine]
+    n, stages = inp.size, len(starts)
+    _, wait = stage_waits(plan, out)
     rows = np.zeros(n, dtype=voter_dtype(stages, plan.attempts.shape[1]))
     rows["station"] = station
     rows["voter"] = plan.voter_index
