@@ -77,6 +77,8 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     f = scenario.failures
     if f.mtbf_h is None and ("repair_time_min" in f.model_fields_set):
         out.append("failures.repair_time_min: no effect without mtbf_h")
+    if f.mtbf_h is not None and f.repair_probability == 0:
+        out.append("failures.repair_time_min: no effect with repair_probability = 0")
     if f.repair_probability == 1 and f.replacement_time_min is not None:
         out.append("failures.replacement_time_min: no effect with repair_probability = 1")
     for k, d in enumerate(scenario.device_faults):
