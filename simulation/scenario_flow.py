@@ -110,6 +110,15 @@ def check_flow(flow: list[Stage], groups: list[VoterGroup], modalities: list[str
                 raise ValueError(f"flow[{k}].outcome: {o!r} is not one of {sorted(outcomes)}")
         if stage.outcome and k < ids[0]:
             raise ValueError(f"flow[{k}].outcome: the stage comes before identification")
+        if stage.keep_unit:
+            after = flow[k + 1] if k + 1 < len(flow) else None
+            # Holding one pool's unit while waiting for another's can deadlock a station.
+            if after is None or after.pool != stage.pool or after.groups or after.outcome:
+                raise ValueError(
+                    f"flow[{k}].keep_unit: the next stage must use the same pool "
+                    f"({stage.pool!r}) for every voter, so the unit is never held while "
+                    "waiting for another pool"
+                )
 
 
 def check_groups(groups: list[VoterGroup], modalities: list[str]) -> None:

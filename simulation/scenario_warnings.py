@@ -57,20 +57,8 @@ def _group_warnings(scenario: Scenario) -> list[str]:
     return out
 
 
-def _flow_warnings(scenario: Scenario) -> list[str]:
-    out = []
-    for k, stage in enumerate(scenario.flow):
-        later = [s.pool for s in scenario.flow[k + 1 :]]
-        if stage.keep_unit and stage.pool not in later:
-            out.append(
-                f"flow[{k}] ({stage.name}).keep_unit: no later stage uses {stage.pool!r}; "
-                "the unit stays blocked until the voter leaves"
-            )
-    return out
-
-
 def scenario_warnings(scenario: Scenario) -> list[str]:
-    out = _group_warnings(scenario) + _flow_warnings(scenario)
+    out = _group_warnings(scenario)
     bio = scenario.biometrics
     if bio.fallback == "refuse" and bio.manual_time_s is not None:
         out.append("biometrics.manual_time_s: no effect with fallback = 'refuse'")

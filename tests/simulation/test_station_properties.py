@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import Status, run_station
+from simulation.flow_input import FlowInput, PoolFaults, StageInput
 from tests.simulation.conftest import station_input
 
 _times = st.floats(min_value=0, max_value=2000, allow_nan=False)
@@ -87,3 +88,45 @@ def test_repair_past_closing_with_impatient_line_counts_at_closing() -> None:
     assert out.count_start_s == 1000.0
     assert out.protocol_at_s == 1060.0
     assert (out.log or [])[-2:] == [(1060.0, "counted", 0), (1060.0, "protocol", 0)]
+
+
+@st.composite
+def _flow_days(draw: st.DrawFn) -> dict[str, object]:
+    day = draw(_days())
+    n = len(day["arrivals"])  # type: ignore[arg-type]
+    pools = [(f"p{k}", draw(st.integers(1, 2))) for k in range(draw(st.integers(1, 3)))]
+    stages: list[StageInput] = []
+    for k in range(draw(st.integers(1, 4))):
+        # A kept unit serves the next stage too (the scenario schema's rule: no deadlock).
+        kept = bool(stages) and stages[-1].keep_unit
+        stages.append(
+            StageInput(
+                name=f"s{k}",
+                pool=stages[-1].pool if kept else draw(st.integers(0, len(pools) - 1)),
+                service_s=np.asarray(
+                    draw(st.lists(st.floats(0, 300), min_size=n, max_size=n)), dtype=float
+                ),
+                keep_unit=draw(st.booleans()),
+                reneging=draw(st.booleans()),
+                identification=k == 0,
+            )
+        )
+    if stages[-1].keep_unit:
+        stages[-1] = StageInput(**{**stages[-1].__dict__, "keep_unit": False})
+    routes = [tuple(range(len(stages))), (0,)]
+    route = np.asarray(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)), dtype=np.int64)
+    pool = draw(st.integers(0, len(pools) - 1))
+    units = pools[pool][1]
+    ups = [[*draw(st.lists(st.floats(0.1, 1500), min_size=1, max_size=3)), 1e9]
+           for _ in range(units)]
+    downs = [draw(st.lists(st.floats(0, 20_000), min_size=len(u), max_size=len(u))) for u in ups]
+    swaps = [draw(st.lists(st.booleans(), min_size=len(u), max_size=len(u))) for u in ups]
+    day["flow"] = FlowInput(pools=pools, stages=stages, routes=routes, route=route)
+    day["faults"] = [PoolFaults(pool, ups, downs, swaps)]
+    return day
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_flow_days())
+def test_any_flow_finishes_and_accounts_for_everyone(day: dict[str, object]) -> None:
+    test_any_day_finishes_and_accounts_for_everyone.hypothesis.inner_test(day)  # type: ignore[attr-defined]
