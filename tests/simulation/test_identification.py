@@ -111,3 +111,22 @@ def test_rio_recognition_and_attempts_are_both_matched() -> None:
     # Identical voters could not do it: p = 0.416 gives 88.4 % but 2.13 attempts.
     p_same = 1 - 0.116**0.25
     assert mean_attempts([p_same], [4])[0] > 2.1
+
+
+def test_shipped_scenarios_have_no_warnings_and_brazil_matches_rio() -> None:
+    from simulation import load_scenario
+    from simulation.scenario_warnings import scenario_warnings
+    from tests.simulation.conftest import ROOT
+
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        assert scenario_warnings(load_scenario(path)) == [], path
+    brazil = load_scenario(ROOT / "scenarios" / "brazil-2022.toml")
+    shares, probs = group_success(brazil)
+    recognised = sum(s * end_probabilities(p, [4])[0] for s, p in zip(shares, probs, strict=True))
+    attempts = sum(s * mean_attempts(p, [4])[0] for s, p in zip(shares, probs, strict=True))
+    assert (round(recognised, 3), round(attempts, 2)) == (0.884, 1.74)
+    stations = build_stations(brazil)
+    plan = plan_station(brazil, stations, 0)
+    flow = plan.input.flow
+    assert flow is not None and flow.pools == [("mesa", 1), ("urna", 1)]
+    assert [s.keep_unit for s in flow.stages] == [False, True, False]
