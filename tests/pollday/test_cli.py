@@ -306,3 +306,9 @@ def test_live_stats_reads_the_last_complete_history_row(tmp_path: Path) -> None:
     history.write_text(HISTORY_HEADER + rows + "1700000300,1,,Aggreg")
     assert history.stat().st_size > 8192
     assert live_stats(history) == (299_000, 29, 399.0)
+
+
+def test_size_refuses_a_configured_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brazil = ROOT / "scenarios" / "brazil-2022.toml"
+    assert main(["size", str(brazil), "--out", str(tmp_path / "s"), "--quiet"]) == 2
+    assert "pollday size sizes the default flow" in capsys.readouterr().err
