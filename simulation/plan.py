@@ -50,6 +50,7 @@ class StationPlan:
     ended: IntArray  # modality identified at; len(modalities): manual check; -1 refused
     sync_times_s: FloatArray  # offline: the periodic syncs up to closing (empty online)
     uploads: Uploads
+    final_sync_with_protocol: bool = False  # offline: the last batch goes with the protocol
 
 
 def _seconds_since_opening(scenario: Scenario, minutes: float) -> float:
@@ -240,4 +241,5 @@ def plan_station(
             np.zeros(0) if online else draw_sync_times(group, close_s, rng=rng(Stream.SYNC))
         ),
         uploads=draw_uploads(scenario, rng=rng(Stream.UPLOAD)),
+        final_sync_with_protocol=group.final_sync == "with_protocol",
     )

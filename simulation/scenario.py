@@ -147,6 +147,11 @@ class StationGroup(_Model):
         default="random", description="random: each station's sync clock has its own phase"
     )
     sync_jitter_s: float = Field(default=0, ge=0, description="each sync up to this much late")
+    final_sync: Literal["last_checkin", "with_protocol"] = Field(
+        default="last_checkin",
+        description="the last batch: when the last voter checked in, or just before the "
+        "protocol (a device with no network during the day, read at a transmission point)",
+    )
     utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
     time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
     constituencies: tuple[int, int] | None = None

@@ -10,7 +10,7 @@ from simulation.scenario import Scenario, StationGroup
 
 CLIP_WARN_SHARE = 0.05  # a size distribution the legal range reshapes this much is suspect
 _SIZE_DRAWS = 4000
-_OFFLINE_ONLY = {"sync_interval_min", "sync_phase", "sync_jitter_s"}
+_OFFLINE_ONLY = {"sync_interval_min", "sync_phase", "sync_jitter_s", "final_sync"}
 
 
 def _size_warnings(k: int, g: StationGroup) -> list[str]:

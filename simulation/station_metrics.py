@@ -108,17 +108,19 @@ def _clock(opening_min: float, t_s: float) -> str:
 
 
 def offline_sync_times(
-    checkin_s: FloatArray, periodic_s: FloatArray, close_s: float
+    checkin_s: FloatArray, periodic_s: FloatArray, close_s: float, final_s: float | None = None
 ) -> FloatArray:
     """When each offline check-in reaches the central service.
 
     Each goes with the first periodic sync at or after it (the device's own clock: its
     phase and jitter), and whatever is left after the last one before closing goes with
-    the final sync, when the last voter has checked in (never before closing).
+    the final sync, when the last voter has checked in (never before closing), or at
+    ``final_s`` when given (a device whose records leave with its protocol).
     """
     if len(checkin_s) == 0:
         return np.zeros(0)
-    final_s = max(close_s, float(np.nanmax(checkin_s)))
+    if final_s is None:
+        final_s = max(close_s, float(np.nanmax(checkin_s)))
     k = np.searchsorted(periodic_s, checkin_s, side="left")
     after_last = k >= len(periodic_s)
     at: FloatArray = np.where(after_last, final_s, periodic_s[np.minimum(k, len(periodic_s) - 1)])
@@ -138,6 +140,15 @@ def protocol_arrives_s(plan: StationPlan, out: StationOutcome) -> float:
     return math.nan if up.never else out.protocol_at_s + up.retry_s * up.failed_attempts
 
 
+_PROTOCOL_AFTER_BATCH_S = 1.0
+
+
+def _final_sync_s(plan: StationPlan, out: StationOutcome) -> float | None:
+    """The final batch's time for a device whose records leave with its protocol: the
+    first upload attempt (failed uploads retry the protocol, not the records)."""
+    return out.protocol_at_s if plan.final_sync_with_protocol else None
+
+
 def _schedule_rows(
     plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
 ) -> schedule.Schedule:
@@ -151,7 +162,9 @@ def _schedule_rows(
         sent = np.zeros(len(status), dtype=np.bool_)
         synced = checked
         sent_time = out.call_at_s
-        sync_time = offline_sync_times(out.checkin_end_s, plan.sync_times_s, plan.input.close_s)
+        sync_time = offline_sync_times(
+            out.checkin_end_s, plan.sync_times_s, plan.input.close_s, _final_sync_s(plan, out)
+        )
     parts = [
         schedule.make_rows(
             sent_time[sent] + offset_s,
@@ -167,6 +180,9 @@ def _schedule_rows(
         ),
     ]
     arrives_s = protocol_arrives_s(plan, out)
+    final_s = _final_sync_s(plan, out) if sync_s is not None else None
+    if final_s is not None:  # one session: the records, then the protocol
+        arrives_s = max(arrives_s, final_s + _PROTOCOL_AFTER_BATCH_S)
     if not math.isnan(arrives_s):  # failed attempts never reach the service
         parts.append(
             schedule.make_rows(

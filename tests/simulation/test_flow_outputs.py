@@ -86,6 +86,19 @@ def test_every_checkin_reaches_the_service_before_or_with_the_final_sync() -> No
         assert final <= out.protocol_at_s
 
 
+def test_records_that_leave_with_the_protocol_arrive_just_before_it() -> None:
+    scenario = _offline_only(
+        _smoke(), 12, sync_interval_min=1440, sync_phase="opening", final_sync="with_protocol"
+    )
+    rows = simulate(scenario, workers=1).schedule
+    for s in range(12):
+        mine = rows[rows["station"] == s]
+        batch = np.unique(mine["time_s"][mine["kind"] == EventKind.SYNC_CHECKIN])
+        protocol = mine["time_s"][mine["kind"] == EventKind.PROTOCOL]
+        assert len(batch) == 1 and len(protocol) == 1  # one batch: the whole day
+        assert protocol[0] >= batch[0] + 1.0
+
+
 def test_upload_failures_retries_and_stations_that_never_upload() -> None:
     counting = {
         **_smoke()["counting"],
