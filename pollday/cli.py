@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -223,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"pollday: {error}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return fail("pollday: interrupted", 130)
+    except Exception:  # a bug of ours: never exit 1, which means "a threshold failed"
+        traceback.print_exc()
+        return fail("pollday: internal error (the traceback above); please report it", EXIT_HARNESS)
 
 
 if __name__ == "__main__":

@@ -312,3 +312,31 @@ def test_size_refuses_a_configured_flow(tmp_path: Path, capsys: pytest.CaptureFi
     brazil = ROOT / "scenarios" / "brazil-2022.toml"
     assert main(["size", str(brazil), "--out", str(tmp_path / "s"), "--quiet"]) == 2
     assert "pollday size sizes the default flow" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_exit_3_never_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pollday.cli
+
+    def broken(args: object) -> int:
+        raise ValueError("Negative delay -3950.0")
+
+    monkeypatch.setitem(pollday.cli._COMMANDS, "validate", broken)
+    assert main(["validate", str(SMOKE)]) == 3
+    assert "pollday: internal error" in capsys.readouterr().err
+
+
+def test_a_day_ending_on_the_half_hour_simulates_and_reports(tmp_path: Path) -> None:
+    text = SMOKE.read_text(encoding="utf-8")
+    text = text.replace('closing = "19:00"', 'closing = "19:30"').replace(
+        '{ start = "17:00", end = "19:00", share = 0.08 }',
+        '{ start = "17:00", end = "19:30", share = 0.08 }',
+    )
+    scenario = tmp_path / "half.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["simulate", str(scenario), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [h["time"] for h in summary["arrivals_by_hour"]][-1] == "19:00"
+    assert (out / "report.html").exists()
