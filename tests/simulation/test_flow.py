@@ -92,3 +92,49 @@ def test_pool_failures_repair_or_replace_and_are_counted() -> None:
     assert (50.0, "fail", 0) in (out.log or []) and (350.0, "replaced", 0) in (out.log or [])
     assert out.exit_s.tolist() == [410.0]
     assert (out.repairs, out.replacements) == (0, 1)
+
+
+def test_scenario_routes_by_voter_group_and_by_identification_outcome() -> None:
+    from simulation import build_stations, plan_station
+    from tests.simulation.flow_scenarios import flow_scenario
+
+    fixed: dict[str, object] = {"kind": "fixed", "value": 20}
+    scenario = flow_scenario(
+        arrivals_per_s=0.01,
+        stations=3,
+        pools={"registration": 1, "terminal": 2, "officer": 1, "booth": 3},
+        biometrics={
+            "modalities": [
+                {
+                    "name": "fingerprint",
+                    "time_per_attempt_s": fixed,
+                    "success_probability": 0.5,
+                    "max_attempts": 2,
+                }
+            ],
+            "fallback": "manual",
+            "manual_time_s": {"kind": "fixed", "value": 0},
+        },
+        voter_groups=[{"name": "same_day", "share": 0.3}],
+        flow=[
+            {"name": "register", "pool": "registration", "time_s": fixed, "groups": ["same_day"]},
+            {"name": "identify", "pool": "terminal", "kind": "identification"},
+            {"name": "officer", "pool": "officer", "time_s": fixed, "outcome": ["manual"]},
+            {"name": "booth", "pool": "booth", "time_s": fixed},
+        ],
+    )
+    stations = build_stations(scenario)
+    for s in range(len(stations)):
+        plan = plan_station(scenario, stations, s)
+        out = run_station(plan.input)
+        same_day = plan.voter_group == 0
+        manual = plan.ended == 1
+        registered = ~np.isnan(out.stage_start_s[0])
+        officer = ~np.isnan(out.stage_start_s[2])
+        served = ~np.isnan(out.exit_s)
+        assert (registered == same_day)[served].all()
+        assert (officer == manual)[served].all()
+        # Officer visits come after identification, registration before it.
+        assert (out.stage_start_s[2][officer] >= out.stage_end_s[1][officer]).all()
+        assert (out.stage_end_s[0][registered] <= out.stage_start_s[1][registered]).all()
+    assert 0.2 < same_day.mean() < 0.4 and 0.15 < manual.mean() < 0.35
