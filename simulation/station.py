@@ -68,12 +68,11 @@ class _Station:
         self.route = [routes[r] for r in flow.route.tolist()]
         self.pos = [0] * n  # position in the person's route
         self.joined = list(self.arrival)  # when the person joined their current line
-        self.held: dict[int, tuple[int, int]] = {}  # person -> (pool, unit) kept
+        self.unit_of = [0] * n  # the unit serving the person's current stage (if tracked)
         units = [count for _, count in flow.pools]
         self.idle = [list(range(c - 1, -1, -1)) for c in units]  # stacks: unit 0 on top
         self.line: list[deque[int]] = [deque() for _ in units]
         self.job: list[list[Job | None]] = [[None] * c for c in units]
-        self.holder = [[-1] * c for c in units]  # person keeping the unit between stages
         self.busy_s = [0.0] * len(units)
         self.failures = [0] * len(units)
         self.down_s = [0.0] * len(units)
@@ -84,9 +83,15 @@ class _Station:
         self.last_departure_s = 0.0
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
-        for faults in self._faults():
-            for k in range(min(len(faults.up_s), units[faults.pool])):
-                env.process(self._failures(faults, k))
+        faults = self._faults()
+        # Units tracked job by job: those that can fail (to requeue their person) and the
+        # identification pool (its busy time is reported).
+        self.tracked = [p == flow.stages[self.id_stage].pool for p in range(len(units))]
+        for f in faults:
+            self.tracked[f.pool] = True
+        for f in faults:
+            for k in range(min(len(f.up_s), units[f.pool])):
+                env.process(self._failures(f, k))
         if n:
             env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         env.process(self._closing())
@@ -108,15 +113,6 @@ class _Station:
     def _depart(self, person: int, at_s: float) -> None:
         if at_s > self.last_departure_s:
             self.last_departure_s = at_s
-        if self.held:
-            self._release_held(person)
-
-    def _release_held(self, person: int) -> None:
-        kept = self.held.pop(person, None)
-        if kept is not None:
-            pool, unit = kept
-            self.holder[pool][unit] = -1
-            self._unit_free(pool, unit)
 
     # -- arrivals and lines ---------------------------------------------------------------
 
@@ -134,15 +130,8 @@ class _Station:
             self.env.timeout(self.arrival[person] - now, person).callbacks.append(self._arrive)
 
     def _enter(self, person: int, stage: int, *, first: bool = False) -> None:
-        """Start ``stage`` on a kept or idle unit, or join the pool's line."""
+        """Start ``stage`` on an idle unit, or join the pool's line."""
         pool = self.stage_pool[stage]
-        if self.held:
-            kept = self.held.get(person)
-            if kept is not None and kept[0] == pool:
-                del self.held[person]
-                self.holder[pool][kept[1]] = -1
-                self._start(pool, kept[1], person, stage)
-                return
         idle = self.idle[pool]
         if idle:
             if first:
@@ -199,46 +188,73 @@ class _Station:
     # -- stages ---------------------------------------------------------------------------
 
     def _start(self, pool: int, unit: int, person: int, stage: int) -> None:
-        now = self.env.now
-        if math.isnan(self.stage_start[stage][person]):
-            self.stage_start[stage][person] = now
+        started = self.stage_start[stage]
+        if started[person] != started[person]:  # nan: the first start (not a restart)
+            started[person] = self.env.now
         if stage == self.id_stage:
             held_s = self._begin_checkin(person)
         else:
             held_s = self.service[stage][person]
             if self.log is not None:
                 self.note(self.stage_name[stage], person)
-        done = self.env.timeout(held_s, (pool, unit, person))
+        done = self.env.timeout(held_s, person)
         done.callbacks.append(self._stage_done)
-        self.job[pool][unit] = (person, done, now)
+        if self.tracked[pool]:  # can fail, or its busy time is reported
+            self.unit_of[person] = unit
+            self.job[pool][unit] = (person, done, self.env.now)
 
     def _stage_done(self, event: simpy.Event) -> None:
-        pool, unit, person = cast(tuple[int, int, int], event.value)
-        job = self.job[pool][unit]
-        if job is None or job[1] is not event:
-            return  # the unit failed during this stage; the person was requeued
+        """A stage ended: the person goes on (or leaves), then the unit takes the next.
+
+        The hot path of the whole model (once per person per stage): units of pools that
+        never fail and whose busy time nobody reports are anonymous (unit 0).
+        """
+        person = cast(int, event.value)
         now = self.env.now
-        self.busy_s[pool] += now - job[2]
-        self.job[pool][unit] = None
-        route, pos = self.route[person], self.pos[person]
+        route = self.route[person]
+        pos = self.pos[person]
         stage = route[pos]
+        pool = self.stage_pool[stage]
         self.stage_end[stage][person] = now
-        keep = self.stage_keep[stage]
-        if keep:
-            self.held[person] = (pool, unit)
-            self.holder[pool][unit] = person
-        if stage == self.id_stage and not self._end_checkin(person):
-            pass  # refused: left (and gave back what they kept)
-        elif pos + 1 < len(route):
-            self.pos[person] = pos + 1
-            self._enter(person, route[pos + 1])
+        unit = 0
+        if self.tracked[pool]:
+            unit = self.unit_of[person]
+            jobs = self.job[pool]
+            self.busy_s[pool] += now - jobs[unit][2]  # type: ignore[index]
+            jobs[unit] = None
+            if stage == self.id_stage and not self._end_checkin(person):
+                self._release(pool, unit)  # refused: left
+                return
+        pos += 1
+        if pos < len(route):
+            self.pos[person] = pos
+            after = route[pos]
+            after_pool = self.stage_pool[after]
+            if after_pool == pool and self.stage_keep[stage]:
+                self._start(pool, unit, person, after)  # the kept unit: no new wait
+                return
+            idle = self.idle[after_pool]  # _enter, inlined: this runs millions of times
+            if idle:
+                self._start(after_pool, idle.pop(), person, after)
+            else:
+                self.joined[person] = now
+                self.line[after_pool].append(person)
         else:
             self.exit[person] = now
             if self.log is not None:
                 self.note("exit", person)
-            self._depart(person, now)
-        if not keep:
+            if now > self.last_departure_s:
+                self.last_departure_s = now
+        if self.line[pool]:
             self._unit_free(pool, unit)
+        else:
+            self.idle[pool].append(unit)
+
+    def _release(self, pool: int, unit: int) -> None:
+        if self.line[pool]:
+            self._unit_free(pool, unit)
+        else:
+            self.idle[pool].append(unit)
 
     def _unit_free(self, pool: int, unit: int) -> None:
         person = self._next_in_line(pool)
@@ -267,15 +283,13 @@ class _Station:
         self.note("fail", k)
         if job is not None:
             # Failed mid-stage: the person is first in line for the next unit.
-            person, _, started_s = job
+            person, stale, started_s = job
+            stale.callbacks.remove(self._stage_done)  # its end will not come
             self.busy_s[pool] += now - started_s
             self.job[pool][k] = None
             self.requeued_at[person] = now
             self.note("requeue", person)
             self._enter(person, self.route[person][self.pos[person]], first=True)
-        elif self.holder[pool][k] >= 0:  # kept between stages: the person loses it
-            del self.held[self.holder[pool][k]]
-            self.holder[pool][k] = -1
         else:
             self.idle[pool].remove(k)
         self.env.timeout(down_s, (pool, k, down_s, replaced)).callbacks.append(self._back)
@@ -360,10 +374,12 @@ class _Station:
         starts = [f(s) for s in self.stage_start]
         ends = [f(s) for s in self.stage_end]
         n = len(self.arrival)
-        first = np.full(n, np.nan)  # start of each person's first stage
-        for k, route in enumerate(self.flow.routes):
-            mine = self.flow.route == k
-            first[mine] = starts[route[0]][mine]
+        first = starts[self.flow.routes[0][0]]  # start of each person's first stage
+        if len(self.flow.routes) > 1:
+            first = np.full(n, np.nan)
+            for k, route in enumerate(self.flow.routes):
+                mine = self.flow.route == k
+                first[mine] = starts[route[0]][mine]
         pool = self.flow.stages[self.id_stage].pool
         default = self.inp.flow is None
         return StationOutcome(
