@@ -139,10 +139,11 @@ class Server:
     ) -> None:
         self.database_url = database_url
         database = [] if database_url is None else ["--database-url", database_url]
-        argv = [sys.executable, *command, "--port", "0", *database, "--secret", SECRET, *extra]
+        argv = [sys.executable, *command, "--port", "0", *database, *extra]
         if register is not None:
             argv += ["--register", str(register)]
-        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "POLLDAY_SECRET": SECRET,
+               "PYTHONPATH": str(REPO)}
         self.launched_at = time.monotonic()
         self.proc = subprocess.Popen(
             argv,
