@@ -196,3 +196,4 @@ class ImportSummary(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    detail: str | None = Field(default=None, description="why writes fail (503 only)")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path
 from starlette.responses import Response
 
 from service.cache import Rendered, etag_matches
-from service.errors import ApiError
+from service.errors import ApiError, AsciiJSONResponse
 from service.models import ID_PATTERN, ErrorBody, Health, Results, Streams, Turnout
 from service.results import (
     constituency_exists,
@@ -134,8 +134,16 @@ async def get_snapshot(
                     headers={"Cache-Control": f"public, max-age={SLOT_S}"})
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness and database check")
-async def healthz(state: State) -> dict[str, str]:
-    async with state.db.read() as tx:
-        await tx.fetchone("SELECT 1")
-    return {"status": "ok", "database": state.db.dialect}
+@router.get("/healthz", response_model=Health,
+            responses={503: {"model": Health, "description": "the store cannot write now"}},
+            summary="Health for a load balancer: 200 only while the database takes writes")
+async def healthz(state: State) -> Response:
+    """A real write is committed (a probe row): 503 with the cause while it fails, so a load
+    balancer stops sending check-ins that could not be stored."""
+    problem = await state.db.check_writable()
+    if problem is not None:
+        return AsciiJSONResponse(
+            {"status": "unavailable", "database": state.db.dialect, "detail": problem},
+            status_code=503, headers={"Retry-After": "1", "Cache-Control": "no-store"})
+    return AsciiJSONResponse({"status": "ok", "database": state.db.dialect},
+                             headers={"Cache-Control": "no-store"})
