@@ -90,12 +90,14 @@ def _replay(item: CheckinInput, checkin: tuple[Any, ...], remembered: tuple[Any,
 # template, and any earlier answer to this station's Idempotency-Key.
 LOOKUP = (
     "SELECT s.constituency_id, s.utc_offset_min, v.template, "
-    "c.checkin_id, c.voter_id, c.accepted_at, r.voter_id, r.status, r.body "
+    "c.checkin_id, c.voter_id, c.accepted_at, r.voter_id, r.status, r.body, "
+    "v.station_id, p.accepted_at "
     "FROM stations s "
     "LEFT JOIN voters v ON v.voter_id = ? "
     "LEFT JOIN checkins c ON c.station_id = s.station_id AND c.idempotency_key = ? "
     "LEFT JOIN idempotent_responses r ON r.station_id = s.station_id "
     "AND r.idempotency_key = ? "
+    "LEFT JOIN protocols p ON p.station_id = s.station_id "
     "WHERE s.station_id = ?"
 )
 
@@ -133,6 +135,16 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
         if replay.replayed:
             await _audit(tx, "replay", item)
         return replay
+    home_station, protocol_at = row[9], row[10]
+    if protocol_at is not None:
+        # Policy: a station's count is final. A check-in after it would let the station's
+        # turnout exceed the ballots its accepted protocol says were issued.
+        return await _remember(tx, item, _refusal(
+            409, "protocol_already_accepted",
+            f"station {item.station_id!r} closed: its protocol was accepted at {protocol_at}; "
+            "no check-in is accepted after the count",
+            protocol_accepted_at=protocol_at,
+        ))
     if enrolled is None:
         return await _remember(tx, item, _refusal(
             404, "unknown_voter", f"voter {item.voter_id!r} is not in the voter register",
@@ -161,6 +173,10 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
          hour_local(item.scanned_at, int(utc_offset_min))),
     )
     if inserted == 1:
+        if home_station != item.station_id:
+            # Policy: a voter may vote away from home (as commissions allow, e.g. with an
+            # absentee certificate); accepted, and flagged for the audit.
+            await _audit(tx, "away_from_home", item)
         return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
     return await _conflict(tx, item)
 

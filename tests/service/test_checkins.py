@@ -81,6 +81,7 @@ def test_idempotent_replay_returns_original_answer(server: Server, register: Reg
             "checkins_accepted": 1,
             "distinct_voters_accepted": 1,
             "idempotent_replays": 3,
+            "checkins_away_from_home": 0,
             "refused_duplicates": 0,
             "protocols_accepted": 0,
             "voters_registered": 0,
