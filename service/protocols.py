@@ -68,6 +68,10 @@ async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int,
     digest = protocol_digest(protocol)
 
     async def work(tx: Tx) -> tuple[int, dict[str, Any]]:
+        if db.dialect == "postgresql":
+            # Check-ins wait while this protocol counts them and commits (their trigger then
+            # sees it): no check-in can slip in between the count and the acceptance.
+            await tx.execute("LOCK TABLE checkins IN SHARE MODE")
         station = await tx.fetchone(
             "SELECT constituency_id FROM stations WHERE station_id = ?", (protocol.station_id,)
         )

@@ -131,7 +131,30 @@ MIGRATIONS: list[list[Statement]] = [
                 FOR EACH ROW EXECUTE FUNCTION meta_notify()""",
         },
     ],
+    [
+        # No check-in after the station's protocol (policy). The check-in's lookup already
+        # refuses it; on PostgreSQL a check-in's lookup and insert are separate statements,
+        # so this trigger closes the race with a protocol committed in between (the protocol
+        # locks check-ins out while it counts them). SQLite runs both in one transaction.
+        {
+            "postgresql": """CREATE FUNCTION checkins_station_open() RETURNS trigger
+                LANGUAGE plpgsql AS $body$ BEGIN
+                IF EXISTS (SELECT 1 FROM protocols WHERE station_id = NEW.station_id) THEN
+                    RAISE EXCEPTION 'station % closed: its protocol was accepted',
+                        NEW.station_id USING ERRCODE = 'PD001';
+                END IF;
+                RETURN NEW;
+            END $body$""",
+        },
+        {
+            "postgresql": """CREATE TRIGGER checkins_station_open BEFORE INSERT ON checkins
+                FOR EACH ROW EXECUTE FUNCTION checkins_station_open()""",
+        },
+    ],
 ]
+
+# SQLSTATE the PostgreSQL trigger raises for a check-in at a station whose protocol is in.
+STATION_CLOSED_SQLSTATE = "PD001"
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

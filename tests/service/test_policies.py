@@ -4,9 +4,14 @@ flagged for the audit. Stations 50-55 of the shared register are this module's."
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import psycopg
+import pytest
 from service_support import (
     CANDIDATES,
     Register,
@@ -15,6 +20,12 @@ from service_support import (
     checkin_body,
     station_headers,
 )
+
+from service.checkins import CheckinInput, _insert
+from service.pgcluster import ThrowawayCluster
+from service.store.postgres import PostgresDatabase
+from service.store.schema import STATION_CLOSED_SQLSTATE, prepare_database
+from service.store.urls import parse_database_url
 
 
 def _check_in(client: httpx.Client, register: Register, s: int, i: int,
@@ -93,3 +104,30 @@ def test_voter_away_from_home_is_accepted_and_flagged(server: Server, register: 
         assert after["checkins_away_from_home"] - before["checkins_away_from_home"] == 1
         # Still one acceptance per voter: the same voter at home afterwards is a duplicate.
         assert _check_in(client, register, 53, 0).status_code == 409
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_a_checkin_racing_the_protocol(pg_cluster: ThrowawayCluster) -> None:
+    """The lookup saw the station open, the protocol committed, then the insert ran: the
+    trigger refuses it (the check-in's lookup and insert are separate statements there)."""
+    url = pg_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    prepare_database(parse_database_url(url))
+
+    async def scenario() -> str:
+        db = PostgresDatabase(parse_database_url(url))
+        await db.open()
+        try:
+            async with db.read() as tx:
+                await tx.execute("INSERT INTO stations VALUES ('S1', 1, 10, 240, 1, 0)")
+                await tx.execute(
+                    "INSERT INTO protocols VALUES ('S1', 1, 0, 0, 0, 'd', '{}', 'then')")
+                item = CheckinInput("S1", "k1", "V1", "", datetime(2026, 11, 28, tzinfo=UTC))
+                try:
+                    await _insert(tx, item, "c1", "now", 1, 240)
+                except psycopg.Error as exc:
+                    return str(exc.sqlstate)
+                return "inserted"
+        finally:
+            await db.close()
+
+    assert asyncio.run(scenario()) == STATION_CLOSED_SQLSTATE
