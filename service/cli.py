@@ -14,6 +14,12 @@ import psycopg
 from service.auth import MAX_TOKEN_CHARS
 from service.faults import ENDPOINT_PREFIXES, LATENCY_FORMS, FaultSpecError
 from service.importer import ImportError_
+from service.limits import (
+    DEFAULT_BODY_TIMEOUT_S,
+    DEFAULT_HEADER_TIMEOUT_S,
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_MAX_CONNECTIONS,
+)
 from service.settings import Settings, SettingsError
 from service.store.schema import DatabaseSetupError, SchemaError
 from service.store.urls import DEFAULT_DATABASE_URL, UrlError, parse_database_url
@@ -44,6 +50,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--log-level", default="warning",
                         choices=["critical", "error", "warning", "info", "debug"])
+    limits = parser.add_argument_group(
+        "connection limits", "per worker process; see docs/service.md#connection-limits")
+    limits.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
+                        metavar="N", help="open connections per worker; past it the "
+                        "longest-idle one is closed (default %(default)s)")
+    limits.add_argument("--keep-alive-s", type=float, default=DEFAULT_KEEP_ALIVE_S,
+                        metavar="S", help="close a connection with no request for this long "
+                        "(default %(default)s)")
+    limits.add_argument("--header-timeout-s", type=float, default=DEFAULT_HEADER_TIMEOUT_S,
+                        metavar="S", help="a request head must arrive within this long of its "
+                        "first byte, else 408 (default %(default)s)")
+    limits.add_argument("--body-timeout-s", type=float, default=DEFAULT_BODY_TIMEOUT_S,
+                        metavar="S", help="a request body must arrive within this long of its "
+                        "head (streamed imports: between two bytes) (default %(default)s)")
     faults = parser.add_argument_group(
         "fault injection (rehearsals)",
         "make the service slow or failing on purpose; nothing is injected by default",
@@ -124,6 +144,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         inject_stall_after_s=args.inject_stall_after_s,
         inject_endpoints=args.inject_endpoints,
         inject_seed=args.inject_seed,
+        keep_alive_s=args.keep_alive_s,
+        header_timeout_s=args.header_timeout_s,
+        body_timeout_s=args.body_timeout_s,
+        max_connections=args.max_connections,
     )
 
 
@@ -141,6 +165,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
         settings.faults()
+        settings.check_limits()
         parse_database_url(settings.database_url)
     except (SettingsError, FaultSpecError, UrlError) as exc:
         return _fail(EXIT_BAD_INPUT, str(exc))
