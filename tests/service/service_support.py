@@ -203,3 +203,12 @@ def fresh_database(request: Any, backend: str, folder: Path) -> str:
     cluster = request.getfixturevalue("pg_cluster")
     url: str = cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
     return url
+
+
+def wait_out_public_cache() -> None:
+    """Public reads are rendered at most once per MAX_AGE_S per worker, whatever the client
+    asks (a client's no-cache no longer forces a rendering): wait one age out to see writes
+    made since the last rendering."""
+    from service.cache import MAX_AGE_S
+
+    time.sleep(MAX_AGE_S + 0.05)
