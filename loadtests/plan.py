@@ -95,8 +95,9 @@ def select_rows(
     return schedule[np.isin(schedule["station"], stations)]
 
 
-def build_jobs(rows: NDArray[np.void], compress: float) -> JobPlan:
-    """Group ``rows`` (time-sorted schedule rows) into jobs; times divided by ``compress``."""
+def build_jobs(rows: NDArray[np.void], compress: float, origin_s: float = 0.0) -> JobPlan:
+    """Group ``rows`` (time-sorted schedule rows) into jobs; times from ``origin_s`` (the
+    replay's time zero in schedule seconds) divided by ``compress``."""
     if compress <= 0:
         raise ValueError(f"compress must be positive, got {compress}")
     sync = np.isin(rows["kind"], (EventKind.SYNC_CHECKIN, EventKind.SYNC_DUPLICATE))
@@ -122,7 +123,7 @@ def build_jobs(rows: NDArray[np.void], compress: float) -> JobPlan:
     kind_map[EventKind.PROTOCOL] = JobKind.PROTOCOL
     kinds = np.where(sync[first], np.uint8(JobKind.BATCH), kind_map[rows["kind"][first]])
     return JobPlan(
-        time_s=t_col[first].astype(np.float64) / compress,
+        time_s=(t_col[first].astype(np.float64) - origin_s) / compress,
         kind=kinds.astype(np.uint8),
         station=s_col[first].astype(np.int64),
         first=first.astype(np.int64),

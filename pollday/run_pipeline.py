@@ -161,7 +161,10 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     check_target(config)
     scenario = load_scenario(config.scenario_path)
-    thresholds = [parse_threshold(t) for t in scenario.thresholds]
+    # capacity.* figures are `pollday capacity`'s: a run does not judge them.
+    thresholds = [
+        t for t in map(parse_threshold, scenario.thresholds) if not t.figure.startswith("capacity.")
+    ]
     lt = scenario.loadtest
     try:
         check_adapter_spec(lt.adapter)
