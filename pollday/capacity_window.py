@@ -79,10 +79,13 @@ def national_peak(
     """(check-ins (or ``kinds``) per minute in the busiest ``span_min`` minutes, first minute
     of that span)."""
     per_min = checkins_per_minute(rows, n_stations, weights, kinds)
-    if len(per_min) < span_min:
-        per_min = np.pad(per_min, (0, span_min - len(per_min)))
-    sums = np.convolve(per_min, np.ones(span_min), mode="valid")
-    first = int(np.argmax(sums))  # the earliest of equal spans
+    per_min = np.pad(per_min, (0, span_min - 1))  # a span may start at the last minute
+    # Rounded so that equal spans compare equal.
+    sums = np.round(np.convolve(per_min, np.ones(span_min), mode="valid"), 6)
+    first = int(np.argmax(sums))  # the earliest of equal spans...
+    # ...but one that starts with events: not an idle stretch before a short burst.
+    while first + 1 < len(sums) and per_min[first] == 0 and sums[first + 1] == sums[first]:
+        first += 1
     return float(sums[first] / span_min), first
 
 
@@ -155,8 +158,9 @@ def level_load(multiple: float, order: NDArray[np.int64], load: NDArray[np.float
 
     The replay should last about ``level_s``: compression ``window_s / level_s`` with the
     fewest stations (in ``order``) whose share of the load reaches ``multiple / that``; the
-    compression is then set so that ``c * f(S) = multiple`` exactly (the level lasts at most
-    ``level_s``). When all of ``order`` is not enough, more compression: a shorter level.
+    compression is then set so that ``c * f(S) = multiple`` exactly (stations come whole, so
+    the level lasts a little longer than ``level_s``). When all of ``order`` is not enough,
+    more compression: a shorter level.
     """
     if multiple <= 0:
         raise ValueError(f"multiple must be positive, got {multiple}")
