@@ -39,11 +39,16 @@ class JobKind(IntEnum):
 STATION_KINDS = (JobKind.CHECKIN, JobKind.DUPLICATE, JobKind.BATCH, JobKind.PROTOCOL)
 
 
+def station_order(n_stations: int, seed: int) -> NDArray[np.int64]:
+    """The order in which growing shares take stations (a permutation drawn from the seed)."""
+    return np.random.default_rng([_SHARE_STREAM, seed]).permutation(n_stations).astype(np.int64)
+
+
 def kept_stations(n_stations: int, share: float, seed: int) -> NDArray[np.int64]:
     """Sorted indices of the stations kept by ``share`` (deterministic, nested in ``share``)."""
     if not 0 < share <= 1:
         raise ValueError(f"station share must be in (0, 1], got {share}")
-    order = np.random.default_rng([_SHARE_STREAM, seed]).permutation(n_stations)
+    order = station_order(n_stations, seed)
     keep = max(1, round(share * n_stations)) if n_stations else 0
     return np.sort(order[:keep]).astype(np.int64)
 

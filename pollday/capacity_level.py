@@ -2,9 +2,9 @@
 where the replayed voters have not voted yet; judged by the thresholds and the audit.
 
 The embedded reference service is started afresh for every level (its own folder, SQLite
-database and register). With ``--host`` every level replays a slice of stations no earlier
-level replayed, so its voters are fresh on a target that keeps its database (see
-docs/capacity.md).
+database and register). With ``--host`` every level checks in its own block of each
+station's voters (:func:`fresh_voters`), so its voters are fresh on a target that keeps its
+database (see docs/capacity.md).
 """
 
 from __future__ import annotations
@@ -64,22 +64,36 @@ class LevelSetup:
     workers: int = 0
     service_args: tuple[str, ...] = ()
     quiet: bool = True
-    slice_size: int = 0  # --host: stations per level, each level a fresh slice of ``order``
-    used: int = 0
+    registered: NDArray[np.int64] | None = None  # per station; --host: for fresh voters
 
 
-def plan_level(setup: LevelSetup, multiple: float) -> LevelLoad:
-    if not setup.slice_size:
-        return level_load(multiple, setup.order, setup.load, setup.window.span_s, setup.level_s)
-    part = setup.order[setup.used : setup.used + setup.slice_size]
-    share = float(setup.load[part].sum())
-    if share <= 0:
+def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
+                 host: str) -> NDArray[np.void]:
+    """``rows`` with each station's voters replaced by its ``block``-th block of voters: the
+    window's distinct voters of a station, ranked, then shifted by ``block`` times their
+    number. Different blocks are different people, so every level on a target that keeps
+    its database (``--host``) meets voters who have not voted yet; the load is unchanged
+    (same stations, same times)."""
+    out = rows.copy()
+    real = out["voter"] >= 0  # duplicates (-1) pick someone accepted in the level itself
+    station = out["station"][real].astype(np.int64)
+    keys = (station << 32) | out["voter"][real].astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    unique_station = unique >> 32
+    first = np.searchsorted(unique_station, unique_station)  # first key of each station
+    rank = (np.arange(len(unique)) - first)[inverse]
+    per_station = np.bincount(unique_station, minlength=len(registered))
+    voter = block * per_station[station] + rank
+    over = voter >= registered[station]
+    if over.any():
+        s = int(station[over][0])
         raise RunFailure(EXIT_HARNESS, (
-            f"no stations with fresh voters are left for another level on {setup.host} "
-            f"({setup.used} of {len(setup.order)} used); restart the target with a fresh "
-            "database, or raise --precision / lower --max-multiple for fewer levels"))
-    setup.used += setup.slice_size
-    return LevelLoad(multiple, np.sort(part), share, multiple / share)
+            f"no fresh voters left for level {block + 1} on {host}: station {s} has "
+            f"{int(registered[s])} registered and the window checks in {per_station[s]} of "
+            f"them per level; restart the target with a fresh database, or use a shorter "
+            "--window or a larger --precision (fewer levels)"))
+    out["voter"][real] = voter.astype(out["voter"].dtype)
+    return out
 
 
 def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[str, float | None]:
@@ -189,12 +203,15 @@ def _record(level: LevelLoad, index: int, folder: Path, replay_s: float,
 
 
 def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
-    level = plan_level(setup, multiple)
+    level = level_load(multiple, setup.order, setup.load, setup.window.span_s, setup.level_s)
     folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
     replay_dir = folder / "replay"
     replay_dir.mkdir(parents=True, exist_ok=True)
-    schedule.save(replay_dir / "schedule.npy",
-                  setup.rows[np.isin(setup.rows["station"], level.stations)])
+    rows = setup.rows[np.isin(setup.rows["station"], level.stations)]
+    if setup.host:
+        assert setup.registered is not None
+        rows = fresh_voters(rows, setup.registered, index - 1, setup.host)
+    schedule.save(replay_dir / "schedule.npy", rows)
     shutil.copyfile(setup.scenario_path, replay_dir / "scenario.toml")
     replay_s = setup.window.span_s / level.compress
     run = LocustRun(

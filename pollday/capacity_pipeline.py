@@ -17,7 +17,7 @@ import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, check_auditable
-from loadtests.plan import kept_stations
+from loadtests.plan import station_order
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
 from pollday.capacity_search import SearchResult, SearchSettings, search
@@ -38,9 +38,6 @@ from pollday.run_pipeline import RunConfig, RunFailure, check_target
 from pollday.target import TargetError, check_reachable
 from simulation import Scenario, load_scenario, simulate
 from simulation.thresholds import Threshold, parse_threshold
-
-HOST_SLICES = 16  # --host: the stations are dealt into this many fresh slices, one per level
-_ORDER_STREAM = 0xCA9A
 
 
 @dataclass
@@ -103,13 +100,8 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
     if not load.any():
         raise RunFailure(EXIT_BAD_INPUT, f"--window {window.label}: the simulated day has no "
                          "events in it; pick a window with check-ins or protocols")
-    # Embedded: the nested station order of --station-share (a level is a prefix of it).
-    # --host: a seeded permutation dealt into slices, one fresh slice per level.
-    order = kept_stations(n, 1.0, scenario.election.seed)
-    slice_size = 0
-    if config.host:
-        order = np.random.default_rng([_ORDER_STREAM, scenario.election.seed]).permutation(n)
-        slice_size = max(1, n // HOST_SLICES)
+    # The nested station order of --station-share: a level replays a prefix of it.
+    order = station_order(n, scenario.election.seed)
     window_rate = float(checkins_per_minute(in_window, n).sum()) / (window.span_s / 60.0)
     setup = LevelSetup(
         scenario=scenario, scenario_path=config.scenario_path, out=config.out, window=window,
@@ -118,7 +110,7 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         secret=config.secret or secrets.token_hex(16),
         admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
         workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
-        slice_size=slice_size)
+        registered=result.stations.registered.astype(np.int64))
     context = {
         "national_peak": {"checkins_per_min": round(peak_per_min, 2),
                           "span_min": PEAK_SPAN_MIN,

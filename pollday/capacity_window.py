@@ -19,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from loadtests.plan import kept_stations
 from loadtests.public_load import home_timeline
 from simulation import EventKind, Scenario
 
@@ -192,3 +194,14 @@ def replay_multiples(rows: NDArray[np.void], n_stations: int, kept: NDArray[np.i
         out[name] = round(replayed * compress / national, 4) if national > 0 else None
     out["results_reads"] = None
     return out
+
+
+def national_multiples(result: Any, share: float, compress: float, seed: int
+                       ) -> dict[str, Any]:
+    """What ``pollday run`` adds to ``summary.json``'s ``replay``: the national check-in
+    peak and which multiple of the national peaks its own replay was."""
+    rows, n = result.schedule, len(result.stations)
+    kept = kept_stations(n, share, seed)
+    peak, _ = national_peak(rows, n)
+    return {"national_peak_checkins_per_min": round(peak, 2),
+            "national_multiple": replay_multiples(rows, n, kept, compress)}

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
+from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
@@ -185,6 +186,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     result, sim_summary = _simulate(config, scenario)
     replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
     expected_s = last_s / compress
+    national = national_multiples(result, share, compress, scenario.election.seed)
     locust = LocustRun(
         host="",
         replay_dir=replay_dir,
@@ -229,6 +231,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
             "station_share": share,
             "events_after_window": cut,
             "expected_s": round(expected_s, 1),
+            **national,
         },
         "audit": {k: v for k, v in audit_figures.items() if k != "server_counters"},
         "closed_loop": loop,
