@@ -41,8 +41,8 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="first level, as a multiple of real time (default 1)")
     p.add_argument("--ramp-factor", type=float, default=2.0,
                    help="each ramp level is this many times the last (default 2)")
-    p.add_argument("--max-multiple", type=float, default=64.0,
-                   help="highest multiple tried (default 64)")
+    p.add_argument("--max-multiple", type=float, default=None,
+                   help="highest multiple tried (default: 1024 times --start-multiple)")
     p.add_argument("--precision", type=float, default=0.05,
                    help="bisect until (failed - held) / held is at most this (default 0.05)")
     p.add_argument("--level-s", type=float, default=60.0,
@@ -72,8 +72,10 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     config = CapacityConfig(
         scenario_path=args.scenario,
         out=args.out or Path("runs") / f"{args.scenario.stem}-capacity",
-        settings=SearchSettings(args.start_multiple, args.ramp_factor, args.max_multiple,
-                                args.precision),
+        settings=SearchSettings(
+            args.start_multiple, args.ramp_factor,
+            args.max_multiple if args.max_multiple is not None else 1024 * args.start_multiple,
+            args.precision),
         window=args.window, level_s=args.level_s, host=args.host,
         allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
@@ -85,6 +87,6 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     emit_summary(doc, args, lambda: _print_table(doc, config.out))
     if doc.get("failure"):
         return fail(f"pollday capacity: {doc['failure']}", code)
-    if code and not args.quiet:
+    if code:  # shown even with --quiet, like the other errors
         sys.stderr.write(f"pollday capacity: exit {code}: {doc['headline']}\n")
     return code
