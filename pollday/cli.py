@@ -17,6 +17,7 @@ from typing import Any
 
 from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
+from pollday.capacity_command import add_capacity_arguments, run_capacity_command
 from pollday.console import (
     emit_summary,
     fail,
@@ -106,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
     _add_output_flags(p)
+
+    p = sub.add_parser("capacity", help="the breaking point, as a multiple of election day's peak")
+    add_capacity_arguments(p, _positive_int)
+    _add_output_flags(p, "print capacity.json to stdout")
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
     p.add_argument("run_dir", type=Path)
@@ -204,6 +209,7 @@ def _register(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "report": _report,
     "run": run_command,
+    "capacity": run_capacity_command,
     "validate": _validate,
     "simulate": _simulate,
     "size": _size,
