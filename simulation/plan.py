@@ -51,6 +51,7 @@ class StationPlan:
     sync_times_s: FloatArray  # offline: the periodic syncs up to closing (empty online)
     uploads: Uploads
     final_sync_with_protocol: bool = False  # offline: the last batch goes with the protocol
+    final_sync_delay_s: float = 0.0  # offline: final sync this long after the last check-in
 
 
 def _seconds_since_opening(scenario: Scenario, minutes: float) -> float:
@@ -230,6 +231,7 @@ def plan_station(
         count_per_ballot_s=counting.per_ballot_s,
         upload_delay_s=float(counting.upload_delay_min.sample(1, rng=counting_rng)[0]) * 60,
     )
+    syncs = (np.zeros(0), 0.0) if online else draw_sync_times(group, close_s, rng=rng(Stream.SYNC))
     return StationPlan(
         input=inp,
         voter_index=voter_index,
@@ -237,9 +239,8 @@ def plan_station(
         voter_group=voter_group,
         attempts=ident.attempts,
         ended=ident.ended,
-        sync_times_s=(
-            np.zeros(0) if online else draw_sync_times(group, close_s, rng=rng(Stream.SYNC))
-        ),
+        sync_times_s=syncs[0],
+        final_sync_delay_s=syncs[1],
         uploads=draw_uploads(scenario, rng=rng(Stream.UPLOAD)),
         final_sync_with_protocol=group.final_sync == "with_protocol",
     )

@@ -108,19 +108,23 @@ def _clock(opening_min: float, t_s: float) -> str:
 
 
 def offline_sync_times(
-    checkin_s: FloatArray, periodic_s: FloatArray, close_s: float, final_s: float | None = None
+    checkin_s: FloatArray,
+    periodic_s: FloatArray,
+    close_s: float,
+    final_s: float | None = None,
+    final_delay_s: float = 0.0,
 ) -> FloatArray:
     """When each offline check-in reaches the central service.
 
     Each goes with the first periodic sync at or after it (the device's own clock: its
     phase and jitter), and whatever is left after the last one before closing goes with
-    the final sync, when the last voter has checked in (never before closing), or at
-    ``final_s`` when given (a device whose records leave with its protocol).
+    the final sync, ``final_delay_s`` after the last voter has checked in (never before
+    closing), or at ``final_s`` when given (a device whose records leave with its protocol).
     """
     if len(checkin_s) == 0:
         return np.zeros(0)
     if final_s is None:
-        final_s = max(close_s, float(np.nanmax(checkin_s)))
+        final_s = max(close_s, float(np.nanmax(checkin_s))) + final_delay_s
     k = np.searchsorted(periodic_s, checkin_s, side="left")
     after_last = k >= len(periodic_s)
     at: FloatArray = np.where(after_last, final_s, periodic_s[np.minimum(k, len(periodic_s) - 1)])
@@ -163,7 +167,11 @@ def _schedule_rows(
         synced = checked
         sent_time = out.call_at_s
         sync_time = offline_sync_times(
-            out.checkin_end_s, plan.sync_times_s, plan.input.close_s, _final_sync_s(plan, out)
+            out.checkin_end_s,
+            plan.sync_times_s,
+            plan.input.close_s,
+            _final_sync_s(plan, out),
+            plan.final_sync_delay_s,
         )
     parts = [
         schedule.make_rows(
@@ -180,9 +188,8 @@ def _schedule_rows(
         ),
     ]
     arrives_s = protocol_arrives_s(plan, out)
-    final_s = _final_sync_s(plan, out) if sync_s is not None else None
-    if final_s is not None:  # one session: the records, then the protocol
-        arrives_s = max(arrives_s, final_s + _PROTOCOL_AFTER_BATCH_S)
+    if sync_s is not None and synced.any():  # never before the station's last records
+        arrives_s = max(arrives_s, float(np.max(sync_time[synced])) + _PROTOCOL_AFTER_BATCH_S)
     if not math.isnan(arrives_s):  # failed attempts never reach the service
         parts.append(
             schedule.make_rows(

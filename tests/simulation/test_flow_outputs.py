@@ -75,15 +75,22 @@ def test_offline_syncs_spread_over_the_interval_and_end_with_a_final_sync() -> N
 def test_every_checkin_reaches_the_service_before_or_with_the_final_sync() -> None:
     scenario = _offline_only(_smoke(), 20, sync_jitter_s=120)
     stations = build_stations(scenario)
+    final_delays: list[float] = []
     for s in range(len(stations)):
         plan = plan_station(scenario, stations, s)
         out = run_station(plan.input)
         done = ~np.isnan(out.checkin_end_s)
-        synced = offline_sync_times(out.checkin_end_s, plan.sync_times_s, plan.input.close_s)
-        final = max(plan.input.close_s, float(np.nanmax(out.checkin_end_s)))
+        synced = offline_sync_times(
+            out.checkin_end_s, plan.sync_times_s, plan.input.close_s,
+            final_delay_s=plan.final_sync_delay_s,
+        )
+        last = max(plan.input.close_s, float(np.nanmax(out.checkin_end_s)))
+        assert 0 <= plan.final_sync_delay_s <= 120
         assert (synced[done] >= out.checkin_end_s[done]).all()
-        assert (synced[done] <= final).all()
-        assert final <= out.protocol_at_s
+        assert (synced[done] <= last + plan.final_sync_delay_s).all()
+        assert last + plan.final_sync_delay_s <= out.protocol_at_s
+        final_delays.append(plan.final_sync_delay_s)
+    assert len(set(final_delays)) == len(final_delays)  # no two kits close in the same second
 
 
 def test_records_that_leave_with_the_protocol_arrive_just_before_it() -> None:
