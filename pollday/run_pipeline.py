@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
+from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
@@ -163,7 +164,10 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     check_target(config)
     scenario = load_scenario(config.scenario_path)
-    thresholds = [parse_threshold(t) for t in scenario.thresholds]
+    # capacity.* figures are `pollday capacity`'s: a run does not judge them.
+    thresholds = [
+        t for t in map(parse_threshold, scenario.thresholds) if not t.figure.startswith("capacity.")
+    ]
     lt = scenario.loadtest
     try:
         check_adapter_spec(lt.adapter)
@@ -184,6 +188,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     result, sim_summary = _simulate(config, scenario)
     replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
     expected_s = last_s / compress
+    national = national_multiples(result, share, compress, scenario.election.seed)
     locust = LocustRun(
         host="",
         replay_dir=replay_dir,
@@ -228,6 +233,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
             "station_share": share,
             "events_after_window": cut,
             "expected_s": round(expected_s, 1),
+            **national,
         },
         "audit": {k: v for k, v in audit_figures.items() if k != "server_counters"},
         "closed_loop": loop,

@@ -31,6 +31,7 @@ FIXED_FIGURES = {
     "stations": ("p95_wait_min", "share_waiting_over_30_min", "stations_over_30_min",
                  "lost_votes", "turnout"),
     "loop": ("p95_wait_min", "lost_votes", "stations_over_30_min"),
+    "capacity": ("multiple",),  # judged by `pollday capacity` only
 }
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
