@@ -174,7 +174,10 @@ def test_bad_input_is_exit_2_before_anything_runs(
 ) -> None:
     done = pollday("capacity", str(FLAT), "--out", str(tmp_path / "out"), "--quiet", *args)
     assert done.returncode == 2 and says in done.stderr
-    assert not (tmp_path / "out").exists()
+    # Nothing ran, but CI still gets summary.json and junit.xml saying why (issue 11).
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "summary.json"]
+    assert says in (out / "junit.xml").read_text()
 
 
 def test_fresh_voters_give_every_level_its_own_block() -> None:
