@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -32,6 +33,8 @@ from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
+from simulation.scenario_warnings import scenario_warnings
+from simulation.voters import VOTERS, write_voters
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -81,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path)
-    _add_output_flags(p, 'print {"file", "valid", "problems"} as JSON to stdout')
+    p.add_argument("--strict", action="store_true", help="warnings are problems too (exit 2)")
+    _add_output_flags(p, 'print {"file", "valid", "problems", "warnings"} as JSON to stdout')
 
     p = sub.add_parser("simulate", help="simulate every station's election day")
     p.add_argument("scenario", type=Path)
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: all cores)",
     )
     p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
+    p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")
     _add_output_flags(p)
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
@@ -120,7 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validation(file: Path, problems: list[Problem]) -> dict[str, Any]:
-    return {"file": str(file), "valid": not problems, "problems": [asdict(p) for p in problems]}
+    return {
+        "file": str(file),
+        "valid": not problems,
+        "problems": [asdict(p) for p in problems],
+        "warnings": [],
+    }
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -132,19 +142,27 @@ def _validate(args: argparse.Namespace) -> int:
         print_json(_validation(args.scenario, error.problems))
         return EXIT_BAD_INPUT
     groups = scenario.station_groups
+    warnings = scenario_warnings(scenario)
+    failed = bool(args.strict and warnings)
     if args.json:
-        print_json(_validation(args.scenario, []))
-    elif not args.quiet:
-        print(
-            f"{args.scenario}: valid — {scenario.election.name}, "
-            f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
-        )
+        print_json({**_validation(args.scenario, []), "valid": not failed, "warnings": warnings})
+    else:
+        for warning in warnings:
+            print(f"{args.scenario}: warning: {warning}", file=sys.stderr)
+        if not args.quiet and not failed:
+            print(
+                f"{args.scenario}: valid — {scenario.election.name}, "
+                f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
+            )
+    if failed:
+        print(f"{args.scenario}: --strict: {len(warnings)} warning(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
 def _simulate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
-    options = RunOptions(seed=args.seed, replications=args.replications)
+    options = RunOptions(seed=args.seed, replications=args.replications, voters=args.voters)
     total = sum(g.count for g in scenario.station_groups) * (
         args.replications or scenario.election.replications
     )
@@ -152,6 +170,8 @@ def _simulate(args: argparse.Namespace) -> int:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
     write_simulation(args.out, result, summary, args.scenario)
+    if args.voters:
+        write_voters(args.out / VOTERS, result)
     write_report(args.out)
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK
@@ -210,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"pollday: {error}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return fail("pollday: interrupted", 130)
+    except Exception:  # a bug of ours: never exit 1, which means "a threshold failed"
+        traceback.print_exc()
+        return fail("pollday: internal error (the traceback above); please report it", EXIT_HARNESS)
 
 
 if __name__ == "__main__":
