@@ -146,7 +146,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
                 _print_level(record)
             return record
 
-        found = search(level, config.settings)
+        search(level, config.settings, found)
     except RunFailure as error:
         failure = error
     return write_outputs(config, scenario, thresholds, context, found, failure,
