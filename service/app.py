@@ -113,6 +113,7 @@ def create_app_from_env() -> ASGIApp:
     else:
         connguard.configure(settings.keep_alive_s, settings.header_timeout_s,
                             settings.body_timeout_s, settings.max_connections)
-    if multiprocessing.parent_process() is not None:  # a worker of `--workers N`
-        orphans.die_with_parent()
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:  # a worker of `--workers N`
+        orphans.die_with_parent(parent.pid)
     return create_app(settings)
