@@ -28,6 +28,7 @@ from pollday.outputs import write_simulation
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
+from pollday.station_command import add_station_arguments, run_station_command
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
@@ -97,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
+
+    p = sub.add_parser("station", help="one station's day in a second: waits, line, lost votes")
+    add_station_arguments(p, _positive_int, _seed)
 
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
@@ -187,6 +191,7 @@ _COMMANDS = {
     "validate": _validate,
     "simulate": _simulate,
     "size": _size,
+    "station": run_station_command,
     "serve": run_serve,
     "register": _register,
 }
