@@ -24,6 +24,7 @@ from pollday.console import (
     progress_bar,
 )
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
+from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
 from pollday.outputs import write_simulation
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pollday {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+
+    p = sub.add_parser("init", help="write a commented scenario to edit (and its schema)")
+    add_init_arguments(p)
+
+    p = sub.add_parser("schema", help="print the scenario's JSON Schema (for TOML editors)")
+    add_schema_arguments(p)
 
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path)
@@ -192,6 +199,8 @@ _COMMANDS = {
     "simulate": _simulate,
     "size": _size,
     "station": run_station_command,
+    "init": run_init,
+    "schema": run_schema,
     "serve": run_serve,
     "register": _register,
 }
