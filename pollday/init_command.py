@@ -41,9 +41,9 @@ def template_text(like: str) -> str:
         f"#:schema ./{SCHEMA_FILE}\n"
         f"# Written by `pollday init --like {like}` from scenarios/{like}.toml.\n"
         "# Edit it, then check it with `pollday validate FILE` (every field is described in\n"
-        "# docs/scenarios.md). The line\n"
-        "# above lets TOML editors (Taplo, VS Code's Even Better TOML) check and complete\n"
-        f"# fields as you type, against {SCHEMA_FILE} (written beside this file).\n\n"
+        "# docs/scenarios.md). The first line lets TOML editors (Taplo, VS Code's Even\n"
+        "# Better TOML) check and complete fields as you type, against\n"
+        f"# {SCHEMA_FILE} (written beside this file).\n\n"
         + body.lstrip("\n")
     )
 
