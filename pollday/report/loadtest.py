@@ -21,8 +21,8 @@ _AUDIT_CHECKS = {
     "results_mismatch": "results differing from the sum of accepted protocols",
 }
 _LOOP_ROWS = {
-    "p95_wait_min": ("p95 wait", "min"),
-    "mean_wait_min": ("mean wait", "min"),
+    "national_p95_wait_min": ("p95 wait, all voters pooled", "min"),
+    "worst_station_p95_wait_min": ("p95 wait at the worst station", "min"),
     "lost_votes": ("lost votes", ""),
     "stations_over_30_min": ("stations with p95 wait over 30 min", ""),
 }
