@@ -25,7 +25,12 @@ from pollday.console import (
 )
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
-from pollday.outputs import write_simulation
+from pollday.outputs import (
+    OutFolderError,
+    check_out_folder,
+    remove_run_files,
+    write_simulation,
+)
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
@@ -149,6 +154,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
     options = RunOptions(seed=args.seed, replications=args.replications)
     total = sum(g.count for g in scenario.station_groups) * (
@@ -157,6 +163,10 @@ def _simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
+    removed = remove_run_files(args.out)
+    if removed:
+        sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
+                         f"from {args.out}\n")
     write_simulation(args.out, result, summary, args.scenario)
     write_report(args.out)
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
@@ -212,6 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except ScenarioError as error:
         return fail(error.render(), EXIT_BAD_INPUT)
+    except OutFolderError as error:
+        return fail(f"pollday {args.command}: {error}", EXIT_BAD_INPUT)
     except ReportError as error:  # the run folder we just wrote: a harness bug, not input
         return fail(f"pollday: could not write the report: {error}", EXIT_HARNESS)
     except OSError as error:

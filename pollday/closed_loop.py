@@ -29,7 +29,8 @@ def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
 
 def _figures(summary: dict[str, Any]) -> dict[str, Any]:
     day = simulated_figures(summary)
-    return {key: day[key] for key in FIXED_FIGURES["loop"]}
+    return {**{key: day[key] for key in FIXED_FIGURES["loop"]},
+            "mean_wait_min": summary["wait_min"]["mean"]}
 
 
 def close_the_loop(

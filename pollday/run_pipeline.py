@@ -33,7 +33,7 @@ from pollday.outputs import write_json, write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
-from pollday.verdicts import judge, replay_notes
+from pollday.verdicts import item_figures, judge, replay_notes
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
 from simulation.standard import simulated_figures
 from simulation.thresholds import FIXED_FIGURES, parse_threshold
@@ -110,7 +110,7 @@ def _flatten(
 ) -> dict[str, float | None]:
     figures: dict[str, float | None] = {}
     for endpoint in loadtest.get("endpoints", {}).values():
-        for key, value in endpoint.items():
+        for key, value in {**endpoint, **item_figures(endpoint)}.items():
             if isinstance(value, int | float):
                 figures[f"{endpoint['figure']}.{key}"] = value
     for key, value in loadtest.get("generator", {}).items():

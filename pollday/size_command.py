@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pollday.console import progress_bar
-from pollday.outputs import write_json, write_stations_csv
+from pollday.outputs import check_out_folder, write_json, write_stations_csv
 from pollday.report import write_report
 from simulation import build_stations, load_scenario
 from simulation.scenario import Scenario
@@ -104,6 +104,7 @@ def _size(
 
 
 def run_size(args: argparse.Namespace) -> int:
+    check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
     request = request_from_args(args)
     started = time.perf_counter()

@@ -24,6 +24,7 @@ from simulation.plan import Hardware, plan_station
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
 from simulation.sizing_why import explain
+from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.stations import StationTable, build_stations
 from simulation.stats import mean_interval
@@ -297,7 +298,7 @@ def recheck_stations(
     if workers == 1:
         _init(scenario, stations, request)
         return [share for job in jobs for share in _recheck_chunk(job)]
-    with _pool(workers, scenario, stations, request) as pool:
+    with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
         return [share for part in pool.map(_recheck_chunk, jobs) for share in part]
 
 
@@ -322,7 +323,7 @@ def size_stations(
             if progress:
                 progress(len(band))
     else:
-        with _pool(workers, scenario, stations, request) as pool:
+        with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
             # Biggest bands first: the slowest jobs start early and the tail stays short.
             order = sorted(range(len(jobs)), key=lambda k: -int(stations.registered[jobs[k]].max()))
             futures = {pool.submit(_run_band, jobs[k]): k for k in order}

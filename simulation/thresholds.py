@@ -53,8 +53,13 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _PATTERN = re.compile(r"^\s*([a-z_]+)\.([a-z0-9_.]+)\s*(<=|<|>=|>|==|!=)\s*(\S+)\s*$")
 
 
+# Items inside batch requests: a 200 batch can still refuse some of its check-ins.
+ITEM_STATS = ("item_error_rate", "item_error_count", "items")
+
+
 def known_figures() -> list[str]:
     names = [f"{e}.{s}" for e in ENDPOINT_FIGURES for s in ENDPOINT_STATS]
+    names += [f"batch.{s}" for s in ITEM_STATS]
     names += [f"{g}.{f}" for g, figures in FIXED_FIGURES.items() for f in figures]
     return names
 

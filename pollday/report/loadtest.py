@@ -23,6 +23,7 @@ _AUDIT_CHECKS = {
 _LOOP_ROWS = {
     "national_p95_wait_min": ("p95 wait, all voters pooled", "min"),
     "worst_station_p95_wait_min": ("p95 wait at the worst station", "min"),
+    "mean_wait_min": ("mean wait, all voters pooled", "min"),
     "lost_votes": ("lost votes", ""),
     "stations_over_30_min": ("stations with p95 wait over 30 min", ""),
 }
@@ -43,6 +44,8 @@ def thresholds_section(folder: RunFolder) -> Section | None:
             "thresholds": thresholds,
             "failed": len(failed),
             "exit_code": folder.simulation.summary.get("exit_code"),
+            "notes": list(folder.simulation.summary.get("notes", [])),
+            "failure": folder.simulation.summary.get("failure"),
         },
     )
 
