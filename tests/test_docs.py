@@ -183,8 +183,8 @@ def _substituted(command: str, run_dir: Path, scratch: Path) -> list[str]:
         if sub == "size":
             words += ["--replications", "3", "--band", "1000", "--no-sensitivity", "--quiet"]
     elif words[0].startswith(("python", ".venv/bin/python", "benchmarks/")):
-        words[0] = sys.executable
         bench = next((w for w in words if "bench_" in w), None)
+        words[0] = sys.executable
         if bench is not None:
             path = bench if bench.endswith(".py") else bench.replace(".", "/") + ".py"
             words = [sys.executable, "-c", IMPORT_BY_PATH, path]
