@@ -34,6 +34,7 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import build_parser
+from tests.pollday.report_support import write_smoke_run
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -201,11 +202,7 @@ IMPORT_BY_PATH = (
 
 @pytest.fixture(scope="module")
 def run_dir(scratch: Path) -> Path:
-    out = scratch / "runs" / "smoke-day"
-    subprocess.run([str(Path(sys.executable).parent / "pollday"), "simulate", SMOKE, "--out",
-                    str(out), "--quiet", "--workers", "1"], cwd=scratch, env=_env(), check=True,
-                   timeout=300)
-    return out
+    return write_smoke_run(scratch / "runs" / "smoke-day")
 
 
 def _broken_scenario(scratch: Path) -> None:
@@ -216,11 +213,17 @@ def _broken_scenario(scratch: Path) -> None:
     (scratch / "broken.toml").write_text(text)
 
 
+ONCE = ("run", "simulate", "register", "report")  # seconds each: one spelling runs
+
+
 def _key(command: Shown) -> str:
-    """Spellings of one command run once: the venv prefix, and every smoke `pollday run`."""
+    """Spellings of one command run once: the venv prefix, and each of the ONCE commands
+    (all on the smoke scenario after substitution)."""
     text = command.text.removeprefix(".venv/bin/")
-    if text.startswith("pollday run ") and not PLACEHOLDER.search(text):
-        return "pollday run (smoke)"
+    words = text.split()
+    concrete = not PLACEHOLDER.search(text.replace("RUN_DIR", "")) and len(words) > 2
+    if words[0] == "pollday" and words[1] in ONCE and concrete and not _skip_reason(text):
+        return f"pollday {words[1]} (once)"
     return text
 
 
@@ -228,10 +231,11 @@ UNIQUE = list({_key(c): c for c in reversed(COMMANDS)}.values())[::-1]
 
 
 
-def test_other_spellings_of_a_run_command_are_valid() -> None:
-    for command in COMMANDS:
-        if _key(command) == "pollday run (smoke)":
-            _flags_exist(command.text.removeprefix(".venv/bin/"))
+def test_other_spellings_of_the_commands_run_once_are_valid() -> None:
+    spellings = [c for c in COMMANDS if _key(c).endswith("(once)")]
+    assert len(spellings) > len(ONCE)
+    for command in spellings:
+        _flags_exist(command.text.removeprefix(".venv/bin/"))
 
 
 @pytest.mark.parametrize("command", UNIQUE, ids=[f"{c.where} {c.text[:50]}" for c in UNIQUE])
