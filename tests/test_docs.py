@@ -44,7 +44,9 @@ SKIPS = {
     "installs pollday (CI's own setup does)": re.compile(r"(^|/)(python3? -m venv|pip )"),
     "the test suite itself": re.compile(r"-m pytest"),
     "Locust against a target the reader starts (tests/loadtests/test_locust.py runs the "
-    "locustfile headless, distributed and with an adapter)": re.compile(r"(^|\s)locust\s"),
+    "locustfile headless, with --processes, and master and worker with the web UI; the "
+    "adapter example runs in tests/loadtests/test_dispatcher_replay.py)":
+        re.compile(r"(^|\s)locust\s"),
     "starts a long-lived service (tests/service/ start it)": re.compile(r"-m service\b"),
     "needs the reader's own target at --host": re.compile(r"--host http"),
 }
