@@ -196,9 +196,9 @@ def start_service(database_url: str, register: Path,
                   workers: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "--port", "0", "--workers", str(workers),
-         "--database-url", database_url, "--secret", SECRET, "--register", str(register)],
+         "--database-url", database_url, "--register", str(register)],
         stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET})
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     if not url.startswith("http://"):

@@ -5,7 +5,9 @@ Run: ``python -m benchmarks.bench_simulation [--national]``
 1. Voters per second on one core, full model (Azerbaijan stations: arrivals, scans,
    online calls, desks, booths, failures, reneging, counting) against a one-stage M/M/c
    written the textbook SimPy way (a process per voter, ``simpy.Resource``), both run
-   in this process, one after the other, reported as a ratio.
+   in this process, one after the other, reported as a ratio. The same for a configured
+   flow (Brazil sections: board, then one urna held for identification and vote, voter
+   groups, replacements).
 2. With ``--national``: wall time and peak memory (whole process tree) of
    ``pollday simulate scenarios/azerbaijan-2024.toml --workers 2``.
 """
@@ -35,6 +37,7 @@ from simulation.runner import simulate_station
 
 ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
+BRAZIL = ROOT / "scenarios" / "brazil-2022.toml"
 
 
 def idiomatic_mmc(voters: int, servers: int, *, rng: np.random.Generator) -> float:
@@ -64,9 +67,9 @@ def idiomatic_mmc(voters: int, servers: int, *, rng: np.random.Generator) -> flo
     return voters / (time.perf_counter() - started)
 
 
-def full_model(stations: int) -> tuple[float, int]:
-    """Full model on the first ``stations`` Azerbaijan stations, one core. Voters/s."""
-    scenario = load_scenario(AZERBAIJAN)
+def full_model(stations: int, path: Path = AZERBAIJAN) -> tuple[float, int]:
+    """Full model on the first ``stations`` stations of ``path``, one core. Voters/s."""
+    scenario = load_scenario(path)
     table = build_stations(scenario)
     people = sum(plan_station(scenario, table, s).input.size for s in range(stations))
     started = time.perf_counter()
@@ -112,6 +115,7 @@ def main() -> None:
     rng = np.random.default_rng(1)
     baseline = idiomatic_mmc(250_000, 2, rng=rng)
     full, people = full_model(args.stations)
+    flow, flow_people = full_model(args.stations, BRAZIL)
     baseline_again = idiomatic_mmc(250_000, 2, rng=rng)  # bracket the full run: drift check
     base = (baseline + baseline_again) / 2
     result: dict[str, Any] = {
@@ -120,6 +124,9 @@ def main() -> None:
         "full_model_voters_per_s": round(full),
         "full_model_people": people,
         "ratio_full_to_baseline": round(full / base, 2),
+        "flow_model_voters_per_s": round(flow),
+        "flow_model_people": flow_people,
+        "ratio_flow_to_baseline": round(flow / base, 2),
     }
     if args.national:
         result["national"] = national(2)

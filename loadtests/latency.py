@@ -203,6 +203,13 @@ class Recorder:
         self.sent_bins: Counter[int] = Counter()  # requests sent per BIN_S (actual send time)
         self.scheduled_bins: Counter[int] = Counter()  # jobs due per BIN_S (intended time)
         self.counters: Counter[str] = Counter()
+        # First send and last answer (s from time zero): the span the throughput is over.
+        self.first_send_s = math.inf
+        self.last_answer_s = -math.inf
+
+    def note_span(self, sent_s: float, answered_s: float) -> None:
+        self.first_send_s = min(self.first_send_s, sent_s)
+        self.last_answer_s = max(self.last_answer_s, answered_s)
 
     def endpoint(self, name: str) -> Endpoint:
         found = self.endpoints.get(name)
@@ -236,6 +243,7 @@ class Recorder:
         self.sent_bins.update(other.sent_bins)
         self.scheduled_bins.update(other.scheduled_bins)
         self.counters.update(other.counters)
+        self.note_span(other.first_send_s, other.last_answer_s)
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -244,6 +252,8 @@ class Recorder:
             "sent_bins": {str(k): v for k, v in self.sent_bins.items()},
             "scheduled_bins": {str(k): v for k, v in self.scheduled_bins.items()},
             "counters": dict(self.counters),
+            "span": ([self.first_send_s, self.last_answer_s]
+                     if math.isfinite(self.last_answer_s) else []),
         }
 
     @classmethod
@@ -254,4 +264,6 @@ class Recorder:
         rec.sent_bins = Counter({int(k): int(v) for k, v in data["sent_bins"].items()})
         rec.scheduled_bins = Counter({int(k): int(v) for k, v in data["scheduled_bins"].items()})
         rec.counters = Counter({str(k): int(v) for k, v in data["counters"].items()})
+        if data.get("span"):
+            rec.note_span(float(data["span"][0]), float(data["span"][1]))
         return rec

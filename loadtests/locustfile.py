@@ -174,6 +174,7 @@ def _duration_s(opts: ReplayOptions, loaded: Loaded) -> float:
     last = float(rows["time_s"].max(initial=0.0))
     central = loaded.scenario.central
     drain = central.timeout_s * (central.retries + 1) + 5
+    last -= opts.window_start_s
     return (last + 2 * NIGHT_DECAY_S) / opts.compress + drain + DEADLINE_SLACK_S
 
 

@@ -50,6 +50,9 @@ def add_arguments(parser: Any) -> None:
         help="share of invalid ballots in the protocols sent (default 0.01)")
     add("--start-delay", type=float, env_var="POLLDAY_START_DELAY", default=1.0, web=False,
         help="seconds from the test start to the replay's time zero (default 1)")
+    add("--window-start", type=float, env_var="POLLDAY_WINDOW_START", default=0.0, web=False,
+        help="schedule second replayed at time zero (pollday capacity replays a window of "
+             "the day; earlier events are not in its schedule; default 0)")
     add("--connections", type=int, env_var="POLLDAY_CONNECTIONS", default=200, web=False,
         help="HTTP connections per load generator process (default 200)")
 
@@ -69,6 +72,7 @@ class ReplayOptions:
     invalid_share: float
     start_delay_s: float
     connections: int
+    window_start_s: float = 0.0
 
     @property
     def scenario_path(self) -> Path:
@@ -124,6 +128,7 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
         invalid_share=float(get("invalid_share", 0.01)),
         start_delay_s=float(get("start_delay", 1.0)),
         connections=int(get("connections", 200)),
+        window_start_s=float(get("window_start", 0.0)),
     )
     checks = [
         (opts.compress > 0, f"--compress must be positive, got {opts.compress:g}"),
@@ -137,6 +142,8 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
          f"--invalid-share must be in [0, 1), got {opts.invalid_share:g}"),
         (opts.start_delay_s >= 0,
          f"--start-delay must not be negative, got {opts.start_delay_s:g}"),
+        (opts.window_start_s >= 0,
+         f"--window-start must not be negative, got {opts.window_start_s:g}"),
         (opts.connections >= 1, f"--connections must be at least 1, got {opts.connections}"),
         (bool(opts.secret), "--secret (or $POLLDAY_SECRET) is required: the stations' "
                             "bearer tokens are derived from it"),

@@ -7,6 +7,7 @@ every field.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,11 @@ def _bins(counts: dict[int, int]) -> list[float]:
     return [round(counts.get(k, 0) / BIN_S, 3) for k in range(max(0, last) + 1)]
 
 
+def _finite(seconds: float) -> float | None:
+    """Seconds from the replay's time zero (ms precision); None when nothing was sent."""
+    return round(seconds, 3) if math.isfinite(seconds) else None
+
+
 def figure_aliases(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Endpoint key -> threshold alias: the reference ones, then an adapter's own."""
     return {**FIGURES, **(extra or {})}
@@ -133,6 +139,8 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[s
             "abandoned_in_flight": c["abandoned_in_flight"],
             "harness_errors": c["harness_errors"],
             "missing_workers": c["missing_workers"],
+            "first_send_s": _finite(rec.first_send_s),
+            "last_answer_s": _finite(rec.last_answer_s),
             "hdr_lag": encode(rec.lag),
         },
         "rate": {

@@ -39,11 +39,16 @@ class JobKind(IntEnum):
 STATION_KINDS = (JobKind.CHECKIN, JobKind.DUPLICATE, JobKind.BATCH, JobKind.PROTOCOL)
 
 
+def station_order(n_stations: int, seed: int) -> NDArray[np.int64]:
+    """The order in which growing shares take stations (a permutation drawn from the seed)."""
+    return np.random.default_rng([_SHARE_STREAM, seed]).permutation(n_stations).astype(np.int64)
+
+
 def kept_stations(n_stations: int, share: float, seed: int) -> NDArray[np.int64]:
     """Sorted indices of the stations kept by ``share`` (deterministic, nested in ``share``)."""
     if not 0 < share <= 1:
         raise ValueError(f"station share must be in (0, 1], got {share}")
-    order = np.random.default_rng([_SHARE_STREAM, seed]).permutation(n_stations)
+    order = station_order(n_stations, seed)
     keep = max(1, round(share * n_stations)) if n_stations else 0
     return np.sort(order[:keep]).astype(np.int64)
 
@@ -95,8 +100,9 @@ def select_rows(
     return schedule[np.isin(schedule["station"], stations)]
 
 
-def build_jobs(rows: NDArray[np.void], compress: float) -> JobPlan:
-    """Group ``rows`` (time-sorted schedule rows) into jobs; times divided by ``compress``."""
+def build_jobs(rows: NDArray[np.void], compress: float, origin_s: float = 0.0) -> JobPlan:
+    """Group ``rows`` (time-sorted schedule rows) into jobs; times from ``origin_s`` (the
+    replay's time zero in schedule seconds) divided by ``compress``."""
     if compress <= 0:
         raise ValueError(f"compress must be positive, got {compress}")
     sync = np.isin(rows["kind"], (EventKind.SYNC_CHECKIN, EventKind.SYNC_DUPLICATE))
@@ -122,7 +128,7 @@ def build_jobs(rows: NDArray[np.void], compress: float) -> JobPlan:
     kind_map[EventKind.PROTOCOL] = JobKind.PROTOCOL
     kinds = np.where(sync[first], np.uint8(JobKind.BATCH), kind_map[rows["kind"][first]])
     return JobPlan(
-        time_s=t_col[first].astype(np.float64) / compress,
+        time_s=(t_col[first].astype(np.float64) - origin_s) / compress,
         kind=kinds.astype(np.uint8),
         station=s_col[first].astype(np.int64),
         first=first.astype(np.int64),

@@ -103,20 +103,27 @@ def worker_stations(loaded: Loaded, share: float, worker: int, workers: int
 def worker_plan(loaded: Loaded, opts: ReplayOptions, worker: int, workers: int) -> JobPlan:
     """This generator's jobs: its stations' schedule rows plus its share of public reads."""
     mine = worker_stations(loaded, opts.station_share, worker, workers)
-    plan = build_jobs(select_rows(loaded.schedule, mine), opts.compress)
+    plan = build_jobs(select_rows(loaded.schedule, mine), opts.compress,
+                      origin_s=opts.window_start_s)
     _, all_rows = kept_rows(loaded, opts.station_share)
     protocols = all_rows["time_s"][all_rows["kind"] == EventKind.PROTOCOL]
     last_s = float(protocols.max()) if len(protocols) else float(
         all_rows["time_s"].max(initial=0.0))
+    shift_s = opts.window_start_s / opts.compress  # public reads on the window's clock
+
+    def shifted(times_s: NDArray[np.float64]) -> NDArray[np.float64]:
+        times_s = times_s - shift_s
+        return times_s[times_s >= 0]
+
     if opts.results_rps > 0:
-        plan = with_public(plan, results_reads(
+        plan = with_public(plan, shifted(results_reads(
             loaded.scenario, peak_rps=opts.results_rps, day_level=opts.results_day_level,
-            compress=opts.compress, last_protocol_s=last_s, worker=worker, workers=workers),
+            compress=opts.compress, last_protocol_s=last_s, worker=worker, workers=workers)),
             JobKind.RESULTS)
     if opts.webcam_rps > 0:
-        plan = with_public(plan, webcam_views(
+        plan = with_public(plan, shifted(webcam_views(
             loaded.scenario, rps=opts.webcam_rps, compress=opts.compress,
-            last_protocol_s=last_s, worker=worker, workers=workers), JobKind.SNAPSHOT)
+            last_protocol_s=last_s, worker=worker, workers=workers)), JobKind.SNAPSHOT)
     return plan
 
 
@@ -179,6 +186,7 @@ class JobRunner:
         if resp.status not in req.expected:
             ep.errors[status] += 1
         ep.record_request(intended_s, answered)
+        rec.note_span(sent, answered)
         return resp
 
     # -- jobs -------------------------------------------------------------------------------

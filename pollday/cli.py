@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
+from pollday.capacity_command import add_capacity_arguments, run_capacity_command
 from pollday.console import (
     emit_summary,
     fail,
@@ -38,6 +40,8 @@ from pollday.station_command import add_station_arguments, run_station_command
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
+from simulation.scenario_warnings import scenario_warnings
+from simulation.voters import VOTERS, write_voters
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -93,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path)
-    _add_output_flags(p, 'print {"file", "valid", "problems"} as JSON to stdout')
+    p.add_argument("--strict", action="store_true", help="warnings are problems too (exit 2)")
+    _add_output_flags(p, 'print {"file", "valid", "problems", "warnings"} as JSON to stdout')
 
     p = sub.add_parser("simulate", help="simulate every station's election day")
     p.add_argument("scenario", type=Path)
@@ -106,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: all cores)",
     )
     p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
+    p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")
     _add_output_flags(p)
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
@@ -117,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
     _add_output_flags(p)
+
+    p = sub.add_parser("capacity", help="the breaking point, as a multiple of election day's peak")
+    add_capacity_arguments(p, _positive_int)
+    _add_output_flags(p, "print capacity.json to stdout")
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
     p.add_argument("run_dir", type=Path)
@@ -131,7 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _validation(file: Path, problems: list[Problem]) -> dict[str, Any]:
-    return {"file": str(file), "valid": not problems, "problems": [asdict(p) for p in problems]}
+    return {
+        "file": str(file),
+        "valid": not problems,
+        "problems": [asdict(p) for p in problems],
+        "warnings": [],
+    }
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -143,20 +158,28 @@ def _validate(args: argparse.Namespace) -> int:
         print_json(_validation(args.scenario, error.problems))
         return EXIT_BAD_INPUT
     groups = scenario.station_groups
+    warnings = scenario_warnings(scenario)
+    failed = bool(args.strict and warnings)
     if args.json:
-        print_json(_validation(args.scenario, []))
-    elif not args.quiet:
-        print(
-            f"{args.scenario}: valid — {scenario.election.name}, "
-            f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
-        )
+        print_json({**_validation(args.scenario, []), "valid": not failed, "warnings": warnings})
+    else:
+        for warning in warnings:
+            print(f"{args.scenario}: warning: {warning}", file=sys.stderr)
+        if not args.quiet and not failed:
+            print(
+                f"{args.scenario}: valid — {scenario.election.name}, "
+                f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
+            )
+    if failed:
+        print(f"{args.scenario}: --strict: {len(warnings)} warning(s)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
 def _simulate(args: argparse.Namespace) -> int:
     check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
-    options = RunOptions(seed=args.seed, replications=args.replications)
+    options = RunOptions(seed=args.seed, replications=args.replications, voters=args.voters)
     total = sum(g.count for g in scenario.station_groups) * (
         args.replications or scenario.election.replications
     )
@@ -168,6 +191,8 @@ def _simulate(args: argparse.Namespace) -> int:
         sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
                          f"from {args.out}\n")
     write_simulation(args.out, result, summary, args.scenario)
+    if args.voters:
+        write_voters(args.out / VOTERS, result)
     write_report(args.out)
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK
@@ -205,6 +230,7 @@ def _register(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "report": _report,
     "run": run_command,
+    "capacity": run_capacity_command,
     "validate": _validate,
     "simulate": _simulate,
     "size": _size,
@@ -230,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"pollday: {error}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         return fail("pollday: interrupted", 130)
+    except Exception:  # a bug of ours: never exit 1, which means "a threshold failed"
+        traceback.print_exc()
+        return fail("pollday: internal error (the traceback above); please report it", EXIT_HARNESS)
 
 
 if __name__ == "__main__":

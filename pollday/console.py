@@ -137,6 +137,17 @@ def print_run_table(summary: dict[str, Any], out: str) -> None:
         markup=False,
         highlight=False,
     )
+    multiple = summary.get("replay", {}).get("national_multiple", {})
+    if multiple.get("checkins") is not None:
+        protocols = multiple.get("protocols")
+        console.print(
+            f"replay: {multiple['checkins']:g}x the national check-in peak "
+            f"({summary['replay']['national_peak_checkins_per_min']:,} per minute)"
+            + (f", {protocols:g}x the protocol peak" if protocols is not None else "")
+            + "; results reads: no national rate in the scenario",
+            markup=False,
+            highlight=False,
+        )
     loop = summary["closed_loop"]
     if loop.get("measured"):
         a, m = loop["assumed"], loop["with_measured_latency"]

@@ -41,6 +41,7 @@ class LocustRun:
     workers: int  # 0: one process; N: a master and N workers
     expected_s: float
     timeout_s: float
+    extra_args: tuple[str, ...] = ()  # further locustfile options (e.g. --window-start)
 
     def command(self) -> list[str]:
         cmd = [
@@ -76,7 +77,7 @@ class LocustRun:
             cmd += ["--adapter", self.adapter]
         if self.workers > 0:
             cmd += ["--processes", str(self.workers)]
-        return cmd
+        return cmd + list(self.extra_args)
 
 
 HISTORY_TAIL_BYTES = 8192  # several rows of locust_stats_history.csv (~200 bytes each)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pollday.console import emit_summary, fail, print_run_table
-from pollday.exits import EXIT_BAD_INPUT
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
+from pollday.failure_outputs import write_failure_outputs
 from pollday.outputs import check_out_folder
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
+from pollday.target_watch import format_duration
+from simulation import ScenarioError
+
+EXIT_INTERRUPTED = 130  # as pollday.cli answers Ctrl-C
 
 
 def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -64,6 +72,24 @@ def _interrupt_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def record_failure(config: RunConfig, code: int, message: str, stage: str,
+                   started: float) -> None:
+    """summary.json and junit.xml for a run that ended without verdicts — unless this run
+    already wrote its verdicts (a failure after them, e.g. in the report, keeps them)."""
+    path = config.out / "summary.json"
+    base: dict[str, Any] = {}
+    if path.is_file() and path.stat().st_mtime >= started:
+        try:  # the simulation's figures, written before the load test: keep them
+            base = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            base = {}
+        if "verdict" in base:
+            return
+    write_failure_outputs(config.out, command="run", suite=config.scenario_path.stem,
+                          code=code, message=message, stage=stage,
+                          elapsed_s=time.time() - started, base=base)
+
+
 def run_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     if args.workers < 0:
@@ -89,10 +115,24 @@ def run_command(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         service_args=args.service_arg,
     )
+    started = time.time()
     try:
         code, summary = run_pipeline(config)
     except RunFailure as failure:
+        record_failure(config, failure.code, str(failure), failure.stage, started)
         return fail(f"pollday run: {failure}", failure.code)
+    except ScenarioError as error:
+        record_failure(config, EXIT_BAD_INPUT, error.render(), "preflight", started)
+        raise
+    except KeyboardInterrupt:
+        record_failure(config, EXIT_INTERRUPTED, "the run was interrupted (Ctrl-C or SIGTERM) "
+                       f"{format_duration(time.time() - started)} after it started",
+                       "interrupted", started)
+        raise
+    except Exception as error:  # a harness bug or an unwritable folder: still tell CI
+        record_failure(config, EXIT_HARNESS, f"{type(error).__name__}: {error}", "internal",
+                       started)
+        raise
     emit_summary(summary, args, lambda: print_run_table(summary, str(config.out)))
     for note in summary.get("notes", []):
         sys.stderr.write(f"pollday run: note: {note}\n")

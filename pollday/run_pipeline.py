@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.plan import kept_stations
+from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
@@ -33,6 +34,7 @@ from pollday.outputs import write_json, write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
+from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
 from pollday.verdicts import item_figures, judge, replay_notes
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
 from simulation.standard import simulated_figures
@@ -40,9 +42,10 @@ from simulation.thresholds import FIXED_FIGURES, parse_threshold
 
 
 class RunFailure(RuntimeError):
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, stage: str = "preflight") -> None:
         super().__init__(message)
         self.code = code
+        self.stage = stage  # one of pollday.failure_outputs.STAGES
 
 
 @dataclass
@@ -158,7 +161,10 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     check_target(config)
     scenario = load_scenario(config.scenario_path)
-    thresholds = [parse_threshold(t) for t in scenario.thresholds]
+    # capacity.* figures are `pollday capacity`'s: a run does not judge them.
+    thresholds = [
+        t for t in map(parse_threshold, scenario.thresholds) if not t.figure.startswith("capacity.")
+    ]
     lt = scenario.loadtest
     try:
         check_adapter_spec(lt.adapter)
@@ -179,6 +185,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     result, sim_summary = _simulate(config, scenario)
     replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
     expected_s = last_s / compress
+    national = national_multiples(result, share, compress, scenario.election.seed)
     locust = LocustRun(
         host="",
         replay_dir=replay_dir,
@@ -204,7 +211,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
             ) as service:
                 loadtest, audit_figures = _load_and_audit(config, locust, service.url, admin_token)
         except TargetError as error:
-            raise RunFailure(EXIT_HARNESS, str(error)) from None
+            raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
@@ -216,13 +223,14 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "verdict": "met" if code == EXIT_OK else "failed",
         "exit_code": code,
         **failure,
-        "notes": replay_notes(loadtest),
+        "notes": replay_notes(loadtest) + outage_notes(loadtest),
         "loadtest": {k: v for k, v in loadtest.items() if k not in ("rate",)},
         "replay": {
             "compress": compress,
             "station_share": share,
             "events_after_window": cut,
             "expected_s": round(expected_s, 1),
+            **national,
         },
         "audit": {k: v for k, v in audit_figures.items() if k != "server_counters"},
         "closed_loop": loop,
@@ -250,19 +258,22 @@ def _load_and_audit(
     config: RunConfig, locust: LocustRun, url: str, admin_token: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     run = LocustRun(**{**locust.__dict__, "host": url})
-    code, tail = run_locust(run, quiet=config.quiet)
+    with TargetWatch(url) as watch:  # says when a target that died stopped answering
+        code, tail = run_locust(run, quiet=config.quiet)
     loadtest_json = run.out_dir / "loadtest.json"
     log = run.out_dir / "locust.log"
     if code == EXIT_BAD_INPUT:  # Locust refused our options: the scenario's load-test settings
         raise RunFailure(EXIT_BAD_INPUT, f"Locust refused the load-test settings: {tail}")
     # Locust exits 1 when any request failed: that is for the thresholds to judge.
     if code not in (0, 1) or not loadtest_json.is_file():
-        raise RunFailure(
-            EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} (full log: {log})"
-        )
+        raise RunFailure(EXIT_HARNESS, with_outage(
+            watch, None, f"Locust failed (exit code {code}): {tail} (full log: {log})"),
+            "load test")
     loadtest = json.loads(loadtest_json.read_text())
+    record_outage(watch, loadtest)
     try:
         audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
     except AuditError as error:
-        raise RunFailure(EXIT_HARNESS, str(error)) from None
+        raise RunFailure(EXIT_HARNESS, with_outage(watch, loadtest, f"the audit failed: {error}"),
+                         "audit") from None
     return loadtest, audit_figures

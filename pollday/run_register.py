@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from loadtests.plan import kept_stations
 from loadtests.register import (
     DEFAULT_WEBCAM_SHARE,
@@ -25,16 +28,27 @@ BAR_STATIONS = 40
 
 
 def write_run_register(
-    scenario: Scenario, out: Path, station_share: float, *, quiet: bool = True
+    scenario: Scenario,
+    out: Path,
+    station_share: float,
+    *,
+    quiet: bool = True,
+    stations_kept: NDArray[np.int64] | None = None,
 ) -> int:
     """Write the register to ``out``; return the number of voters written.
+
+    Voters of the stations kept by ``station_share``, or of ``stations_kept`` when given.
 
     A progress bar (voters written, rate, time remaining) on stderr unless ``quiet``; quiet by
     default so that a caller that does not pass its ``--quiet`` never prints a stray bar.
     """
     election = scenario.election
     stations = build_stations(scenario)
-    kept_index = kept_stations(len(stations), station_share, election.seed)
+    kept_index = (
+        kept_stations(len(stations), station_share, election.seed)
+        if stations_kept is None
+        else stations_kept
+    )
     total = int(stations.registered[kept_index].sum())
     kept: list[int] = kept_index.tolist()
     pools = build_name_pools(election.locale, election.seed)

@@ -106,6 +106,11 @@ def _size(
 def run_size(args: argparse.Namespace) -> int:
     check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
+    if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
+        raise SizeInputError(
+            f"{args.scenario}: flow: pollday size sizes the default flow (terminals, desks, "
+            "booths); this scenario describes its own stages and pools"
+        )
     request = request_from_args(args)
     started = time.perf_counter()
     stations = build_stations(scenario)

@@ -53,7 +53,7 @@ def resolved_inputs(scenario: Scenario) -> dict[str, Any]:
         ],
         "queue_at_opening": scenario.arrivals.queue_at_opening_share,
         "terminals": g.terminals,
-        "scan_time_s": round(bio.scan_time_s.mean, 3),
+        "scan_time_s": round(bio.scan_time_s.mean, 3) if bio.scan_time_s else None,
         "success": bio.success_probability,
         "attempts": bio.max_attempts,
         "fallback": bio.fallback,

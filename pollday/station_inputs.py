@@ -164,7 +164,7 @@ def _apply(data: dict[str, Any], name: str, raw: str) -> None:
     elif name in ("terminals", "desks", "booths", "connectivity"):
         group[name] = value
     elif name == "scan_time_s":
-        bio["scan_time_s"] = _dist_mean(bio["scan_time_s"], float(value), 0.4)
+        bio["scan_time_s"] = _dist_mean(bio.get("scan_time_s") or {}, float(value), 0.4)
     elif name == "success":
         bio["success_probability"] = value
     elif name == "attempts":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from service import connguard, orphans
 from service.errors import ApiError, AsciiJSONResponse, api_error_handler
 from service.fastpath import FastPathMiddleware
 from service.faults import FaultInjectionMiddleware
@@ -103,4 +105,9 @@ def create_app(settings: Settings) -> ASGIApp:
 
 def create_app_from_env() -> ASGIApp:
     """uvicorn worker factory: settings come from the parent through the environment."""
-    return create_app(Settings.from_env())
+    settings = Settings.from_env()
+    connguard.configure(settings.keep_alive_s, settings.header_timeout_s,
+                        settings.body_timeout_s, settings.max_connections)
+    if multiprocessing.parent_process() is not None:  # a worker of `--workers N`
+        orphans.die_with_parent()
+    return create_app(settings)

@@ -17,6 +17,7 @@ from typing import Any
 
 from service.biometrics import TemplateError, decode_template, matches
 from service.store import Database, Tx
+from service.store.schema import STATION_CLOSED_SQLSTATE
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,14 @@ def _replay(item: CheckinInput, checkin: tuple[Any, ...], remembered: tuple[Any,
 # template, and any earlier answer to this station's Idempotency-Key.
 LOOKUP = (
     "SELECT s.constituency_id, s.utc_offset_min, v.template, "
-    "c.checkin_id, c.voter_id, c.accepted_at, r.voter_id, r.status, r.body "
+    "c.checkin_id, c.voter_id, c.accepted_at, r.voter_id, r.status, r.body, "
+    "v.station_id, p.accepted_at "
     "FROM stations s "
     "LEFT JOIN voters v ON v.voter_id = ? "
     "LEFT JOIN checkins c ON c.station_id = s.station_id AND c.idempotency_key = ? "
     "LEFT JOIN idempotent_responses r ON r.station_id = s.station_id "
     "AND r.idempotency_key = ? "
+    "LEFT JOIN protocols p ON p.station_id = s.station_id "
     "WHERE s.station_id = ?"
 )
 
@@ -133,6 +136,11 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
         if replay.replayed:
             await _audit(tx, "replay", item)
         return replay
+    home_station, protocol_at = row[9], row[10]
+    if protocol_at is not None:
+        # Policy: a station's count is final. A check-in after it would let the station's
+        # turnout exceed the ballots its accepted protocol says were issued.
+        return await _remember(tx, item, _station_closed(item, protocol_at))
     if enrolled is None:
         return await _remember(tx, item, _refusal(
             404, "unknown_voter", f"voter {item.voter_id!r} is not in the voter register",
@@ -152,17 +160,44 @@ async def _decide(tx: Tx, item: CheckinInput) -> Outcome:
     accepted_at = _now_iso()
     checkin_id = uuid.uuid4().hex
     # One statement: the UNIQUE constraints decide races, the trigger counts turnout.
-    inserted = await tx.execute(
+    try:
+        inserted = await _insert(tx, item, checkin_id, accepted_at, constituency_id,
+                                 int(utc_offset_min))
+    except Exception as exc:
+        if getattr(exc, "sqlstate", None) != STATION_CLOSED_SQLSTATE:
+            raise
+        # The protocol was accepted between our lookup and our insert (PostgreSQL).
+        closed = await tx.fetchone("SELECT accepted_at FROM protocols WHERE station_id = ?",
+                                   (item.station_id,))
+        return await _remember(tx, item, _station_closed(item, closed[0] if closed else ""))
+    if inserted == 1:
+        if home_station != item.station_id:
+            # Policy: a voter may vote away from home (as commissions allow, e.g. with an
+            # absentee certificate); accepted, and flagged for the audit.
+            await _audit(tx, "away_from_home", item)
+        return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
+    return await _conflict(tx, item)
+
+
+async def _insert(tx: Tx, item: CheckinInput, checkin_id: str, accepted_at: str,
+                  constituency_id: int, utc_offset_min: int) -> int:
+    return await tx.execute(
         "INSERT INTO checkins (checkin_id, voter_id, station_id, idempotency_key, scanned_at, "
         "accepted_at, constituency_id, hour_local) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT DO NOTHING",
         (checkin_id, item.voter_id, item.station_id, item.idempotency_key,
          item.scanned_at.isoformat(), accepted_at, constituency_id,
-         hour_local(item.scanned_at, int(utc_offset_min))),
+         hour_local(item.scanned_at, utc_offset_min)),
     )
-    if inserted == 1:
-        return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
-    return await _conflict(tx, item)
+
+
+def _station_closed(item: CheckinInput, protocol_at: str) -> Outcome:
+    return _refusal(
+        409, "protocol_already_accepted",
+        f"station {item.station_id!r} closed: its protocol was accepted at {protocol_at}; "
+        "no check-in is accepted after the count",
+        protocol_accepted_at=protocol_at,
+    )
 
 
 async def _conflict(tx: Tx, item: CheckinInput) -> Outcome:

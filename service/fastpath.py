@@ -22,7 +22,7 @@ from service.checkins import CheckinInput, check_in
 from service.errors import ApiError
 from service.models import CheckinRequest
 from service.routes.checkins import check_idempotency_key
-from service.routes.public import PUBLIC_CACHE_CONTROL, national_results, wants_fresh
+from service.routes.public import PUBLIC_CACHE_CONTROL, national_results
 from service.state import ServiceState
 from service.store import DatabaseUnavailable
 
@@ -105,8 +105,7 @@ class FastPathMiddleware:
     async def _results(self, scope: Scope, send: Send) -> None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
-            rendered = await national_results(self.state, wants_fresh(
-                headers.get("cache-control")))
+            rendered = await national_results(self.state)
         except DatabaseUnavailable as exc:
             await _send(send, 503, _json({"error": "database_unavailable", "detail": str(exc)}),
                         {"Retry-After": "1"})

@@ -15,6 +15,13 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 BATCH_MAX_BODY_BYTES = 512 * 1024
 UNLIMITED_PREFIXES = ("/admin/import",)
 
+# Connection limits, enforced by service/connguard.py (defaults of the `pollday serve` flags).
+MAX_HEAD_BYTES = 16 * 1024
+DEFAULT_KEEP_ALIVE_S = 30.0
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+DEFAULT_BODY_TIMEOUT_S = 30.0
+DEFAULT_MAX_CONNECTIONS = 4096
+
 
 def body_limit_for(path: str) -> int | None:
     """The body limit of ``path`` in bytes, None for streamed uploads."""

@@ -12,8 +12,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
 StationId = Annotated[str, Field(pattern=ID_PATTERN, examples=["PS00042"])]
 VoterId = Annotated[str, Field(pattern=ID_PATTERN, examples=["100004200017"])]
 IdempotencyKey = Annotated[str, Field(pattern=ID_PATTERN, examples=["7c1e9b0f-3f7a"])]
-# Counts fit in a signed 64-bit column with room to add millions of them.
-Count = Annotated[int, Field(ge=0, le=1_000_000_000)]
+# Counts fit in a signed 64-bit column with room to add millions of them. Strict: a count is
+# a JSON integer; 2.0, "2" and true (which would count as one vote) are refused.
+Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)]
 
 
 def _printable(text: str) -> str:
@@ -73,6 +74,7 @@ class ErrorBody(BaseModel):
     error: str
     detail: str | list[dict[str, object]]
     first_station_id: str | None = None
+    protocol_accepted_at: str | None = None
     first_accepted_at: str | None = None
 
 
@@ -180,6 +182,9 @@ class AuditCounters(BaseModel):
     distinct_voters_accepted: int
     refused_duplicates: int
     idempotent_replays: int
+    checkins_away_from_home: int = Field(
+        description="accepted check-ins of voters registered at another station (policy: "
+        "accepted and flagged for the audit)")
     protocols_accepted: int
     voters_registered: int
     stations: int
@@ -196,3 +201,4 @@ class ImportSummary(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    detail: str | None = Field(default=None, description="why writes fail (503 only)")

@@ -20,6 +20,7 @@ from uvicorn.supervisors import Multiprocess
 
 from service.app import open_database
 from service.importer import import_file
+from service.limits import MAX_HEAD_BYTES
 from service.settings import Settings
 from service.store.schema import prepare_database
 from service.store.urls import parse_database_url
@@ -56,7 +57,9 @@ def _loop_and_http() -> tuple[str, str]:
     try:
         import httptools  # noqa: F401
 
-        http = "httptools"
+        # uvicorn's httptools protocol plus idle, slow-sender, head-size and connection
+        # limits (service/connguard.py).
+        http = "service.connguard:GuardedHttpToolsProtocol"
     except ImportError:
         http = "h11"
     return loop, http
@@ -94,7 +97,9 @@ def serve(settings: Settings, sock: socket.socket, workers: int, log_level: str)
         timeout_graceful_shutdown=5,
         # Stations send a check-in every few seconds: keep their connections open between
         # them instead of paying a TCP handshake each time (uvicorn's default is 5 s).
-        timeout_keep_alive=30,
+        timeout_keep_alive=int(settings.keep_alive_s),
+        # Only used without httptools (h11): bound an unfinished request head.
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
     )
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the handler

@@ -12,6 +12,12 @@ import os
 from dataclasses import asdict, dataclass
 
 from service.faults import FaultConfig, parse_endpoints, parse_latency_spec
+from service.limits import (
+    DEFAULT_BODY_TIMEOUT_S,
+    DEFAULT_HEADER_TIMEOUT_S,
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_MAX_CONNECTIONS,
+)
 
 SETTINGS_ENV = "POLLDAY_SERVICE_SETTINGS"
 
@@ -32,6 +38,21 @@ class Settings:
     inject_stall_after_s: float = 0.0
     inject_endpoints: str = "all"
     inject_seed: int = 0
+    keep_alive_s: float = DEFAULT_KEEP_ALIVE_S
+    header_timeout_s: float = DEFAULT_HEADER_TIMEOUT_S
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+
+    def check_limits(self) -> None:
+        """Raise SettingsError for connection limits the service cannot run with."""
+        for name in ("keep_alive_s", "header_timeout_s", "body_timeout_s"):
+            if not 0 < getattr(self, name) <= 3600:
+                flag = "--" + name.replace("_s", "-s").replace("_", "-")
+                raise SettingsError(f"{flag} must be > 0 and <= 3600 seconds, "
+                                    f"got {getattr(self, name)}")
+        if self.max_connections < 16:
+            raise SettingsError(f"--max-connections must be at least 16, "
+                                f"got {self.max_connections}")
 
     def faults(self) -> FaultConfig:
         """The fault configuration; raises FaultSpecError (a ValueError) for bad options."""

@@ -13,6 +13,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.distributions import Distribution
+from simulation.identification import draw_identification, group_success
+from simulation.plan_flow import (
+    Uploads,
+    build_flow,
+    draw_faults,
+    draw_sync_times,
+    draw_uploads,
+    draw_voter_groups,
+)
 from simulation.scenario import Scenario, minutes_of_day
 from simulation.station_input import StationInput
 from simulation.stations import StationTable
@@ -36,6 +45,12 @@ class StationPlan:
     input: StationInput
     voter_index: IntArray  # index in the station's register; -1 for duplicate attempts
     turnout_expected: float
+    voter_group: IntArray  # index into voter_groups; len(voter_groups): no group
+    attempts: IntArray  # (people, modalities): identification attempts per modality
+    ended: IntArray  # modality identified at; len(modalities): manual check; -1 refused
+    sync_times_s: FloatArray  # offline: the periodic syncs up to closing (empty online)
+    uploads: Uploads
+    final_sync_with_protocol: bool = False  # offline: the last batch goes with the protocol
 
 
 def _seconds_since_opening(scenario: Scenario, minutes: float) -> float:
@@ -68,29 +83,6 @@ def draw_arrivals(
     return np.sort(np.concatenate(parts))
 
 
-def _scan_times(
-    scenario: Scenario, n: int, *, rng: np.random.Generator
-) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Time at the terminal for scanning (all attempts, plus the manual fallback)."""
-    bio = scenario.biometrics
-    if bio.success_probability == 0:  # readers down: every voter uses all attempts, fails
-        attempts_needed = np.full(n, bio.max_attempts + 1, dtype=np.int64)
-    else:
-        attempts_needed = rng.geometric(bio.success_probability, size=n)
-    recognised = attempts_needed <= bio.max_attempts
-    attempts = np.minimum(attempts_needed, bio.max_attempts)
-    per_attempt = bio.scan_time_s.sample(n * bio.max_attempts, rng=rng)
-    per_attempt = per_attempt.reshape(n, bio.max_attempts)
-    used = np.arange(bio.max_attempts)[None, :] < attempts[:, None]
-    scan_s = (per_attempt * used).sum(axis=1)
-    if bio.fallback == "manual":
-        assert bio.manual_time_s is not None
-        manual_s = bio.manual_time_s.sample(n, rng=rng)
-        scan_s = scan_s + np.where(recognised, 0.0, manual_s)
-        return scan_s, np.ones(n, dtype=np.bool_)
-    return scan_s, recognised
-
-
 def central_call_times(
     latency_s: Distribution, timeout_s: float, retries: int, n: int, *, rng: np.random.Generator
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -103,22 +95,6 @@ def central_call_times(
     answered_latency = latency[np.arange(n), first]
     call_s = np.where(ok, first * timeout_s + answered_latency, tries * timeout_s)
     return call_s.astype(np.float64), np.asarray(ok, dtype=np.bool_)
-
-
-def _up_and_repair_times(
-    scenario: Scenario, terminals: int, close_s: float, *, rng: np.random.Generator
-) -> tuple[list[list[float]], list[list[float]]]:
-    failures = scenario.failures
-    if failures.mtbf_h is None or failures.repair_time_min is None:
-        return [], []
-    ups, repairs = [], []
-    for _ in range(terminals):
-        up: list[float] = []
-        while sum(up) < close_s:
-            up.extend(rng.exponential(failures.mtbf_h * 3600, size=4).tolist())
-        ups.append(up)
-        repairs.append((failures.repair_time_min.sample(len(up), rng=rng) * 60).tolist())
-    return ups, repairs
 
 
 def _outages(
@@ -179,9 +155,18 @@ def plan_station(
         registered, size=int((~duplicate).sum()), replace=False
     )
 
-    checkin_rng = rng(Stream.CHECKIN)
-    scan_s, biometric_ok = _scan_times(scenario, n, rng=checkin_rng)
-    biometric_ok = biometric_ok | duplicate  # refused as duplicates, not for their thumbs
+    voter_group = draw_voter_groups(scenario, n, rng=rng(Stream.GROUPS))
+    _, success = group_success(scenario)
+    bio = scenario.biometrics
+    ident = draw_identification(
+        bio.chain,
+        np.asarray(success, dtype=np.float64).reshape(len(success), -1)[voter_group],
+        bio.fallback,
+        bio.manual_time_s,
+        rng=rng(Stream.CHECKIN),
+    )
+    scan_s = ident.scan_s
+    biometric_ok = ident.ok | duplicate  # refused as duplicates, not for their thumbs
     central = scenario.central
     call_s, call_ok = central_call_times(
         central_latency_s or central.latency_s,
@@ -191,8 +176,13 @@ def plan_station(
         rng=rng(Stream.CENTRAL),
     )
     voting_rng = rng(Stream.VOTING)
-    ballot_s = scenario.voting.ballot_time_s.sample(n, rng=voting_rng)
-    booth_s = scenario.voting.booth_time_s.sample(n, rng=voting_rng)
+    flow = None
+    if scenario.flow:
+        flow = build_flow(scenario, group, voter_group, ident.ended, rng=voting_rng)
+        ballot_s = booth_s = np.zeros(n)
+    else:
+        ballot_s = scenario.voting.ballot_time_s.sample(n, rng=voting_rng)
+        booth_s = scenario.voting.booth_time_s.sample(n, rng=voting_rng)
     patience = scenario.voting.patience_min
     patience_s = (
         np.full(n, np.inf)
@@ -204,7 +194,15 @@ def plan_station(
         int(stations.desks[station]),
         int(stations.booths[station]),
     )
-    up_s, repair_s = _up_and_repair_times(scenario, hw.terminals, close_s, rng=rng(Stream.FAILURES))
+    units = (
+        dict(flow.pools)
+        if flow is not None
+        else {"terminal": hw.terminals, "desk": hw.desks, "booth": hw.booths}
+    )
+    faults = draw_faults(scenario, units, close_s, rng=rng(Stream.FAILURES))
+    id_units = units[scenario.pool_names[flow.stages[flow.identification_stage].pool]] if (
+        flow is not None
+    ) else hw.terminals
     counting_rng = rng(Stream.COUNTING)
     counting = scenario.counting
     online = group.connectivity == "online"
@@ -218,7 +216,7 @@ def plan_station(
         ballot_s=ballot_s,
         booth_s=booth_s,
         patience_s=patience_s,
-        terminals=hw.terminals,
+        terminals=id_units,
         desks=hw.desks,
         booths=hw.booths,
         close_s=close_s,
@@ -226,10 +224,22 @@ def plan_station(
         online=online,
         outages_s=_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
         buffer_flush_s=central.buffer_flush_min * 60,
-        up_s=up_s,
-        repair_s=repair_s,
+        flow=flow,
+        faults=faults,
         count_setup_s=float(counting.setup_min.sample(1, rng=counting_rng)[0]) * 60,
         count_per_ballot_s=counting.per_ballot_s,
         upload_delay_s=float(counting.upload_delay_min.sample(1, rng=counting_rng)[0]) * 60,
     )
-    return StationPlan(input=inp, voter_index=voter_index, turnout_expected=turnout)
+    return StationPlan(
+        input=inp,
+        voter_index=voter_index,
+        turnout_expected=turnout,
+        voter_group=voter_group,
+        attempts=ident.attempts,
+        ended=ident.ended,
+        sync_times_s=(
+            np.zeros(0) if online else draw_sync_times(group, close_s, rng=rng(Stream.SYNC))
+        ),
+        uploads=draw_uploads(scenario, rng=rng(Stream.UPLOAD)),
+        final_sync_with_protocol=group.final_sync == "with_protocol",
+    )

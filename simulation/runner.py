@@ -26,6 +26,7 @@ from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
 from simulation.stations import StationTable, build_stations
+from simulation.voters import voter_rows
 
 CHUNK_STATIONS = 24
 ProgressCallback = Callable[[int], None]
@@ -36,6 +37,7 @@ class RunOptions:
     seed: int | None = None  # None: the scenario's
     replications: int | None = None  # None: the scenario's
     central_latency_s: Distribution | None = None  # replaces the scenario's (closed loop)
+    voters: bool = False  # keep per-voter rows (voters.npy)
 
 
 @dataclass
@@ -75,6 +77,7 @@ def simulate_station(
     replication: int,
     seed: int,
     central_latency_s: Distribution | None = None,
+    voters: bool = False,
 ) -> StationResult:
     plan = plan_station(
         scenario,
@@ -86,9 +89,10 @@ def simulate_station(
     )
     group = scenario.station_groups[int(stations.group[station])]
     hours, bins = day_layout(scenario)
-    return summarise_station(
+    out = run_station(plan.input)
+    result = summarise_station(
         plan,
-        run_station(plan.input),
+        out,
         station=station,
         group=group.name,
         constituency=int(stations.constituency[station]),
@@ -98,7 +102,11 @@ def simulate_station(
         sync_interval_s=None if group.connectivity == "online" else group.sync_interval_min * 60,
         hours=hours,
         queue_bins=bins,
+        arrival_hours=math.ceil(scenario.election.day_s / 3600),
     )
+    if voters:
+        result.voters = voter_rows(plan, out, station)
+    return result
 
 
 # Worker-process state: the scenario and roster are sent once per worker, not per chunk.
@@ -106,9 +114,15 @@ _WORKER: dict[str, object] = {}
 
 
 def _init_worker(
-    scenario: Scenario, stations: StationTable, seed: int, latency: Distribution | None
+    scenario: Scenario,
+    stations: StationTable,
+    seed: int,
+    latency: Distribution | None,
+    voters: bool = False,
 ) -> None:
-    _WORKER.update(scenario=scenario, stations=stations, seed=seed, latency=latency)
+    _WORKER.update(
+        scenario=scenario, stations=stations, seed=seed, latency=latency, voters=voters
+    )
 
 
 def _run_chunk(chunk: Sequence[int], replication: int) -> tuple[int, list[StationResult]]:
@@ -126,6 +140,7 @@ def _run_chunk(chunk: Sequence[int], replication: int) -> tuple[int, list[Statio
             replication=replication,
             seed=seed,
             central_latency_s=latency,  # type: ignore[arg-type]
+            voters=replication == 0 and bool(_WORKER.get("voters")),
         )
         for s in chunk
     ]
@@ -154,7 +169,7 @@ def simulate(
     workers = workers or os.cpu_count() or 1
     done: list[list[StationResult]] = [[] for _ in jobs]
     pids = [0] * len(jobs)
-    init_args = (scenario, stations, seed, options.central_latency_s)
+    init_args = (scenario, stations, seed, options.central_latency_s, options.voters)
     if workers == 1:
         _init_worker(*init_args)
         for k, (r, c) in enumerate(jobs):

@@ -13,6 +13,15 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulation.distributions import Distribution
+from simulation.scenario_flow import (
+    DeviceFaults,
+    Modality,
+    PoolName,
+    Stage,
+    VoterGroup,
+    check_flow,
+    check_groups,
+)
 from simulation.thresholds import parse_threshold
 from simulation.timezones import check_zone, disagreement, resolve_time_zones
 
@@ -123,11 +132,26 @@ class StationGroup(_Model):
     registered: Distribution
     registered_min: int = Field(ge=1)
     registered_max: int = Field(ge=1)
-    terminals: int = Field(ge=1, le=100)
-    desks: int = Field(ge=1, le=100)
-    booths: int = Field(ge=1, le=200)
+    terminals: int = Field(default=1, ge=1, le=100)
+    desks: int = Field(default=1, ge=1, le=100)
+    booths: int = Field(default=1, ge=1, le=200)
+    pools: dict[PoolName, Annotated[int, Field(ge=0, le=500)]] = Field(
+        default_factory=dict, description="units per pool named in the scenario's flow"
+    )
+    weight: float = Field(
+        default=1, gt=0, description="real stations each simulated station stands for"
+    )
     connectivity: Literal["online", "offline"] = "online"
     sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
+    sync_phase: Literal["random", "opening"] = Field(
+        default="random", description="random: each station's sync clock has its own phase"
+    )
+    sync_jitter_s: float = Field(default=0, ge=0, description="each sync up to this much late")
+    final_sync: Literal["last_checkin", "with_protocol"] = Field(
+        default="last_checkin",
+        description="the last batch: when the last voter checked in, or just before the "
+        "protocol (a device with no network during the day, read at a transmission point)",
+    )
     utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
     time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
     constituencies: tuple[int, int] | None = None
@@ -145,11 +169,14 @@ class StationGroup(_Model):
 
 
 class Biometrics(_Model):
-    scan_time_s: Distribution
-    success_probability: float = Field(
-        ge=0, le=1, description="per attempt; 0: the readers never recognise anyone"
+    scan_time_s: Distribution | None = None
+    success_probability: float | None = Field(
+        default=None, ge=0, le=1, description="per attempt; 0: the readers never recognise anyone"
     )
-    max_attempts: int = Field(ge=1, le=20)
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    modalities: list[Modality] = Field(
+        default_factory=list, description="a chain tried in order (instead of scan_time_s...)"
+    )
     fallback: Literal["manual", "refuse"]
     manual_time_s: Distribution | None = None
 
@@ -157,17 +184,51 @@ class Biometrics(_Model):
     def _check(self) -> Self:
         if self.fallback == "manual" and self.manual_time_s is None:
             raise ValueError("fallback 'manual' needs manual_time_s (time of the manual check)")
+        trio = (self.scan_time_s, self.success_probability, self.max_attempts)
+        if self.modalities and any(v is not None for v in trio):
+            raise ValueError(
+                "give either modalities or scan_time_s/success_probability/max_attempts"
+            )
+        if not self.modalities and any(v is None for v in trio):
+            raise ValueError(
+                "give scan_time_s, success_probability and max_attempts (or modalities)"
+            )
+        names = [m.name for m in self.modalities]
+        if len(set(names)) != len(names):
+            raise ValueError(f"modality names must be unique ({names})")
         return self
+
+    @property
+    def chain(self) -> list[Modality]:
+        """The modalities tried in order; the one-scan form is a chain of one."""
+        if self.modalities:
+            return self.modalities
+        assert self.scan_time_s is not None and self.success_probability is not None
+        assert self.max_attempts is not None
+        return [
+            Modality(
+                name="fingerprint",
+                time_per_attempt_s=self.scan_time_s,
+                success_probability=self.success_probability,
+                max_attempts=self.max_attempts,
+            )
+        ]
 
 
 class Failures(_Model):
     mtbf_h: float | None = Field(default=None, gt=0, description="None: terminals never fail")
     repair_time_min: Distribution | None = None
+    repair_probability: Share = Field(default=1, description="else the terminal is replaced")
+    replacement_time_min: Distribution | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
         if self.mtbf_h is not None and self.repair_time_min is None:
             raise ValueError("mtbf_h needs repair_time_min (how long a repair takes)")
+        if self.repair_probability < 1 and self.replacement_time_min is None:
+            raise ValueError(
+                f"repair_probability {self.repair_probability} < 1 needs replacement_time_min"
+            )
         return self
 
 
@@ -206,6 +267,13 @@ class Counting(_Model):
     setup_min: Distribution
     per_ballot_s: float = Field(ge=0)
     upload_delay_min: Distribution
+    upload_failure_probability: float = Field(
+        default=0, ge=0, lt=1, description="per upload attempt"
+    )
+    upload_retry_min: float = Field(default=15, gt=0, description="wait before a retry")
+    never_upload_share: Share = Field(
+        default=0, description="stations whose protocol does not arrive on election night"
+    )
 
 
 class Costs(_Model):
@@ -248,7 +316,12 @@ class Scenario(_Model):
     arrivals: Arrivals
     station_groups: list[StationGroup] = Field(min_length=1)
     biometrics: Biometrics
+    voter_groups: list[VoterGroup] = Field(default_factory=list)
+    flow: list[Stage] = Field(
+        default_factory=list, description="default: terminal -> desk -> booth"
+    )
     failures: Failures = Failures()
+    device_faults: list[DeviceFaults] = Field(default_factory=list)
     central: Central
     voting: Voting
     closing: Closing = Closing()
@@ -285,7 +358,32 @@ class Scenario(_Model):
                 )
         self._check_times()
         self._check_time_zones()
+        self._check_flow()
         return self
+
+    def _check_flow(self) -> None:
+        modalities = [m.name for m in self.biometrics.chain]
+        check_groups(self.voter_groups, modalities)
+        pools = self.pool_names
+        if self.flow:
+            check_flow(self.flow, self.voter_groups, modalities)
+            for k, g in enumerate(self.station_groups):
+                missing = [p for p in pools if p not in g.pools]
+                if missing:
+                    raise ValueError(
+                        f"station_groups[{k}].pools: no count for {missing} "
+                        f"(the flow uses pools {pools})"
+                    )
+        for k, f in enumerate(self.device_faults):
+            if f.pool not in pools:
+                raise ValueError(f"device_faults[{k}].pool: {f.pool!r} is not a pool {pools}")
+
+    @property
+    def pool_names(self) -> list[str]:
+        """The station's pools in order of first use by the flow."""
+        if not self.flow:
+            return ["terminal", "desk", "booth"]
+        return list(dict.fromkeys(stage.pool for stage in self.flow))
 
     def _check_time_zones(self) -> None:
         day, election = self.election.date, self.election

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from simulation.identification import mean_scan_s
 from simulation.queueing import erlang_c
 from simulation.scenario import Scenario, minutes_of_day
 from simulation.targets import Target
@@ -18,13 +19,7 @@ _MAX_SERVERS = 200
 
 def mean_checkin_s(scenario: Scenario, online: bool) -> float:
     """Theoretical mean time a person holds a terminal."""
-    bio = scenario.biometrics
-    miss = 1 - bio.success_probability
-    attempts = sum(miss**k for k in range(bio.max_attempts))
-    scan_s = attempts * bio.scan_time_s.mean
-    if bio.fallback == "manual" and bio.manual_time_s is not None:
-        scan_s += miss**bio.max_attempts * bio.manual_time_s.mean
-    return scan_s + (scenario.central.latency_s.mean if online else 0.0)
+    return mean_scan_s(scenario) + (scenario.central.latency_s.mean if online else 0.0)
 
 
 def peak_arrivals_per_s(scenario: Scenario, registered: int) -> float:

@@ -19,6 +19,15 @@ from simulation.stats import mean_interval
 
 def slower_scans(scenario: Scenario, factor: float = 1.2) -> Scenario:
     bio = scenario.biometrics
+    if bio.modalities:
+        chain = [
+            m.model_copy(update={"time_per_attempt_s": m.time_per_attempt_s.scaled(factor)})
+            for m in bio.modalities
+        ]
+        return scenario.model_copy(
+            update={"biometrics": bio.model_copy(update={"modalities": chain})}
+        )
+    assert bio.scan_time_s is not None
     return scenario.model_copy(
         update={
             "biometrics": bio.model_copy(update={"scan_time_s": bio.scan_time_s.scaled(factor)})
@@ -27,11 +36,28 @@ def slower_scans(scenario: Scenario, factor: float = 1.2) -> Scenario:
 
 
 def worse_recognition(scenario: Scenario, points: float = 0.10) -> Scenario:
+    """Every modality's per-attempt success (and every voter group's) lower by ``points``."""
     bio = scenario.biometrics
-    p = max(0.01, bio.success_probability - points)
-    return scenario.model_copy(
-        update={"biometrics": bio.model_copy(update={"success_probability": p})}
-    )
+
+    def lower(p: float) -> float:
+        return max(0.01, p - points)
+
+    groups = [
+        g.model_copy(
+            update={"success_probability": {k: lower(v) for k, v in g.success_probability.items()}}
+        )
+        for g in scenario.voter_groups
+    ]
+    if bio.modalities:
+        chain = [
+            m.model_copy(update={"success_probability": lower(m.success_probability)})
+            for m in bio.modalities
+        ]
+        new_bio = bio.model_copy(update={"modalities": chain})
+    else:
+        assert bio.success_probability is not None
+        new_bio = bio.model_copy(update={"success_probability": lower(bio.success_probability)})
+    return scenario.model_copy(update={"biometrics": new_bio, "voter_groups": groups})
 
 
 def higher_turnout(scenario: Scenario, points: float = 0.10) -> Scenario:

@@ -1,33 +1,36 @@
 """The SimPy model of one polling station's day.
 
-One ``simpy.Environment`` per station. People arrive, wait in line for a biometric terminal
-(leaving if their patience runs out), are scanned and confirmed (online call, or buffered),
-are issued a ballot at a desk, vote in a booth and leave. Terminals fail and are repaired.
-At closing nobody new joins; after the last person leaves the station counts and uploads
-its protocol.
+One ``simpy.Environment`` per station. People arrive and walk their route through the
+station's stages (:mod:`simulation.flow_input`): each stage waits FIFO for a unit of a named
+pool (giving up if patience runs out, where the stage allows it), holds it for a service
+time and releases it, or keeps it for the person's later stages on the same pool. The
+identification stage scans and confirms the check-in (online call, or buffered) and may
+refuse. Units fail and are repaired or replaced. At closing nobody new joins; after the
+last person leaves the station counts and uploads its protocol.
 
 Speed matters (millions of voters per national run): people move through the stations by
 event callbacks on SimPy timeouts (one event per person per stage, no process per voter and
-no wake-up events for idle servers), and every draw was made up front
-(:class:`StationInput`). Rare events (failures, closing, counting) are SimPy processes. The
-``log`` records the exact event sequence for tests.
+no wake-up events for idle units), reneging is checked lazily when a unit frees, and every
+draw was made up front (:class:`StationInput`). Failures and closing are SimPy processes.
+The ``log`` records the exact event sequence for tests.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any, cast
 
 import numpy as np
 import simpy
 
-from simulation.pool import ServerPool
+from simulation.flow_input import FlowInput, PoolFaults, default_flow
 from simulation.station_input import StationInput, StationOutcome, Status
 
 _NAN = math.nan
 Proc = Generator[simpy.Event, Any, None]
+Job = tuple[int, simpy.Event, float]  # person, the stage's end event, start time
 
 
 class _Station:
@@ -35,6 +38,10 @@ class _Station:
         self.env = env = simpy.Environment()
         self.inp = inp
         n = inp.size
+        self.flow: FlowInput = inp.flow or default_flow(
+            inp.terminals, inp.desks, inp.booths, inp.ballot_s, inp.booth_s
+        )
+        flow = self.flow
         self.log: list[tuple[float, str, int]] | None = [] if trace else None
         self.arrival = inp.arrival_s.tolist()
         self.patience = inp.patience_s.tolist()
@@ -44,43 +51,58 @@ class _Station:
         self.bio_ok = inp.biometric_ok.tolist()
         self.duplicate = inp.duplicate.tolist()
         self.status = [int(Status.VOTED)] * n
-        self.start = [_NAN] * n
         self.left_line = [_NAN] * n
-        self.checkin_end = [_NAN] * n
         self.call_at = [_NAN] * n
         self.buffered_until = [_NAN] * n
         self.exit = [_NAN] * n
+        # Stages as parallel lists (attribute lookups are the hot path's cost).
+        self.id_stage = flow.identification_stage
+        self.stage_pool = [s.pool for s in flow.stages]
+        self.stage_keep = [s.keep_unit for s in flow.stages]
+        self.stage_renege = [s.reneging for s in flow.stages]
+        self.stage_name = [s.name for s in flow.stages]
+        self.service = [s.service_s.tolist() for s in flow.stages]
+        self.stage_start = [[_NAN] * n for _ in flow.stages]
+        self.stage_end = [[_NAN] * n for _ in flow.stages]
+        routes = [list(r) for r in flow.routes]
+        self.route = [routes[r] for r in flow.route.tolist()]
+        self.pos = [0] * n  # position in the person's route
+        self.joined = list(self.arrival)  # when the person joined their current line
+        self.unit_of = [0] * n  # the unit serving the person's current stage (if tracked)
+        units = [count for _, count in flow.pools]
+        self.idle = [list(range(c - 1, -1, -1)) for c in units]  # stacks: unit 0 on top
+        self.line: list[deque[int]] = [deque() for _ in units]
+        self.job: list[list[Job | None]] = [[None] * c for c in units]
+        self.busy_s = [0.0] * len(units)
+        self.failures = [0] * len(units)
+        self.down_s = [0.0] * len(units)
+        self.repairs = 0
+        self.replacements = 0
         self.requeue_segments: list[tuple[float, float]] = []
         self.requeued_at: dict[int, float] = {}
-        self.line: deque[int] = deque()
-        self.idle_terminals = list(range(inp.terminals - 1, -1, -1))  # a stack: 0 on top
-        self.job: list[tuple[int, simpy.Event, float] | None] = [None] * inp.terminals
-        self.in_station = 0
-        self.closed = False
         self.last_departure_s = 0.0
-        self.busy_s = 0.0
-        self.failures = 0
-        self.down_s = 0.0
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
-        self.empty = env.event()
-        self.booths = ServerPool(
-            env, inp.booths, inp.booth_s.tolist(), self._noter("booth"), self._exit
-        )
-        self.desks = ServerPool(
-            env, inp.desks, inp.ballot_s.tolist(), self._noter("desk"), self.booths.put
-        )
-        for k in range(min(len(inp.up_s), inp.terminals)):
-            env.process(self._failures(k))
+        faults = self._faults()
+        # Units tracked job by job: those that can fail (to requeue their person) and the
+        # identification pool (its busy time is reported).
+        self.tracked = [p == flow.stages[self.id_stage].pool for p in range(len(units))]
+        for f in faults:
+            self.tracked[f.pool] = True
+        for f in faults:
+            for k in range(min(len(f.up_s), units[f.pool])):
+                env.process(self._failures(f, k))
         if n:
             env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         env.process(self._closing())
-        env.process(self._counting())
 
-    def _noter(self, event: str) -> Callable[[int], None] | None:
-        if self.log is None:
-            return None
-        return lambda person: self.note(event, person)
+    def _faults(self) -> list[PoolFaults]:
+        if self.inp.faults:
+            return self.inp.faults
+        if len(self.inp.up_s):
+            pool = self.flow.stages[self.flow.identification_stage].pool
+            return [PoolFaults(pool, self.inp.up_s, self.inp.repair_s)]
+        return []
 
     def note(self, event: str, person: int) -> None:
         if self.log is not None:
@@ -89,18 +111,10 @@ class _Station:
     # -- people leaving -------------------------------------------------------------------
 
     def _depart(self, person: int, at_s: float) -> None:
-        self.in_station -= 1
-        self.last_departure_s = max(self.last_departure_s, at_s)
-        if self.closed and self.in_station == 0 and not self.empty.triggered:
-            self.empty.succeed()
+        if at_s > self.last_departure_s:
+            self.last_departure_s = at_s
 
-    def _exit(self, person: int) -> None:
-        self.exit[person] = self.env.now
-        if self.log is not None:
-            self.note("exit", person)
-        self._depart(person, self.env.now)
-
-    # -- arrivals and the line ------------------------------------------------------------
+    # -- arrivals and lines ---------------------------------------------------------------
 
     def _arrive(self, event: simpy.Event) -> None:
         """Everyone due now joins; then the next arrival is scheduled."""
@@ -108,32 +122,39 @@ class _Station:
         now = self.env.now
         n = len(self.arrival)
         while person < n and self.arrival[person] <= now:
-            self.in_station += 1
             if self.log is not None:
                 self.note("arrive", person)
-            self._offer(person)
+            self._enter(person, self.route[person][0])
             person += 1
         if person < n:
             self.env.timeout(self.arrival[person] - now, person).callbacks.append(self._arrive)
 
-    def _offer(self, person: int, *, first: bool = False) -> None:
-        """Hand a person to an idle terminal, or put them in line."""
-        if self.idle_terminals:
-            self.requeued_at.pop(person, None)
-            self._start_checkin(self.idle_terminals.pop(), person)
+    def _enter(self, person: int, stage: int, *, first: bool = False) -> None:
+        """Start ``stage`` on an idle unit, or join the pool's line."""
+        pool = self.stage_pool[stage]
+        idle = self.idle[pool]
+        if idle:
+            if first:
+                self.requeued_at.pop(person, None)
+            self._start(pool, idle.pop(), person, stage)
         elif first:
-            self.line.appendleft(person)
+            self.line[pool].appendleft(person)
         else:
-            self.line.append(person)
+            if stage != self.route[person][0]:
+                self.joined[person] = self.env.now
+            self.line[pool].append(person)
 
-    def _next_in_line(self) -> int | None:
+    def _next_in_line(self, pool: int) -> int | None:
         now = self.env.now
-        while self.line:
-            person = self.line.popleft()
+        line = self.line[pool]
+        while line:
+            person = line.popleft()
             if person in self.requeued_at:
                 self.requeue_segments.append((self.requeued_at.pop(person), now))
                 return person
-            gave_up_s = self.arrival[person] + self.patience[person]
+            if not self.stage_renege[self.route[person][self.pos[person]]]:
+                return person
+            gave_up_s = self.joined[person] + self.patience[person]
             if gave_up_s < now:
                 self.status[person] = int(Status.RENEGED)
                 self.left_line[person] = gave_up_s
@@ -146,72 +167,149 @@ class _Station:
 
     def _closing(self) -> Proc:
         yield self.env.timeout(self.inp.close_s)
-        self.closed = True
         self.note("close", -1)
-        if not self.inp.serve_queue_at_close:
-            while self.line:
-                person = self.line.popleft()
-                gave_up_s = self.arrival[person] + self.patience[person]
-                renege = gave_up_s < self.env.now and person not in self.requeued_at
-                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
-                self.left_line[person] = gave_up_s if renege else self.env.now
-                self._depart(person, self.left_line[person])
-        if self.in_station == 0 and not self.empty.triggered:
-            self.empty.succeed()
-
-    # -- terminals ------------------------------------------------------------------------
-
-    def _start_checkin(self, k: int, person: int) -> None:
-        held_s = self._begin_checkin(person)
-        done = self.env.timeout(held_s, (k, person))
-        done.callbacks.append(self._checkin_done)
-        self.job[k] = (person, done, self.env.now)
-
-    def _checkin_done(self, event: simpy.Event) -> None:
-        k, person = cast(tuple[int, int], event.value)
-        job = self.job[k]
-        if job is None or job[1] is not event:
-            return  # the terminal failed during this check-in; the person was requeued
-        self.busy_s += self.env.now - job[2]
-        self.job[k] = None
-        self._end_checkin(person)
-        self._terminal_free(k)
-
-    def _terminal_free(self, k: int) -> None:
-        person = self._next_in_line()
-        if person is None:
-            self.idle_terminals.append(k)
-        else:
-            self._start_checkin(k, person)
-
-    def _fail(self, k: int, repair_s: float) -> None:
+        if self.inp.serve_queue_at_close:
+            return
         now = self.env.now
-        job = self.job[k]
-        self.failures += 1
-        self.note("fail", k)
-        if job is None:
-            self.idle_terminals.remove(k)
+        for pool, line in enumerate(self.line):
+            stay: deque[int] = deque()
+            while line:
+                person = line.popleft()
+                if self.pos[person] > 0:  # already inside: served
+                    stay.append(person)
+                    continue
+                gave_up_s = self.joined[person] + self.patience[person]
+                renege = gave_up_s < now and person not in self.requeued_at
+                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
+                self.left_line[person] = gave_up_s if renege else now
+                self._depart(person, self.left_line[person])
+            self.line[pool] = stay
+
+    # -- stages ---------------------------------------------------------------------------
+
+    def _start(self, pool: int, unit: int, person: int, stage: int) -> None:
+        started = self.stage_start[stage]
+        if started[person] != started[person]:  # nan: the first start (not a restart)
+            started[person] = self.env.now
+        if stage == self.id_stage:
+            held_s = self._begin_checkin(person)
         else:
-            # Failed mid-check-in: the person is first in line for the next terminal.
-            person, _, started_s = job
-            self.busy_s += now - started_s
-            self.job[k] = None
+            held_s = self.service[stage][person]
+            if self.log is not None:
+                self.note(self.stage_name[stage], person)
+        done = self.env.timeout(held_s, person)
+        done.callbacks.append(self._stage_done)
+        if self.tracked[pool]:  # can fail, or its busy time is reported
+            self.unit_of[person] = unit
+            self.job[pool][unit] = (person, done, self.env.now)
+
+    def _stage_done(self, event: simpy.Event) -> None:
+        """A stage ended: the person goes on (or leaves), then the unit takes the next.
+
+        The hot path of the whole model (once per person per stage): units of pools that
+        never fail and whose busy time nobody reports are anonymous (unit 0).
+        """
+        person = cast(int, event.value)
+        now = self.env.now
+        route = self.route[person]
+        pos = self.pos[person]
+        stage = route[pos]
+        pool = self.stage_pool[stage]
+        self.stage_end[stage][person] = now
+        unit = 0
+        if self.tracked[pool]:
+            unit = self.unit_of[person]
+            jobs = self.job[pool]
+            self.busy_s[pool] += now - jobs[unit][2]  # type: ignore[index]
+            jobs[unit] = None
+            if stage == self.id_stage and not self._end_checkin(person):
+                self._release(pool, unit)  # refused: left
+                return
+        pos += 1
+        if pos < len(route):
+            self.pos[person] = pos
+            after = route[pos]
+            after_pool = self.stage_pool[after]
+            if after_pool == pool and self.stage_keep[stage]:
+                self._start(pool, unit, person, after)  # the kept unit: no new wait
+                return
+            idle = self.idle[after_pool]  # _enter, inlined: this runs millions of times
+            if idle:
+                self._start(after_pool, idle.pop(), person, after)
+            else:
+                self.joined[person] = now
+                self.line[after_pool].append(person)
+        else:
+            self.exit[person] = now
+            if self.log is not None:
+                self.note("exit", person)
+            if now > self.last_departure_s:
+                self.last_departure_s = now
+        if self.line[pool]:
+            self._unit_free(pool, unit)
+        else:
+            self.idle[pool].append(unit)
+
+    def _release(self, pool: int, unit: int) -> None:
+        if self.line[pool]:
+            self._unit_free(pool, unit)
+        else:
+            self.idle[pool].append(unit)
+
+    def _unit_free(self, pool: int, unit: int) -> None:
+        person = self._next_in_line(pool)
+        if person is None:
+            self.idle[pool].append(unit)
+        else:
+            self._start(pool, unit, person, self.route[person][self.pos[person]])
+
+    # -- failures -------------------------------------------------------------------------
+
+    def _failures(self, faults: PoolFaults, k: int) -> Proc:
+        t_s = 0.0
+        replaced = faults.replaced[k] if faults.replaced else []
+        for j, (up_s, down_s) in enumerate(zip(faults.up_s[k], faults.down_s[k], strict=False)):
+            t_s += up_s
+            if t_s >= self.inp.close_s:
+                return
+            yield self.env.timeout(t_s - self.env.now)
+            self._fail(faults.pool, k, down_s, bool(replaced and replaced[j]))
+            t_s += down_s
+
+    def _fail(self, pool: int, k: int, down_s: float, replaced: bool) -> None:
+        now = self.env.now
+        job = self.job[pool][k]
+        self.failures[pool] += 1
+        self.note("fail", k)
+        if job is not None:
+            # Failed mid-stage: the person is first in line for the next unit.
+            person, stale, started_s = job
+            stale.callbacks.remove(self._stage_done)  # its end will not come
+            self.busy_s[pool] += now - started_s
+            self.job[pool][k] = None
             self.requeued_at[person] = now
             self.note("requeue", person)
-            self._offer(person, first=True)
-        self.env.timeout(repair_s, (k, repair_s)).callbacks.append(self._repaired)
+            self._enter(person, self.route[person][self.pos[person]], first=True)
+        else:
+            self.idle[pool].remove(k)
+        self.env.timeout(down_s, (pool, k, down_s, replaced)).callbacks.append(self._back)
 
-    def _repaired(self, event: simpy.Event) -> None:
-        k, repair_s = cast(tuple[int, float], event.value)
-        self.down_s += repair_s
-        self.note("repaired", k)
-        self._terminal_free(k)
+    def _back(self, event: simpy.Event) -> None:
+        pool, k, down_s, replaced = cast(tuple[int, int, float, bool], event.value)
+        self.down_s[pool] += down_s
+        if replaced:
+            self.replacements += 1
+            self.note("replaced", k)
+        else:
+            self.repairs += 1
+            self.note("repaired", k)
+        self._unit_free(pool, k)
+
+    # -- identification -------------------------------------------------------------------
 
     def _begin_checkin(self, person: int) -> float:
-        """Record the start of a check-in; return how long the terminal is held."""
+        """Record the start of a check-in; return how long the unit is held."""
         now = self.env.now
-        if math.isnan(self.start[person]):
-            self.start[person] = now
         if self.log is not None:
             self.note("scan", person)
         held_s: float = self.scan[person]
@@ -230,10 +328,9 @@ class _Station:
                 self.buffered_until[person] = outage_end_s
         return held_s
 
-    def _end_checkin(self, person: int) -> None:
+    def _end_checkin(self, person: int) -> bool:
+        """Refuse (the person leaves) or let them on; True when they go on."""
         now = self.env.now
-        self.checkin_end[person] = now
-        log = self.log is not None
         if not self.bio_ok[person]:
             self.status[person] = int(Status.REFUSED_BIOMETRIC)
         elif self.duplicate[person]:
@@ -242,59 +339,71 @@ class _Station:
                 Status.REFUSED_DUPLICATE if caught else Status.DUPLICATE_VOTED
             )
         if self.status[person] in (Status.REFUSED_BIOMETRIC, Status.REFUSED_DUPLICATE):
-            if log:
+            if self.log is not None:
                 self.note("refused", person)
             self._depart(person, now)
-        else:
-            if log:
-                self.note("checked_in", person)
-            self.desks.put(person)
-
-    def _failures(self, k: int) -> Proc:
-        t_s = 0.0
-        for up_s, repair_s in zip(self.inp.up_s[k], self.inp.repair_s[k], strict=False):
-            t_s += up_s
-            if t_s >= self.inp.close_s:
-                return
-            yield self.env.timeout(t_s - self.env.now)
-            self._fail(k, repair_s)
-            t_s += repair_s
+            return False
+        if self.log is not None:
+            self.note("checked_in", person)
+        return True
 
     # -- after the last voter -------------------------------------------------------------
 
-    def _counting(self) -> Proc:
-        yield self.empty
+    def count(self) -> None:
+        """Count and upload, once the day has run to its end.
+
+        Not a SimPy process: the station may learn that it is empty late. A person whose
+        patience ran out is noticed only when a unit frees (lazy reneging), so a unit
+        repaired hours after closing finds a line of people who left long ago. The station
+        was empty at the last real departure, so the count starts then (never before
+        closing), whatever the simulation clock says when it finds out.
+        """
         self.count_start_s = max(self.inp.close_s, self.last_departure_s)
         ballots = sum(1 for s in self.status if s in (Status.VOTED, Status.DUPLICATE_VOTED))
         count_s = self.inp.count_setup_s + self.inp.count_per_ballot_s * ballots
-        yield self.env.timeout(self.count_start_s + count_s - self.env.now)
-        self.note("counted", ballots)
-        yield self.env.timeout(self.inp.upload_delay_s)
-        self.protocol_at_s = self.env.now
-        self.note("protocol", ballots)
+        counted_s = self.count_start_s + count_s
+        self.protocol_at_s = counted_s + self.inp.upload_delay_s
+        if self.log is not None:
+            self.log.append((counted_s, "counted", ballots))
+            self.log.append((self.protocol_at_s, "protocol", ballots))
 
     def outcome(self) -> StationOutcome:
         def f(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
             return np.asarray(values, dtype=np.float64)
 
+        starts = [f(s) for s in self.stage_start]
+        ends = [f(s) for s in self.stage_end]
+        n = len(self.arrival)
+        first = starts[self.flow.routes[0][0]]  # start of each person's first stage
+        if len(self.flow.routes) > 1:
+            first = np.full(n, np.nan)
+            for k, route in enumerate(self.flow.routes):
+                mine = self.flow.route == k
+                first[mine] = starts[route[0]][mine]
+        pool = self.flow.stages[self.id_stage].pool
+        default = self.inp.flow is None
         return StationOutcome(
             status=np.asarray(self.status, dtype=np.int64),
-            start_s=f(self.start),
+            start_s=first,
             left_line_s=f(self.left_line),
-            checkin_end_s=f(self.checkin_end),
+            checkin_end_s=ends[self.id_stage],
             call_at_s=f(self.call_at),
             buffered_until_s=f(self.buffered_until),
             exit_s=f(self.exit),
-            desk_start_s=f(self.desks.started_s),
-            booth_start_s=f(self.booths.started_s),
+            desk_start_s=starts[1] if default else np.full(n, np.nan),
+            booth_start_s=starts[2] if default else np.full(n, np.nan),
             requeue_segments=self.requeue_segments,
-            terminal_busy_s=self.busy_s,
-            terminal_failures=self.failures,
-            terminal_down_s=self.down_s,
+            terminal_busy_s=self.busy_s[pool],
+            terminal_failures=self.failures[pool],
+            terminal_down_s=self.down_s[pool],
             last_exit_s=self.last_departure_s,
             count_start_s=self.count_start_s,
             protocol_at_s=self.protocol_at_s,
             log=self.log,
+            stage_start_s=starts,
+            stage_end_s=ends,
+            repairs=self.repairs,
+            replacements=self.replacements,
         )
 
 
@@ -302,4 +411,5 @@ def run_station(inp: StationInput, *, trace: bool = False) -> StationOutcome:
     """Simulate one station's day to the upload of its protocol."""
     station = _Station(inp, trace)
     station.env.run()
+    station.count()
     return station.outcome()

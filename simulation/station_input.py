@@ -13,6 +13,8 @@ from enum import IntEnum
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.flow_input import FlowInput, PoolFaults
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
@@ -62,6 +64,11 @@ class StationInput:
     count_setup_s: float = 0.0
     count_per_ballot_s: float = 0.0
     upload_delay_s: float = 0.0
+    # None: the default flow (terminal -> desk -> booth) over terminals, desks, booths.
+    flow: FlowInput | None = None
+    # Failures of any pool; up_s/repair_s above are the terminals' (pool 0), kept for the
+    # default flow and hand-written tests.
+    faults: list[PoolFaults] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         n = len(self.arrival_s)
@@ -108,10 +115,14 @@ class StationOutcome:
     desk_start_s: FloatArray  # reached a ballot desk (nan: never)
     booth_start_s: FloatArray  # reached a booth (nan: never)
     requeue_segments: list[tuple[float, float]]  # extra time in line after a terminal failure
-    terminal_busy_s: float
-    terminal_failures: int
+    terminal_busy_s: float  # of the identification stage's pool
+    terminal_failures: int  # of the identification stage's pool
     terminal_down_s: float
     last_exit_s: float
     count_start_s: float
     protocol_at_s: float
     log: list[tuple[float, str, int]] | None = None
+    stage_start_s: list[FloatArray] = field(default_factory=list)  # per stage, per person
+    stage_end_s: list[FloatArray] = field(default_factory=list)
+    repairs: int = 0  # failures fixed on the spot, every pool
+    replacements: int = 0  # failed units replaced, every pool

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import schedule
+from simulation.flow_input import default_flow
 from simulation.plan import StationPlan
 from simulation.schedule import EventKind
 from simulation.station_input import StationOutcome, Status
@@ -28,14 +29,47 @@ class StationResult:
     arrivals_by_hour: NDArray[np.int64]  # people arriving in each local hour of the day
     checkin_minute: NDArray[np.int64]  # global minute of every accepted check-in
     rows: schedule.Schedule
-    protocol_after_close_s: float
+    protocol_after_close_s: float  # nan: the protocol does not arrive on election night
+    upload_attempts_after_close_s: FloatArray
+    voters: NDArray[np.void] | None = None  # per-voter rows, on request (voters.npy)
+
+
+def stage_waits(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
+    """(people, stages): when each person became ready for each stage of their route (its
+    line joined) and the wait until the stage started; nan where not walked or not reached.
+    """
+    inp = plan.input
+    flow = inp.flow or default_flow(1, 1, 1, inp.ballot_s, inp.booth_s)
+    n, stages = inp.size, len(flow.stages)
+    ready = np.full((n, stages), np.nan)
+    for r, route in enumerate(flow.routes):
+        mine = flow.route == r
+        at = inp.arrival_s[mine]
+        for k in route:
+            ready[mine, k] = at
+            at = out.stage_end_s[k][mine]
+    return ready, np.array(out.stage_start_s).T.reshape(n, stages) - ready
+
+
+def _flow_lines(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
+    """A configured flow: every stay in every stage's line (the line left by giving up)."""
+    ready, wait = stage_waits(plan, out)
+    started = ready + wait
+    gave_up = ~np.isnan(ready) & np.isnan(started)
+    left = np.where(gave_up, out.left_line_s[:, None], started)
+    keep = ~np.isnan(ready) & ~np.isnan(left)
+    return ready[keep], left[keep]
 
 
 def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
     """Start and end of every stay in the line (first wait, plus requeues after failures)."""
-    left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
-    starts = [plan.input.arrival_s]
-    ends = [left]
+    if plan.input.flow is not None:
+        begin, end = _flow_lines(plan, out)
+        starts, ends = [begin], [end]
+    else:
+        left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
+        starts = [plan.input.arrival_s]
+        ends = [left]
     if out.requeue_segments:
         seg = np.asarray(out.requeue_segments, dtype=np.float64)
         starts.append(seg[:, 0])
@@ -73,6 +107,48 @@ def _clock(opening_min: float, t_s: float) -> str:
     return f"{total_min // 60:02d}:{total_min % 60:02d}"
 
 
+def offline_sync_times(
+    checkin_s: FloatArray, periodic_s: FloatArray, close_s: float, final_s: float | None = None
+) -> FloatArray:
+    """When each offline check-in reaches the central service.
+
+    Each goes with the first periodic sync at or after it (the device's own clock: its
+    phase and jitter), and whatever is left after the last one before closing goes with
+    the final sync, when the last voter has checked in (never before closing), or at
+    ``final_s`` when given (a device whose records leave with its protocol).
+    """
+    if len(checkin_s) == 0:
+        return np.zeros(0)
+    if final_s is None:
+        final_s = max(close_s, float(np.nanmax(checkin_s)))
+    k = np.searchsorted(periodic_s, checkin_s, side="left")
+    after_last = k >= len(periodic_s)
+    at: FloatArray = np.where(after_last, final_s, periodic_s[np.minimum(k, len(periodic_s) - 1)])
+    return np.where(np.isnan(checkin_s), np.nan, at)
+
+
+def upload_attempts_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
+    """Times of every protocol upload attempt (failed ones, then the one that arrives)."""
+    up = plan.uploads
+    times: FloatArray = out.protocol_at_s + up.retry_s * np.arange(up.failed_attempts + 1.0)
+    return times
+
+
+def protocol_arrives_s(plan: StationPlan, out: StationOutcome) -> float:
+    """When the protocol reaches the service on election night (nan: it does not)."""
+    up = plan.uploads
+    return math.nan if up.never else out.protocol_at_s + up.retry_s * up.failed_attempts
+
+
+_PROTOCOL_AFTER_BATCH_S = 1.0
+
+
+def _final_sync_s(plan: StationPlan, out: StationOutcome) -> float | None:
+    """The final batch's time for a device whose records leave with its protocol: the
+    first upload attempt (failed uploads retry the protocol, not the records)."""
+    return out.protocol_at_s if plan.final_sync_with_protocol else None
+
+
 def _schedule_rows(
     plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
 ) -> schedule.Schedule:
@@ -86,7 +162,9 @@ def _schedule_rows(
         sent = np.zeros(len(status), dtype=np.bool_)
         synced = checked
         sent_time = out.call_at_s
-        sync_time = np.ceil(out.checkin_end_s / sync_s) * sync_s
+        sync_time = offline_sync_times(
+            out.checkin_end_s, plan.sync_times_s, plan.input.close_s, _final_sync_s(plan, out)
+        )
     parts = [
         schedule.make_rows(
             sent_time[sent] + offset_s,
@@ -100,13 +178,18 @@ def _schedule_rows(
             station,
             voter[synced],
         ),
-        schedule.make_rows(
-            np.array([out.protocol_at_s + offset_s]),
-            np.array([EventKind.PROTOCOL]),
-            station,
-            np.array([-1]),
-        ),
     ]
+    arrives_s = protocol_arrives_s(plan, out)
+    final_s = _final_sync_s(plan, out) if sync_s is not None else None
+    if final_s is not None:  # one session: the records, then the protocol
+        arrives_s = max(arrives_s, final_s + _PROTOCOL_AFTER_BATCH_S)
+    if not math.isnan(arrives_s):  # failed attempts never reach the service
+        parts.append(
+            schedule.make_rows(
+                np.array([arrives_s + offset_s]), np.array([EventKind.PROTOCOL]), station,
+                np.array([-1]),
+            )
+        )
     return schedule.merge(parts)
 
 
@@ -123,11 +206,16 @@ def summarise_station(
     sync_interval_s: float | None,
     hours: int,
     queue_bins: int,
+    arrival_hours: int | None = None,
 ) -> StationResult:
     inp = plan.input
     status = out.status
     reached = ~np.isnan(out.start_s)
     waits_s = (out.start_s - inp.arrival_s)[reached]
+    if inp.flow is not None:  # a configured flow: time in every line, for who got through
+        _, per_stage = stage_waits(plan, out)
+        through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
+        waits_s = np.nansum(per_stage, axis=1)[through]
     voted = status == Status.VOTED
     begin_s, end_s = _line_intervals(plan, out)
     horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))
@@ -156,10 +244,13 @@ def summarise_station(
         "max_queue": max_queue(begin_s, end_s),
         "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),
         "terminal_failures": out.terminal_failures,
+        "repairs": out.repairs,
+        "replacements": out.replacements,
         "last_voter_left": _clock(opening_min, out.last_exit_s),
-        "protocol_uploaded": _clock(opening_min, out.protocol_at_s),
+        "protocol_uploaded": _clock(opening_min, protocol_arrives_s(plan, out)),
         "last_left_min": round(out.last_exit_s / 60, 2),
-        "protocol_at_min": round(out.protocol_at_s / 60, 2),
+        "protocol_at_min": round(protocol_arrives_s(plan, out) / 60, 2),
+        "upload_attempts": plan.uploads.failed_attempts + 1,
     }
     checkin_s = out.checkin_end_s[voted]
     return StationResult(
@@ -170,10 +261,13 @@ def summarise_station(
         checkins_by_hour=np.searchsorted(
             np.sort(checkin_s), np.arange(1, hours + 1) * 3600.0, side="right"
         ).astype(np.int64),
+        # Every hour of the day, the last one partial (a 07:00-19:30 day has 13 bins).
         arrivals_by_hour=np.bincount(
-            np.minimum(inp.arrival_s // 3600, hours - 1).astype(np.int64), minlength=hours
+            np.minimum(inp.arrival_s // 3600, (arrival_hours or hours) - 1).astype(np.int64),
+            minlength=arrival_hours or hours,
         ).astype(np.int64),
         checkin_minute=((checkin_s + open_offset_s) // 60).astype(np.int64),
         rows=_schedule_rows(plan, out, station, open_offset_s, sync_interval_s),
-        protocol_after_close_s=out.protocol_at_s - inp.close_s,
+        protocol_after_close_s=protocol_arrives_s(plan, out) - inp.close_s,
+        upload_attempts_after_close_s=upload_attempts_s(plan, out) - inp.close_s,
     )

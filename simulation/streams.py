@@ -25,6 +25,9 @@ class Stream(IntEnum):
     COUNTING = 8
     OUTAGES = 9
     VOTER_IDS = 10
+    GROUPS = 11
+    SYNC = 12
+    UPLOAD = 13
 
 
 def station_rng(

@@ -15,6 +15,7 @@ import numpy as np
 
 from simulation.runner import NationalResult, day_layout
 from simulation.scenario import minutes_of_day
+from simulation.scenario_warnings import scenario_warnings
 from simulation.standard import WAIT_STANDARD_MIN as WAIT_STANDARD_MIN
 from simulation.standard import wait_standard
 from simulation.station_metrics import StationResult
@@ -86,10 +87,53 @@ def _checkin_peak(result: NationalResult) -> dict[str, Any]:
 
 def _protocols_by_hour(result: NationalResult) -> list[float]:
     after_s = np.array([r.protocol_after_close_s for r in result.results[0]])
+    if len(after_s) == 0 or np.isnan(after_s).all():
+        return []
+    hours = min(math.ceil(float(np.nanmax(after_s)) / 3600), _MAX_HOURS_AFTER_CLOSE)
+    return [round(float(np.mean(after_s <= 3600 * h)), 5) for h in range(1, max(hours, 1) + 1)]
+
+
+def _upload_attempts_by_hour(result: NationalResult) -> list[int]:
+    """Protocol upload attempts (failed ones included) per hour after closing."""
+    after_s = np.concatenate(
+        [r.upload_attempts_after_close_s for r in result.results[0]] or [np.zeros(0)]
+    )
     if len(after_s) == 0:
         return []
     hours = min(math.ceil(float(after_s.max()) / 3600), _MAX_HOURS_AFTER_CLOSE)
-    return [round(float(np.mean(after_s <= 3600 * h)), 5) for h in range(1, max(hours, 1) + 1)]
+    hour = np.clip(np.floor(after_s / 3600), 0, max(hours - 1, 0)).astype(np.int64)
+    return [int(x) for x in np.bincount(hour, minlength=max(hours, 1))]
+
+
+_WEIGHTED = (
+    "registered",
+    "arrived",
+    "voted",
+    "reneged",
+    "not_served_at_close",
+    "refused_biometric",
+    "duplicate_attempts",
+)
+
+
+def _weighted(result: NationalResult) -> dict[str, Any] | None:
+    """National counts when each simulated station stands for ``weight`` real ones."""
+    weights = np.array([g.weight for g in result.scenario.station_groups])
+    w = weights[result.stations.group[result.station_indices]]
+    if np.all(w == 1):
+        return None
+    per_rep = [
+        {k: float(np.dot(w, [float(r.row[k]) for r in rep])) for k in _WEIGHTED}
+        for rep in result.results
+    ]
+    out: dict[str, Any] = {k: round(float(np.mean([p[k] for p in per_rep])), 1) for k in _WEIGHTED}
+    out["stations"] = round(float(w.sum()), 1)
+    out["turnout"] = round(out["voted"] / out["registered"], 5) if out["registered"] else 0.0
+    out["note"] = (
+        "each simulated station counted weight times (station_groups[].weight); waits, "
+        "schedule and load-test rates describe the simulated stations only"
+    )
+    return out
 
 
 def national_summary(result: NationalResult) -> dict[str, Any]:
@@ -125,10 +169,18 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
             stations_over[0] if len(stations_over) == 1 else round(float(np.mean(stations_over)), 1)
         ),
         "terminal_failures": _count(results, "terminal_failures"),
+        "repairs": _count(results, "repairs"),
+        "replacements": _count(results, "replacements"),
         "turnout_by_hour": _turnout_by_hour(result, registered),
         "arrivals_by_hour": _arrivals_by_hour(result),
         "checkins_per_minute": _checkin_peak(result),
         "protocols_uploaded_by_hour_after_close": _protocols_by_hour(result),
+        "protocol_upload_attempts_by_hour_after_close": _upload_attempts_by_hour(result),
+        "protocols_never_uploaded": sum(
+            1 for r in results[0] if math.isnan(r.protocol_after_close_s)
+        ),
         "schedule_events": int(sum(len(r.rows) for r in results[0])),
         "wall_s": round(result.wall_s, 2),
+        "weighted": _weighted(result),
+        "warnings": scenario_warnings(result.scenario),
     }

@@ -35,6 +35,7 @@ FIXED_FIGURES = {
                  "lost_left_line", "lost_not_served", "lost_refused", "turnout"),
     "loop": ("national_p95_wait_min", "worst_station_p95_wait_min", "lost_votes",
              "stations_over_30_min"),
+    "capacity": ("multiple",),  # judged by `pollday capacity` only
 }
 # Names that no longer say what they measure: refused with the names to use instead.
 RENAMED = {

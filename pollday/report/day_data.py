@@ -58,6 +58,10 @@ def day_profile(data: SimulationData) -> DayProfile:
         [float(h["cumulative_turnout"]) for h in summary.get("turnout_by_hour", [])][:hours]
     )
     checkins = np.diff(np.concatenate([[0.0], cumulative])) * registered
+    if len(checkins) < hours:  # a last, partial hour (07:00-19:30): the rest of the day
+        rest = float(summary["turnout"]) - (cumulative[-1] if len(cumulative) else 0.0)
+        pad = np.zeros(hours - len(checkins) - 1)
+        checkins = np.concatenate([checkins, [rest * registered], pad])
     edges = np.arange(hours + 1, dtype=np.float64) * 60
     people = registered * scenario.arrivals.turnout / (1 - scenario.arrivals.duplicate_share)
     expected = np.diff(_cumulative_profile(scenario, edges)) * people

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
@@ -92,10 +93,11 @@ class RunFolder:
     simulation: SimulationData | None
     sizing: SizingData | None
     loadtest: LoadTestData | None  # only next to a simulation (pollday run)
+    capacity: dict[str, Any] | None = None  # capacity.json (pollday capacity)
 
     @property
     def has_any_data(self) -> bool:
-        return self.simulation is not None or self.sizing is not None
+        return self.simulation is not None or self.sizing is not None or bool(self.capacity)
 
 
 def _read_summary(folder: Path) -> dict[str, Any]:
@@ -177,6 +179,7 @@ def read_run_folder(path: Path) -> RunFolder:
         simulation=simulation,
         sizing=read_sizing(path),
         loadtest=read_loadtest(path, simulation.summary) if simulation else None,
+        capacity=read_capacity(path),
     )
     if not folder.has_any_data:
         raise ReportError(

@@ -31,6 +31,7 @@ SectionBuilder = Callable[[RunFolder], Section | None]
 
 def build_sections(folder: RunFolder) -> list[Section]:
     # Imported here: the builders import this module for Section.
+    from pollday.report.capacity import capacity_section
     from pollday.report.day import day_section
     from pollday.report.headline import headline_section
     from pollday.report.loadtest import loadtest_section, thresholds_section
@@ -42,6 +43,7 @@ def build_sections(folder: RunFolder) -> list[Section]:
         day_section,
         sizing_section,
         loadtest_section,
+        capacity_section,
     )
     sections = [s for s in (build(folder) for build in builders) if s is not None]
     ids = [s.id for s in sections]

@@ -56,6 +56,7 @@ async def counters(credentials: Credentials, state: State) -> dict[str, int]:
         "distinct_voters_accepted": int(distinct),
         "refused_duplicates": int(events.get("duplicate", 0)),
         "idempotent_replays": int(events.get("replay", 0)),
+        "checkins_away_from_home": int(events.get("away_from_home", 0)),
         "protocols_accepted": int(protocols[0]) if protocols else 0,
         "voters_registered": int(voters[0]) if voters else 0,
         "stations": int(stations[0]) if stations else 0,

@@ -34,7 +34,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         401: "missing or malformed bearer token",
         403: "the token is not that of the station in the body",
         404: "unknown station or voter",
-        409: "the voter already checked in (body names the first station and time)",
+        409: "the voter already checked in (body names the first station and time), or the "
+        "station's protocol was already accepted (protocol_already_accepted)",
         413: "body too large",
         422: "malformed body (including a scanned_at outside years 2000-2100 UTC), missing "
         "Idempotency-Key, or template mismatch",

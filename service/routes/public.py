@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path
 from starlette.responses import Response
 
 from service.cache import Rendered, etag_matches
-from service.errors import ApiError
+from service.errors import ApiError, AsciiJSONResponse
 from service.models import ID_PATTERN, ErrorBody, Health, Results, Streams, Turnout
 from service.results import (
     constituency_exists,
@@ -24,7 +24,6 @@ from service.store import Database
 router = APIRouter(tags=["public"])
 State = Annotated[ServiceState, Depends(get_state)]
 IfNoneMatch = Annotated[str | None, Header()]
-CacheControl = Annotated[str | None, Header()]
 
 # A CDN may serve results for a few seconds; the ETag lets it revalidate cheaply after that.
 PUBLIC_CACHE_CONTROL = "public, max-age=5"
@@ -40,30 +39,29 @@ def _cached_response(rendered: Rendered, if_none_match: str | None) -> Response:
     return Response(rendered.body, media_type="application/json", headers=headers)
 
 
-def wants_fresh(cache_control: str | None) -> bool:
-    # "Cache-Control: no-cache" from a client means: revalidate with the origin.
-    return cache_control is not None and "no-cache" in cache_control.lower()
+# A client's "Cache-Control: no-cache" does not force a rendering: the origin's answer is
+# already at most MAX_AGE_S old (and current for protocols: the version is checked on every
+# read), and honouring it would let anyone make every read an aggregation (a browser reload
+# sends it).
 
 
-async def _results(db: Database, state: ServiceState, constituency_id: int | None,
-                   fresh: bool) -> Rendered:
+async def _results(db: Database, state: ServiceState, constituency_id: int | None) -> Rendered:
     version = await results_version(db)
 
     async def render() -> bytes:
         return await render_results(db, constituency_id, version)
 
-    return await state.results_cache.get(("results", constituency_id), version, render, fresh)
+    return await state.results_cache.get(("results", constituency_id), version, render)
 
 
-async def national_results(state: ServiceState, fresh: bool) -> Rendered:
-    return await _results(state.db, state, None, fresh)
+async def national_results(state: ServiceState) -> Rendered:
+    return await _results(state.db, state, None)
 
 
 @router.get("/v1/results", response_model=Results, responses=CACHED,
             summary="National results: sum of accepted protocols")
-async def get_results(state: State, if_none_match: IfNoneMatch = None,
-                      cache_control: CacheControl = None) -> Response:
-    rendered = await national_results(state, wants_fresh(cache_control))
+async def get_results(state: State, if_none_match: IfNoneMatch = None) -> Response:
+    rendered = await national_results(state)
     return _cached_response(rendered, if_none_match)
 
 
@@ -74,24 +72,22 @@ async def get_constituency_results(
     state: State,
     constituency_id: Annotated[int, Path(ge=0, le=2**62)],
     if_none_match: IfNoneMatch = None,
-    cache_control: CacheControl = None,
 ) -> Response:
     if not await constituency_exists(state.db, constituency_id):
         raise ApiError(404, "unknown_constituency",
                        f"constituency {constituency_id} is not registered")
-    rendered = await _results(state.db, state, constituency_id, wants_fresh(cache_control))
+    rendered = await _results(state.db, state, constituency_id)
     return _cached_response(rendered, if_none_match)
 
 
 @router.get("/v1/turnout", response_model=Turnout, responses=CACHED,
             summary="Cumulative check-ins by station-local hour")
-async def get_turnout(state: State, if_none_match: IfNoneMatch = None,
-                      cache_control: CacheControl = None) -> Response:
+async def get_turnout(state: State, if_none_match: IfNoneMatch = None) -> Response:
     async def render() -> bytes:
         return await render_turnout(state.db)
 
     # Turnout moves with every check-in: no version to compare, only the short max age.
-    rendered = await state.results_cache.get("turnout", 0, render, wants_fresh(cache_control))
+    rendered = await state.results_cache.get("turnout", 0, render)
     return _cached_response(rendered, if_none_match)
 
 
@@ -134,8 +130,16 @@ async def get_snapshot(
                     headers={"Cache-Control": f"public, max-age={SLOT_S}"})
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness and database check")
-async def healthz(state: State) -> dict[str, str]:
-    async with state.db.read() as tx:
-        await tx.fetchone("SELECT 1")
-    return {"status": "ok", "database": state.db.dialect}
+@router.get("/healthz", response_model=Health,
+            responses={503: {"model": Health, "description": "the store cannot write now"}},
+            summary="Health for a load balancer: 200 only while the database takes writes")
+async def healthz(state: State) -> Response:
+    """A real write is committed (a probe row): 503 with the cause while it fails, so a load
+    balancer stops sending check-ins that could not be stored."""
+    problem = await state.db.check_writable()
+    if problem is not None:
+        return AsciiJSONResponse(
+            {"status": "unavailable", "database": state.db.dialect, "detail": problem},
+            status_code=503, headers={"Retry-After": "1", "Cache-Control": "no-store"})
+    return AsciiJSONResponse({"status": "ok", "database": state.db.dialect},
+                             headers={"Cache-Control": "no-store"})

@@ -59,6 +59,22 @@ class Database(Protocol):
         """This process committed ``version``: readers here must see it at once."""
         ...
 
+    async def check_writable(self) -> str | None:
+        """None when a write commits now; otherwise what stops writes (for /healthz)."""
+        ...
+
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+# A real write that commits (and so needs a writable, non-full store) and changes nothing the
+# service reads; /healthz runs it to tell a load balancer whether writes work right now.
+PROBE_SQL = (
+    "INSERT INTO meta (key, value) VALUES ('health_probe', 1) "
+    "ON CONFLICT (key) DO UPDATE SET value = meta.value + 1"
+)
+
+
+async def probe_write(tx: Tx) -> int:
+    return await tx.execute(PROBE_SQL)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from service.store.base import DatabaseUnavailable, Row, Tx
+from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
 from service.store.urls import DatabaseUrl
 
 T = TypeVar("T")
@@ -102,6 +102,16 @@ class PostgresDatabase:
             except psycopg.Error:
                 self.results_version = None  # readers fall back to querying
                 await asyncio.sleep(LISTEN_RETRY_S)
+
+    async def check_writable(self) -> str | None:
+        """None when a write commits now; otherwise what stops writes (for /healthz)."""
+        try:
+            await self.run_write(probe_write, statement_atomic=True)
+        except DatabaseUnavailable as exc:
+            return str(exc)
+        except psycopg.Error as exc:  # e.g. a read-only server or a full disk on its side
+            return f"PostgreSQL refused a write: {str(exc).strip()}"
+        return None
 
     async def run_write(self, work: Callable[[Tx], Awaitable[T]],
                         statement_atomic: bool = False) -> T:

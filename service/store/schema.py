@@ -7,6 +7,7 @@ Each migration is a list of statements with ``{blob}`` standing for the dialect'
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 import psycopg
@@ -130,13 +131,40 @@ MIGRATIONS: list[list[Statement]] = [
                 FOR EACH ROW EXECUTE FUNCTION meta_notify()""",
         },
     ],
+    [
+        # No check-in after the station's protocol (policy). The check-in's lookup already
+        # refuses it; on PostgreSQL a check-in's lookup and insert are separate statements,
+        # so this trigger closes the race with a protocol committed in between (the protocol
+        # locks check-ins out while it counts them). SQLite runs both in one transaction.
+        {
+            "postgresql": """CREATE FUNCTION checkins_station_open() RETURNS trigger
+                LANGUAGE plpgsql AS $body$ BEGIN
+                IF EXISTS (SELECT 1 FROM protocols WHERE station_id = NEW.station_id) THEN
+                    RAISE EXCEPTION 'station % closed: its protocol was accepted',
+                        NEW.station_id USING ERRCODE = 'PD001';
+                END IF;
+                RETURN NEW;
+            END $body$""",
+        },
+        {
+            "postgresql": """CREATE TRIGGER checkins_station_open BEFORE INSERT ON checkins
+                FOR EACH ROW EXECUTE FUNCTION checkins_station_open()""",
+        },
+    ],
 ]
+
+# SQLSTATE the PostgreSQL trigger raises for a check-in at a station whose protocol is in.
+STATION_CLOSED_SQLSTATE = "PD001"
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class SchemaError(RuntimeError):
     """The database holds a schema newer than this service understands."""
+
+
+class DatabaseSetupError(RuntimeError):
+    """The database cannot be opened or written (read-only file or folder, full disk...)."""
 
 
 def _statements(version: int, dialect: str) -> list[str]:
@@ -152,9 +180,31 @@ def _statements(version: int, dialect: str) -> list[str]:
 
 
 def prepare_sqlite(url: DatabaseUrl) -> None:
-    """Create the file, switch it to WAL and migrate it, in one process."""
+    """Create the file, switch it to WAL and migrate it, in one process.
+
+    Raises DatabaseSetupError naming the file when it cannot be written: the service writes
+    the file itself and, next to it, ``-wal``, ``-shm`` and ``.writelock`` files.
+    """
     assert url.sqlite_path is not None
-    url.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    path = url.sqlite_path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The workers' cross-process write lock lives next to the file: create it here, so a
+        # read-only folder is reported once, by the parent, and not by every worker.
+        os.close(os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o600))
+        _migrate_sqlite(url)
+    except (sqlite3.Error, OSError) as exc:
+        cause = getattr(exc, "strerror", None) or str(exc)
+        raise DatabaseSetupError(
+            f"cannot open the SQLite database {path} for writing: {cause}. The service must "
+            f"be able to write {path.name} and create {path.name}-wal, {path.name}-shm and "
+            f"{path.name}.writelock in {path.parent}: check that neither the file nor its "
+            "folder is read-only (permissions, a read-only mount) and that the disk has room"
+        ) from exc
+
+
+def _migrate_sqlite(url: DatabaseUrl) -> None:
+    assert url.sqlite_path is not None
     conn = sqlite3.connect(url.sqlite_path, isolation_level=None, timeout=30)
     try:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]

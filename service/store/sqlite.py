@@ -33,7 +33,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from service.store.base import DatabaseUnavailable, Row, Tx
+from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
+from service.store.sqlite_errors import unavailable
 from service.store.urls import DatabaseUrl
 
 T = TypeVar("T")
@@ -42,6 +43,8 @@ RETRY_SLEEP_FIRST_S = 0.0002
 RETRY_SLEEP_MAX_S = 0.002
 MAX_BATCH = 256
 CHECKPOINT_INTERVAL_S = 0.5
+# /healthz says 503 below this much free space: the database can no longer grow safely.
+LOW_DISK_BYTES = 1 << 20
 
 
 class SqliteTx:
@@ -177,11 +180,34 @@ class SqliteDatabase:
         if conn is None:
             raise DatabaseUnavailable("the SQLite database is not open")
         async with self.read_lock:
-            conn.execute("BEGIN")
+            try:
+                conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise unavailable(exc, self.path) from exc
             try:
                 yield SqliteTx(conn)
+            except sqlite3.Error as exc:
+                raise unavailable(exc, self.path) from exc
             finally:
-                conn.execute("COMMIT")
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
+
+    async def check_writable(self) -> str | None:
+        """None when a write commits now; otherwise what stops writes (for /healthz)."""
+        try:
+            stat = os.statvfs(self.path.parent)
+        except OSError as exc:
+            return f"cannot inspect the folder of the SQLite database {self.path}: {exc}"
+        free_bytes = stat.f_bavail * stat.f_frsize
+        if free_bytes < LOW_DISK_BYTES:
+            # A probe write can still succeed by reusing WAL space while new rows cannot.
+            return (f"the disk holding the SQLite database {self.path} has {free_bytes} bytes "
+                    f"free (under {LOW_DISK_BYTES}); free some space there")
+        try:
+            await self.run_write(probe_write)
+        except DatabaseUnavailable as exc:
+            return str(exc)
+        return None
 
     async def run_write(self, work: Callable[[Tx], Awaitable[T]],
                         statement_atomic: bool = False) -> T:
@@ -219,12 +245,17 @@ class SqliteDatabase:
         try:
             await self._run_batch(batch)
         except Exception as exc:  # never leave a caller waiting forever
+            # SQLite may have rolled back already (a full disk does): the ROLLBACK's own
+            # "no transaction is active" must not hide the cause.
             with contextlib.suppress(sqlite3.Error):
                 assert self.writer is not None
                 self.writer.execute("ROLLBACK")
+            failure = (exc if isinstance(exc, DatabaseUnavailable)
+                       else unavailable(exc, self.path) if isinstance(exc, sqlite3.Error)
+                       else DatabaseUnavailable(f"write failed: {exc}"))
             for job in batch:
                 if not job.done.done():
-                    job.done.set_exception(DatabaseUnavailable(f"write failed: {exc}"))
+                    job.done.set_exception(failure)
 
     async def _begin(self) -> None:
         """BEGIN IMMEDIATE, waiting for other processes without blocking the loop."""
@@ -235,8 +266,11 @@ class SqliteDatabase:
             try:
                 self.writer.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as exc:
-                if not _is_locked(exc) or time.monotonic() > deadline:
+            except sqlite3.Error as exc:
+                if not isinstance(exc, sqlite3.OperationalError) or not _is_locked(exc):
+                    self._fail_all(unavailable(exc, self.path))
+                    raise _Abandoned from exc
+                if time.monotonic() > deadline:
                     self._fail_all(DatabaseUnavailable(
                         f"the SQLite database stayed locked for {LOCK_WAIT_LIMIT_S} s ({exc}); "
                         "use fewer workers or PostgreSQL for this load"))
@@ -259,6 +293,14 @@ class SqliteDatabase:
             conn.execute("SAVEPOINT job")
             try:
                 value = await job.work(tx)
+            except sqlite3.Error as exc:
+                if not conn.in_transaction:
+                    # SQLite rolled the whole transaction back (e.g. the disk is full): the
+                    # jobs before this one are undone too; _write_batch fails them all.
+                    raise
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                outcomes.append((job, None, unavailable(exc, self.path)))
             except Exception as exc:  # the job's own refusal (or bug): undo just this job
                 conn.execute("ROLLBACK TO job")
                 conn.execute("RELEASE job")
@@ -272,8 +314,9 @@ class SqliteDatabase:
             await asyncio.to_thread(conn.execute, "COMMIT")
             self.commits_since_checkpoint += 1
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
-            failure = DatabaseUnavailable(f"commit failed: {exc}")
+            with contextlib.suppress(sqlite3.Error):  # it may be rolled back already
+                conn.execute("ROLLBACK")
+            failure = unavailable(exc, self.path)
             outcomes = [(job, None, failure) for job, _, _ in outcomes]
         # Answers go out only now: nothing is acknowledged before it is durable.
         for job, value, error in outcomes:

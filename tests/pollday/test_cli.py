@@ -198,6 +198,7 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "file": str(SMOKE),
         "valid": True,
         "problems": [],
+        "warnings": [],
     }
     bad = tmp_path / "bad.toml"
     bad.write_text(SMOKE.read_text(encoding="utf-8").replace("seed = 42", "seed = -1"))
@@ -212,6 +213,7 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
                 "rule": "Input should be greater than or equal to 0",
             }
         ],
+        "warnings": [],
     }
     assert main(["validate", str(bad), "--quiet"]) == 2
     captured = capsys.readouterr()
@@ -219,6 +221,23 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["validate", str(tmp_path / "none.toml"), "--json"]) == 2
     missing = json.loads(capsys.readouterr().out)
     assert missing["valid"] is False and missing["problems"][0]["path"] == "(file)"
+
+
+def test_validate_warns_and_strict_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SMOKE.read_text(encoding="utf-8")
+    assert 'fallback = "manual"' in text
+    odd = tmp_path / "odd.toml"
+    odd.write_text(text.replace('fallback = "manual"', 'fallback = "refuse"'))
+    assert main(["validate", str(odd)]) == 0
+    captured = capsys.readouterr()
+    warning = "biometrics.manual_time_s: no effect with fallback = 'refuse'"
+    assert f"{odd}: warning: {warning}" in captured.err and "valid" in captured.out
+    assert main(["validate", str(odd), "--strict", "--json"]) == 2
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["valid"] is False and answer["warnings"] == [warning]
+    assert main(["validate", str(SMOKE), "--strict"]) == 0
 
 
 def test_register_progress_quiet_and_json(
@@ -287,3 +306,37 @@ def test_live_stats_reads_the_last_complete_history_row(tmp_path: Path) -> None:
     history.write_text(HISTORY_HEADER + rows + "1700000300,1,,Aggreg")
     assert history.stat().st_size > 8192
     assert live_stats(history) == (299_000, 29, 399.0)
+
+
+def test_size_refuses_a_configured_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    brazil = ROOT / "scenarios" / "brazil-2022.toml"
+    assert main(["size", str(brazil), "--out", str(tmp_path / "s"), "--quiet"]) == 2
+    assert "pollday size sizes the default flow" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_exit_3_never_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pollday.cli
+
+    def broken(args: object) -> int:
+        raise ValueError("Negative delay -3950.0")
+
+    monkeypatch.setitem(pollday.cli._COMMANDS, "validate", broken)
+    assert main(["validate", str(SMOKE)]) == 3
+    assert "pollday: internal error" in capsys.readouterr().err
+
+
+def test_a_day_ending_on_the_half_hour_simulates_and_reports(tmp_path: Path) -> None:
+    text = SMOKE.read_text(encoding="utf-8")
+    text = text.replace('closing = "19:00"', 'closing = "19:30"').replace(
+        '{ start = "17:00", end = "19:00", share = 0.08 }',
+        '{ start = "17:00", end = "19:30", share = 0.08 }',
+    )
+    scenario = tmp_path / "half.toml"
+    scenario.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["simulate", str(scenario), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert [h["time"] for h in summary["arrivals_by_hour"]][-1] == "19:00"
+    assert (out / "report.html").exists()

@@ -6,12 +6,16 @@ import csv
 import json
 import math
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import httpx
 import pytest
 
 from loadtests.plan import kept_stations
@@ -185,7 +189,12 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
 ) -> None:
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--host", faulty_service, "--out", str(out), "--quiet")
-    assert done.returncode in (0, 1), done.stderr + done.stdout
+    # The shipped smoke thresholds judge latency from the intended send time too: the stall,
+    # invisible in plain latency, now fails the run (it passed with exit 0 before).
+    assert done.returncode == 1, done.stderr + done.stdout
+    failed = [v["rule"] for v in _summary(out)["thresholds"]  # type: ignore[union-attr]
+              if v["verdict"] != "met"]
+    assert failed == ["checkin.p99_ms_intended < 1000"], failed
     checkin = next(
         e
         for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
@@ -231,6 +240,20 @@ def test_unreachable_target_exits_3_with_a_clear_message(tmp_path: Path) -> None
     )
     assert done.returncode == 3
     assert "unreachable" in done.stderr and "Traceback" not in done.stderr
+    _assert_failure_outputs_only(tmp_path, 3, "unreachable", "preflight")
+
+
+def _assert_failure_outputs_only(out: Path, code: int, words: str, stage: str) -> None:
+    """A run that ended before its verdicts still leaves summary.json and junit.xml (one
+    failed test case with the message), and nothing else: nothing simulated or sent."""
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "summary.json"]
+    summary = _summary(out)
+    assert summary["exit_code"] == code and summary["failure_stage"] == stage
+    assert words in str(summary["failure"])
+    cases = list(ET.parse(out / "junit.xml").getroot().iter("testcase"))
+    assert len(cases) == 1
+    failure = cases[0].find("failure")
+    assert failure is not None and words in failure.get("message", "")
 
 
 def test_non_loopback_target_is_refused_before_any_traffic(tmp_path: Path) -> None:
@@ -246,7 +269,7 @@ def test_non_loopback_target_is_refused_before_any_traffic(tmp_path: Path) -> No
     )
     assert done.returncode == 2
     assert "--allow-remote" in done.stderr
-    assert not (tmp_path / "run").exists()  # refused before simulating or sending anything
+    _assert_failure_outputs_only(tmp_path / "run", 2, "--allow-remote", "preflight")
 
 
 def test_bad_threshold_in_scenario_exits_2(tmp_path: Path) -> None:
@@ -336,7 +359,7 @@ def test_host_without_its_credentials_is_refused_before_any_traffic(
     assert done.returncode == 2, done.stderr
     assert f"pass {option} or set {unset}" in done.stderr
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "run").exists()  # refused before simulating or sending anything
+    _assert_failure_outputs_only(tmp_path / "run", 2, f"pass {option}", "preflight")
 
 
 def test_a_target_without_the_admin_contract_exits_3_before_any_load(tmp_path: Path) -> None:
@@ -346,4 +369,59 @@ def test_a_target_without_the_admin_contract_exits_3_before_any_load(tmp_path: P
     assert done.returncode == 3, done.stderr
     assert "GET /admin/counters answered 404" in done.stderr and "admin contract" in done.stderr
     assert "Traceback" not in done.stderr
-    assert not out.exists()  # found out before simulating or sending any load
+    _assert_failure_outputs_only(out, 3, "admin contract", "preflight")
+
+
+def _accepted(url: str) -> int:
+    try:
+        answer = httpx.get(f"{url}/admin/counters", timeout=5,
+                           headers={"Authorization": f"Bearer {ADMIN}"})
+    except httpx.HTTPError:
+        return 0
+    return int(answer.json()["checkins_accepted"]) if answer.status_code == 200 else 0
+
+
+@pytest.mark.slow
+def test_target_dying_mid_run_says_when_and_still_writes_junit(
+    tmp_path: Path, register: Path
+) -> None:
+    """kill -9 of the target during the load test: exit 3, and the message (stderr,
+    summary.json, junit.xml) says the target stopped answering, when, and how many requests
+    failed to connect — instead of only "audit request /admin/counters failed"."""
+    env = {**os.environ, "POLLDAY_SECRET": SECRET, "POLLDAY_ADMIN_TOKEN": ADMIN}
+    service = subprocess.Popen(
+        [sys.executable, "-m", "pollday", "serve", "--port", "0", "--database-url",
+         f"sqlite:///{tmp_path / 'db.sqlite'}", "--register", str(register)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=tmp_path,
+        start_new_session=True)
+    assert service.stdout is not None
+    url = service.stdout.readline().strip()
+    out = tmp_path / "run"
+    run = subprocess.Popen([sys.executable, "-m", "pollday", "run", str(SMOKE), "--host", url,
+                            "--out", str(out), "--quiet"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    try:
+        for _ in range(1200):  # until the load test has had a few hundred check-ins accepted
+            if _accepted(url) >= 300:
+                break
+            time.sleep(0.1)
+        os.killpg(service.pid, signal.SIGKILL)
+        service.wait(10)
+        stdout, stderr = run.communicate(timeout=600)
+    finally:
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGKILL)
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 3, stderr + stdout
+    assert "Traceback" not in stderr
+    said = re.search(r"the target stopped answering (\d+ min )?\d+ s into the load test and did "
+                     r"not answer again; ([\d,]+) requests failed to connect", stderr)
+    assert said is not None, stderr
+    assert int(said.group(2).replace(",", "")) > 0
+    summary = _summary(out)
+    assert summary["exit_code"] == 3 and summary["failure_stage"] == "audit"
+    assert said.group(0) in str(summary["failure"])
+    failures = [c.find("failure") for c in ET.parse(out / "junit.xml").getroot().iter("testcase")]
+    assert len(failures) == 1 and failures[0] is not None
+    assert said.group(0) in failures[0].get("message", "")

@@ -139,10 +139,11 @@ class Server:
     ) -> None:
         self.database_url = database_url
         database = [] if database_url is None else ["--database-url", database_url]
-        argv = [sys.executable, *command, "--port", "0", *database, "--secret", SECRET, *extra]
+        argv = [sys.executable, *command, "--port", "0", *database, *extra]
         if register is not None:
             argv += ["--register", str(register)]
-        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONPATH": str(REPO)}
+        env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "POLLDAY_SECRET": SECRET,
+               "PYTHONPATH": str(REPO)}
         self.launched_at = time.monotonic()
         self.proc = subprocess.Popen(
             argv,
@@ -202,3 +203,12 @@ def fresh_database(request: Any, backend: str, folder: Path) -> str:
     cluster = request.getfixturevalue("pg_cluster")
     url: str = cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
     return url
+
+
+def wait_out_public_cache() -> None:
+    """Public reads are rendered at most once per MAX_AGE_S per worker, whatever the client
+    asks (a client's no-cache no longer forces a rendering): wait one age out to see writes
+    made since the last rendering."""
+    from service.cache import MAX_AGE_S
+
+    time.sleep(MAX_AGE_S + 0.05)

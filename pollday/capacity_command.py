@@ -1,0 +1,92 @@
+"""``pollday capacity``: arguments, the call into :mod:`pollday.capacity_pipeline`, the
+console."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pollday.capacity_pipeline import CapacityConfig, run_capacity
+from pollday.capacity_search import SearchSettings
+from pollday.console import emit_summary, fail
+from pollday.exits import EXIT_BAD_INPUT
+from pollday.run_pipeline import RunFailure
+
+
+def add_capacity_arguments(p: argparse.ArgumentParser,
+                           positive_int: Callable[[str], int]) -> None:
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--host", help="target base URL (default: a fresh reference service per "
+                   "level)")
+    p.add_argument("--out", type=Path, help="folder (default: runs/<scenario name>-capacity)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="Locust worker processes under a master (default 0: one process)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a --host that is not loopback")
+    p.add_argument("--secret", default=os.environ.get("POLLDAY_SECRET", ""),
+                   help="the target's station-token secret (default $POLLDAY_SECRET; "
+                   "required with --host)")
+    p.add_argument("--admin-token", default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
+                   help="the target's admin token (default $POLLDAY_ADMIN_TOKEN; required "
+                   "with --host)")
+    p.add_argument("--window", default="auto", metavar="auto|HH:MM-HH:MM",
+                   help="the span of the day replayed (default auto: the busiest hour of "
+                   "check-ins); home local time")
+    p.add_argument("--start-multiple", type=float, default=1.0,
+                   help="first level, as a multiple of real time (default 1)")
+    p.add_argument("--ramp-factor", type=float, default=2.0,
+                   help="each ramp level is this many times the last (default 2)")
+    p.add_argument("--max-multiple", type=float, default=None,
+                   help="highest multiple tried (default: 1024 times --start-multiple)")
+    p.add_argument("--precision", type=float, default=0.05,
+                   help="bisect until (failed - held) / held is at most this (default 0.05)")
+    p.add_argument("--level-s", type=float, default=60.0,
+                   help="about how long each level's replay lasts, seconds (default 60)")
+    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1)
+    p.add_argument("--service-arg", action="append", default=[], metavar="ARG",
+                   help="extra option for the embedded service, e.g. "
+                   "--service-arg=--inject-latency-ms=50")
+
+
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _print_table(doc: dict[str, Any], out: Path) -> None:
+    from pollday.console import err_console
+
+    err_console.print(f"[bold]{doc['headline']}[/bold]")
+    err_console.print(f"capacity.json, junit.xml and report.html in {out}")
+
+
+def run_capacity_command(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
+    if args.workers < 0:
+        return fail(f"pollday capacity: --workers {args.workers} must not be negative",
+                    EXIT_BAD_INPUT)
+    config = CapacityConfig(
+        scenario_path=args.scenario,
+        out=args.out or Path("runs") / f"{args.scenario.stem}-capacity",
+        settings=SearchSettings(
+            args.start_multiple, args.ramp_factor,
+            args.max_multiple if args.max_multiple is not None else 1024 * args.start_multiple,
+            args.precision),
+        window=args.window, level_s=args.level_s, host=args.host,
+        allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
+        secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
+        service_args=args.service_arg)
+    try:
+        code, doc = run_capacity(config)
+    except RunFailure as failure:
+        return fail(f"pollday capacity: {failure}", failure.code)
+    emit_summary(doc, args, lambda: _print_table(doc, config.out))
+    if doc.get("failure"):
+        return fail(f"pollday capacity: {doc['failure']}", code)
+    if code:  # shown even with --quiet, like the other errors
+        sys.stderr.write(f"pollday capacity: exit {code}: {doc['headline']}\n")
+    return code

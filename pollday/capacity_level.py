@@ -1,0 +1,236 @@
+"""One capacity level: the window's events of some stations, compressed, against a target
+where the replayed voters have not voted yet; judged by the thresholds and the audit.
+
+The embedded reference service is started afresh for every level (its own folder, SQLite
+database and register). With ``--host`` every level checks in its own block of each
+station's voters (:func:`fresh_voters`), so its voters are fresh on a target that keeps its
+database (see docs/capacity.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from loadtests.audit import AuditError, audit
+from pollday.capacity_search import FAILED, GENERATOR_BOUND, HELD
+from pollday.capacity_window import LevelLoad, Window, level_load
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
+from pollday.locust_process import LocustRun, run_locust
+from pollday.run_pipeline import RunFailure
+from pollday.run_register import write_run_register
+from pollday.target import ReferenceService, TargetError
+from pollday.verdicts import harness_failures, harness_message
+from simulation import Scenario, schedule
+from simulation.thresholds import ENDPOINT_FIGURES, Threshold, evaluate
+
+# When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
+# this is generator-bound all the same: its target figures cannot be trusted.
+GENERATOR_LAG_LIMIT_MS = 100.0
+LEVEL_GROUPS_SKIPPED = ("stations", "loop", "capacity")  # not figures of a load level
+_ENDPOINT_KEYS = ("requests", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms",
+                  "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended")
+_GENERATOR_KEYS = ("workers", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "scheduled_events",
+                   "fired_events", "dropped_events", "abandoned_in_flight")
+_AUDIT_KEYS = ("lost_checkins", "double_acceptances", "duplicates_accepted",
+               "results_mismatch", "ledger_unconfirmed")
+
+
+def level_thresholds(thresholds: list[Threshold]) -> list[Threshold]:
+    """The thresholds that judge a load level (not the simulated day's, not the capacity's)."""
+    return [t for t in thresholds if t.figure.split(".")[0] not in LEVEL_GROUPS_SKIPPED]
+
+
+@dataclass
+class LevelSetup:
+    scenario: Scenario
+    scenario_path: Path
+    out: Path
+    window: Window
+    rows: NDArray[np.void]  # the window's schedule rows (every station)
+    load: NDArray[np.float64]  # each station's share of the window's load
+    order: NDArray[np.int64]  # the stations in the order levels take them
+    thresholds: list[Threshold]
+    level_s: float
+    secret: str
+    admin_token: str
+    host: str | None = None
+    workers: int = 0
+    service_args: tuple[str, ...] = ()
+    quiet: bool = True
+    registered: NDArray[np.int64] | None = None  # per station; --host: for fresh voters
+
+
+def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
+                 host: str) -> NDArray[np.void]:
+    """``rows`` with each station's voters replaced by its ``block``-th block of voters: the
+    window's distinct voters of a station, ranked, then shifted by ``block`` times their
+    number. Different blocks are different people, so every level on a target that keeps
+    its database (``--host``) meets voters who have not voted yet; the load is unchanged
+    (same stations, same times)."""
+    out = rows.copy()
+    real = out["voter"] >= 0  # duplicates (-1) pick someone accepted in the level itself
+    station = out["station"][real].astype(np.int64)
+    keys = (station << 32) | out["voter"][real].astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    unique_station = unique >> 32
+    first = np.searchsorted(unique_station, unique_station)  # first key of each station
+    rank = (np.arange(len(unique)) - first)[inverse]
+    per_station = np.bincount(unique_station, minlength=len(registered))
+    voter = block * per_station[station] + rank
+    over = voter >= registered[station]
+    if over.any():
+        s = int(station[over][0])
+        raise RunFailure(EXIT_HARNESS, (
+            f"no fresh voters left for level {block + 1} on {host}: station {s} has "
+            f"{int(registered[s])} registered and the window checks in {per_station[s]} of "
+            f"them per level; restart the target with a fresh database, or use a shorter "
+            "--window or a larger --precision (fewer levels)"))
+    out["voter"][real] = voter.astype(out["voter"].dtype)
+    return out
+
+
+def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[str, float | None]:
+    figures: dict[str, float | None] = {}
+    for endpoint in loadtest.get("endpoints", {}).values():
+        for key, value in endpoint.items():
+            if isinstance(value, int | float):
+                figures[f"{endpoint['figure']}.{key}"] = value
+    for key, value in loadtest.get("generator", {}).items():
+        if isinstance(value, int | float):
+            figures[f"generator.{key}"] = value
+    for key in _AUDIT_KEYS:
+        figures[f"audit.{key}"] = audit_figures.get(key)
+    return figures
+
+
+def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], dict[str, Any]]:
+    code, tail = run_locust(run, quiet=setup.quiet)
+    loadtest_json = run.out_dir / "loadtest.json"
+    if code == EXIT_BAD_INPUT:
+        raise RunFailure(EXIT_BAD_INPUT, f"Locust refused the load-test settings: {tail}")
+    if code not in (0, 1) or not loadtest_json.is_file():
+        log = run.out_dir / "locust.log"
+        raise RunFailure(EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} (log: {log})")
+    loadtest = json.loads(loadtest_json.read_text())
+    harness = harness_failures(loadtest)
+    if harness:
+        raise RunFailure(EXIT_HARNESS, harness_message(harness, run.out_dir / "locust.log"))
+    try:
+        audit_figures = audit(run.out_dir / "ledger.ndjson", run.host, setup.admin_token)
+    except AuditError as error:
+        raise RunFailure(EXIT_HARNESS, str(error)) from None
+    return loadtest, audit_figures
+
+
+def _classify(thresholds: list[Threshold], verdicts: list[dict[str, Any]],
+              figures: dict[str, float | None]) -> tuple[str, list[dict[str, Any]]]:
+    """(held / failed / generator-bound, the failed verdicts incl. the implicit lag check)."""
+    failing = [v for v in verdicts if v["verdict"] != "met"]
+    if not any(t.figure.startswith("generator.lag_") for t in thresholds):
+        lag = figures.get("generator.lag_p99_ms")
+        if lag is not None and lag >= GENERATOR_LAG_LIMIT_MS:
+            failing.append({"name": "generator.lag_p99_ms",
+                            "rule": f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
+                            "value": lag, "verdict": "failed",
+                            "reason": "implicit: the scenario has no generator.lag_* threshold"})
+    if any(v["name"].startswith("generator.lag_") for v in failing):
+        return GENERATOR_BOUND, failing
+    return (FAILED if failing else HELD), failing
+
+
+def _rates(loadtest: dict[str, Any], replay_s: float) -> tuple[float, float]:
+    """(offered requests/s: jobs over the replay span; achieved: answers over the time from
+    the first send to the last answer)."""
+    generator = loadtest.get("generator", {})
+    offered = int(generator.get("scheduled_jobs") or 0) / replay_s
+    answered = sum(int(e.get("requests") or 0) for e in loadtest.get("endpoints", {}).values())
+    first, last = generator.get("first_send_s"), generator.get("last_answer_s")
+    span = (last - first) if first is not None and last is not None else 0.0
+    return round(offered, 2), round(answered / span, 2) if span > 0 else 0.0
+
+
+def exercised(thresholds: list[Threshold], loadtest: dict[str, Any]
+              ) -> tuple[list[Threshold], list[str]]:
+    """(the thresholds this level can judge, the rules it cannot): a level replays a window
+    without public reads, so an endpoint it never called (results, protocols in the morning)
+    has no figures; its thresholds are for `pollday run`."""
+    called = {e["figure"] for e in loadtest.get("endpoints", {}).values() if e.get("requests")}
+    keep, skipped = [], []
+    for t in thresholds:
+        group = t.figure.split(".")[0]
+        if group in ENDPOINT_FIGURES and group not in called:
+            skipped.append(t.rule)
+        else:
+            keep.append(t)
+    return keep, skipped
+
+
+def _record(level: LevelLoad, index: int, folder: Path, replay_s: float,
+            loadtest: dict[str, Any], audit_figures: dict[str, Any],
+            thresholds: list[Threshold]) -> dict[str, Any]:
+    figures = _flatten(loadtest, audit_figures)
+    thresholds, skipped = exercised(thresholds, loadtest)
+    verdicts = evaluate(thresholds, figures)
+    verdict, failing = _classify(thresholds, verdicts, figures)
+    offered, achieved = _rates(loadtest, replay_s)
+    endpoints = {e["figure"]: {k: e.get(k) for k in _ENDPOINT_KEYS}
+                 for e in loadtest.get("endpoints", {}).values()}
+    return {
+        "index": index,
+        "multiple": level.multiple,
+        "verdict": verdict,
+        "failing": [v["rule"] for v in failing],
+        "stations": level.n_stations,
+        "share_of_load": round(level.share_of_load, 6),
+        "compress": round(level.compress, 3),
+        "replay_s": round(replay_s, 2),
+        "offered_rps": offered,
+        "achieved_rps": achieved,
+        "endpoints": endpoints,
+        "generator": {k: loadtest.get("generator", {}).get(k) for k in _GENERATOR_KEYS},
+        "audit": {k: audit_figures.get(k) for k in _AUDIT_KEYS},
+        "thresholds": verdicts + [v for v in failing if v not in verdicts],
+        "not_exercised": skipped,
+        "folder": str(folder),
+    }
+
+
+def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
+    level = level_load(multiple, setup.order, setup.load, setup.window.span_s, setup.level_s)
+    folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
+    replay_dir = folder / "replay"
+    replay_dir.mkdir(parents=True, exist_ok=True)
+    rows = setup.rows[np.isin(setup.rows["station"], level.stations)]
+    if setup.host:
+        assert setup.registered is not None
+        rows = fresh_voters(rows, setup.registered, index - 1, setup.host)
+    schedule.save(replay_dir / "schedule.npy", rows)
+    shutil.copyfile(setup.scenario_path, replay_dir / "scenario.toml")
+    replay_s = setup.window.span_s / level.compress
+    run = LocustRun(
+        host=setup.host or "", replay_dir=replay_dir, out_dir=folder / "loadtest",
+        secret=setup.secret, compress=level.compress, station_share=1.0, results_rps=0.0,
+        webcam_rps=0.0, adapter=setup.scenario.loadtest.adapter, workers=setup.workers,
+        expected_s=replay_s, timeout_s=replay_s * 1.5 + 300,
+        extra_args=("--window-start", f"{setup.window.start_s:.3f}"),
+    )
+    if setup.host:
+        loadtest, audit_figures = _load_and_audit(setup, run)
+    else:
+        register = folder / "register.ndjson"
+        write_run_register(setup.scenario, register, 1.0, stations_kept=level.stations)
+        try:
+            with ReferenceService(folder, register, setup.secret, setup.admin_token,
+                                  list(setup.service_args)) as service:
+                run = LocustRun(**{**run.__dict__, "host": service.url})
+                loadtest, audit_figures = _load_and_audit(setup, run)
+        except TargetError as error:
+            raise RunFailure(EXIT_HARNESS, str(error)) from None
+    return _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)

@@ -1,0 +1,139 @@
+"""``capacity.json``, ``junit.xml`` and the headline of a capacity search.
+
+Exit codes as for ``pollday run``: 0 the search ended with a capacity and every
+``capacity.*`` threshold is met; 1 a ``capacity.*`` threshold failed (``capacity.multiple >=
+3`` with less margin); 2 bad input; 3 the target or the harness failed, or the generator was
+the bottleneck before the capacity thresholds could be shown met.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pollday.capacity_search import GENERATOR_BOUND, SearchResult
+from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
+from pollday.junit import write_junit
+from pollday.outputs import write_json
+from pollday.run_pipeline import RunFailure
+from simulation import Scenario
+from simulation.thresholds import Threshold, evaluate
+
+if TYPE_CHECKING:
+    from pollday.capacity_pipeline import CapacityConfig
+
+FORMAT = 1
+
+
+def capacity_multiple(found: SearchResult) -> float | None:
+    """The figure ``capacity.multiple``: the highest multiple that held (0 when even the
+    lowest tried failed; None when no level was judged)."""
+    if found.held is not None:
+        return found.held
+    return 0.0 if found.failed is not None else None
+
+
+def first_to_break(found: SearchResult) -> list[str]:
+    for level in found.levels:
+        if level["multiple"] == found.failed:
+            return list(level["failing"])
+    return []
+
+
+def _rate(per_min: float) -> str:
+    return f"{per_min:,.0f}" if per_min >= 100 else f"{per_min:.3g}"
+
+
+def _of_what(context: dict[str, Any]) -> str:
+    peak = _rate(context["national_peak"]["checkins_per_min"])
+    window = context["window"]
+    if window["auto"]:
+        return f"the national peak of {peak} check-ins per minute"
+    return (f"real time in {window['label']} ({_rate(window['checkins_per_min'])} check-ins "
+            f"per minute; national peak {peak})")
+
+
+def headline(found: SearchResult, context: dict[str, Any], failure: str | None) -> str:
+    if failure:
+        return f"capacity not measured: {failure}"
+    of = _of_what(context)
+    held, failed = found.held, found.failed
+    if found.outcome == GENERATOR_BOUND:
+        at = f"{found.generator_bound_at:g}x"
+        if held is None:
+            return f"generator-bound at {at} before any level held: add --workers"
+        return f"at least {held:g}x {of} (generator-bound at {at}): add --workers"
+    if found.outcome == "above-max":
+        return f"holds at least {held:g}x {of} (--max-multiple reached)"
+    if found.outcome == "below-min":
+        breaks = ", ".join(first_to_break(found))
+        return f"breaks already at {failed:g}x {of}, the lowest multiple tried ({breaks})"
+    breaks = ", ".join(first_to_break(found))
+    return (f"holds {held:g}x ({held:g}-{failed:g}x) {of}; first to break: {breaks} at "
+            f"{failed:g}x")
+
+
+def _search_case(found: SearchResult, failure: str | None, line: str) -> dict[str, Any]:
+    ok = failure is None and found.outcome in ("bracketed", "above-max")
+    case = {"name": "capacity.search", "rule": "capacity search completed",
+            "value": capacity_multiple(found), "verdict": "met" if ok else "failed"}
+    if not ok:
+        case["reason"] = line
+    return case
+
+
+def _exit_code(found: SearchResult, failure: RunFailure | None,
+               verdicts: list[dict[str, Any]]) -> int:
+    if failure is not None:
+        return failure.code
+    failed = any(v["verdict"] != "met" for v in verdicts)
+    if found.outcome == GENERATOR_BOUND and (failed or not verdicts):
+        return EXIT_HARNESS  # the generator, not the target, was measured: no verdict
+    return EXIT_THRESHOLD if failed else EXIT_OK
+
+
+def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
+                  context: dict[str, Any], found: SearchResult, failure: RunFailure | None,
+                  wall_s: float) -> tuple[int, dict[str, Any]]:
+    message = str(failure) if failure is not None else None
+    multiple = capacity_multiple(found)
+    capacity_thresholds = [t for t in thresholds if t.figure.startswith("capacity.")]
+    verdicts = evaluate(capacity_thresholds, {"capacity.multiple": multiple})
+    code = _exit_code(found, failure, verdicts)
+    line = headline(found, context, message)
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "scenario": scenario.election.name,
+        "headline": line,
+        "capacity": {
+            "multiple": multiple,
+            "bracket": [found.held, found.failed],
+            "outcome": "failure" if failure else found.outcome,
+            "first_to_break": first_to_break(found),
+            "generator_bound_at": found.generator_bound_at,
+        },
+        **context,
+        "settings": {"start_multiple": config.settings.start_multiple,
+                     "ramp_factor": config.settings.ramp_factor,
+                     "max_multiple": config.settings.max_multiple,
+                     "precision": config.settings.precision, "level_s": config.level_s,
+                     "workers": config.workers, "host": config.host or "embedded"},
+        "levels": found.levels,
+        "thresholds": verdicts,
+        "verdict": "met" if code == EXIT_OK else "failed",
+        "exit_code": code,
+        "wall_s": round(wall_s, 1),
+    }
+    if message:
+        doc["failure"] = message
+    write_json(config.out / "capacity.json", doc)
+    cases = [*verdicts, _search_case(found, message, line)]
+    write_junit(config.out / "junit.xml", f"{scenario.election.name}: capacity", cases, wall_s)
+    _write_report(config.out)
+    return code, doc
+
+
+def _write_report(out: Path) -> None:
+    from pollday.report.capacity import write_capacity_report
+
+    write_capacity_report(out)

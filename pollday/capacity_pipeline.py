@@ -1,0 +1,165 @@
+"""``pollday capacity``: simulate the day, pick the window, search the breaking point.
+
+Whatever happens after the arguments were accepted (an unreachable target, a service that
+does not start, a Locust crash, an audit refused), ``capacity.json`` and ``junit.xml`` are
+written, saying why, and the exit code is the one ``pollday run`` would give (3).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from loadtests.adapter import AdapterError, check_adapter_spec
+from loadtests.audit import AuditError, check_auditable
+from loadtests.plan import station_order
+from pollday.capacity_level import LevelSetup, level_thresholds, run_level
+from pollday.capacity_output import write_outputs
+from pollday.capacity_search import SearchResult, SearchSettings, search
+from pollday.capacity_window import (
+    PEAK_SPAN_MIN,
+    Window,
+    WindowError,
+    auto_window,
+    checkins_per_minute,
+    national_peak,
+    parse_window,
+    station_load,
+    window_rows,
+)
+from pollday.console import err_console, progress_bar
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
+from pollday.run_pipeline import RunConfig, RunFailure, check_target
+from pollday.target import TargetError, check_reachable
+from simulation import Scenario, load_scenario, simulate
+from simulation.thresholds import Threshold, parse_threshold
+
+
+@dataclass
+class CapacityConfig:
+    scenario_path: Path
+    out: Path
+    settings: SearchSettings = field(default_factory=SearchSettings)
+    window: str = "auto"
+    level_s: float = 60.0
+    host: str | None = None
+    allow_remote: bool = False
+    workers: int = 0
+    sim_workers: int = 2
+    secret: str = ""
+    admin_token: str = ""
+    quiet: bool = True
+    service_args: list[str] = field(default_factory=list)
+
+
+def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold]]:
+    """Everything checked before anything is simulated or sent (exit 2 on bad input)."""
+    check_target(RunConfig(config.scenario_path, config.out, host=config.host,
+                           allow_remote=config.allow_remote, secret=config.secret,
+                           admin_token=config.admin_token))
+    problems = config.settings.problems()
+    if not config.level_s > 0:
+        problems.append(f"--level-s {config.level_s:g} must be positive")
+    if problems:
+        raise RunFailure(EXIT_BAD_INPUT, "; ".join(problems))
+    scenario = load_scenario(config.scenario_path)
+    try:
+        check_adapter_spec(scenario.loadtest.adapter)
+    except AdapterError as error:
+        raise RunFailure(EXIT_BAD_INPUT,
+                         f"{config.scenario_path}: loadtest.adapter: {error}") from None
+    if config.window != "auto":
+        try:
+            parse_window(config.window, scenario)
+        except WindowError as error:
+            raise RunFailure(EXIT_BAD_INPUT, str(error)) from None
+    return scenario, [parse_threshold(t) for t in scenario.thresholds]
+
+
+def _window(config: CapacityConfig, scenario: Scenario, rows: Any, n: int) -> Window:
+    if config.window == "auto":
+        return auto_window(scenario, rows, n)
+    return parse_window(config.window, scenario)
+
+
+def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold]
+           ) -> tuple[LevelSetup, dict[str, Any]]:
+    total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
+    with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
+        result = simulate(scenario, workers=config.sim_workers, progress=advance)
+    rows, n = result.schedule, len(result.stations)
+    peak_per_min, first_min = national_peak(rows, n)
+    window = _window(config, scenario, rows, n)
+    in_window = window_rows(rows, window)
+    load = station_load(in_window, n)
+    if not load.any():
+        raise RunFailure(EXIT_BAD_INPUT, f"--window {window.label}: the simulated day has no "
+                         "events in it; pick a window with check-ins or protocols")
+    # The nested station order of --station-share: a level replays a prefix of it.
+    order = station_order(n, scenario.election.seed)
+    window_rate = float(checkins_per_minute(in_window, n).sum()) / (window.span_s / 60.0)
+    setup = LevelSetup(
+        scenario=scenario, scenario_path=config.scenario_path, out=config.out, window=window,
+        rows=in_window, load=load, order=order.astype(np.int64),
+        thresholds=level_thresholds(thresholds), level_s=config.level_s,
+        secret=config.secret or secrets.token_hex(16),
+        admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
+        workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
+        registered=result.stations.registered.astype(np.int64))
+    context = {
+        "national_peak": {"checkins_per_min": round(peak_per_min, 2),
+                          "span_min": PEAK_SPAN_MIN,
+                          "starts_s": first_min * 60.0},
+        "window": {"label": window.label, "auto": config.window == "auto",
+                   "start_s": window.start_s, "end_s": window.end_s,
+                   "checkins_per_min": round(window_rate, 2)},
+        "stations": n,
+    }
+    return setup, context
+
+
+def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
+    """Return (exit code, the capacity document); both files written whatever happened
+    after the arguments were accepted."""
+    started = time.perf_counter()
+    scenario, thresholds = _stage(config)  # bad input: raise before writing anything
+    config.out.mkdir(parents=True, exist_ok=True)
+    context: dict[str, Any] = {}
+    found = SearchResult()
+    failure: RunFailure | None = None
+    try:
+        if config.host:
+            try:
+                check_reachable(config.host)
+                check_auditable(config.host, config.admin_token)
+            except (TargetError, AuditError) as error:
+                raise RunFailure(EXIT_HARNESS, str(error)) from None
+        setup, context = _setup(config, scenario, thresholds)
+
+        run_count = [0]
+
+        def level(multiple: float) -> dict[str, Any]:
+            run_count[0] += 1
+            record = run_level(setup, run_count[0], multiple)
+            if not config.quiet:
+                _print_level(record)
+            return record
+
+        found = search(level, config.settings)
+    except RunFailure as error:
+        failure = error
+    return write_outputs(config, scenario, thresholds, context, found, failure,
+                         time.perf_counter() - started)
+
+
+def _print_level(record: dict[str, Any]) -> None:
+    why = f" ({', '.join(record['failing'])})" if record["failing"] else ""
+    err_console.print(
+        f"level {record['index']}: {record['multiple']:g}x national real time, "
+        f"{record['offered_rps']:,.0f} req/s offered, {record['achieved_rps']:,.0f} achieved: "
+        f"{record['verdict']}{why}")

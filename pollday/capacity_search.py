@@ -1,0 +1,104 @@
+"""The search for the breaking point: a ramp of rising multiples, then bisection.
+
+Pure logic: the level runner is a callable, so the tests drive it with a known breaking
+point. A level is ``held`` (every threshold met), ``failed`` (a threshold on the target
+failed) or ``generator-bound`` (the generator's own figures failed first: the level says
+nothing about the target, and the search stops there).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+HELD, FAILED, GENERATOR_BOUND = "held", "failed", "generator-bound"
+MAX_DOWN_STEPS = 8  # below the start: at most start / factor**8
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    start_multiple: float = 1.0
+    ramp_factor: float = 2.0
+    max_multiple: float = 64.0
+    precision: float = 0.05  # stop when (failed - held) / held <= precision
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.start_multiple > 0:
+            out.append(f"--start-multiple {self.start_multiple:g} must be positive")
+        if not self.ramp_factor > 1:
+            out.append(f"--ramp-factor {self.ramp_factor:g} must be above 1")
+        if not self.max_multiple >= self.start_multiple:
+            out.append(f"--max-multiple {self.max_multiple:g} must be at least "
+                       f"--start-multiple {self.start_multiple:g}")
+        if not 0 < self.precision < 1:
+            out.append(f"--precision {self.precision:g} must be in (0, 1), e.g. 0.05 for 5 %")
+        return out
+
+
+@dataclass
+class SearchResult:
+    levels: list[dict[str, Any]] = field(default_factory=list)  # in the order run
+    held: float | None = None  # highest multiple that held
+    failed: float | None = None  # lowest multiple where the target failed (above ``held``)
+    generator_bound_at: float | None = None
+    reached_max: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """``bracketed``, ``generator-bound``, ``above-max`` or ``below-min``."""
+        if self.generator_bound_at is not None:
+            return GENERATOR_BOUND
+        if self.held is None:
+            return "below-min"
+        if self.failed is None:
+            return "above-max"
+        return "bracketed"
+
+
+RunLevel = Callable[[float], dict[str, Any]]  # multiple -> level record with "verdict"
+
+
+def _run(run_level: RunLevel, multiple: float, result: SearchResult) -> str:
+    record = run_level(multiple)
+    result.levels.append(record)
+    verdict = str(record["verdict"])
+    if verdict == GENERATOR_BOUND:
+        result.generator_bound_at = multiple
+    elif verdict == HELD:
+        result.held = multiple if result.held is None else max(result.held, multiple)
+    else:
+        result.failed = multiple if result.failed is None else min(result.failed, multiple)
+    return verdict
+
+
+def _round(multiple: float) -> float:
+    """Multiples to 4 significant digits: readable, and the same in every run."""
+    return float(f"{multiple:.4g}")
+
+
+def search(run_level: RunLevel, settings: SearchSettings) -> SearchResult:
+    result = SearchResult()
+    m = settings.start_multiple
+    verdict = _run(run_level, m, result)
+    # Ramp up while it holds; or down while it fails (a start above the capacity).
+    while verdict == HELD and m < settings.max_multiple:
+        m = _round(min(m * settings.ramp_factor, settings.max_multiple))
+        verdict = _run(run_level, m, result)
+    steps = 0
+    while verdict == FAILED and result.held is None and steps < MAX_DOWN_STEPS:
+        m = _round(m / settings.ramp_factor)
+        verdict = _run(run_level, m, result)
+        steps += 1
+    if result.held is not None and result.failed is None and verdict == HELD:
+        result.reached_max = True
+    # Bisect (geometrically: the precision is relative) between what held and what failed.
+    while (verdict != GENERATOR_BOUND and result.held is not None and result.failed is not None
+           and (result.failed - result.held) / result.held > settings.precision):
+        mid = _round(math.sqrt(result.held * result.failed))
+        if mid in (result.held, result.failed):
+            break
+        verdict = _run(run_level, mid, result)
+    return result

@@ -1,0 +1,34 @@
+"""The capacity section: the headline, the levels, throughput and latency against load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pollday.report.plots.capacity import capacity_figure
+from pollday.report.run_folder import RunFolder
+from pollday.report.sections import Section
+
+
+def capacity_section(folder: RunFolder) -> Section | None:
+    doc = folder.capacity
+    if not doc:
+        return None
+    levels = list(doc.get("levels", []))
+    return Section(
+        id="capacity",
+        title="Capacity",
+        template="sections/capacity.html.j2",
+        context={
+            "doc": doc,
+            "levels": sorted(levels, key=lambda r: float(r["multiple"])),
+            "image": capacity_figure(levels, doc["capacity"].get("multiple"))
+            if levels else None,
+        },
+    )
+
+
+def write_capacity_report(out: Path) -> Path:
+    """``report.html`` of a capacity folder (its capacity section)."""
+    from pollday.report import write_report
+
+    return write_report(out)

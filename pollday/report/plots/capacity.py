@@ -1,0 +1,49 @@
+"""Capacity: achieved throughput and latency against the offered load, the knee marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollday.report.plots.common import (
+    EXPECTED,
+    OFFICIAL,
+    SIMULATED,
+    WAIT_STANDARD_COLOUR,
+    Image,
+    new_figure,
+    styled,
+    to_image,
+)
+
+_VERDICT_MARKERS = {"held": "o", "failed": "x", "generator-bound": "s"}
+
+
+def capacity_figure(levels: list[dict[str, Any]], knee: float | None) -> Image:
+    """Two panels over the multiple of real time: requests/s offered and achieved; check-in
+    p95 from the send and from the intended time. ``knee``: the highest multiple that held."""
+    ordered = sorted(levels, key=lambda r: float(r["multiple"]))
+    m = [float(r["multiple"]) for r in ordered]
+    with styled():
+        fig = new_figure(3.4)
+        rate_ax, lat_ax = fig.subplots(1, 2)
+        rate_ax.plot(m, [r["offered_rps"] for r in ordered], color=EXPECTED, linestyle="--",
+                     label="offered")
+        rate_ax.plot(m, [r["achieved_rps"] for r in ordered], color=SIMULATED, label="achieved")
+        rate_ax.set_title("Throughput (requests per second)")
+        for key, label, colour in (("p95_ms", "check-in p95 from send", SIMULATED),
+                                   ("p95_ms_intended", "p95 from intended time", OFFICIAL)):
+            values = [(r.get("endpoints", {}).get("checkin") or {}).get(key) for r in ordered]
+            lat_ax.plot(m, [v if v is not None else float("nan") for v in values],
+                        color=colour, label=label)
+        lat_ax.set_title("Check-in latency (ms)")
+        for r in ordered:
+            marker = _VERDICT_MARKERS.get(str(r["verdict"]), "o")
+            rate_ax.scatter([float(r["multiple"])], [r["achieved_rps"]], marker=marker,
+                            color=SIMULATED, zorder=3)
+        for ax in (rate_ax, lat_ax):
+            if knee is not None:
+                ax.axvline(knee, color=WAIT_STANDARD_COLOUR, linestyle=":", linewidth=1.2,
+                           label=f"knee: held at {knee:g}x")
+            ax.set_xlabel("multiple of real time (o held, x failed, square generator-bound)")
+            ax.legend(loc="upper left")
+        return to_image(fig, "throughput and check-in latency against the offered multiple")

@@ -1,0 +1,168 @@
+"""Drawing the parts of a station's day that a configurable flow adds: voter groups,
+routes through the flow's stages, failures of any pool, sync clocks and protocol uploads.
+
+A scenario that uses none of them draws nothing here beyond what it always drew, so its
+days (and summaries) stay what they were for the same seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.distributions import Distribution
+from simulation.flow_input import FlowInput, PoolFaults, StageInput
+from simulation.scenario import Scenario, StationGroup
+from simulation.scenario_flow import MANUAL
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def draw_voter_groups(scenario: Scenario, n: int, *, rng: np.random.Generator) -> IntArray:
+    """Each person's voter group; ``len(voter_groups)`` for people of no group."""
+    groups = scenario.voter_groups
+    if not groups:
+        return np.zeros(n, dtype=np.int64)
+    shares = np.array([g.share for g in groups] + [max(0.0, 1 - sum(g.share for g in groups))])
+    return rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int64)
+
+
+def _routes(scenario: Scenario, voter_group: IntArray, ended: IntArray) -> tuple[
+    list[tuple[int, ...]], IntArray
+]:
+    """Which stages each person walks: a stage filtered by group or outcome is skipped."""
+    n = len(voter_group)
+    group_names = [g.name for g in scenario.voter_groups] + [""]
+    outcome_names = [m.name for m in scenario.biometrics.chain] + [MANUAL]
+    names_g = np.array(group_names, dtype=object)[voter_group]
+    names_o = np.array([*outcome_names, ""], dtype=object)[ended]  # -1: refused -> ""
+    applies = np.ones((n, len(scenario.flow)), dtype=np.bool_)
+    for k, stage in enumerate(scenario.flow):
+        if stage.groups is not None:
+            applies[:, k] &= np.isin(names_g, stage.groups)
+        if stage.outcome is not None:
+            applies[:, k] &= np.isin(names_o, stage.outcome)
+    if n == 0:
+        return [tuple(range(len(scenario.flow)))], np.zeros(0, dtype=np.int64)
+    unique, route = np.unique(applies, axis=0, return_inverse=True)
+    routes = [tuple(int(k) for k in np.flatnonzero(row)) for row in unique]
+    return routes, route.reshape(-1).astype(np.int64)
+
+
+def build_flow(
+    scenario: Scenario,
+    group: StationGroup,
+    voter_group: IntArray,
+    ended: IntArray,
+    *,
+    rng: np.random.Generator,
+) -> FlowInput:
+    pools = scenario.pool_names
+    n = len(voter_group)
+    stages = [
+        StageInput(
+            name=stage.name,
+            pool=pools.index(stage.pool),
+            service_s=(
+                np.zeros(0) if stage.time_s is None else stage.time_s.sample(n, rng=rng)
+            ),
+            keep_unit=stage.keep_unit,
+            reneging=stage.reneging,
+            identification=stage.kind == "identification",
+        )
+        for stage in scenario.flow
+    ]
+    routes, route = _routes(scenario, voter_group, ended)
+    return FlowInput(
+        pools=[(p, group.pools[p]) for p in pools], stages=stages, routes=routes, route=route
+    )
+
+
+def _unit_faults(
+    mtbf_h: float,
+    repair_min: Distribution,
+    repair_probability: float,
+    replacement_min: Distribution | None,
+    units: int,
+    close_s: float,
+    *,
+    rng: np.random.Generator,
+) -> tuple[list[list[float]], list[list[float]], list[list[bool]]]:
+    """Per unit: up-times, times out of service, and whether each failure is a replacement.
+
+    Draws in the order the repair-only model always did; the repair-or-replace choice
+    comes after, only when there is one to make.
+    """
+    ups, downs, replaced = [], [], []
+    for _ in range(units):
+        up: list[float] = []
+        while sum(up) < close_s:
+            up.extend(rng.exponential(mtbf_h * 3600, size=4).tolist())
+        ups.append(up)
+        downs.append((repair_min.sample(len(up), rng=rng) * 60).tolist())
+    if repair_probability < 1:
+        assert replacement_min is not None
+        for k, up in enumerate(ups):
+            swap = rng.random(len(up)) >= repair_probability
+            other = replacement_min.sample(len(up), rng=rng) * 60
+            downs[k] = np.where(swap, other, downs[k]).tolist()
+            replaced.append(swap.tolist())
+    return ups, downs, replaced
+
+
+def draw_faults(
+    scenario: Scenario, units: dict[str, int], close_s: float, *, rng: np.random.Generator
+) -> list[PoolFaults]:
+    """Failures of every pool that fails: the ``failures`` section is the terminals'
+    (the identification stage's pool), ``device_faults`` any other."""
+    pools = scenario.pool_names
+    out = []
+    f = scenario.failures
+    if f.mtbf_h is not None and f.repair_time_min is not None:
+        id_pool = next(s.pool for s in scenario.flow if s.kind == "identification") if (
+            scenario.flow
+        ) else "terminal"
+        ups, downs, swaps = _unit_faults(
+            f.mtbf_h, f.repair_time_min, f.repair_probability, f.replacement_time_min,
+            units[id_pool], close_s, rng=rng,
+        )
+        out.append(PoolFaults(pools.index(id_pool), ups, downs, swaps))
+    for d in scenario.device_faults:
+        ups, downs, swaps = _unit_faults(
+            d.mtbf_h, d.repair_time_min, d.repair_probability, d.replacement_time_min,
+            units[d.pool], close_s, rng=rng,
+        )
+        out.append(PoolFaults(pools.index(d.pool), ups, downs, swaps))
+    return out
+
+
+@dataclass(frozen=True)
+class Uploads:
+    """A station's protocol upload: failed attempts before the one that arrives."""
+
+    failed_attempts: int
+    retry_s: float
+    never: bool  # the protocol does not arrive on election night
+
+
+def draw_uploads(scenario: Scenario, *, rng: np.random.Generator) -> Uploads:
+    c = scenario.counting
+    never = bool(rng.random() < c.never_upload_share)
+    failed = int(rng.geometric(1 - c.upload_failure_probability)) - 1
+    return Uploads(failed, c.upload_retry_min * 60, never)
+
+
+def draw_sync_times(
+    group: StationGroup, close_s: float, *, rng: np.random.Generator
+) -> FloatArray:
+    """An offline station's periodic sync times up to closing: its own phase and jitter."""
+    interval_s = group.sync_interval_min * 60
+    phase_s = float(rng.uniform(0, interval_s)) if group.sync_phase == "random" else 0.0
+    times = phase_s + interval_s * np.arange(int(close_s // interval_s) + 2)
+    if group.sync_jitter_s > 0:
+        times = np.sort(times + rng.uniform(0, group.sync_jitter_s, size=len(times)))
+    kept: FloatArray = times[times <= close_s].astype(np.float64)
+    return kept

@@ -1,0 +1,189 @@
+"""``pollday capacity`` end to end: the real CLI, real Locust subprocesses, real targets.
+
+The slowest tests of the suite are here; each level is a few seconds of replay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import pytest
+
+from pollday.capacity_level import fresh_voters
+from pollday.run_pipeline import RunFailure
+from simulation.schedule import SCHEDULE_DTYPE
+from tests.capacity_server import known_capacity
+
+ROOT = Path(__file__).resolve().parents[2]
+FLAT = Path(__file__).with_name("capacity_flat.toml")
+# The flat test day offers about 1.55 requests/s per multiple of real time in 09:00-09:08.
+WINDOW = "09:00-09:08"
+
+
+def pollday(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "POLLDAY_SECRET": "cap-secret", "POLLDAY_ADMIN_TOKEN": "cap-admin"}
+    return subprocess.run([sys.executable, "-m", "pollday", *args], capture_output=True,
+                          text=True, timeout=timeout, cwd=ROOT, env=env)
+
+
+def scenario_with(tmp_path: Path, thresholds: list[str]) -> Path:
+    """The flat test scenario with other thresholds."""
+    text = FLAT.read_text()
+    start, end = text.index("thresholds = ["), text.index("]\n", text.index("thresholds = ["))
+    path = tmp_path / "scenario.toml"
+    path.write_text(text[:start] + f"thresholds = {json.dumps(thresholds)}" + text[end + 1:])
+    return path
+
+
+def capacity(scenario: Path, out: Path, *args: str) -> tuple[int, dict[str, Any], str]:
+    done = pollday("capacity", str(scenario), "--out", str(out), "--window", WINDOW,
+                   "--sim-workers", "1", "--quiet", *args)
+    return done.returncode, json.loads((out / "capacity.json").read_text()), done.stderr
+
+
+def per_multiple_rps(doc: dict[str, Any]) -> float:
+    """Requests per second offered per unit of multiple (the same for every level)."""
+    rates = [lvl["offered_rps"] / lvl["multiple"] for lvl in doc["levels"]]
+    assert max(rates) / min(rates) < 1.05, rates
+    return float(np.mean(rates))
+
+
+def junit_cases(out: Path) -> dict[str, bool]:
+    """Test case name -> passed."""
+    root = ET.parse(out / "junit.xml").getroot()
+    return {c.get("name", ""): c.find("failure") is None for c in root.iter("testcase")}
+
+
+K, D_S = 8, 0.05  # at most 8 at once, 50 ms each: 160 requests per second
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("run", "floor", "code"), [(1, 1000, 1), (2, 50, 0)])
+def test_capacity_of_a_target_of_known_capacity(
+    tmp_path: Path, run: int, floor: int, code: int
+) -> None:
+    """Saturates at k/d = 160 requests/s; found within 10 %, on each of two runs. The
+    threshold on capacity.multiple decides the exit code (1000x fails, 50x holds)."""
+    scenario = scenario_with(tmp_path, [
+        "checkin.p95_ms < 250", "checkin.error_rate < 0.01", "generator.lag_p99_ms < 50",
+        "audit.lost_checkins == 0", "audit.double_acceptances == 0",
+        "audit.duplicates_accepted == 0", f"capacity.multiple >= {floor}"])
+    with known_capacity(K, D_S) as server:
+        exit_code, doc, stderr = capacity(
+            scenario, tmp_path / "out", "--level-s", "5", "--host", server.url,
+            "--start-multiple", "90",
+            "--ramp-factor", "1.25", "--precision", "0.25")
+    assert exit_code == code, stderr
+    assert doc["capacity"]["outcome"] == "bracketed", doc["headline"]
+    held, failed = doc["capacity"]["bracket"]
+    rps = per_multiple_rps(doc)
+    # The knee (the bracket's geometric middle) within 10 % of k/d, and the bracket itself
+    # (what held, what failed) within 10 % of it on either side.
+    knee_rps = (held * failed) ** 0.5 * rps
+    assert abs(knee_rps / (K / D_S) - 1) <= 0.10, (knee_rps, doc["headline"])
+    assert held * rps * 0.9 <= K / D_S <= failed * rps * 1.1, doc["headline"]
+    assert doc["capacity"]["first_to_break"] == ["checkin.p95_ms < 250"]
+    assert doc["capacity"]["multiple"] == held
+    level = doc["levels"][0]
+    assert set(level["endpoints"]["checkin"]) >= {"p50_ms", "p95_ms", "p99_ms",
+                                                  "p95_ms_intended", "error_rate"}
+    assert level["generator"]["dropped_events"] == 0
+    assert doc["headline"].startswith(f"holds {held:g}x ({held:g}-{failed:g}x) real time")
+    assert junit_cases(tmp_path / "out") == {f"capacity.multiple >= {floor}": code == 0,
+                                             "capacity search completed": True}
+    assert "Capacity" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_a_target_faster_than_the_generator_is_reported_generator_bound(
+    tmp_path: Path,
+) -> None:
+    scenario = scenario_with(tmp_path, ["checkin.p95_ms < 5000", "generator.lag_p99_ms < 20",
+                                        "audit.lost_checkins == 0"])
+    with known_capacity(10_000, 0.0) as server:
+        exit_code, doc, stderr = capacity(
+            scenario, tmp_path / "out", "--level-s", "5", "--host", server.url,
+            "--start-multiple", "200",
+            "--ramp-factor", "4", "--max-multiple", "20000")
+    assert doc["capacity"]["outcome"] == "generator-bound", doc["headline"]
+    assert doc["capacity"]["bracket"][1] is None  # never a target's breaking point
+    bound = doc["capacity"]["generator_bound_at"]
+    assert doc["levels"][-1]["verdict"] == "generator-bound"
+    assert doc["levels"][-1]["multiple"] == bound
+    assert any(r.startswith("generator.lag_p99_ms") for r in doc["levels"][-1]["failing"])
+    assert f"generator-bound at {bound:g}x" in doc["headline"]
+    assert "add --workers" in doc["headline"]
+    assert exit_code == 3 and "generator-bound" in stderr
+    assert junit_cases(tmp_path / "out") == {"capacity search completed": False}
+
+
+@pytest.mark.slow
+def test_capacity_of_the_reference_service_falls_as_latency_rises(tmp_path: Path) -> None:
+    """Latency injected on check-ins: each station has 2 terminals waiting for the answers,
+    so at 800 ms the stations fall behind (latency from the intended time over the limit) at
+    a multiple that 20 ms sustains easily."""
+    scenario = scenario_with(tmp_path, ["checkin.p95_ms_intended < 3000",
+                                        "audit.lost_checkins == 0",
+                                        "audit.double_acceptances == 0"])
+    found = {}
+    for latency_ms, start in ((20, "76"), (800, "40")):
+        out = tmp_path / f"latency-{latency_ms}"
+        _, doc, stderr = capacity(
+            scenario, out, "--level-s", "10", "--start-multiple", start, "--ramp-factor", "1.9",
+            "--max-multiple", "76", "--precision", "0.95",
+            f"--service-arg=--inject-latency-ms={latency_ms}",
+            "--service-arg=--inject-endpoints=checkins")
+        found[latency_ms] = doc["capacity"]
+        assert all(lvl["audit"]["lost_checkins"] == 0 for lvl in doc["levels"]), stderr
+    assert found[20]["outcome"] == "above-max" and found[20]["multiple"] == 76
+    assert found[800]["outcome"] == "bracketed" and found[800]["bracket"] == [40, 76]
+    assert found[800]["first_to_break"] == ["checkin.p95_ms_intended < 3000"]
+
+
+def test_an_unreachable_target_is_exit_3_with_both_files_saying_why(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = pollday("capacity", str(FLAT), "--host", "http://127.0.0.1:9", "--out", str(out),
+                   "--quiet")
+    assert done.returncode == 3
+    assert "unreachable" in done.stderr
+    doc = json.loads((out / "capacity.json").read_text())
+    assert doc["exit_code"] == 3 and "unreachable" in doc["failure"]
+    assert doc["capacity"]["outcome"] == "failure" and doc["levels"] == []
+    root = ET.parse(out / "junit.xml").getroot()
+    failure = root.find(".//failure")
+    assert failure is not None and "unreachable" in (failure.text or "")
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--window", "7am"], "--window '7am' is not 'auto' or 'HH:MM-HH:MM'"),
+        (["--precision", "2"], "--precision 2 must be in (0, 1)"),
+        (["--host", "http://10.1.2.3:80"], "is not a loopback address"),
+    ],
+)
+def test_bad_input_is_exit_2_before_anything_runs(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    done = pollday("capacity", str(FLAT), "--out", str(tmp_path / "out"), "--quiet", *args)
+    assert done.returncode == 2 and says in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_fresh_voters_give_every_level_its_own_block() -> None:
+    rows = np.zeros(5, dtype=SCHEDULE_DTYPE)
+    rows["station"] = [0, 0, 1, 0, 1]
+    rows["voter"] = [17, 3, 9, -1, 4]  # -1: a duplicate attempt, left alone
+    registered = np.array([6, 4])
+    assert fresh_voters(rows, registered, 0, "h")["voter"].tolist() == [1, 0, 1, -1, 0]
+    assert fresh_voters(rows, registered, 1, "h")["voter"].tolist() == [3, 2, 3, -1, 2]
+    with pytest.raises(RunFailure) as error:
+        fresh_voters(rows, registered, 2, "h")  # station 1 has 4 voters: blocks 0 and 1 only
+    assert error.value.code == 3 and "no fresh voters left for level 3" in str(error.value)

@@ -1,0 +1,73 @@
+"""The search: ramp, bisection to the precision, and what stops it (exact, no HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pollday.capacity_search import (
+    FAILED,
+    GENERATOR_BOUND,
+    HELD,
+    SearchSettings,
+    search,
+)
+
+
+def target(capacity: float, generator_limit: float = float("inf")):  # type: ignore[no-untyped-def]
+    tried: list[float] = []
+
+    def run(multiple: float) -> dict[str, Any]:
+        tried.append(multiple)
+        if multiple > generator_limit:
+            verdict = GENERATOR_BOUND
+        else:
+            verdict = HELD if multiple <= capacity else FAILED
+        return {"multiple": multiple, "verdict": verdict}
+
+    return run, tried
+
+
+def test_ramp_then_bisect_to_the_precision() -> None:
+    run, tried = target(3.7)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried[:3] == [1.0, 2.0, 4.0]
+    assert found.outcome == "bracketed"
+    assert found.held is not None and found.failed is not None
+    assert found.held <= 3.7 < found.failed
+    assert (found.failed - found.held) / found.held <= 0.05
+    # Geometric midpoints, 4 significant digits, until 3.83 / 3.668 - 1 <= 5 %.
+    assert tried == [1.0, 2.0, 4.0, 2.828, 3.363, 3.668, 3.83]
+
+
+def test_a_start_above_the_capacity_ramps_down_first() -> None:
+    run, tried = target(0.3)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.1))
+    assert tried[:3] == [1.0, 0.5, 0.25]
+    assert found.outcome == "bracketed" and found.held is not None and found.held <= 0.3
+
+
+def test_max_multiple_reached() -> None:
+    run, tried = target(100.0)
+    found = search(run, SearchSettings(1.0, 3.0, 20.0, 0.05))
+    assert tried == [1.0, 3.0, 9.0, 20.0]
+    assert found.outcome == "above-max" and found.held == 20.0 and found.failed is None
+
+
+def test_generator_bound_stops_the_search_and_is_never_a_capacity() -> None:
+    run, tried = target(50.0, generator_limit=5.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried == [1.0, 2.0, 4.0, 8.0]
+    assert found.outcome == GENERATOR_BOUND and found.generator_bound_at == 8.0
+    assert found.held == 4.0 and found.failed is None
+
+
+def test_below_the_lowest_multiple_tried() -> None:
+    run, tried = target(0.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert len(tried) == 9 and found.outcome == "below-min" and found.held is None
+
+
+def test_settings_problems_name_the_option() -> None:
+    problems = SearchSettings(0.0, 1.0, -1.0, 1.5).problems()
+    assert [p.split()[0] for p in problems] == [
+        "--start-multiple", "--ramp-factor", "--max-multiple", "--precision"]
