@@ -62,5 +62,6 @@ def test_an_old_threshold_name_is_a_validation_error_naming_the_new_ones(
                                              "stations.p95_wait_min"))
     assert main(["validate", str(old)]) == 2
     err = capsys.readouterr().err
-    assert "thresholds[9]" in err and "stations.national_p95_wait_min" in err
+    k = load_scenario(SMOKE).thresholds.index("stations.worst_station_p95_wait_min <= 30")
+    assert f"thresholds[{k}]" in err and "stations.national_p95_wait_min" in err
     assert "Traceback" not in err
