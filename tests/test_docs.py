@@ -15,10 +15,14 @@ scenario instead (``pollday run`` also gets ``--compress 20000``, ``pollday size
 replications, one band per group and no what-ifs); a scenario the reader would write
 (``my-election.toml``) is the smoke scenario; ``/tmp/`` is the scratch folder; ``RUN_DIR``
 is a smoke run folder; ``pollday run`` on the smoke scenario runs once (about 40 s), its other
-spellings are checked against the parser; benchmarks (minutes each) are imported from the
-path the docs name, without running their main, which proves they start as named (``python
-benchmarks/x.py`` once failed with "No module named 'benchmarks'"). A bare ``pollday X`` in
-prose is checked to be a subcommand.
+spellings are checked against the parser; at 20000x a generator on a loaded machine can miss
+the intended-time latency thresholds, so that run may also exit 1 (a threshold verdict, the
+run complete), not 2 or 3; a Python block reading ``runs/NAME/`` gets that folder first
+(``pollday simulate`` of the smoke scenario with ``--voters``); benchmarks (minutes each)
+are imported from the path the docs name, without running their main, which proves they
+start as named (``python benchmarks/x.py`` once failed with "No module named
+'benchmarks'"). A bare ``pollday X`` (or ``pollday X --flag``) in prose is checked against
+the parser.
 """
 
 from __future__ import annotations
@@ -148,6 +152,11 @@ def _env() -> dict[str, str]:
 
 @pytest.mark.parametrize("block", PYTHON, ids=[b.where for b in PYTHON])
 def test_python_blocks_run_as_plain_scripts(block: Shown, scratch: Path) -> None:
+    for folder in sorted(set(re.findall(r"runs/([\w.-]+)/", block.text))):
+        if not (scratch / "runs" / folder).exists():
+            subprocess.run([str(Path(sys.executable).parent / "pollday"), "simulate", SMOKE,
+                            "--out", f"runs/{folder}", "--voters", "--quiet", "--workers", "1"],
+                           cwd=scratch, env=_env(), check=True, timeout=300)
     script = scratch / f"block_{block.where.replace(':', '_').replace('.', '_')}.py"
     script.write_text(block.text)
     run = subprocess.run([sys.executable, str(script)], cwd=scratch, env=_env(),
@@ -246,7 +255,7 @@ def test_every_command_runs_or_is_checked(command: Shown, scratch: Path, run_dir
     if _skip_reason(text):
         pytest.skip(f"{command.where}: {_skip_reason(text)}")
     is_pollday = re.match(r"^(\.venv/bin/)?pollday ", text)
-    bare = len(text.split()) == 2
+    bare = all(w.startswith("--") for w in text.split()[2:])  # `pollday validate --strict`
     if is_pollday and (command.synopsis_only or bare
                        or PLACEHOLDER.search(text.replace("RUN_DIR", ""))):
         _flags_exist(text)
@@ -262,7 +271,8 @@ def test_every_command_runs_or_is_checked(command: Shown, scratch: Path, run_dir
     if command.output:
         assert (run.stdout + run.stderr).splitlines() == list(command.output), command.where
         return
-    assert run.returncode == 0, f"{command.where}: {text!r}\n{run.stderr[-3000:]}"
+    allowed = (0, 1) if _key(command) == "pollday run (once)" else (0,)
+    assert run.returncode in allowed, f"{command.where}: {text!r}\n{run.stderr[-3000:]}"
 
 
 def test_the_docs_show_commands_at_all() -> None:
