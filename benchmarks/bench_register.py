@@ -22,6 +22,9 @@ from pathlib import Path
 
 from faker import Faker
 
+if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the repo on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from benchmarks.proc_tree import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,6 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the repo on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from benchmarks.proc_tree import run_measured
 
 ROOT = Path(__file__).resolve().parents[1]

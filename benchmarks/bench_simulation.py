@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 import simpy
 
+if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the repo on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from benchmarks.proc_tree import run_measured
 from simulation import build_stations, load_scenario
 from simulation.plan import plan_station

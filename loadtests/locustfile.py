@@ -40,6 +40,7 @@ from loadtests.output import figure_aliases, write_outputs
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
 from loadtests.sender import Driver
+from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
 
 log = logging.getLogger("pollday.locust")
@@ -117,12 +118,22 @@ def _init(environment: Environment, **_: Any) -> None:
 
 
 # -- test start: hand out the shares and the time zero ----------------------------------------
+_STARTS = [0]  # tests started in this process (the web UI can start several)
+
+
 def _test_start(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     ns: Any = environment.parsed_options
     # Read again: the web UI's form may have changed them, and a worker gets the master's.
     _options(environment)
     opts = STATE.opts
+    if not isinstance(runner, WorkerRunner):
+        _STARTS[0] += 1
+        warning = repeat_start_warning(_STARTS[0], str(environment.host),
+                                       getattr(ns, "pollday_out", None))
+        if warning:
+            log.warning(warning)
+            sys.stderr.write(warning + "\n")
     if isinstance(runner, MasterRunner):
         assert opts is not None and STATE.loaded is not None
         clients = sorted(c.id for c in runner.clients.ready + runner.clients.running

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation import Scenario, ScenarioError, build_stations, load_scenario, station_code
+from simulation.spawn import workers_without_main
 
 TEMPLATE_BYTES = 48  # the reference service's template size (service.biometrics)
 RESCAN_NOISE = 6  # max per-byte noise of a re-scan; the service accepts mean |diff| <= 20
@@ -354,7 +355,9 @@ def write_register(scenario: Scenario, out: Path, *,
                 advance(sum(batch.counts))
         else:
             context = multiprocessing.get_context("spawn")
-            with context.Pool(workers, _init_worker, (election.locale, election.seed)) as pool:
+            with workers_without_main(), context.Pool(
+                workers, _init_worker, (election.locale, election.seed)
+            ) as pool:
                 chunks = pool.imap(_render_batch, batches)
                 for batch, chunk in zip(batches, chunks, strict=True):
                     written += raw.write(chunk)

@@ -7,6 +7,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,10 @@ from pollday.capacity_pipeline import CapacityConfig, run_capacity
 from pollday.capacity_search import SearchSettings
 from pollday.console import emit_summary, fail
 from pollday.exits import EXIT_BAD_INPUT
+from pollday.failure_outputs import write_failure_outputs
 from pollday.run_pipeline import RunFailure
+from pollday.target_watch import format_duration
+from simulation import ScenarioError
 
 
 def add_capacity_arguments(p: argparse.ArgumentParser,
@@ -80,10 +84,27 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
         service_args=args.service_arg)
+    started = time.time()
+
+    def record(code: int, message: str, stage: str) -> None:
+        # Failures after the arguments were accepted write capacity.json and junit.xml in
+        # run_capacity; these (bad input, an interruption) get summary.json and junit.xml.
+        write_failure_outputs(config.out, command="capacity", suite=config.scenario_path.stem,
+                              code=code, message=message, stage=stage,
+                              elapsed_s=time.time() - started)
+
     try:
         code, doc = run_capacity(config)
     except RunFailure as failure:
+        record(failure.code, str(failure), failure.stage)
         return fail(f"pollday capacity: {failure}", failure.code)
+    except ScenarioError as error:
+        record(EXIT_BAD_INPUT, error.render(), "preflight")
+        raise
+    except KeyboardInterrupt:
+        record(130, "the capacity search was interrupted (Ctrl-C or SIGTERM) "
+               f"{format_duration(time.time() - started)} after it started", "interrupted")
+        raise
     emit_summary(doc, args, lambda: _print_table(doc, config.out))
     if doc.get("failure"):
         return fail(f"pollday capacity: {doc['failure']}", code)

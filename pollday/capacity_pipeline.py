@@ -23,13 +23,13 @@ from pollday.capacity_output import write_outputs
 from pollday.capacity_search import SearchResult, SearchSettings, search
 from pollday.capacity_window import (
     PEAK_SPAN_MIN,
-    Window,
     WindowError,
     auto_window,
     checkins_per_minute,
     national_peak,
     parse_window,
     station_load,
+    station_weights,
     window_rows,
 )
 from pollday.console import err_console, progress_bar
@@ -81,28 +81,24 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold]]:
     return scenario, [parse_threshold(t) for t in scenario.thresholds]
 
 
-def _window(config: CapacityConfig, scenario: Scenario, rows: Any, n: int) -> Window:
-    if config.window == "auto":
-        return auto_window(scenario, rows, n)
-    return parse_window(config.window, scenario)
-
-
 def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold]
            ) -> tuple[LevelSetup, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
         result = simulate(scenario, workers=config.sim_workers, progress=advance)
     rows, n = result.schedule, len(result.stations)
-    peak_per_min, first_min = national_peak(rows, n)
-    window = _window(config, scenario, rows, n)
+    weights = station_weights(result)
+    peak_per_min, first_min = national_peak(rows, n, weights)
+    window = (auto_window(scenario, rows, n, weights) if config.window == "auto"
+              else parse_window(config.window, scenario))
     in_window = window_rows(rows, window)
-    load = station_load(in_window, n)
+    load = station_load(in_window, n, weights)
     if not load.any():
         raise RunFailure(EXIT_BAD_INPUT, f"--window {window.label}: the simulated day has no "
                          "events in it; pick a window with check-ins or protocols")
     # The nested station order of --station-share: a level replays a prefix of it.
     order = station_order(n, scenario.election.seed)
-    window_rate = float(checkins_per_minute(in_window, n).sum()) / (window.span_s / 60.0)
+    window_rate = float(checkins_per_minute(in_window, n, weights).sum()) / (window.span_s / 60)
     setup = LevelSetup(
         scenario=scenario, scenario_path=config.scenario_path, out=config.out, window=window,
         rows=in_window, load=load, order=order.astype(np.int64),
@@ -150,7 +146,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
                 _print_level(record)
             return record
 
-        found = search(level, config.settings)
+        search(level, config.settings, found)
     except RunFailure as error:
         failure = error
     return write_outputs(config, scenario, thresholds, context, found, failure,

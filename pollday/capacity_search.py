@@ -79,8 +79,11 @@ def _round(multiple: float) -> float:
     return float(f"{multiple:.4g}")
 
 
-def search(run_level: RunLevel, settings: SearchSettings) -> SearchResult:
-    result = SearchResult()
+def search(run_level: RunLevel, settings: SearchSettings,
+           result: SearchResult | None = None) -> SearchResult:
+    """Run the levels into ``result`` (a new one by default): filled as it goes, so a caller
+    whose level raised still has the levels before it."""
+    result = SearchResult() if result is None else result
     m = settings.start_multiple
     verdict = _run(run_level, m, result)
     # Ramp up while it holds; or down while it fails (a start above the capacity).

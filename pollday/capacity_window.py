@@ -202,6 +202,17 @@ def national_multiples(result: Any, share: float, compress: float, seed: int
     peak and which multiple of the national peaks its own replay was."""
     rows, n = result.schedule, len(result.stations)
     kept = kept_stations(n, share, seed)
-    peak, _ = national_peak(rows, n)
+    weights = station_weights(result)
+    peak, _ = national_peak(rows, n, weights)
     return {"national_peak_checkins_per_min": round(peak, 2),
-            "national_multiple": replay_multiples(rows, n, kept, compress)}
+            "national_multiple": replay_multiples(rows, n, kept, compress, weights)}
+
+
+def station_weights(result: Any) -> NDArray[np.float64] | None:
+    """Each station's weight (``station_groups[].weight``: real stations it stands for)."""
+    scenario = getattr(result, "scenario", None)
+    if scenario is None:
+        return None
+    per_group = np.array([g.weight for g in scenario.station_groups], dtype=np.float64)
+    weights: NDArray[np.float64] = per_group[np.asarray(result.stations.group)]
+    return weights

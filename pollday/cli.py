@@ -26,10 +26,17 @@ from pollday.console import (
     progress_bar,
 )
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
-from pollday.outputs import write_simulation
+from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
+from pollday.outputs import (
+    OutFolderError,
+    check_out_folder,
+    remove_run_files,
+    write_simulation,
+)
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
+from pollday.station_command import add_station_arguments, run_station_command
 from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
@@ -82,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"pollday {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
 
+    p = sub.add_parser("init", help="write a commented scenario to edit (and its schema)")
+    add_init_arguments(p)
+
+    p = sub.add_parser("schema", help="print the scenario's JSON Schema (for TOML editors)")
+    add_schema_arguments(p)
+
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path)
     p.add_argument("--strict", action="store_true", help="warnings are problems too (exit 2)")
@@ -103,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
+
+    p = sub.add_parser("station", help="one station's day in a second: waits, line, lost votes")
+    add_station_arguments(p, _positive_int, _seed)
 
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
@@ -161,6 +177,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
     options = RunOptions(seed=args.seed, replications=args.replications, voters=args.voters)
     total = sum(g.count for g in scenario.station_groups) * (
@@ -169,6 +186,10 @@ def _simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
+    removed = remove_run_files(args.out)
+    if removed:
+        sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
+                         f"from {args.out}\n")
     write_simulation(args.out, result, summary, args.scenario)
     if args.voters:
         write_voters(args.out / VOTERS, result)
@@ -213,6 +234,9 @@ _COMMANDS = {
     "validate": _validate,
     "simulate": _simulate,
     "size": _size,
+    "station": run_station_command,
+    "init": run_init,
+    "schema": run_schema,
     "serve": run_serve,
     "register": _register,
 }
@@ -224,6 +248,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _COMMANDS[args.command](args)
     except ScenarioError as error:
         return fail(error.render(), EXIT_BAD_INPUT)
+    except OutFolderError as error:
+        return fail(f"pollday {args.command}: {error}", EXIT_BAD_INPUT)
     except ReportError as error:  # the run folder we just wrote: a harness bug, not input
         return fail(f"pollday: could not write the report: {error}", EXIT_HARNESS)
     except OSError as error:

@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from simulation.runner import ProgressCallback
+from simulation.standard import verdict_line
 
 err_console = Console(stderr=True)
 
@@ -82,20 +83,26 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
     table.add_column(justify="right")
     wait = summary["wait_min"]
     peak = summary["checkins_per_minute"]
+    standard = summary["wait_standard"]
     rows = [
         ("stations", f"{summary['stations']:,}"),
         ("registered voters", f"{summary['registered']:,}"),
         ("voted (turnout)", f"{summary['voted']:,} ({summary['turnout']:.2%})"),
-        ("lost votes (left line / not served / refused)", f"{summary['lost_votes']:,}"),
+        (
+            "lost votes: left line / not served / refused (total)",
+            f"{summary['reneged']:,} / {summary['not_served_at_close']:,} / "
+            f"{summary['refused_biometric']:,} ({summary['lost_votes']:,})",
+        ),
         ("duplicate attempts refused", f"{summary['refused_duplicates']:,}"),
         (
-            "wait to terminal, min (mean / p95 / max)",
-            f"{wait['mean']:.1f} / {wait['p95']:.1f} / {wait['max']:.1f}",
+            "wait to terminal, all voters, min (median / p95 / p99 / max)",
+            f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / {wait['max']:.1f}",
         ),
+        ("worst station's own p95 wait, min", f"{standard['worst_station_p95_wait_min']:.1f}"),
         ("voters waiting over 30 min", f"{summary['share_voters_waiting_over_30_min']:.2%}"),
         (
             "stations with p95 wait over 30 min",
-            f"{summary['stations_with_p95_wait_over_30_min']:,}",
+            f"{summary['stations_with_p95_wait_over_30_min']:,} of {summary['stations']:,}",
         ),
         ("peak check-ins per minute", f"{peak['peak']:,} at {peak['peak_time']}"),
         ("seed", str(summary["seed"])),
@@ -103,6 +110,8 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
     ]
     for k, v in rows:
         table.add_row(k, v)
+    table.caption = verdict_line(standard)
+    table.caption_style = "bold green" if standard["holds_at_every_station"] else "bold red"
     Console(file=sys.stdout).print(table)
     print(f"outputs written to {out}")
 
@@ -144,8 +153,9 @@ def print_run_table(summary: dict[str, Any], out: str) -> None:
         a, m = loop["assumed"], loop["with_measured_latency"]
         console.print(
             f"closed loop: check-in latency {loop['assumed_latency_mean_s']} s assumed, "
-            f"{loop['measured_latency_mean_s']} s measured -> p95 wait {a['p95_wait_min']} -> "
-            f"{m['p95_wait_min']} min, lost votes {a['lost_votes']} -> {m['lost_votes']}",
+            f"{loop['measured_latency_mean_s']} s measured -> worst station's p95 wait "
+            f"{a['worst_station_p95_wait_min']} -> {m['worst_station_p95_wait_min']} min, "
+            f"lost votes {a['lost_votes']} -> {m['lost_votes']}",
             markup=False,
             highlight=False,
         )

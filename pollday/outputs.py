@@ -60,3 +60,37 @@ def write_simulation(
     schedule.save(paths[2], result.schedule)
     write_queue_lengths(paths[3], result)
     return paths
+
+
+# What `pollday run` adds to a run folder beyond the simulation's files.
+RUN_ONLY = ("junit.xml", "loadtest", "replay", "register.ndjson", "service.log",
+            "service.sqlite", "service.sqlite-wal", "service.sqlite-shm")
+
+
+class OutFolderError(ValueError):
+    """``--out`` names something that cannot be a run folder; the message says what."""
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse an ``--out`` that is an existing file (or lies under one) before any work."""
+    for path in (out, *out.parents):
+        if path.exists() and not path.is_dir():
+            where = "is" if path == out else f"lies under {path}, which is"
+            raise OutFolderError(f"--out {out} {where} a file, not a folder: name a folder "
+                                 "(created if missing)")
+
+
+def remove_run_files(out: Path) -> list[str]:
+    """Remove an earlier `pollday run`'s load-test files from ``out`` (a simulation written
+    there must not sit beside another day's verdicts); return what was removed."""
+    removed = []
+    for name in RUN_ONLY:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(name)
+    return removed

@@ -15,6 +15,7 @@ from typing import Any
 from pollday.console import emit_summary, fail, print_run_table
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.failure_outputs import write_failure_outputs
+from pollday.outputs import check_out_folder
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.target_watch import format_duration
@@ -50,7 +51,12 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     )
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
-    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1)
+    p.add_argument(
+        "--sim-workers",
+        type=positive_int,
+        default=os.cpu_count() or 1,
+        help="worker processes of the simulation (default: all cores)",
+    )
     p.add_argument(
         "--service-arg",
         action="append",
@@ -94,6 +100,7 @@ def run_command(args: argparse.Namespace) -> int:
             return fail(
                 f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
             )
+    check_out_folder(args.out or Path("runs") / args.scenario.stem)
     config = RunConfig(
         scenario_path=args.scenario,
         out=args.out or Path("runs") / args.scenario.stem,

@@ -35,9 +35,10 @@ from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
-from pollday.verdicts import judge, replay_notes
+from pollday.verdicts import item_figures, judge, replay_notes
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
-from simulation.thresholds import parse_threshold
+from simulation.standard import simulated_figures
+from simulation.thresholds import FIXED_FIGURES, parse_threshold
 
 
 class RunFailure(RuntimeError):
@@ -112,7 +113,7 @@ def _flatten(
 ) -> dict[str, float | None]:
     figures: dict[str, float | None] = {}
     for endpoint in loadtest.get("endpoints", {}).values():
-        for key, value in endpoint.items():
+        for key, value in {**endpoint, **item_figures(endpoint)}.items():
             if isinstance(value, int | float):
                 figures[f"{endpoint['figure']}.{key}"] = value
     for key, value in loadtest.get("generator", {}).items():
@@ -126,13 +127,9 @@ def _flatten(
         "ledger_unconfirmed",
     ):
         figures[f"audit.{key}"] = audit_figures.get(key)
-    figures["stations.p95_wait_min"] = sim["wait_min"]["p95"]
-    figures["stations.share_waiting_over_30_min"] = sim["share_voters_waiting_over_30_min"]
-    figures["stations.stations_over_30_min"] = sim["stations_with_p95_wait_over_30_min"]
-    figures["stations.lost_votes"] = sim["lost_votes"]
-    figures["stations.turnout"] = sim["turnout"]
+    figures.update({f"stations.{k}": v for k, v in simulated_figures(sim).items()})
     measured = loop.get("with_measured_latency", {})
-    for key in ("p95_wait_min", "lost_votes", "stations_over_30_min"):
+    for key in FIXED_FIGURES["loop"]:
         figures[f"loop.{key}"] = measured.get(key)
     return figures
 

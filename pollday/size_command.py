@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pollday.console import progress_bar
-from pollday.outputs import write_json, write_stations_csv
+from pollday.outputs import check_out_folder, write_json, write_stations_csv
 from pollday.report import write_report
 from simulation import build_stations, load_scenario
 from simulation.scenario import Scenario
-from simulation.sensitivity import VARIANTS
+from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import SizingRequest, size_stations
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
 from simulation.targets import RESOURCES, TargetError, parse_target
@@ -45,16 +45,27 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
         default="terminals,desks,booths",
         help="comma-separated subset of terminals,desks,booths",
     )
-    p.add_argument("--replications", type=positive_int, default=20)
+    p.add_argument(
+        "--replications",
+        type=positive_int,
+        default=20,
+        help="simulated days per candidate hardware (default 20; the same days for every "
+        "candidate)",
+    )
     p.add_argument(
         "--band",
         type=positive_int,
         default=50,
-        help="stations of a group within this many voters share one answer",
+        help="stations of a group within this many voters share one answer, found on the "
+        "band's largest station (default 50)",
     )
-    p.add_argument("--seed", type=seed)
-    p.add_argument("--workers", type=positive_int)
-    p.add_argument("--no-sensitivity", action="store_true", help="skip the four what-if re-sizings")
+    p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")
+    p.add_argument(
+        "--workers", type=positive_int, help="worker processes (default: all cores)"
+    )
+    p.add_argument(
+        "--no-sensitivity", action="store_true", help="skip the five what-if re-sizings"
+    )
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="print sizing.json to stdout")
 
@@ -93,6 +104,7 @@ def _size(
 
 
 def run_size(args: argparse.Namespace) -> int:
+    check_out_folder(args.out)
     scenario = load_scenario(args.scenario)
     if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
         raise SizeInputError(
@@ -108,12 +120,15 @@ def run_size(args: argparse.Namespace) -> int:
     summary = sizing_summary(scenario, request, rows, answers, seed)
     if not args.no_sensitivity:
         sensitivity = []
+        floored = with_floors(request, answers)
         for name, variant in VARIANTS.items():
             changed = variant(scenario)
-            variant_answers = _size(changed, request, name, args)
+            variant_answers = _size(changed, floored, name, args)
             summary["station_days_simulated"] += sum(a.station_days for a in variant_answers)
             totals = national_totals(station_rows(changed, stations, variant_answers), changed)
-            sensitivity.append({"case": name, "totals": totals})
+            sensitivity.append(
+                {"case": name, "totals": totals, **paired_change(answers, variant_answers)}
+            )
         summary["sensitivity"] = sensitivity
     summary["wall_s"] = round(time.perf_counter() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -135,18 +150,29 @@ def _print_table(summary: dict[str, Any], out: Path) -> None:
     table.add_column("case")
     for r in summary["resources"]:
         table.add_column(f"{r} (now → needed)", justify="right")
-    cases = [("as scenario", summary["totals"])] + [
-        (s["case"], s["totals"]) for s in summary.get("sensitivity", [])
+    table.add_column("p95 wait change at the base answer, min (95 % CI)", justify="right")
+    cases = [("as scenario", summary["totals"], None)] + [
+        (s["case"], s["totals"], s) for s in summary.get("sensitivity", [])
     ]
-    for name, totals in cases:
+    for name, totals, case in cases:
+        change = "" if case is None else (
+            f"{case['p95_wait_change_min']:+.2f} ({case['p95_wait_change_ci_min'][0]:+.2f} "
+            f"to {case['p95_wait_change_ci_min'][1]:+.2f})"
+        )
         table.add_row(
             name,
             *(
                 f"{totals[r]['current']:,} → {totals[r]['recommended']:,}"
                 for r in summary["resources"]
             ),
+            change,
         )
-    Console(file=sys.stdout).print(table)
+    console = Console(file=sys.stdout)
+    console.print(table)
+    why = ", ".join(f"{n:,} {reason}" for reason, n in summary["reasons"].items())
+    if why:
+        console.print(f"why the terminals, by station: {why} (see docs/sizing.md)",
+                      markup=False, highlight=False)
     print(
         f"{summary['station_days_simulated']:,} station-days simulated in "
         f"{summary['wall_s']} s; outputs written to {out}"

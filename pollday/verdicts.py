@@ -22,6 +22,18 @@ HARNESS_COUNTERS = {
 }
 
 
+def item_figures(endpoint: dict[str, Any]) -> dict[str, float]:
+    """A batch endpoint's items: how many, how many answered other than expected (a
+    check-in refused inside an accepted batch), and their share."""
+    statuses: dict[str, int] = endpoint.get("item_statuses", {})
+    if not statuses:
+        return {}
+    items = sum(int(n) for n in statuses.values())
+    errors = sum(int(n) for label, n in statuses.items() if not label.endswith("(expected)"))
+    return {"items": items, "item_error_count": errors,
+            "item_error_rate": round(errors / items, 6) if items else 0.0}
+
+
 def harness_failures(loadtest: dict[str, Any]) -> dict[str, int]:
     """The generator counters of ``loadtest.json`` that say the harness failed (non-zero)."""
     generator = loadtest.get("generator", {})

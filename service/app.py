@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from service import connguard, orphans
+from service import orphans
 from service.errors import ApiError, AsciiJSONResponse, api_error_handler
 from service.fastpath import FastPathMiddleware
 from service.faults import FaultInjectionMiddleware
@@ -106,8 +106,14 @@ def create_app(settings: Settings) -> ASGIApp:
 def create_app_from_env() -> ASGIApp:
     """uvicorn worker factory: settings come from the parent through the environment."""
     settings = Settings.from_env()
-    connguard.configure(settings.keep_alive_s, settings.header_timeout_s,
-                        settings.body_timeout_s, settings.max_connections)
-    if multiprocessing.parent_process() is not None:  # a worker of `--workers N`
-        orphans.die_with_parent()
+    try:  # the limits live in the httptools protocol (uvicorn[standard] brings httptools)
+        from service import connguard
+    except ImportError:
+        pass
+    else:
+        connguard.configure(settings.keep_alive_s, settings.header_timeout_s,
+                            settings.body_timeout_s, settings.max_connections)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:  # a worker of `--workers N`
+        orphans.die_with_parent(parent.pid)
     return create_app(settings)

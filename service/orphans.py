@@ -24,9 +24,13 @@ WATCH_INTERVAL_S = 0.5
 GRACE_S = 10.0
 
 
-def die_with_parent() -> None:
-    """Arrange for this process to end when its current parent does (idempotent)."""
-    parent = os.getppid()
+def die_with_parent(parent: int) -> None:
+    """Arrange for this process to end when ``parent`` (the pid that started it) does.
+
+    The caller names the parent rather than asking ``os.getppid()``: a worker still importing
+    when its parent is killed would otherwise take its new parent (init) for the real one and
+    never notice.
+    """
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
@@ -36,7 +40,7 @@ def die_with_parent() -> None:
 
 
 def _watch(parent: int) -> None:
-    while os.getppid() == parent:
+    while os.getppid() == parent:  # false at once if the parent died before we got here
         time.sleep(WATCH_INTERVAL_S)
     os.kill(os.getpid(), signal.SIGTERM)
     time.sleep(GRACE_S)

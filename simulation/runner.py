@@ -22,6 +22,7 @@ from simulation import schedule
 from simulation.distributions import Distribution
 from simulation.plan import plan_station
 from simulation.scenario import Scenario, minutes_of_day
+from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
 from simulation.stations import StationTable, build_stations
@@ -177,7 +178,8 @@ def simulate(
                 progress(len(c))
     else:
         ctx = get_context("spawn")
-        with ProcessPoolExecutor(workers, ctx, _init_worker, init_args) as pool:
+        pool_started = ProcessPoolExecutor(workers, ctx, _init_worker, init_args)
+        with workers_without_main(), pool_started as pool:
             futures = {pool.submit(_run_chunk, c, r): k for k, (r, c) in enumerate(jobs)}
             for future in as_completed(futures):
                 k = futures[future]

@@ -1,11 +1,20 @@
-"""What-if variants of a scenario for the sizing sensitivity table."""
+"""What-if variants of a scenario for the sizing sensitivity table.
+
+Every case makes the day harder, so none can need less hardware than the base case: each
+is sized from the base answer up, on the same days (common random numbers), and reported
+with the change it makes to the p95 wait at the base recommendation and that change's
+interval, so a case that needs no more hardware still shows what it costs in waiting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
-from simulation.distributions import Fixed
-from simulation.scenario import Scenario
+from simulation.distributions import Fixed, Gamma
+from simulation.scenario import Failures, Scenario
+from simulation.sizing import BandAnswer, SizingRequest
+from simulation.stats import mean_interval
 
 
 def slower_scans(scenario: Scenario, factor: float = 1.2) -> Scenario:
@@ -72,9 +81,53 @@ def slow_central(scenario: Scenario, latency_s: float = 1.0) -> Scenario:
     )
 
 
+def more_failures(scenario: Scenario, factor: float = 2.0) -> Scenario:
+    """Terminals fail twice as often (half the MTBF); a scenario without failures gets the
+    day's length as MTBF (about one failure per terminal-day) and one-hour repairs."""
+    failures = scenario.failures
+    if failures.mtbf_h is None or failures.repair_time_min is None:
+        changed = Failures(mtbf_h=scenario.election.day_s / 3600,
+                           repair_time_min=Gamma(kind="gamma", mean_value=60, sd=20))
+    else:
+        changed = failures.model_copy(update={"mtbf_h": failures.mtbf_h / factor})
+    return scenario.model_copy(update={"failures": changed})
+
+
 VARIANTS: dict[str, Callable[[Scenario], Scenario]] = {
     "scan time 20 % slower": slower_scans,
     "scan success probability 10 points lower": worse_recognition,
     "turnout 10 points higher": higher_turnout,
     "central check-in latency 1 s": slow_central,
+    "terminal failures twice as often": more_failures,
 }
+
+
+def with_floors(request: SizingRequest, base: list[BandAnswer]) -> SizingRequest:
+    """The request for a what-if: every case here can only make the day harder, so no band
+    may need less than its base answer; the search starts there (same days as the base)."""
+    return replace(request, floors={a.representative: a.hardware for a in base})
+
+
+def paired_change(base: list[BandAnswer], variant: list[BandAnswer]) -> dict[str, Any]:
+    """What the what-if does to the p95 wait at the base recommendation, station-weighted,
+    paired day by day (common random numbers), with a t interval over the days."""
+    at_base = {a.representative: a for a in base}
+    per_day: list[float] = []
+    stations = 0
+    for answer in variant:
+        before = at_base[answer.representative].final.p95_wait_min
+        assert answer.at_floor is not None, "a what-if is sized with floors"
+        after = answer.at_floor.p95_wait_min
+        weight = len(answer.stations)
+        stations += weight
+        diffs = [weight * (a - b) for a, b in zip(after, before, strict=True)]
+        per_day = [x + d for x, d in zip(per_day, diffs, strict=True)] if per_day else diffs
+    mean, low, high = mean_interval([d / max(stations, 1) for d in per_day])
+    more = sum(1 for a in variant
+               if a.hardware != at_base[a.representative].hardware)
+    return {
+        "p95_wait_change_min": round(mean, 3),
+        "p95_wait_change_ci_min": [round(low, 3), round(high, 3)],
+        "bands_needing_more": more,
+        "bands": len(variant),
+    }

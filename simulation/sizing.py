@@ -12,7 +12,6 @@ terminals, desks, booths, each with the ones before at their recommended values.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,8 +23,11 @@ import numpy as np
 from simulation.plan import Hardware, plan_station
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
+from simulation.sizing_why import explain
+from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.stations import StationTable, build_stations
+from simulation.stats import mean_interval
 from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, Target, day_figures
 
 MAX_PER_RESOURCE = 60
@@ -40,6 +42,9 @@ class SizingRequest:
     resources: tuple[str, ...] = RESOURCES
     band_voters: int = 50
     seed: int | None = None
+    # Hardware a band cannot need less than, by representative station: a what-if that can
+    # only make the day harder starts from the base answer (see simulation.sensitivity).
+    floors: dict[int, Hardware] = field(default_factory=dict)
 
 
 @dataclass
@@ -51,11 +56,10 @@ class Evaluation:
     last_left_after_close_min: float
 
     def p95_ci(self) -> tuple[float, float, float]:
-        """Mean of the replications' p95 waits and its 95 % confidence interval."""
-        x = np.asarray(self.p95_wait_min)
-        mean = float(x.mean())
-        half = 1.96 * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else 0.0
-        return mean, max(0.0, mean - half), mean + half
+        """Mean of the replications' p95 waits and its 95 % confidence interval (t quantile:
+        3 to 20 replications are too few for 1.96)."""
+        mean, low, high = mean_interval([float(v) for v in self.p95_wait_min])
+        return mean, max(0.0, low), high
 
 
 @dataclass
@@ -67,6 +71,9 @@ class BandAnswer:
     final: Evaluation
     unreachable: list[str] = field(default_factory=list)
     station_days: int = 0
+    reason: str = ""  # why this many terminals: see simulation.sizing_why
+    current: Evaluation | None = None  # the station's current hardware, same days
+    at_floor: Evaluation | None = None  # a what-if at its floor (the base answer), same days
 
 
 def targets_for(request: SizingRequest, resource: str) -> list[Target]:
@@ -90,8 +97,11 @@ class _Evaluator:
         )
         self.seed = scenario.election.seed if request.seed is None else request.seed
         self.station_days = 0
+        self._days: dict[Hardware, list[DayFigures]] = {}  # same hardware, same days
 
     def days(self, hw: Hardware) -> list[DayFigures]:
+        if hw in self._days:
+            return self._days[hw]
         out = []
         for r in range(self.request.replications):
             plan = plan_station(
@@ -104,6 +114,7 @@ class _Evaluator:
             )
             out.append(day_figures(plan, run_station(plan.input)))
         self.station_days += len(out)
+        self._days[hw] = out
         return out
 
     def evaluate(self, hw: Hardware, resource: str) -> Evaluation:
@@ -157,12 +168,14 @@ def size_band(
             wait,
             request.confidence,
         )
-        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), request)
+        floor = getattr(request.floors.get(representative, Hardware(1, 1, 1)), resource)
+        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), floor, request)
         if final.met_share < request.confidence:
             unreachable.append(resource)
         hw = _with(hw, resource, count)
     if final is None:  # nothing to size: report the current hardware as it performs
         final = ev.evaluate(hw, "terminals")
+    why = explain(ev, hw, current, request, _Evaluator)
     return BandAnswer(
         group=int(stations.group[representative]),
         representative=representative,
@@ -171,17 +184,21 @@ def size_band(
         final=final,
         unreachable=unreachable,
         station_days=ev.station_days,
+        reason=why.reason,
+        current=why.current,
+        at_floor=why.at_floor,
     )
 
 
 def _search(
-    ev: _Evaluator, hw: Hardware, resource: str, start: int, request: SizingRequest
+    ev: _Evaluator, hw: Hardware, resource: str, start: int, floor: int, request: SizingRequest
 ) -> tuple[int, Evaluation]:
-    """Smallest count meeting the targets, walking from ``start`` (monotone in count)."""
-    count = max(1, start)
+    """Smallest count from ``floor`` up meeting the targets, walking from ``start``
+    (monotone in count)."""
+    count = max(1, floor, start)
     result = ev.evaluate(_with(hw, resource, count), resource)
     ok = result.met_share >= request.confidence
-    while ok and count > 1:  # walk down while it still holds
+    while ok and count > max(1, floor):  # walk down while it still holds
         lower = ev.evaluate(_with(hw, resource, count - 1), resource)
         if lower.met_share < request.confidence:
             break
@@ -281,7 +298,7 @@ def recheck_stations(
     if workers == 1:
         _init(scenario, stations, request)
         return [share for job in jobs for share in _recheck_chunk(job)]
-    with _pool(workers, scenario, stations, request) as pool:
+    with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
         return [share for part in pool.map(_recheck_chunk, jobs) for share in part]
 
 
@@ -306,7 +323,7 @@ def size_stations(
             if progress:
                 progress(len(band))
     else:
-        with _pool(workers, scenario, stations, request) as pool:
+        with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
             # Biggest bands first: the slowest jobs start early and the tail stays short.
             order = sorted(range(len(jobs)), key=lambda k: -int(stations.registered[jobs[k]].max()))
             futures = {pool.submit(_run_band, jobs[k]): k for k in order}

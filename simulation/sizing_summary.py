@@ -38,10 +38,36 @@ def station_rows(
                 lost_votes_mean=round(answer.final.lost_votes_mean, 2),
                 last_left_after_close_p95_min=round(answer.final.last_left_after_close_min, 1),
                 unreachable=";".join(answer.unreachable),
+                reason=answer.reason,
+                **_current(answer),
             )
             rows.append(row)
     rows.sort(key=lambda r: int(r["index"]))
     return rows
+
+
+def _current(answer: BandAnswer) -> dict[str, Any]:
+    """The current hardware's own figures, on the same days as the recommendation's."""
+    current = answer.current
+    if current is None:
+        return {}
+    mean, low, high = current.p95_ci()
+    return {
+        "current_p95_wait_min": round(mean, 2),
+        "current_p95_wait_ci_low": round(low, 2),
+        "current_p95_wait_ci_high": round(high, 2),
+        "current_target_met_share": round(current.met_share, 3),
+        "current_lost_votes_mean": round(current.lost_votes_mean, 2),
+    }
+
+
+def reasons(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Stations by the reason for their terminals (see simulation.sizing_why)."""
+    out: dict[str, int] = {}
+    for row in rows:
+        if row.get("reason"):
+            out[row["reason"]] = out.get(row["reason"], 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
 def national_totals(rows: list[dict[str, Any]], scenario: Scenario) -> dict[str, Any]:
@@ -82,9 +108,18 @@ def group_totals(rows: list[dict[str, Any]], scenario: Scenario) -> list[dict[st
                     "group": group.name,
                     "stations": len(mine),
                     "totals": national_totals(mine, scenario),
+                    "reasons": reasons(mine),
+                    "current_target_met_share": _mean_of(mine, "current_target_met_share"),
+                    "current_p95_wait_min": _mean_of(mine, "current_p95_wait_min"),
+                    "recommended_p95_wait_min": _mean_of(mine, "p95_wait_min"),
                 }
             )
     return out
+
+
+def _mean_of(rows: list[dict[str, Any]], key: str) -> float | None:
+    values = [float(r[key]) for r in rows if key in r]
+    return round(sum(values) / len(values), 3) if values else None
 
 
 def hardest_stations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -122,6 +157,8 @@ def sizing_summary(
         "station_days_simulated": sum(a.station_days for a in answers),
         "stations_unreachable": sum(1 for r in rows if r["unreachable"]),
         "totals": national_totals(rows, scenario),
+        "reasons": reasons(rows),
+        "interval": "95 % t interval over the replications (n - 1 degrees of freedom)",
         "groups": group_totals(rows, scenario),
         "hardest_stations": hardest_stations(rows),
     }

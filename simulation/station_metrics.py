@@ -246,6 +246,7 @@ def summarise_station(
         "duplicates_voted": int((status == Status.DUPLICATE_VOTED).sum()),
         "wait_p50_min": pct(50),
         "wait_p95_min": pct(95),
+        "wait_p99_min": pct(99),
         "wait_max_min": round(float(waits_min.max()), 3) if len(waits_min) else 0.0,
         "max_queue": max_queue(begin_s, end_s),
         "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),

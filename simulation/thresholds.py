@@ -28,10 +28,24 @@ FIXED_FIGURES = {
                   "harness_errors", "missing_workers", "abandoned_in_flight"),
     "audit": ("lost_checkins", "double_acceptances", "duplicates_accepted", "results_mismatch",
               "ledger_unconfirmed"),
-    "stations": ("p95_wait_min", "share_waiting_over_30_min", "stations_over_30_min",
-                 "lost_votes", "turnout"),
-    "loop": ("p95_wait_min", "lost_votes", "stations_over_30_min"),
+    # National pooled figures (every voter in one distribution) beside per-station ones
+    # (each station's own p95): the names say which is which.
+    "stations": ("national_p95_wait_min", "worst_station_p95_wait_min",
+                 "share_waiting_over_30_min", "stations_over_30_min", "lost_votes",
+                 "lost_left_line", "lost_not_served", "lost_refused", "turnout"),
+    "loop": ("national_p95_wait_min", "worst_station_p95_wait_min", "lost_votes",
+             "stations_over_30_min"),
     "capacity": ("multiple",),  # judged by `pollday capacity` only
+}
+# Names that no longer say what they measure: refused with the names to use instead.
+RENAMED = {
+    f"{group}.p95_wait_min": (
+        f"{group}.p95_wait_min was the national pooled p95 (every voter in one distribution), "
+        f"not a station's own; write '{group}.national_p95_wait_min' for the pooled figure, "
+        f"'{group}.worst_station_p95_wait_min' for the worst station's own p95, or "
+        f"'{group}.stations_over_30_min == 0' for the 30-minute standard at every station"
+    )
+    for group in ("stations", "loop")
 }
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
@@ -40,8 +54,13 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _PATTERN = re.compile(r"^\s*([a-z_]+)\.([a-z0-9_.]+)\s*(<=|<|>=|>|==|!=)\s*(\S+)\s*$")
 
 
+# Items inside batch requests: a 200 batch can still refuse some of its check-ins.
+ITEM_STATS = ("item_error_rate", "item_error_count", "items")
+
+
 def known_figures() -> list[str]:
     names = [f"{e}.{s}" for e in ENDPOINT_FIGURES for s in ENDPOINT_STATS]
+    names += [f"batch.{s}" for s in ITEM_STATS]
     names += [f"{g}.{f}" for g, figures in FIXED_FIGURES.items() for f in figures]
     return names
 
@@ -73,6 +92,8 @@ def parse_threshold(text: str) -> Threshold:
         )
     group, stat, op, raw = match.groups()
     figure = f"{group}.{stat}"
+    if figure in RENAMED:
+        raise ValueError(f"{text!r}: ambiguous figure: {RENAMED[figure]}")
     if figure not in _KNOWN:
         close = sorted(n for n in _KNOWN if n.startswith(group + "."))[:8]
         hint = f"; known {group}.* figures include {close}" if close else (

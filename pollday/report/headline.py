@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pollday.report.run_folder import RunFolder
 from pollday.report.sections import Section
+from simulation.standard import verdict_line
 from simulation.summary import WAIT_STANDARD_MIN
 
 Flag = Literal["bad", "good", ""]
@@ -38,6 +39,21 @@ def _protocols(shares: list[float]) -> Figure:
     return Figure("Protocols uploaded after closing", f"{_pct(first)} within 1 h", when)
 
 
+def _worst_station(s: dict[str, Any]) -> list[Figure]:
+    standard = s.get("wait_standard")
+    if not standard:  # a run folder written before the per-station verdict existed
+        return []
+    worst = standard["worst_stations"]
+    note = ("worst: " + ", ".join(f"{w['station']} ({w['group']}) {w['p95_wait_min']:.0f} min"
+                                  for w in worst)) if worst else "every station's own p95"
+    return [Figure(
+        "Worst station's own p95 wait",
+        f"{standard['worst_station_p95_wait_min']:.1f} min",
+        note,
+        "bad" if standard["worst_station_p95_wait_min"] > WAIT_STANDARD_MIN else "good",
+    )]
+
+
 def key_figures(s: dict[str, Any]) -> list[Figure]:
     wait = s["wait_min"]
     over = float(s.get("stations_with_p95_wait_over_30_min", 0))
@@ -62,11 +78,12 @@ def key_figures(s: dict[str, Any]) -> list[Figure]:
             lost_note,
         ),
         Figure(
-            "Wait in line: median / p95 / p99",
-            f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} min",
-            f"mean {wait['mean']:.1f} min, longest {wait['max']:.0f} min",
+            "Wait in line, all voters pooled: median / p95 / p99 / max",
+            f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / {wait['max']:.0f} min",
+            "the national distribution: every voter of every station in one",
             "bad" if wait["p95"] > WAIT_STANDARD_MIN else "good",
         ),
+        *_worst_station(s),
         Figure(
             "Voters waiting over 30 minutes",
             _pct(share_over),
@@ -106,6 +123,9 @@ def headline_section(folder: RunFolder) -> Section | None:
         template="sections/headline.html.j2",
         context={
             "figures": key_figures(summary),
+            "verdict": verdict_line(summary["wait_standard"]) if "wait_standard" in summary
+            else None,
+            "verdict_holds": summary.get("wait_standard", {}).get("holds_at_every_station"),
             "replications": int(summary.get("replications", 1)),
         },
     )

@@ -21,8 +21,9 @@ _AUDIT_CHECKS = {
     "results_mismatch": "results differing from the sum of accepted protocols",
 }
 _LOOP_ROWS = {
-    "p95_wait_min": ("p95 wait", "min"),
-    "mean_wait_min": ("mean wait", "min"),
+    "national_p95_wait_min": ("p95 wait, all voters pooled", "min"),
+    "worst_station_p95_wait_min": ("p95 wait at the worst station", "min"),
+    "mean_wait_min": ("mean wait, all voters pooled", "min"),
     "lost_votes": ("lost votes", ""),
     "stations_over_30_min": ("stations with p95 wait over 30 min", ""),
 }
@@ -43,6 +44,8 @@ def thresholds_section(folder: RunFolder) -> Section | None:
             "thresholds": thresholds,
             "failed": len(failed),
             "exit_code": folder.simulation.summary.get("exit_code"),
+            "notes": list(folder.simulation.summary.get("notes", [])),
+            "failure": folder.simulation.summary.get("failure"),
         },
     )
 

@@ -29,6 +29,8 @@ def _sensitivity(summary: dict[str, Any], resources: list[str]) -> list[dict[str
                     if "currency" in totals
                     else None
                 ),
+                "wait_change": case.get("p95_wait_change_min"),
+                "wait_change_ci": case.get("p95_wait_change_ci_min"),
             }
         )
     return cases

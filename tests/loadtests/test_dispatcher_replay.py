@@ -211,6 +211,9 @@ class FakeV2Service:
                 self.accepted.add(item["voter"])
                 out.append({"key": item["key"], "ok": ok, "receipt": f"r-{item['voter']}"})
             return Response(200, json.dumps(out).encode())
+        if req.path == "/v1/protocols":  # "as in the reference service", its auth included
+            assert req.headers.get("Authorization", "").startswith("Bearer ")
+            assert "X-Station-Key" not in req.headers
         return Response(201, b"{}")
 
 

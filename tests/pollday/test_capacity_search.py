@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pollday.capacity_search import (
     FAILED,
     GENERATOR_BOUND,
@@ -71,3 +73,19 @@ def test_settings_problems_name_the_option() -> None:
     problems = SearchSettings(0.0, 1.0, -1.0, 1.5).problems()
     assert [p.split()[0] for p in problems] == [
         "--start-multiple", "--ramp-factor", "--max-multiple", "--precision"]
+
+
+def test_levels_before_a_failing_one_are_kept() -> None:
+    from pollday.capacity_search import SearchResult
+
+    run, tried = target(10.0)
+
+    def breaks_at_third(multiple: float) -> dict[str, Any]:
+        if len(tried) == 2:
+            raise RuntimeError("the target went away")
+        return run(multiple)
+
+    found = SearchResult()
+    with pytest.raises(RuntimeError):
+        search(breaks_at_third, SearchSettings(1.0, 2.0, 64.0, 0.05), found)
+    assert [lvl["multiple"] for lvl in found.levels] == [1.0, 2.0] and found.held == 2.0

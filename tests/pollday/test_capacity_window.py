@@ -116,3 +116,18 @@ def test_window_rows_are_half_open() -> None:
                     (7200.0, EventKind.CHECKIN, 0)])
     window = parse_window("09:00-10:00", scenario)
     assert window_rows(rows, window)["time_s"].tolist() == [3600.0]
+
+
+def test_national_multiples_for_pollday_run() -> None:
+    from types import SimpleNamespace
+
+    from loadtests.plan import kept_stations
+    from pollday.capacity_window import national_multiples
+
+    events = [(60.0 * k, EventKind.CHECKIN, s) for k in range(60) for s in range(10)]
+    result = SimpleNamespace(schedule=rows_of(events), stations=list(range(10)))
+    kept = kept_stations(10, 0.3, 7)
+    assert len(kept) == 3
+    assert national_multiples(result, 0.3, 100.0, 7) == {
+        "national_peak_checkins_per_min": 10.0,
+        "national_multiple": {"checkins": 30.0, "protocols": None, "results_reads": None}}

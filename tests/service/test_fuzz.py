@@ -8,7 +8,7 @@ import numpy as np
 from fuzz_support import Fuzzer, fuzz
 from service_support import ADMIN_TOKEN, SECRET, Register, Server
 
-REQUESTS = 4000
+REQUESTS = 3000
 SEED = 20261201
 
 

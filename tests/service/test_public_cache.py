@@ -46,7 +46,7 @@ def _reference_png(station_id: str, slot: int) -> bytes:
 
 def test_sliced_stills_equal_the_pixel_by_pixel_ones() -> None:
     for station in ("PS00000", "PS00042", "A", "PS12345678"):
-        for slot in range(0, 2000, 37):  # blobs at the edges and in the middle
+        for slot in range(0, 2000, 97):  # blobs at the edges and in the middle
             assert snapshot_png(station, slot) == _reference_png(station, slot), (station, slot)
 
 

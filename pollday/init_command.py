@@ -1,0 +1,91 @@
+"""``pollday init`` (a scenario to edit) and ``pollday schema`` (the scenario's JSON Schema)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pollday.console import fail
+from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
+from pollday.scenario_schema import SCHEMA_FILE, schema_text
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+TEMPLATES = ("smoke", "azerbaijan-2024")
+
+
+def add_init_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="the scenario file to write")
+    p.add_argument(
+        "--like",
+        choices=TEMPLATES,
+        default="smoke",
+        help="start from this shipped scenario (default smoke: 20 stations, every stage)",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    p.add_argument("--quiet", action="store_true", help="no closing lines")
+
+
+def add_schema_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, help="write the schema to this file (default: stdout)")
+
+
+def template_text(like: str) -> str:
+    """The shipped scenario, headed by the ``#:schema`` line editors read."""
+    source = SCENARIOS / f"{like}.toml"
+    body = source.read_text(encoding="utf-8")
+    body = "".join(line for line in body.splitlines(keepends=True)
+                   if not line.startswith("#:schema"))
+    return (
+        f"#:schema ./{SCHEMA_FILE}\n"
+        f"# Written by `pollday init --like {like}` from scenarios/{like}.toml.\n"
+        "# Edit it, then check it with `pollday validate FILE` (every field is described in\n"
+        "# docs/scenarios.md). The first line lets TOML editors (Taplo, VS Code's Even\n"
+        "# Better TOML) check and complete fields as you type, against\n"
+        f"# {SCHEMA_FILE} (written beside this file).\n\n"
+        + body.lstrip("\n")
+    )
+
+
+def _write_schema_beside(file: Path) -> str | None:
+    """Write the schema next to ``file``; a note when an unrelated file is in the way."""
+    target = file.parent / SCHEMA_FILE
+    if target.exists():
+        try:
+            ours = json.loads(target.read_text(encoding="utf-8")).get("title") == (
+                "pollday scenario"
+            )
+        except (ValueError, AttributeError):
+            ours = False
+        if not ours:
+            return f"{target} exists and is not a pollday schema: left as it is"
+    target.write_text(schema_text(), encoding="utf-8")
+    return None
+
+
+def run_init(args: argparse.Namespace) -> int:
+    file: Path = args.file
+    if file.exists() and not args.force:
+        return fail(f"pollday init: {file} already exists (use --force to overwrite it)",
+                    EXIT_BAD_INPUT)
+    if file.is_dir():
+        return fail(f"pollday init: {file} is a folder; name the scenario file", EXIT_BAD_INPUT)
+    if not file.parent.is_dir():
+        return fail(f"pollday init: folder {file.parent} does not exist", EXIT_BAD_INPUT)
+    file.write_text(template_text(args.like), encoding="utf-8")
+    note = _write_schema_beside(file)
+    if note:
+        sys.stderr.write(f"pollday init: note: {note}\n")
+    if not args.quiet:
+        print(f"wrote {file} (like {args.like}) and {file.parent / SCHEMA_FILE}; "
+              f"check it with: pollday validate {file}")
+    return EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    if args.out is None:
+        sys.stdout.write(schema_text())
+    else:
+        args.out.write_text(schema_text(), encoding="utf-8")
+    return EXIT_OK

@@ -1,0 +1,114 @@
+"""``pollday station``: the one-station calculator on the command line (or ``--web``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from pollday.console import fail, print_json
+from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
+from pollday.station_calc import DEFAULT_DAYS, calculate
+from pollday.station_defaults import resolved_inputs
+from pollday.station_inputs import (
+    INPUTS,
+    StationInputError,
+    base_data,
+    station_scenario,
+)
+
+
+def add_station_arguments(
+    p: argparse.ArgumentParser, positive_int: Callable[[str], int], seed: Callable[[str], int]
+) -> None:
+    p.add_argument("--scenario", type=Path, help="start from a station group of this scenario")
+    p.add_argument("--group", help="the group to start from (needed when it has several)")
+    for spec in INPUTS:
+        # default None: only the flags given override the scenario group's values.
+        start = "the group's" if spec.name not in ("profile", "hourly_shares") else "kept"
+        p.add_argument(
+            f"--{spec.name.replace('_', '-')}",
+            dest=f"in_{spec.name}",
+            metavar="|".join(spec.choices) if spec.choices else spec.kind.upper(),
+            help=f"{spec.help} (default {spec.default or 'none'}; with --scenario: {start})",
+        )
+    p.add_argument(
+        "--replications",
+        type=positive_int,
+        default=DEFAULT_DAYS,
+        help=f"simulated days; waits pool all of them (default {DEFAULT_DAYS})",
+    )
+    p.add_argument("--seed", type=seed, help="root seed (default: 1, or the scenario's)")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--web", action="store_true", help="serve the calculator as a local web page")
+    p.add_argument("--port", type=int, default=8750, help="port of --web (default 8750; 0: any)")
+
+
+def given_inputs(args: argparse.Namespace) -> dict[str, str]:
+    return {s.name: getattr(args, f"in_{s.name}") for s in INPUTS
+            if getattr(args, f"in_{s.name}") is not None}
+
+
+def answer(base: dict[str, Any], given: dict[str, str], days: int,
+           seed: int | None) -> dict[str, Any]:
+    """Inputs in, the calculator's whole answer out (the CLI's and the web page's)."""
+    scenario = station_scenario(base, given)
+    return {"inputs": resolved_inputs(scenario), **calculate(scenario, days=days, seed=seed)}
+
+
+def print_station_table(result: dict[str, Any]) -> None:
+    i, w, line = result["inputs"], result["wait_min"], result["longest_line"]
+    lost, fewest, std = result["lost_votes_per_day"], result["fewest_terminals"], result["standard"]
+    title = (f"one station: {i['registered']:,} registered, turnout {i['turnout']:.0%}, "
+             f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)")
+    table = Table(title=title, show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+    verdict = "holds" if std["holds"] else "FAILS"
+    fewest_text = (f"{fewest['terminals']}" if fewest["reachable"]
+                   else f"not reached with {fewest['terminals']}")
+    rows = [
+        ("voters per day (arrived / voted)",
+         f"{result['arrived_per_day']:,.0f} / {result['voted_per_day']:,.0f}"),
+        ("wait to terminal, min (median / p95 / max)",
+         f"{w['p50']:.1f} / {w['p95']:.1f} / {w['max']:.1f}"),
+        ("voters waiting over 30 min", f"{w['share_over_30']:.2%}"),
+        ("longest line (average day / worst day)",
+         f"{line['people']:.0f} at {line['at']} / {line['worst_day_people']}"),
+        ("lost votes per day (left line / not served / refused)",
+         f"{lost['left_line']:g} / {lost['not_served_at_close']:g} / "
+         f"{lost['refused_biometric']:g}"),
+        ("terminal utilisation", f"{result['terminal_utilisation']:.0%}"),
+        ("last voter left (median day)", result["last_voter_left"]),
+        ("30-minute standard (p95 wait, 95% of days)",
+         f"{verdict} on {std['days_meeting']:.0%} of days"),
+        ("fewest terminals meeting it", fewest_text),
+        ("simulated days / seed", f"{result['days_simulated']} / {result['seed']}"),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    Console(file=sys.stdout).print(table)
+    for note in result["notes"]:
+        print(f"note: {note}")
+
+
+def run_station_command(args: argparse.Namespace) -> int:
+    try:
+        base = base_data(args.scenario, args.group)
+        if args.web:
+            from pollday.station_web import serve  # only --web needs the server
+
+            return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+        result = answer(base, given_inputs(args), args.replications, args.seed)
+    except StationInputError as error:
+        return fail(f"pollday station: {error}", EXIT_BAD_INPUT)
+    if args.json:
+        print_json(result)
+    else:
+        print_station_table(result)
+    return EXIT_OK

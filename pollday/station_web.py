@@ -1,0 +1,142 @@
+"""``pollday station --web``: the calculator as a small local web page.
+
+A standard-library HTTP server on loopback serves one self-contained page (form, answer,
+line plot drawn as inline SVG: no external assets) and one JSON endpoint,
+``GET /api/station?registered=...``, which runs the same :func:`answer` as the command line.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from pollday.exits import EXIT_OK
+from pollday.station_command import answer
+from pollday.station_defaults import resolved_inputs
+from pollday.station_inputs import (
+    INPUTS,
+    StationInputError,
+    base_data,
+    station_scenario,
+)
+from pollday.station_page import render_page
+from simulation.loading import ScenarioError
+
+# Form fields filled from the starting station (others start blank: "keep the base's").
+_DIRECT = ("registered", "turnout", "opening", "closing", "queue_at_opening", "terminals",
+           "scan_time_s", "success", "attempts", "fallback", "manual_time_s", "connectivity",
+           "desks", "ballot_time_s", "booths", "booth_time_s", "close_line")
+_MAX_DAYS = 200  # one request must stay about a second
+
+
+def form_start(base: dict[str, Any], given: dict[str, str], *, built_in: bool) -> dict[str, str]:
+    """The form's first values: what was given, else the starting station's own values
+    (the built-in station's are the inputs' defaults)."""
+    resolved = resolved_inputs(station_scenario(base, given))
+    start = {}
+    for spec in INPUTS:
+        value = given.get(spec.name)
+        if value is None and spec.name in _DIRECT and resolved.get(spec.name) is not None:
+            value = str(resolved[spec.name])
+        if value is None and built_in and spec.name != "hourly_shares":
+            value = spec.default
+        start[spec.name] = value if value is not None else ""
+    return start
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    base: dict[str, Any]
+    page: bytes
+    days: int
+    seed: int | None
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+            "connect-src 'self'; img-src data:",
+        )
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, data: dict[str, Any]) -> None:
+        self._send(status, json.dumps(data).encode(), "application/json")
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/":
+            self._send(200, self.page, "text/html; charset=utf-8")
+        elif url.path == "/api/station":
+            self._calculate(dict(parse_qsl(url.query)))
+        else:
+            self._json(404, {"error": f"no page {url.path}"})
+
+    def _calculate(self, query: dict[str, str]) -> None:
+        days = self.days
+        if "replications" in query:
+            raw = query.pop("replications")
+            if not raw.isdigit() or not 1 <= int(raw) <= _MAX_DAYS:
+                self._json(400, {"error": f"replications: {raw!r} is not 1 to {_MAX_DAYS}"})
+                return
+            days = int(raw)
+        given = {k: v.strip() for k, v in query.items() if v.strip()}
+        try:
+            self._json(200, answer(self.base, given, days, self.seed))
+        except (StationInputError, ScenarioError) as error:
+            self._json(400, {"error": str(error)})
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # one line per request would bury the URL the planner needs
+
+
+def make_server(
+    base: dict[str, Any], given: dict[str, str], days: int, seed: int | None, port: int
+) -> http.server.ThreadingHTTPServer:
+    """A server on 127.0.0.1:``port`` (0: any free port); not yet serving."""
+    handler = type("StationHandler", (_Handler,), {
+        "base": base,
+        "page": render_page(
+            form_start(base, given, built_in=base == base_data(None, None)), days
+        ).encode(),
+        "days": days,
+        "seed": seed,
+    })
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
+@contextmanager
+def running_server(
+    base: dict[str, Any], given: dict[str, str], days: int, seed: int | None, port: int = 0
+) -> Iterator[str]:
+    """Serve in a thread; yields the page's URL (tests, notebooks)."""
+    server = make_server(base, given, days, seed, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def serve(base: dict[str, Any], given: dict[str, str], days: int, seed: int | None,
+          port: int) -> int:
+    server = make_server(base, given, days, seed, port)
+    print(f"station calculator at http://127.0.0.1:{server.server_address[1]}/ "
+          "(Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        sys.stderr.write("stopped\n")
+    finally:
+        server.server_close()
+    return EXIT_OK

@@ -1,0 +1,93 @@
+"""Why a station needs the terminals sizing recommends, and how its current hardware fares.
+
+Sizing only says "3 terminals". A planner needs the reason, since the remedies differ: a
+long line (more terminals, or faster scans), terminal failures (spares and quicker repair
+serve as well as more terminals: four 200-voter offline stations "need" 2 terminals at
+9 % utilisation only because one failure stops a one-terminal station), or voters still
+inside at closing. The reason is found on the same days (common random numbers): one
+terminal fewer is evaluated again, with the failures switched off, and target by target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from simulation.scenario import Failures
+from simulation.targets import LOST_METRICS, WAIT_METRICS
+
+if TYPE_CHECKING:
+    from simulation.plan import Hardware
+    from simulation.sizing import Evaluation, SizingRequest
+
+REASONS = {
+    "minimum": "one terminal, the fewest a station can have",
+    "queueing": "the line: with one terminal fewer the wait target fails",
+    "failures": "terminal failures: without them one terminal fewer would do",
+    "lost votes": "voters leaving the line: with one terminal fewer too many votes are lost",
+    "closing": "closing: with one terminal fewer voters are still inside too long after it",
+    "what-if floor": "a what-if never needs fewer than the base case",
+}
+
+
+@dataclass(frozen=True)
+class Why:
+    reason: str  # a key of REASONS ("" when terminals were not sized)
+    current: Evaluation | None
+    at_floor: Evaluation | None
+
+
+def _binding(ev: Any, hw: Hardware, request: SizingRequest) -> str:
+    """The first terminals target failing at ``hw``: its kind of reason."""
+    from simulation.sizing import targets_for
+
+    days = ev.days(hw)
+    for target in targets_for(request, "terminals"):
+        held = sum(target.holds(d.value(target.metric, "terminals")) for d in days) / len(days)
+        if held < request.confidence:
+            if target.metric in WAIT_METRICS:
+                return "queueing"
+            return "lost votes" if target.metric in LOST_METRICS else "closing"
+    return "queueing"  # every target holds on its own, not all together: the line's doing
+
+
+def _reason(ev: Any, hw: Hardware, request: SizingRequest,
+            evaluator: Callable[..., Any]) -> str:
+    from simulation.sizing import _with
+
+    if hw.terminals == 1:
+        return "minimum"
+    fewer = _with(hw, "terminals", hw.terminals - 1)
+    scenario = ev.scenario
+    if scenario.failures.mtbf_h is not None:
+        calm = scenario.model_copy(update={"failures": Failures()})
+        no_failures = evaluator(calm, ev.stations, ev.station, request)
+        holds = no_failures.evaluate(fewer, "terminals").met_share >= request.confidence
+        ev.station_days += no_failures.station_days
+        if holds:
+            return "failures"
+    return _binding(ev, fewer, request)
+
+
+def _all_resources(ev: Any, hw: Hardware, request: SizingRequest) -> Evaluation:
+    """``hw`` judged on every sized resource's targets at once (the current hardware)."""
+    from simulation.sizing import Evaluation, targets_for
+
+    one = ev.evaluate(hw, "terminals")
+    days = ev.days(hw)
+    met = [all(t.holds(d.value(t.metric, r)) for r in request.resources
+               for t in targets_for(request, r)) for d in days]
+    return Evaluation(hw, sum(met) / len(met), one.p95_wait_min, one.lost_votes_mean,
+                      one.last_left_after_close_min)
+
+
+def explain(ev: Any, hw: Hardware, current: Hardware, request: SizingRequest,
+            evaluator: Callable[..., Any]) -> Why:
+    """The reason for ``hw``'s terminals and ``current`` evaluated on the same days (a
+    what-if with a floor: the floor evaluated instead, for the paired comparison)."""
+    floor = request.floors.get(ev.station)
+    if floor is not None:
+        return Why("what-if floor" if hw == floor else "", None, ev.evaluate(floor, "terminals"))
+    reason = _reason(ev, hw, request, evaluator) if "terminals" in request.resources else ""
+    return Why(reason, _all_resources(ev, current, request), None)

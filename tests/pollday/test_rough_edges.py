@@ -1,0 +1,74 @@
+"""Rough edges a planner hits: --out on a file, an old run's files beside a new simulation,
+the replay's notes in the report, refused batch items as a figure, help texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pollday.cli import build_parser, main
+from pollday.report import write_report
+from pollday.verdicts import item_figures
+from simulation.thresholds import evaluate, parse_threshold
+from tests.pollday.report_support import SMOKE
+
+
+@pytest.mark.parametrize("command", ["simulate", "size", "run"])
+def test_out_naming_a_file_is_bad_input_said_plainly(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "taken"
+    file.write_text("mine")
+    assert main([command, str(SMOKE), "--out", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {file} is a file, not a folder" in err and "Errno" not in err
+    assert file.read_text() == "mine"
+
+
+def test_an_old_run_folder_is_cleaned_and_the_report_shows_the_replays_notes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    (out / "loadtest").mkdir(parents=True)
+    (out / "loadtest" / "loadtest.json").write_text("{}")
+    (out / "junit.xml").write_text("<testsuites/>")
+    (out / "notes.txt").write_text("the user's own file")
+    assert main(["simulate", str(SMOKE), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert not (out / "loadtest").exists() and not (out / "junit.xml").exists()
+    assert (out / "notes.txt").read_text() == "the user's own file"
+    assert "removed an earlier run's junit.xml, loadtest" in capsys.readouterr().err
+    # The replay's deadline note reaches report.html, not only stderr and summary.json.
+    summary = json.loads((out / "summary.json").read_text())
+    note = "the replay reached its deadline before the schedule was done: 230 events never sent"
+    summary.update(thresholds=[{"name": "generator.dropped_events",
+                                "rule": "generator.dropped_events == 0", "value": 230,
+                                "verdict": "failed"}],
+                   verdict="failed", exit_code=1, notes=[note])
+    (out / "summary.json").write_text(json.dumps(summary))
+    page = write_report(out).read_text()
+    assert f"<strong>Note:</strong> {note}" in page
+
+
+def test_refused_batch_items_are_a_figure() -> None:
+    endpoint = {"figure": "batch", "item_statuses": {"201 (expected)": 90, "409 (expected)": 2,
+                                                     "409": 6, "none": 2}}
+    figures = item_figures(endpoint)
+    assert figures == {"items": 100, "item_error_count": 8, "item_error_rate": 0.08}
+    verdicts = evaluate([parse_threshold("batch.item_error_rate < 0.01")],
+                        {f"batch.{k}": v for k, v in figures.items()})
+    assert verdicts[0]["verdict"] == "failed" and verdicts[0]["value"] == 0.08
+    assert item_figures({"figure": "checkin"}) == {}
+
+
+@pytest.mark.parametrize(("command", "flags"), [
+    ("run", ["--sim-workers"]),
+    ("size", ["--replications", "--band", "--seed", "--workers"]),
+    ("station", ["--registered", "--replications", "--port"]),
+])
+def test_every_flag_has_help_with_its_default(command: str, flags: list[str]) -> None:
+    sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    actions = {s: a for a in sub[command]._actions for s in a.option_strings}
+    for flag in flags:
+        assert "default" in (actions[flag].help or ""), (command, flag)

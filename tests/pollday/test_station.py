@@ -1,0 +1,178 @@
+"""``pollday station``: the one-station calculator runs the model ``simulate`` runs, says
+what a planner asks (waits, line, lost votes by cause, fewest terminals), and refuses bad
+input with the flag's name."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pollday.cli import main
+from pollday.station_inputs import hourly_intervals, profile_weights
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE = ROOT / "scenarios" / "smoke.toml"
+
+
+def station(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    assert main(["station", *args, "--json"]) == 0
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_answer_is_deterministic_and_ordered(capsys: pytest.CaptureFixture[str]) -> None:
+    first = station(capsys, "--replications", "5")
+    again = station(capsys, "--replications", "5")
+    first.pop("wall_s"), again.pop("wall_s")
+    assert first == again
+    w = first["wait_min"]
+    assert 0 <= w["p50"] <= w["p95"] <= w["max"]
+    assert first["days_simulated"] == 5 and first["seed"] == 1
+    assert first["inputs"]["registered"] == 1000 and first["inputs"]["terminals"] == 1
+    # 1000 registered at 70 % turnout: about 700 arrive a day (Poisson over 5 days).
+    assert abs(first["arrived_per_day"] - 700) < 4 * (700 / 5) ** 0.5
+    curve = first["line_curve"]
+    assert first["longest_line"]["people"] == max(p["people"] for p in curve)
+    assert curve[0]["time"] == "08:00"
+
+
+def test_same_station_model_as_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    """One station of the smoke scenario (its outage included): the calculator's day is
+    simulate's station row, figure for figure."""
+    text = SMOKE.read_text()
+    data = tomllib.loads(text)
+    online = next(g for g in data["station_groups"] if g["name"] == "online")
+    one = text.replace("count = 14", "count = 1").replace(
+        'registered = { kind = "uniform", low = 150, high = 400 }',
+        'registered = { kind = "fixed", value = 300 }',
+    ).replace("turnout_sd = 0.05", "turnout_sd = 0")
+    assert online["count"] == 14
+    scenario = tmp_path / "one.toml"
+    scenario.write_text(one)
+    assert main(["simulate", str(scenario), "--out", str(tmp_path / "run"), "--workers", "1",
+                 "--quiet"]) == 0
+    rows = (tmp_path / "run" / "stations.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    row = dict(zip(header, rows[1].split(","), strict=True))
+    assert row["group"] == "online"
+    answer = station(capsys, "--scenario", str(scenario), "--group", "online",
+                     "--replications", "1")
+    assert answer["seed"] == 42  # the scenario's
+    assert answer["arrived_per_day"] == int(row["arrived"])
+    assert answer["voted_per_day"] == int(row["voted"])
+    assert answer["wait_min"]["p50"] == pytest.approx(float(row["wait_p50_min"]), abs=0.006)
+    assert answer["wait_min"]["p95"] == pytest.approx(float(row["wait_p95_min"]), abs=0.006)
+    assert answer["wait_min"]["max"] == pytest.approx(float(row["wait_max_min"]), abs=0.006)
+    assert answer["longest_line"]["worst_day_people"] == int(row["max_queue"])
+    assert answer["lost_votes_per_day"]["left_line"] == int(row["reneged"])
+
+
+def test_fewest_terminals_is_the_boundary(capsys: pytest.CaptureFixture[str]) -> None:
+    """A busy station fails with one terminal; the answer meets it, one fewer does not."""
+    busy = ("--registered", "2400", "--turnout", "0.8", "--replications", "6",
+            "--patience-min", "0")
+    one = station(capsys, *busy, "--terminals", "1")
+    assert not one["standard"]["holds"]
+    fewest = one["fewest_terminals"]
+    assert fewest["reachable"] and fewest["terminals"] > 1
+    enough = station(capsys, *busy, "--terminals", str(fewest["terminals"]))
+    assert enough["standard"]["holds"]
+    assert enough["fewest_terminals"]["terminals"] == fewest["terminals"]
+    short = station(capsys, *busy, "--terminals", str(fewest["terminals"] - 1))
+    assert not short["standard"]["holds"]
+    assert enough["wait_min"]["p95"] < short["wait_min"]["p95"]
+
+
+def test_lost_votes_by_cause(capsys: pytest.CaptureFixture[str]) -> None:
+    # One attempt at 30 % success and no manual check: 70 % of arrivals are refused.
+    refused = station(capsys, "--success", "0.3", "--attempts", "1", "--fallback", "refuse",
+                      "--replications", "4", "--patience-min", "0")
+    lost = refused["lost_votes_per_day"]
+    arrived = refused["arrived_per_day"]
+    assert lost["left_line"] == 0 and lost["not_served_at_close"] == 0
+    sd = (arrived * 0.7 * 0.3 / 4) ** 0.5
+    assert abs(lost["refused_biometric"] - 0.7 * arrived) < 4 * sd
+    assert lost["total"] == pytest.approx(lost["refused_biometric"])
+    # Far too little capacity and the line is sent home at closing: not served, no reneging.
+    closed = station(capsys, "--registered", "2000", "--turnout", "0.9", "--scan-time-s",
+                     "60", "--close-line", "close", "--patience-min", "0",
+                     "--replications", "2")
+    lost = closed["lost_votes_per_day"]
+    assert lost["not_served_at_close"] > 100 and lost["left_line"] == 0
+    assert lost["share"] == pytest.approx(lost["total"] / closed["arrived_per_day"], abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--success", "2"], "--success (biometrics.success_probability): 2.0"),
+        (["--terminals", "-1"], "--terminals: -1 is out of range"),
+        (["--registered", "many"], "registered: 'many' is not a whole number"),
+        (["--hourly-shares", "1,2"], "--hourly-shares: 2 values for 11 opening hours"),
+        (["--opening", "8h"], "'8h' is not a time of day"),
+        (["--profile", "noon"], "--profile: 'noon' is not one of"),
+        (["--fallback", "pray"], "--fallback: 'pray' is not one of"),
+        (["--group", "online"], "--group needs --scenario FILE"),
+        (["--scenario", str(SMOKE)], "name one with --group"),
+        (["--scenario", str(SMOKE), "--group", "nope"], "no station group 'nope'"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_input(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["station", *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+
+
+def test_profiles_and_hourly_shares() -> None:
+    intervals = hourly_intervals("08:00", "10:30", [1, 1, 0.5])
+    assert [(i["start"], i["end"]) for i in intervals] == [
+        ("08:00", "09:00"), ("09:00", "10:00"), ("10:00", "10:30")]
+    assert sum(i["share"] for i in intervals) == pytest.approx(1, abs=1e-9)
+    assert intervals[0]["share"] == pytest.approx(0.4)
+    morning = profile_weights("morning", "08:00", "19:00")
+    assert morning == sorted(morning, reverse=True) and len(morning) == 11
+    flat = profile_weights("flat", "08:00", "10:30")
+    assert flat == [60, 60, 30]  # per-minute weight times the hour's length
+
+
+def test_table_on_the_command_line() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "pollday", "station", "--registered", "600",
+         "--replications", "3"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    for label in ("wait to terminal, min (median / p95 / max)", "longest line",
+                  "lost votes per day", "fewest terminals meeting it", "600 registered"):
+        assert label in run.stdout
+
+
+def test_the_documented_defaults_are_the_built_in_station(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every input's documented default is what the calculator runs without it."""
+    from pollday.station_inputs import INPUTS
+
+    flags = [a for s in INPUTS if s.default for a in (f"--{s.name.replace('_', '-')}",
+                                                      s.default)]
+    plain = station(capsys, "--replications", "2")
+    spelled = station(capsys, "--replications", "2", *flags)
+    plain.pop("wall_s"), spelled.pop("wall_s")
+    assert plain == spelled
+
+
+def test_a_desk_bottleneck_is_noted(capsys: pytest.CaptureFixture[str]) -> None:
+    # 1,700 voters at one desk of 30 s: 14 hours of work in an 11-hour day.
+    busy = station(capsys, "--registered", "2400", "--terminals", "3", "--replications", "2")
+    assert busy["wait_min"]["p95"] < 30
+    assert any("desks or booths are the bottleneck" in n for n in busy["notes"])
+    assert station(capsys, "--replications", "2")["notes"] == []
