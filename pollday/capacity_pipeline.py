@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
-from loadtests.audit import AuditError, check_auditable
 from loadtests.plan import station_order
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
@@ -33,9 +32,8 @@ from pollday.capacity_window import (
     window_rows,
 )
 from pollday.console import err_console, progress_bar
-from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
-from pollday.run_pipeline import RunConfig, RunFailure, check_target
-from pollday.target import TargetError, check_reachable
+from pollday.exits import EXIT_BAD_INPUT
+from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
 from simulation import Scenario, load_scenario, simulate
 from simulation.thresholds import Threshold, parse_threshold
 
@@ -130,11 +128,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     failure: RunFailure | None = None
     try:
         if config.host:
-            try:
-                check_reachable(config.host)
-                check_auditable(config.host, config.admin_token)
-            except (TargetError, AuditError) as error:
-                raise RunFailure(EXIT_HARNESS, str(error)) from None
+            preflight(config.host, config.admin_token)
         setup, context = _setup(config, scenario, thresholds)
 
         run_count = [0]

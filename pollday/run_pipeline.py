@@ -64,6 +64,15 @@ class RunConfig:
     service_args: list[str] = field(default_factory=list)
 
 
+def preflight(host: str, admin_token: str) -> None:
+    """The target answers and speaks the admin contract the audit needs, or exit 3 now."""
+    try:
+        check_reachable(host)
+        check_auditable(host, admin_token)
+    except (TargetError, AuditError) as error:
+        raise RunFailure(EXIT_HARNESS, str(error)) from None
+
+
 def check_target(config: RunConfig) -> None:
     """Refuse a non-loopback host, or a host without its secret and admin token, before
     anything is simulated or sent (exit 2)."""
@@ -174,11 +183,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     compress = config.compress or lt.compress
     share = config.station_share or lt.station_share
     if config.host:
-        try:
-            check_reachable(config.host)
-            check_auditable(config.host, config.admin_token)
-        except (TargetError, AuditError) as error:
-            raise RunFailure(EXIT_HARNESS, str(error)) from None
+        preflight(config.host, config.admin_token)
     config.out.mkdir(parents=True, exist_ok=True)
     secret = config.secret or secrets.token_hex(16)
     admin_token = config.admin_token or secrets.token_hex(16)
