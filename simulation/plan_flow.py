@@ -155,18 +155,23 @@ def draw_uploads(scenario: Scenario, *, rng: np.random.Generator) -> Uploads:
     return Uploads(failed, c.upload_retry_min * 60, never)
 
 
+FINAL_SYNC_SPREAD_S = 300.0  # at least this spread of final syncs after closing
+
+
 def draw_sync_times(
     group: StationGroup, close_s: float, *, rng: np.random.Generator
 ) -> tuple[FloatArray, float]:
     """An offline station's periodic sync times up to closing (its own phase and jitter),
-    and how late its final sync comes after its last check-in (the same jitter: no two
-    devices close their day in the same second)."""
+    and how late its final sync comes after its last check-in (up to the jitter or
+    ``FINAL_SYNC_SPREAD_S``, whichever is longer: no two devices close their day in the
+    same second)."""
     interval_s = group.sync_interval_min * 60
     phase_s = float(rng.uniform(0, interval_s)) if group.sync_phase == "random" else 0.0
     times = phase_s + interval_s * np.arange(int(close_s // interval_s) + 2)
-    final_delay_s = 0.0
     if group.sync_jitter_s > 0:
         times = np.sort(times + rng.uniform(0, group.sync_jitter_s, size=len(times)))
-        final_delay_s = float(rng.uniform(0, group.sync_jitter_s))
+    # Even with exact periodic clocks, officials close their devices minutes apart: a final
+    # sync at closing to the second at every idle station is a burst the real day lacks.
+    final_delay_s = float(rng.uniform(0, max(group.sync_jitter_s, FINAL_SYNC_SPREAD_S)))
     kept: FloatArray = times[times <= close_s].astype(np.float64)
     return kept, final_delay_s

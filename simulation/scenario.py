@@ -374,6 +374,13 @@ class Scenario(_Model):
                         f"station_groups[{k}].pools: no count for {missing} "
                         f"(the flow uses pools {pools})"
                     )
+                # A line before a pool with no units never moves: voters would be stuck.
+                empty = [p for p in pools if g.pools[p] == 0]
+                if empty:
+                    raise ValueError(
+                        f"station_groups[{k}].pools: {empty} have 0 units but the flow "
+                        "uses them; give each at least 1 or take the stage out of the flow"
+                    )
         for k, f in enumerate(self.device_faults):
             if f.pool not in pools:
                 raise ValueError(f"device_faults[{k}].pool: {f.pool!r} is not a pool {pools}")

@@ -20,7 +20,7 @@ def _size_warnings(k: int, g: StationGroup) -> list[str]:
     if not g.registered_min <= mean <= g.registered_max:
         out.append(
             f"{where}.registered: mean {mean:g} lies outside the legal range "
-            f"{g.registered_min}-{g.registered_max}; stations are redrawn into it"
+            f"{g.registered_min}-{g.registered_max}; stations are redrawn, then clipped, into it"
         )
     draws = g.registered.sample(_SIZE_DRAWS, rng=np.random.default_rng(0))
     outside = float(np.mean((draws < g.registered_min) | (draws > g.registered_max)))
@@ -41,14 +41,11 @@ def _group_warnings(scenario: Scenario) -> list[str]:
         where = f"station_groups[{k}] ({g.name})"
         if g.connectivity == "online":
             unused = sorted(
-                {"sync_interval_min", "sync_phase", "sync_jitter_s"} & g.model_fields_set
+                _OFFLINE_ONLY & g.model_fields_set
             )
             if unused:
                 out.append(f"{where}: {unused} have no effect on an online station")
         if scenario.flow:
-            for pool in pools:
-                if g.pools.get(pool, 0) == 0:
-                    out.append(f"{where}.pools.{pool}: 0 units, but the flow uses {pool!r}")
             extra = sorted(set(g.pools) - set(pools))
             if extra:
                 out.append(f"{where}.pools: {extra} are not used by the flow")

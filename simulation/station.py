@@ -179,7 +179,8 @@ class _Station:
                     stay.append(person)
                     continue
                 gave_up_s = self.joined[person] + self.patience[person]
-                renege = gave_up_s < now and person not in self.requeued_at
+                renege = (gave_up_s < now and person not in self.requeued_at
+                          and self.stage_renege[self.route[person][0]])
                 self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
                 self.left_line[person] = gave_up_s if renege else now
                 self._depart(person, self.left_line[person])

@@ -113,6 +113,7 @@ def offline_sync_times(
     close_s: float,
     final_s: float | None = None,
     final_delay_s: float = 0.0,
+    protocol_s: float = math.inf,
 ) -> FloatArray:
     """When each offline check-in reaches the central service.
 
@@ -124,7 +125,10 @@ def offline_sync_times(
     if len(checkin_s) == 0:
         return np.zeros(0)
     if final_s is None:
-        final_s = max(close_s, float(np.nanmax(checkin_s))) + final_delay_s
+        # ...but a second before the protocol at the latest: the service refuses a
+        # station's check-ins once its protocol is in.
+        last_s = max(close_s, float(np.nanmax(checkin_s)))
+        final_s = max(last_s, min(last_s + final_delay_s, protocol_s - 1.0))
     k = np.searchsorted(periodic_s, checkin_s, side="left")
     after_last = k >= len(periodic_s)
     at: FloatArray = np.where(after_last, final_s, periodic_s[np.minimum(k, len(periodic_s) - 1)])
@@ -172,6 +176,7 @@ def _schedule_rows(
             plan.input.close_s,
             _final_sync_s(plan, out),
             plan.final_sync_delay_s,
+            out.protocol_at_s,
         )
     parts = [
         schedule.make_rows(
