@@ -138,3 +138,36 @@ def test_scenario_routes_by_voter_group_and_by_identification_outcome() -> None:
         assert (out.stage_start_s[2][officer] >= out.stage_end_s[1][officer]).all()
         assert (out.stage_end_s[0][registered] <= out.stage_start_s[1][registered]).all()
     assert 0.2 < same_day.mean() < 0.4 and 0.15 < manual.mean() < 0.35
+
+
+def test_closing_counts_as_given_up_only_where_the_stage_allows_it() -> None:
+    # One terminal, 30 s scans, doors close at 40 s and the line is sent home; voter 2's
+    # patience (10 s) ran out at 10 s, but only a stage with reneging lets people give up.
+    def status_of_the_last(reneging: bool) -> int:
+        flow = _flow(3, [StageInput("identify", 0, np.zeros(0), reneging=reneging,
+                                    identification=True)], [("terminal", 1)])
+        out = run_station(station_input([0, 0, 0], flow=flow, patience_s=[10.0] * 3,
+                                        close_s=40.0, serve_queue_at_close=False))
+        return int(out.status[2])
+
+    assert status_of_the_last(reneging=False) == Status.NOT_SERVED
+    assert status_of_the_last(reneging=True) == Status.RENEGED
+
+
+def test_a_pool_the_flow_uses_with_no_units_is_refused() -> None:
+    import pytest
+
+    from simulation import ScenarioError
+    from tests.simulation.flow_scenarios import flow_scenario
+
+    fixed: dict[str, object] = {"kind": "fixed", "value": 20}
+    with pytest.raises((ScenarioError, ValueError), match=r"\['booth'\] have 0 units"):
+        flow_scenario(
+            arrivals_per_s=0.01,
+            stations=1,
+            pools={"terminal": 1, "booth": 0},
+            flow=[
+                {"name": "identify", "pool": "terminal", "kind": "identification"},
+                {"name": "booth", "pool": "booth", "time_s": fixed},
+            ],
+        )

@@ -61,7 +61,11 @@ def test_any_day_finishes_and_accounts_for_everyone(day: dict[str, object]) -> N
     assert out.count_start_s >= day["close_s"]  # type: ignore[operator]
     assert out.count_start_s >= out.last_exit_s
     assert out.protocol_at_s >= out.count_start_s
-    # Everyone who voted left after arriving; nobody is left without an end.
+    # Everyone who voted left through the last stage, after arriving (a status that starts
+    # as "voted" cannot hide someone stuck in a line); nobody is left without an end.
+    went = np.isin(out.status, (Status.VOTED, Status.DUPLICATE_VOTED))
+    assert not np.isnan(out.exit_s[went]).any()
+    assert (out.exit_s[went] >= np.asarray(arrivals, dtype=float)[went]).all()
     ended = np.where(np.isnan(out.exit_s), out.left_line_s, out.exit_s)
     ended = np.where(np.isnan(ended), out.checkin_end_s, ended)
     assert not np.isnan(ended).any()
