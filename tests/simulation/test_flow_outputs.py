@@ -7,6 +7,7 @@ import tomllib
 from typing import Any
 
 import numpy as np
+import pytest
 
 from simulation import (
     EventKind,
@@ -135,6 +136,14 @@ def test_weighted_national_counts_and_warnings_in_the_summary() -> None:
     online = sum(int(r["voted"]) for r in rows if r["group"] == "online")
     assert summary["weighted"]["voted"] == 100 * online + summary["voted"] - online
     assert summary["weighted"]["stations"] == 100 * 14 + 6
+    # Waits too: an online voter stands for 100, an offline one for 1.
+    station_w = [100.0 if r["group"] == "online" else 1.0 for r in rows]
+    waits = [st.waits_min.astype(float) for st in result.results[0]]
+    mean = sum(w * x.sum() for w, x in zip(station_w, waits, strict=True)) / sum(
+        w * len(x) for w, x in zip(station_w, waits, strict=True)
+    )
+    assert summary["weighted"]["wait_min"]["mean"] == pytest.approx(mean, abs=1e-3)
+    assert summary["weighted"]["wait_min"]["p95"] <= summary["weighted"]["wait_min"]["max"]
     assert summary["warnings"] == ["biometrics.manual_time_s: no effect with fallback = 'refuse'"]
 
 
@@ -167,3 +176,13 @@ def test_final_syncs_spread_after_closing_and_precede_the_protocol_with_exact_cl
         last_batch_s.append(int(batches.max()))
     _, per_second = np.unique(last_batch_s, return_counts=True)
     assert per_second.max() <= 4, per_second.max()  # 120 kits over 300 s
+
+
+def test_weighted_wait_quantiles_are_the_inverse_of_the_weighted_distribution() -> None:
+    from simulation.summary import _weighted_wait_figures
+
+    waits = np.array([4.0, 1.0, 2.0, 3.0])
+    figures = _weighted_wait_figures(waits, np.array([97.0, 1.0, 1.0, 1.0]))
+    assert figures == {"mean": 3.94, "p50": 4.0, "p95": 4.0, "p99": 4.0, "max": 4.0}
+    even = _weighted_wait_figures(waits, np.ones(4))
+    assert (even["p50"], even["p95"], even["mean"]) == (2.0, 4.0, 2.5)
