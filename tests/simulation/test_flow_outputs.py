@@ -186,3 +186,17 @@ def test_weighted_wait_quantiles_are_the_inverse_of_the_weighted_distribution() 
     assert figures == {"mean": 3.94, "p50": 4.0, "p95": 4.0, "p99": 4.0, "max": 4.0}
     even = _weighted_wait_figures(waits, np.ones(4))
     assert (even["p50"], even["p95"], even["mean"]) == (2.0, 4.0, 2.5)
+
+
+def test_warnings_for_a_size_mean_out_of_range_and_offline_settings_on_an_online_group() -> None:
+    from simulation.scenario_warnings import scenario_warnings
+
+    data = _smoke()
+    online = data["station_groups"][0]
+    assert online["connectivity"] == "online"
+    online["registered"] = {"kind": "fixed", "value": 10 * online["registered_max"]}
+    online["final_sync"] = "with_protocol"
+    warnings = scenario_warnings(parse_scenario(data))
+    assert any("lies outside the legal range" in w for w in warnings), warnings
+    assert any("clipped" in w or "redrawn" in w for w in warnings), warnings
+    assert any("['final_sync'] have no effect on an online station" in w for w in warnings)
