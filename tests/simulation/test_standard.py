@@ -75,3 +75,23 @@ def test_the_ambiguous_old_name_is_refused_with_the_new_ones(group: str) -> None
         parse_scenario(data, file="old.toml")
     (problem,) = bad.value.problems
     assert problem.path == "thresholds[1]" and "ambiguous figure" in problem.rule
+
+
+def test_three_days_one_definition_of_stations_over_30_min() -> None:
+    """Table figure, verdict line and threshold all count stations whose own p95 wait,
+    averaged over the simulated days, is over 30 min (not a mean of daily counts)."""
+    scenario = _scenario(replications=3)
+    summary = national_summary(simulate(scenario, workers=1))
+    p95 = np.mean(
+        [[np.percentile(_waits_min(plan, out), 95) for plan, out in _raw_day(scenario, r)]
+         for r in range(3)],
+        axis=0,
+    )
+    over = int((p95 > 30).sum())
+    daily = [sum(np.percentile(_waits_min(p, o), 95) > 30 for p, o in _raw_day(scenario, r))
+             for r in range(3)]
+    assert over > 0 and np.mean(daily) != over  # the two definitions differ on these days
+    assert summary["wait_standard"]["stations_over"] == over
+    assert summary["stations_with_p95_wait_over_30_min"] == over
+    assert simulated_figures(summary)["stations_over_30_min"] == over
+    assert f"fails at {over} of 20 stations" in verdict_line(summary["wait_standard"])
