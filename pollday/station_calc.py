@@ -84,6 +84,14 @@ def _notes(scenario: Scenario, last_left_min: float) -> list[str]:
 
 def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any]:
     """The sizing search of ``pollday size``, terminals only, on this station's days."""
+    if scenario.flow:
+        return {
+            "terminals": None,
+            "reachable": False,
+            "applicable": False,
+            "reason": "the scenario describes its own stage flow and pools "
+            f"{scenario.pool_names}; size them with pollday size",
+        }
     request = SizingRequest(
         targets=(Target("p95_wait_min", "<=", WAIT_STANDARD_MIN),),
         confidence=CONFIDENCE,
@@ -96,6 +104,7 @@ def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any
     return {
         "terminals": answer.hardware.terminals,
         "reachable": not answer.unreachable,
+        "applicable": True,
         "days_meeting_standard": round(answer.final.met_share, 4),
         "p95_wait_min_mean": round(mean_p95, 2),
         "p95_wait_min_interval": [round(low, 2), round(high, 2)],
@@ -128,6 +137,8 @@ def calculate(
         "arrived_per_day": _mean(results, "arrived"),
         "voted_per_day": _mean(results, "voted"),
         "wait_min": _waits(results),
+        # What a wait is: with a [[flow]] the time in every line (see docs/model.md).
+        "wait_measures": "time in every line" if scenario.flow else "wait to terminal",
         "longest_line": {
             "people": peak["people"],
             "at": peak["time"],

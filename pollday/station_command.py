@@ -64,20 +64,26 @@ def answer(base: dict[str, Any], given: dict[str, str], days: int,
 def print_station_table(result: dict[str, Any]) -> None:
     i, w, line = result["inputs"], result["wait_min"], result["longest_line"]
     lost, fewest, std = result["lost_votes_per_day"], result["fewest_terminals"], result["standard"]
+    hardware = (f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)"
+                if fewest.get("applicable", True) else "its own stage flow")
     title = (f"one station: {i['registered']:,} registered, turnout {i['turnout']:.0%}, "
-             f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)")
+             f"{hardware}")
     table = Table(title=title, show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     verdict = "holds" if std["holds"] else "FAILS"
-    fewest_text = (f"{fewest['terminals']}" if fewest["reachable"]
-                   else f"not reached with {fewest['terminals']}")
+    if not fewest.get("applicable", True):
+        fewest_text = f"n/a: {fewest['reason']}"
+    elif fewest["reachable"]:
+        fewest_text = f"{fewest['terminals']}"
+    else:
+        fewest_text = f"not reached with {fewest['terminals']}"
     rows = [
         ("voters per day (arrived / voted)",
          f"{result['arrived_per_day']:,.0f} / {result['voted_per_day']:,.0f}"),
-        ("wait to terminal, min (median / p95 / max)",
+        (f"{result['wait_measures']}, min (median / p95 / max)",
          f"{w['p50']:.1f} / {w['p95']:.1f} / {w['max']:.1f}"),
-        ("voters waiting over 30 min", f"{w['share_over_30']:.2%}"),
+        (f"voters whose {result['wait_measures']} is over 30 min", f"{w['share_over_30']:.2%}"),
         ("longest line (average day / worst day)",
          f"{line['people']:.0f} at {line['at']} / {line['worst_day_people']}"),
         ("lost votes per day (left line / not served / refused)",
