@@ -46,7 +46,22 @@ def add_station_arguments(
     p.add_argument("--seed", type=seed, help="root seed (default: 1, or the scenario's)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--web", action="store_true", help="serve the calculator as a local web page")
-    p.add_argument("--port", type=int, default=8750, help="port of --web (default 8750; 0: any)")
+    p.add_argument(
+        "--port", type=port_number, default=8750,
+        help="port of --web, 0-65535 (default 8750; 0: any free port); a port in use or "
+        "not allowed exits 2",
+    )
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535; else exit 2 at parse time."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0: any free port)")
+    return port
 
 
 def given_inputs(args: argparse.Namespace) -> dict[str, str]:
@@ -109,7 +124,13 @@ def run_station_command(args: argparse.Namespace) -> int:
         if args.web:
             from pollday.station_web import serve  # only --web needs the server
 
-            return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+            try:
+                return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+            except OSError as error:  # the port is in use or not ours to open
+                return fail(
+                    f"pollday station --web: cannot listen on 127.0.0.1:{args.port}: "
+                    f"{error.strerror or error}; try another --port, or --port 0 for any "
+                    "free port", EXIT_BAD_INPUT)
         result = answer(base, given_inputs(args), args.replications, args.seed)
     except StationInputError as error:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)

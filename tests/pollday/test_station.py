@@ -219,3 +219,27 @@ def test_a_flow_scenario_says_what_its_waits_are_and_no_fewest_terminals(
     out = capsys.readouterr().out
     assert "time in every line, min" in out and "n/a: the scenario describes" in out
     assert "wait to terminal" not in out and "terminal(s)" not in out
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_refused_at_parse_time(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["station", "--web", "--port", port])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "Traceback" not in err
+
+
+def test_a_port_in_use_exits_2_suggesting_port_0(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["station", "--web", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err
+    assert "[Errno" not in err and "Traceback" not in err
