@@ -107,7 +107,7 @@ def print_station_table(result: dict[str, Any]) -> None:
         ("terminal utilisation", f"{result['terminal_utilisation']:.0%}"),
         ("last voter left (median day)", result["last_voter_left"]),
         ("30-minute standard (p95 wait, 95% of days)",
-         f"{verdict} on {std['days_meeting']:.0%} of days"),
+         f"{verdict} (met on {std['days_meeting']:.0%} of days)"),
         ("fewest terminals meeting it", fewest_text),
         ("simulated days / seed", f"{result['days_simulated']} / {result['seed']}"),
     ]

@@ -243,3 +243,15 @@ def test_a_port_in_use_exits_2_suggesting_port_0(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err
     assert "[Errno" not in err and "Traceback" not in err
+
+
+def test_the_verdict_says_on_how_many_days_the_standard_was_met(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pollday.station_command import print_station_table
+
+    result = station(capsys, "--registered", "3000", "--replications", "3")
+    assert result["standard"]["days_meeting"] == 0 and not result["standard"]["holds"]
+    print_station_table(result)
+    out = capsys.readouterr().out
+    assert "FAILS (met on 0% of days)" in out and "FAILS on" not in out
