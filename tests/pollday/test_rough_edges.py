@@ -3,7 +3,9 @@ the replay's notes in the report, refused batch items as a figure, help texts.""
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -62,13 +64,28 @@ def test_refused_batch_items_are_a_figure() -> None:
     assert item_figures({"figure": "checkin"}) == {}
 
 
-@pytest.mark.parametrize(("command", "flags"), [
-    ("run", ["--sim-workers"]),
-    ("size", ["--replications", "--band", "--seed", "--workers"]),
-    ("station", ["--registered", "--replications", "--port"]),
-])
-def test_every_flag_has_help_with_its_default(command: str, flags: list[str]) -> None:
-    sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    actions = {s: a for a in sub[command]._actions for s in a.option_strings}
-    for flag in flags:
-        assert "default" in (actions[flag].help or ""), (command, flag)
+def _every_option(
+    parser: argparse.ArgumentParser, path: str = "pollday"
+) -> Iterator[tuple[str, argparse.Action]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _every_option(sub, f"{path} {name}")
+        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            yield path, action
+
+
+def test_every_flag_has_help_with_its_default() -> None:
+    """Every option and positional argument of every subcommand has a help text, and it
+    states the default wherever there is one (not None/False/an empty list)."""
+    missing = []
+    for command, action in _every_option(build_parser()):
+        name = (action.option_strings or [action.dest])[0]
+        help_text = action.help or ""
+        if not help_text or help_text == argparse.SUPPRESS:
+            missing.append(f"{command} {name}: no help")
+        default = action.default
+        has_default = default not in (None, False, [], "") and default != argparse.SUPPRESS
+        if has_default and "default" not in help_text:
+            missing.append(f"{command} {name}: default {default!r} not stated")
+    assert missing == []
