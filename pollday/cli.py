@@ -186,7 +186,7 @@ def _simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
-    removed = remove_run_files(args.out)
+    removed = remove_run_files(args.out, keep_voters=args.voters)
     if removed:
         sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
                          f"from {args.out}\n")

@@ -29,6 +29,25 @@ def test_out_naming_a_file_is_bad_input_said_plainly(
     assert file.read_text() == "mine"
 
 
+def test_an_old_capacity_search_and_voters_file_do_not_outlive_a_new_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "capacity.json").write_text('{"another": "day"}')
+    (out / "voters.npy").write_bytes(b"another day")
+    assert main(["simulate", str(SMOKE), "--out", str(out), "--workers", "1", "--quiet",
+                 "--json"]) == 0
+    assert not (out / "capacity.json").exists() and not (out / "voters.npy").exists()
+    assert "removed an earlier run's capacity.json, voters.npy" in capsys.readouterr().err
+    assert 'id="capacity"' not in (out / "report.html").read_text()
+    (out / "voters.npy").write_bytes(b"another day")
+    assert main(["simulate", str(SMOKE), "--out", str(out), "--workers", "1", "--quiet",
+                 "--json", "--voters"]) == 0
+    assert (out / "voters.npy").read_bytes() != b"another day"  # rewritten, not removed
+    assert "voters.npy" not in capsys.readouterr().err
+
+
 def test_an_old_run_folder_is_cleaned_and_the_report_shows_the_replays_notes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
