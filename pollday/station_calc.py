@@ -89,8 +89,9 @@ def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any
             "terminals": None,
             "reachable": False,
             "applicable": False,
+            # pollday size searches terminals/desks/booths only: say what to do instead.
             "reason": "the scenario describes its own stage flow and pools "
-            f"{scenario.pool_names}; size them with pollday size",
+            f"{scenario.pool_names}; change station_groups.pools in the file and compare",
         }
     request = SizingRequest(
         targets=(Target("p95_wait_min", "<=", WAIT_STANDARD_MIN),),
