@@ -24,7 +24,7 @@ from simulation import ScenarioError
 
 def add_capacity_arguments(p: argparse.ArgumentParser,
                            positive_int: Callable[[str], int]) -> None:
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--host", help="target base URL (default: a fresh reference service per "
                    "level)")
     p.add_argument("--out", type=Path, help="folder (default: runs/<scenario name>-capacity)")
@@ -51,7 +51,8 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="bisect until (failed - held) / held is at most this (default 0.05)")
     p.add_argument("--level-s", type=float, default=60.0,
                    help="about how long each level's replay lasts, seconds (default 60)")
-    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1)
+    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1,
+                   help="worker processes of the simulated day (default: all cores)")
     p.add_argument("--service-arg", action="append", default=[], metavar="ARG",
                    help="extra option for the embedded service, e.g. "
                    "--service-arg=--inject-latency-ms=50")

@@ -96,12 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_schema_arguments(p)
 
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--strict", action="store_true", help="warnings are problems too (exit 2)")
     _add_output_flags(p, 'print {"file", "valid", "problems", "warnings"} as JSON to stdout')
 
     p = sub.add_parser("simulate", help="simulate every station's election day")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--out", type=Path, required=True, help="run folder to write")
     p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     p.add_argument(
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_flags(p, "print capacity.json to stdout")
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
-    p.add_argument("run_dir", type=Path)
+    p.add_argument("run_dir", type=Path, help="run folder written by simulate/run/capacity")
     _add_output_flags(p, 'print {"report": path written} as JSON to stdout')
 
     p = sub.add_parser("serve", help="run the reference check-in and results service")
@@ -186,7 +186,7 @@ def _simulate(args: argparse.Namespace) -> int:
     with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
         result = simulate(scenario, options=options, workers=args.workers, progress=advance)
     summary = national_summary(result)
-    removed = remove_run_files(args.out)
+    removed = remove_run_files(args.out, keep_voters=args.voters)
     if removed:
         sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
                          f"from {args.out}\n")

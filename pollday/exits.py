@@ -1,4 +1,4 @@
-"""The exit codes every pollday command uses (DESIGN.md, "Outputs of a run")."""
+"""The exit codes every pollday command uses (docs/run.md, step 6 "Judge")."""
 
 EXIT_OK = 0  # success; every threshold met
 EXIT_THRESHOLD = 1  # a threshold failed

@@ -13,6 +13,7 @@ import numpy as np
 from simulation import schedule
 from simulation.runner import NationalResult
 from simulation.station_metrics import QUEUE_BIN_S
+from simulation.voters import VOTERS
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"
@@ -63,8 +64,9 @@ def write_simulation(
 
 
 # What `pollday run` adds to a run folder beyond the simulation's files.
-RUN_ONLY = ("junit.xml", "loadtest", "replay", "register.ndjson", "service.log",
-            "service.sqlite", "service.sqlite-wal", "service.sqlite-shm")
+# `capacity.json` too: the report shows a capacity section whenever the file is there.
+RUN_ONLY = ("junit.xml", "capacity.json", "loadtest", "replay", "register.ndjson",
+            "service.log", "service.sqlite", "service.sqlite-wal", "service.sqlite-shm")
 
 
 class OutFolderError(ValueError):
@@ -80,11 +82,13 @@ def check_out_folder(out: Path) -> None:
                                  "(created if missing)")
 
 
-def remove_run_files(out: Path) -> list[str]:
-    """Remove an earlier `pollday run`'s load-test files from ``out`` (a simulation written
-    there must not sit beside another day's verdicts); return what was removed."""
+def remove_run_files(out: Path, *, keep_voters: bool = False) -> list[str]:
+    """Remove an earlier `pollday run`'s (or `capacity`'s) files from ``out`` (a simulation
+    written there must not sit beside another day's verdicts), and an earlier day's
+    ``voters.npy`` unless ``keep_voters`` (it is about to be rewritten); return what was
+    removed."""
     removed = []
-    for name in RUN_ONLY:
+    for name in (*RUN_ONLY, *(() if keep_voters else (VOTERS,))):
         path = out / name
         if path.is_dir():
             shutil.rmtree(path)

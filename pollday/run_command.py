@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130  # as pollday.cli answers Ctrl-C
 
 
 def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--host", help="target base URL (default: start the reference service)")
     p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
     p.add_argument(

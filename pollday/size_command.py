@@ -24,7 +24,7 @@ from simulation.targets import RESOURCES, TargetError, parse_target
 
 
 def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any) -> None:
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--out", type=Path, required=True, help="folder for sizing.csv/.json")
     p.add_argument(
         "--target",
@@ -38,12 +38,12 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
         "--confidence",
         type=float,
         default=0.95,
-        help="share of replications in which the targets must hold",
+        help="share of replications in which the targets must hold (default 0.95)",
     )
     p.add_argument(
         "--resources",
         default="terminals,desks,booths",
-        help="comma-separated subset of terminals,desks,booths",
+        help="comma-separated subset of terminals,desks,booths (default all three)",
     )
     p.add_argument(
         "--replications",
@@ -66,7 +66,8 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     p.add_argument(
         "--no-sensitivity", action="store_true", help="skip the five what-if re-sizings"
     )
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress bar and no table (--json still prints)")
     p.add_argument("--json", action="store_true", help="print sizing.json to stdout")
 
 

@@ -84,6 +84,15 @@ def _notes(scenario: Scenario, last_left_min: float) -> list[str]:
 
 def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any]:
     """The sizing search of ``pollday size``, terminals only, on this station's days."""
+    if scenario.flow:
+        return {
+            "terminals": None,
+            "reachable": False,
+            "applicable": False,
+            # pollday size searches terminals/desks/booths only: say what to do instead.
+            "reason": "the scenario describes its own stage flow and pools "
+            f"{scenario.pool_names}; change station_groups.pools in the file and compare",
+        }
     request = SizingRequest(
         targets=(Target("p95_wait_min", "<=", WAIT_STANDARD_MIN),),
         confidence=CONFIDENCE,
@@ -96,6 +105,7 @@ def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any
     return {
         "terminals": answer.hardware.terminals,
         "reachable": not answer.unreachable,
+        "applicable": True,
         "days_meeting_standard": round(answer.final.met_share, 4),
         "p95_wait_min_mean": round(mean_p95, 2),
         "p95_wait_min_interval": [round(low, 2), round(high, 2)],
@@ -128,6 +138,8 @@ def calculate(
         "arrived_per_day": _mean(results, "arrived"),
         "voted_per_day": _mean(results, "voted"),
         "wait_min": _waits(results),
+        # What a wait is: with a [[flow]] the time in every line (see docs/model.md).
+        "wait_measures": "time in every line" if scenario.flow else "wait to terminal",
         "longest_line": {
             "people": peak["people"],
             "at": peak["time"],

@@ -46,7 +46,22 @@ def add_station_arguments(
     p.add_argument("--seed", type=seed, help="root seed (default: 1, or the scenario's)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--web", action="store_true", help="serve the calculator as a local web page")
-    p.add_argument("--port", type=int, default=8750, help="port of --web (default 8750; 0: any)")
+    p.add_argument(
+        "--port", type=port_number, default=8750,
+        help="port of --web, 0-65535 (default 8750; 0: any free port); a port in use or "
+        "not allowed exits 2",
+    )
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535; else exit 2 at parse time."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0: any free port)")
+    return port
 
 
 def given_inputs(args: argparse.Namespace) -> dict[str, str]:
@@ -64,20 +79,26 @@ def answer(base: dict[str, Any], given: dict[str, str], days: int,
 def print_station_table(result: dict[str, Any]) -> None:
     i, w, line = result["inputs"], result["wait_min"], result["longest_line"]
     lost, fewest, std = result["lost_votes_per_day"], result["fewest_terminals"], result["standard"]
+    hardware = (f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)"
+                if fewest.get("applicable", True) else "its own stage flow")
     title = (f"one station: {i['registered']:,} registered, turnout {i['turnout']:.0%}, "
-             f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)")
+             f"{hardware}")
     table = Table(title=title, show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     verdict = "holds" if std["holds"] else "FAILS"
-    fewest_text = (f"{fewest['terminals']}" if fewest["reachable"]
-                   else f"not reached with {fewest['terminals']}")
+    if not fewest.get("applicable", True):
+        fewest_text = f"n/a: {fewest['reason']}"
+    elif fewest["reachable"]:
+        fewest_text = f"{fewest['terminals']}"
+    else:
+        fewest_text = f"not reached with {fewest['terminals']}"
     rows = [
         ("voters per day (arrived / voted)",
          f"{result['arrived_per_day']:,.0f} / {result['voted_per_day']:,.0f}"),
-        ("wait to terminal, min (median / p95 / max)",
+        (f"{result['wait_measures']}, min (median / p95 / max)",
          f"{w['p50']:.1f} / {w['p95']:.1f} / {w['max']:.1f}"),
-        ("voters waiting over 30 min", f"{w['share_over_30']:.2%}"),
+        (f"voters whose {result['wait_measures']} is over 30 min", f"{w['share_over_30']:.2%}"),
         ("longest line (average day / worst day)",
          f"{line['people']:.0f} at {line['at']} / {line['worst_day_people']}"),
         ("lost votes per day (left line / not served / refused)",
@@ -86,7 +107,7 @@ def print_station_table(result: dict[str, Any]) -> None:
         ("terminal utilisation", f"{result['terminal_utilisation']:.0%}"),
         ("last voter left (median day)", result["last_voter_left"]),
         ("30-minute standard (p95 wait, 95% of days)",
-         f"{verdict} on {std['days_meeting']:.0%} of days"),
+         f"{verdict} (met on {std['days_meeting']:.0%} of days)"),
         ("fewest terminals meeting it", fewest_text),
         ("simulated days / seed", f"{result['days_simulated']} / {result['seed']}"),
     ]
@@ -103,7 +124,13 @@ def run_station_command(args: argparse.Namespace) -> int:
         if args.web:
             from pollday.station_web import serve  # only --web needs the server
 
-            return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+            try:
+                return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+            except OSError as error:  # the port is in use or not ours to open
+                return fail(
+                    f"pollday station --web: cannot listen on 127.0.0.1:{args.port}: "
+                    f"{error.strerror or error}; try another --port, or --port 0 for any "
+                    "free port", EXIT_BAD_INPUT)
         result = answer(base, given_inputs(args), args.replications, args.seed)
     except StationInputError as error:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)

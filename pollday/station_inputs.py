@@ -78,6 +78,31 @@ class StationInputError(ValueError):
     """An input that cannot be turned into a station; the message names it."""
 
 
+# Inputs the built-in station model has but a scenario with its own description has not:
+# a [[flow]] brings its own stages, pools and times; a modality chain its own scans.
+FLOW_INPUTS = ("terminals", "desks", "booths", "ballot_time_s", "booth_time_s")
+CHAIN_INPUTS = ("scan_time_s", "success", "attempts")
+
+
+def refuse_inapplicable(base: Mapping[str, Any], given: Mapping[str, str]) -> None:
+    """A flag that would silently do nothing (or break the scenario) is refused, named."""
+    pools = sorted(base["station_groups"][0].get("pools") or {})
+    for name in given:
+        flag = f"--{name.replace('_', '-')}"
+        if base.get("flow") and name in FLOW_INPUTS:
+            raise StationInputError(
+                f"{flag}: this scenario describes its own stage flow ([[flow]]) and pools "
+                f"{pools}; its stations have no terminals/desks/booths of the built-in "
+                "model: change the flow or station_groups.pools in the scenario file"
+            )
+        if base.get("biometrics", {}).get("modalities") and name in CHAIN_INPUTS:
+            raise StationInputError(
+                f"{flag}: this scenario describes its own modality chain "
+                "([[biometrics.modalities]]); change each modality's time_per_attempt_s, "
+                "success_probability or max_attempts in the scenario file"
+            )
+
+
 def _minutes(text: str) -> int:
     hours, _, minutes = text.strip().partition(":")
     try:
@@ -242,6 +267,7 @@ def station_scenario(base: dict[str, Any], given: Mapping[str, str]) -> Scenario
     unknown = sorted(set(given) - set(INPUT_NAMES))
     if unknown:
         raise StationInputError(f"unknown input(s) {unknown}; inputs: {list(INPUT_NAMES)}")
+    refuse_inapplicable(base, given)
     for name in INPUT_NAMES:
         if name in given and name not in ("profile", "hourly_shares"):
             _apply(data, name, given[name])

@@ -69,16 +69,18 @@ function show(r) {
   const f = r.fewest_terminals, s = r.standard;
   const verdict = document.getElementById('verdict');
   verdict.textContent = (s.holds ? 'The 30-minute standard holds' : 'The 30-minute standard FAILS')
-    + ` with ${r.inputs.terminals} terminal(s); fewest meeting it: `
-    + (f.reachable ? f.terminals : `not reached with ${f.terminals}`);
+    + (f.applicable === false ? `; fewest terminals: n/a (${f.reason})`
+       : ` with ${r.inputs.terminals} terminal(s); fewest meeting it: `
+         + (f.reachable ? f.terminals : `not reached with ${f.terminals}`));
   verdict.className = s.holds ? 'good' : 'bad';
   const rows = document.getElementById('figures');
   rows.replaceChildren(
     row('voters per day (arrived / voted)',
         `${r.arrived_per_day.toFixed(0)} / ${r.voted_per_day.toFixed(0)}`),
-    row('wait to terminal, min (median / p95 / max)',
+    row(`${r.wait_measures}, min (median / p95 / max)`,
         `${w.p50.toFixed(1)} / ${w.p95.toFixed(1)} / ${w.max.toFixed(1)}`),
-    row('voters waiting over 30 min', `${(100 * w.share_over_30).toFixed(2)} %`),
+    row(`voters whose ${r.wait_measures} is over 30 min`,
+        `${(100 * w.share_over_30).toFixed(2)} %`),
     row('longest line (average day / worst day)',
         `${line.people.toFixed(0)} at ${line.at} / ${line.worst_day_people}`),
     row('lost votes per day (left line / not served / refused)',

@@ -34,9 +34,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="sqlite:///file.sqlite (default %(default)s, WAL mode; add ?synchronous=normal "
         "to skip the fsync per commit) or postgresql://user@host:port/db",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080,
-                        help="port; 0 picks a free one (the address is printed first)")
+                        help="port (default 8080); 0 picks a free one (the address is "
+                        "printed first)")
     parser.add_argument("--register", type=Path, metavar="FILE",
                         help="NDJSON register to import before serving (from 'pollday register')")
     parser.add_argument("--secret-file", type=Path, metavar="FILE",
@@ -47,9 +49,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         "default: $POLLDAY_ADMIN_TOKEN")
     parser.add_argument("--secret", help="station token secret; visible to every user in the "
                         "process list, so prefer --secret-file or $POLLDAY_SECRET")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="uvicorn worker processes (default 1)")
     parser.add_argument("--log-level", default="warning",
-                        choices=["critical", "error", "warning", "info", "debug"])
+                        choices=["critical", "error", "warning", "info", "debug"],
+                        help="uvicorn log level (default warning)")
     limits = parser.add_argument_group(
         "connection limits", "per worker process; see docs/service.md#connection-limits")
     limits.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,

@@ -22,14 +22,17 @@ from simulation.scenario_flow import (
     check_flow,
     check_groups,
 )
-from simulation.thresholds import parse_threshold
+from simulation.thresholds import ThresholdError, parse_threshold
 from simulation.timezones import check_zone, disagreement, resolve_time_zones
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
 def _check_threshold(rule: str) -> str:
-    parse_threshold(rule)  # raises with the figure catalogue in its message
+    try:
+        parse_threshold(rule)
+    except ThresholdError as error:  # the file's error shows the rule already: say it once
+        raise ValueError(error.reason) from None
     return rule
 
 

@@ -85,7 +85,7 @@ def simulated_figures(summary: dict[str, Any]) -> dict[str, Any]:
         "national_p95_wait_min": standard["national_p95_wait_min"],
         "worst_station_p95_wait_min": standard["worst_station_p95_wait_min"],
         "share_waiting_over_30_min": summary["share_voters_waiting_over_30_min"],
-        "stations_over_30_min": summary["stations_with_p95_wait_over_30_min"],
+        "stations_over_30_min": standard["stations_over"],
         "lost_votes": summary["lost_votes"],
         "lost_left_line": summary["reneged"],
         "lost_not_served": summary["not_served_at_close"],

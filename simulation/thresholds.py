@@ -7,6 +7,7 @@ unknown figure is rejected when it is validated, before anything runs.
 
 from __future__ import annotations
 
+import difflib
 import math
 import operator
 import re
@@ -40,7 +41,7 @@ FIXED_FIGURES = {
 # Names that no longer say what they measure: refused with the names to use instead.
 RENAMED = {
     f"{group}.p95_wait_min": (
-        f"{group}.p95_wait_min was the national pooled p95 (every voter in one distribution), "
+        "it was the national pooled p95 (every voter in one distribution), "
         f"not a station's own; write '{group}.national_p95_wait_min' for the pooled figure, "
         f"'{group}.worst_station_p95_wait_min' for the worst station's own p95, or "
         f"'{group}.stations_over_30_min == 0' for the 30-minute standard at every station"
@@ -82,30 +83,47 @@ class Threshold:
         return _OPS[self.op](measured, self.value)
 
 
+class ThresholdError(ValueError):
+    """A rule that cannot be parsed: ``str()`` quotes the rule, ``reason`` does not (for a
+    scenario file's error, which shows the rule as the value already)."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"{text!r}: {reason}")
+        self.reason = reason
+
+
+def _unknown_hint(figure: str, group: str) -> str:
+    """The closest names first, then every name of the group (so the right one is there)."""
+    groups = sorted({n.split(".")[0] for n in _KNOWN})
+    if group not in groups:
+        return f"; figure groups: {groups}"
+    of_group = sorted(n for n in _KNOWN if n.startswith(group + "."))
+    close = difflib.get_close_matches(figure, of_group, n=3, cutoff=0.6)
+    did_you_mean = f"; did you mean {close}?" if close else ""
+    return f"{did_you_mean}; {group}.* figures: {of_group}"
+
+
 def parse_threshold(text: str) -> Threshold:
-    """Parse ``"figure op value"``; ValueError says what is wrong and how to write it."""
+    """Parse ``"figure op value"``; ThresholdError says what is wrong and how to write it."""
     match = _PATTERN.match(text)
     if not match:
-        raise ValueError(
-            f"{text!r} is not 'figure op value', e.g. 'checkin.p95_ms < 300' "
+        raise ThresholdError(
+            text, "not 'figure op value', e.g. 'checkin.p95_ms < 300' "
             f"(operators: {', '.join(_OPS)})"
         )
     group, stat, op, raw = match.groups()
     figure = f"{group}.{stat}"
     if figure in RENAMED:
-        raise ValueError(f"{text!r}: ambiguous figure: {RENAMED[figure]}")
+        raise ThresholdError(text, f"ambiguous figure {figure!r}: {RENAMED[figure]}")
     if figure not in _KNOWN:
-        close = sorted(n for n in _KNOWN if n.startswith(group + "."))[:8]
-        hint = f"; known {group}.* figures include {close}" if close else (
-            f"; figure groups: {sorted({n.split('.')[0] for n in _KNOWN})}"
-        )
-        raise ValueError(f"{text!r} names an unknown figure {figure!r}{hint}")
+        raise ThresholdError(
+            text, f"unknown figure {figure!r}{_unknown_hint(figure, group)}")
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{text!r}: {raw!r} is not a number") from None
+        raise ThresholdError(text, f"{raw!r} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"{text!r}: the value must be finite")
+        raise ThresholdError(text, "the value must be finite")
     return Threshold(figure, op, value)
 
 

@@ -277,3 +277,14 @@ def test_every_command_runs_or_is_checked(command: Shown, scratch: Path, run_dir
 
 def test_the_docs_show_commands_at_all() -> None:
     assert len(PYTHON) >= 2 and len(UNIQUE) >= 25
+
+
+def test_no_reference_to_a_design_page_outside_the_repository() -> None:
+    """DESIGN.md is not in the repository: code and docs point to docs/ pages instead."""
+    files = [*ROOT.glob("*.md"), *(ROOT / "docs").glob("*.md")]
+    for package in ("simulation", "pollday", "service", "loadtests"):
+        files += (ROOT / package).rglob("*.py")
+    assert not (ROOT / "DESIGN.md").exists()
+    mentions = [str(f.relative_to(ROOT)) for f in files
+                if "DESIGN.md" in f.read_text(encoding="utf-8")]
+    assert mentions == []

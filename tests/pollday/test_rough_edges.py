@@ -3,7 +3,9 @@ the replay's notes in the report, refused batch items as a figure, help texts.""
 
 from __future__ import annotations
 
+import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,25 @@ def test_out_naming_a_file_is_bad_input_said_plainly(
     err = capsys.readouterr().err
     assert f"--out {file} is a file, not a folder" in err and "Errno" not in err
     assert file.read_text() == "mine"
+
+
+def test_an_old_capacity_search_and_voters_file_do_not_outlive_a_new_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "capacity.json").write_text('{"another": "day"}')
+    (out / "voters.npy").write_bytes(b"another day")
+    assert main(["simulate", str(SMOKE), "--out", str(out), "--workers", "1", "--quiet",
+                 "--json"]) == 0
+    assert not (out / "capacity.json").exists() and not (out / "voters.npy").exists()
+    assert "removed an earlier run's capacity.json, voters.npy" in capsys.readouterr().err
+    assert 'id="capacity"' not in (out / "report.html").read_text()
+    (out / "voters.npy").write_bytes(b"another day")
+    assert main(["simulate", str(SMOKE), "--out", str(out), "--workers", "1", "--quiet",
+                 "--json", "--voters"]) == 0
+    assert (out / "voters.npy").read_bytes() != b"another day"  # rewritten, not removed
+    assert "voters.npy" not in capsys.readouterr().err
 
 
 def test_an_old_run_folder_is_cleaned_and_the_report_shows_the_replays_notes(
@@ -62,13 +83,28 @@ def test_refused_batch_items_are_a_figure() -> None:
     assert item_figures({"figure": "checkin"}) == {}
 
 
-@pytest.mark.parametrize(("command", "flags"), [
-    ("run", ["--sim-workers"]),
-    ("size", ["--replications", "--band", "--seed", "--workers"]),
-    ("station", ["--registered", "--replications", "--port"]),
-])
-def test_every_flag_has_help_with_its_default(command: str, flags: list[str]) -> None:
-    sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    actions = {s: a for a in sub[command]._actions for s in a.option_strings}
-    for flag in flags:
-        assert "default" in (actions[flag].help or ""), (command, flag)
+def _every_option(
+    parser: argparse.ArgumentParser, path: str = "pollday"
+) -> Iterator[tuple[str, argparse.Action]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _every_option(sub, f"{path} {name}")
+        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            yield path, action
+
+
+def test_every_flag_has_help_with_its_default() -> None:
+    """Every option and positional argument of every subcommand has a help text, and it
+    states the default wherever there is one (not None/False/an empty list)."""
+    missing = []
+    for command, action in _every_option(build_parser()):
+        name = (action.option_strings or [action.dest])[0]
+        help_text = action.help or ""
+        if not help_text or help_text == argparse.SUPPRESS:
+            missing.append(f"{command} {name}: no help")
+        default = action.default
+        has_default = default not in (None, False, [], "") and default != argparse.SUPPRESS
+        if has_default and "default" not in help_text:
+            missing.append(f"{command} {name}: default {default!r} not stated")
+    assert missing == []

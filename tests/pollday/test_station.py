@@ -176,3 +176,82 @@ def test_a_desk_bottleneck_is_noted(capsys: pytest.CaptureFixture[str]) -> None:
     assert busy["wait_min"]["p95"] < 30
     assert any("desks or booths are the bottleneck" in n for n in busy["notes"])
     assert station(capsys, "--replications", "2")["notes"] == []
+
+
+BRAZIL = ROOT / "scenarios" / "brazil-2022.toml"
+KENYA = ROOT / "scenarios" / "kenya-2022.toml"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "flag", "value", "says"),
+    [
+        (BRAZIL, "--terminals", "3", "own stage flow"),
+        (BRAZIL, "--desks", "2", "own stage flow"),
+        (BRAZIL, "--booths", "3", "own stage flow"),
+        (BRAZIL, "--booth-time-s", "50", "own stage flow"),
+        (BRAZIL, "--scan-time-s", "5", "own modality chain"),
+        (KENYA, "--success", "0.9", "own modality chain"),
+        (KENYA, "--attempts", "2", "own modality chain"),
+        (KENYA, "--ballot-time-s", "20", "own stage flow"),
+    ],
+)
+def test_flags_a_flow_scenario_has_no_use_for_are_refused(
+    scenario: Path, flag: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["station", "--scenario", str(scenario), flag, value, "--json"]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag}: this scenario describes its {says}" in err and "Traceback" not in err
+
+
+def test_a_flow_scenario_says_what_its_waits_are_and_no_fewest_terminals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = station(capsys, "--scenario", str(BRAZIL), "--replications", "2",
+                     "--fallback", "refuse")
+    assert result["wait_measures"] == "time in every line"
+    fewest = result["fewest_terminals"]
+    assert fewest["applicable"] is False and fewest["terminals"] is None
+    assert "own stage flow" in fewest["reason"]
+    assert result["lost_votes_per_day"]["refused_biometric"] > 0  # --fallback still applies
+    from pollday.station_command import print_station_table
+
+    print_station_table(result)
+    out = capsys.readouterr().out
+    assert "time in every line, min" in out and "n/a: the scenario describes" in out
+    assert "wait to terminal" not in out and "terminal(s)" not in out
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_refused_at_parse_time(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["station", "--web", "--port", port])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "Traceback" not in err
+
+
+def test_a_port_in_use_exits_2_suggesting_port_0(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["station", "--web", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "--port 0" in err
+    assert "[Errno" not in err and "Traceback" not in err
+
+
+def test_the_verdict_says_on_how_many_days_the_standard_was_met(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pollday.station_command import print_station_table
+
+    result = station(capsys, "--registered", "3000", "--replications", "3")
+    assert result["standard"]["days_meeting"] == 0 and not result["standard"]["holds"]
+    print_station_table(result)
+    out = capsys.readouterr().out
+    assert "FAILS (met on 0% of days)" in out and "FAILS on" not in out

@@ -75,3 +75,55 @@ def test_the_ambiguous_old_name_is_refused_with_the_new_ones(group: str) -> None
         parse_scenario(data, file="old.toml")
     (problem,) = bad.value.problems
     assert problem.path == "thresholds[1]" and "ambiguous figure" in problem.rule
+
+
+def test_three_days_one_definition_of_stations_over_30_min() -> None:
+    """Table figure, verdict line and threshold all count stations whose own p95 wait,
+    averaged over the simulated days, is over 30 min (not a mean of daily counts)."""
+    scenario = _scenario(replications=3)
+    summary = national_summary(simulate(scenario, workers=1))
+    p95 = np.mean(
+        [[np.percentile(_waits_min(plan, out), 95) for plan, out in _raw_day(scenario, r)]
+         for r in range(3)],
+        axis=0,
+    )
+    over = int((p95 > 30).sum())
+    daily = [sum(np.percentile(_waits_min(p, o), 95) > 30 for p, o in _raw_day(scenario, r))
+             for r in range(3)]
+    assert over > 0 and np.mean(daily) != over  # the two definitions differ on these days
+    assert summary["wait_standard"]["stations_over"] == over
+    assert summary["stations_with_p95_wait_over_30_min"] == over
+    assert simulated_figures(summary)["stations_over_30_min"] == over
+    assert f"fails at {over} of 20 stations" in verdict_line(summary["wait_standard"])
+
+
+def test_the_old_name_error_says_the_rule_once() -> None:
+    data = _scenario().model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["thresholds"] = ["stations.p95_wait_min <= 30"]
+    with pytest.raises(ScenarioError) as bad:
+        parse_scenario(data, file="old.toml")
+    message = str(bad.value)
+    assert message.count("stations.p95_wait_min <= 30") == 1
+    assert "stations.national_p95_wait_min" in message
+
+
+@pytest.mark.parametrize(
+    ("rule", "closest"),
+    [
+        ("stations.worst_station_p95 <= 30", "stations.worst_station_p95_wait_min"),
+        ("checkin.p99ms < 300", "checkin.p99_ms"),
+        ("checkin.requestz > 0", "checkin.requests"),
+    ],
+)
+def test_an_unknown_figure_hint_names_the_closest_then_every_name_of_its_group(
+    rule: str, closest: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_threshold(rule)
+    message = str(caught.value)
+    group = rule.split(".")[0]
+    did_you_mean, _, every = message.partition(f"; {group}.* figures: ")
+    assert f"did you mean ['{closest}'" in did_you_mean
+    names = [n for n in FIXED_FIGURES.get(group, ())] or ["p99_ms_intended", "requests"]
+    for name in names:
+        assert f"'{group}.{name}'" in every
