@@ -53,6 +53,16 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="about how long each level's replay lasts, seconds (default 60)")
     p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1,
                    help="worker processes of the simulated day (default: all cores)")
+    p.add_argument("--target-cpus", metavar="LIST",
+                   help="CPUs of the embedded service, e.g. 0 or 0-1 (default: not pinned; "
+                   "alone, the generator gets the other CPUs); see docs/capacity.md")
+    p.add_argument("--generator-cpus", metavar="LIST",
+                   help="CPUs of the Locust processes, e.g. 1 (default: not pinned; alone "
+                   "and embedded, the service gets the other CPUs)")
+    p.add_argument("--database-url", metavar="URL",
+                   help="embedded service's database server: postgresql://USER@HOST:PORT/DB "
+                   "gets a fresh database per level created there, dropped after it "
+                   "(default: a SQLite file per level)")
     p.add_argument("--service-arg", action="append", default=[], metavar="ARG",
                    help="extra option for the embedded service, e.g. "
                    "--service-arg=--inject-latency-ms=50")
@@ -84,7 +94,8 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         window=args.window, level_s=args.level_s, host=args.host,
         allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
-        service_args=args.service_arg)
+        service_args=args.service_arg, target_cpus=args.target_cpus,
+        generator_cpus=args.generator_cpus, database_url=args.database_url)
     started = time.time()
 
     def record(code: int, message: str, stage: str) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
+from pollday.capacity_cpus import CpuSplit, pinned
+from pollday.capacity_database import level_database
 from pollday.capacity_search import FAILED, GENERATOR_BOUND, HELD
 from pollday.capacity_window import LevelLoad, Window, level_load
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
@@ -65,6 +68,8 @@ class LevelSetup:
     service_args: tuple[str, ...] = ()
     quiet: bool = True
     registered: NDArray[np.int64] | None = None  # per station; --host: for fresh voters
+    cpus: CpuSplit = field(default_factory=CpuSplit)  # --target-cpus, --generator-cpus
+    database_url: str | None = None  # a PostgreSQL server: a fresh database per level
 
 
 def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
@@ -111,7 +116,8 @@ def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[st
 
 
 def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], dict[str, Any]]:
-    code, tail = run_locust(run, quiet=setup.quiet)
+    with pinned(setup.cpus.generator):  # Locust and its workers inherit the CPUs
+        code, tail = run_locust(run, quiet=setup.quiet)
     loadtest_json = run.out_dir / "loadtest.json"
     if code == EXIT_BAD_INPUT:
         raise RunFailure(EXIT_BAD_INPUT, f"Locust refused the load-test settings: {tail}")
@@ -227,8 +233,15 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
         register = folder / "register.ndjson"
         write_run_register(setup.scenario, register, 1.0, stations_kept=level.stations)
         try:
-            with ReferenceService(folder, register, setup.secret, setup.admin_token,
-                                  list(setup.service_args)) as service:
+            with ExitStack() as stack:
+                service_args = list(setup.service_args)
+                if setup.database_url:
+                    url = stack.enter_context(level_database(setup.database_url, index))
+                    service_args += ["--database-url", url]  # after (over) the SQLite file
+                service = ReferenceService(folder, register, setup.secret, setup.admin_token,
+                                           service_args)
+                with pinned(setup.cpus.target):  # the service and its workers inherit them
+                    stack.enter_context(service)
                 run = LocustRun(**{**run.__dict__, "host": service.url})
                 loadtest, audit_figures = _load_and_audit(setup, run)
         except TargetError as error:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pollday.capacity_cpus import CpuSplit
 from pollday.capacity_search import GENERATOR_BOUND, SearchResult
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.junit import write_junit
@@ -94,7 +95,7 @@ def _exit_code(found: SearchResult, failure: RunFailure | None,
 
 def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
                   context: dict[str, Any], found: SearchResult, failure: RunFailure | None,
-                  wall_s: float) -> tuple[int, dict[str, Any]]:
+                  wall_s: float, cpus: CpuSplit | None = None) -> tuple[int, dict[str, Any]]:
     message = str(failure) if failure is not None else None
     multiple = capacity_multiple(found)
     capacity_thresholds = [t for t in thresholds if t.figure.startswith("capacity.")]
@@ -117,7 +118,10 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
                      "ramp_factor": config.settings.ramp_factor,
                      "max_multiple": config.settings.max_multiple,
                      "precision": config.settings.precision, "level_s": config.level_s,
-                     "workers": config.workers, "host": config.host or "embedded"},
+                     "workers": config.workers, "host": config.host or "embedded",
+                     "database": ("postgresql" if config.database_url else "sqlite")
+                     if not config.host else None,
+                     **(cpus or CpuSplit()).settings()},
         "levels": found.levels,
         "thresholds": verdicts,
         "verdict": "met" if code == EXIT_OK else "failed",

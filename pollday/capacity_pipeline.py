@@ -17,6 +17,8 @@ import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
+from pollday.capacity_cpus import CpuSplit, cpu_split
+from pollday.capacity_database import check_database_url
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
 from pollday.capacity_search import SearchResult, SearchSettings, search
@@ -53,13 +55,18 @@ class CapacityConfig:
     admin_token: str = ""
     quiet: bool = True
     service_args: list[str] = field(default_factory=list)
+    target_cpus: str | None = None  # --target-cpus as given
+    generator_cpus: str | None = None
+    database_url: str | None = None  # a PostgreSQL server: a fresh database per level
 
 
-def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold]]:
+def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]:
     """Everything checked before anything is simulated or sent (exit 2 on bad input)."""
     check_target(RunConfig(config.scenario_path, config.out, host=config.host,
                            allow_remote=config.allow_remote, secret=config.secret,
                            admin_token=config.admin_token))
+    cpus = cpu_split(config.target_cpus, config.generator_cpus, config.host)
+    check_database_url(config.database_url, config.host)
     problems = config.settings.problems()
     if not config.level_s > 0:
         problems.append(f"--level-s {config.level_s:g} must be positive")
@@ -76,11 +83,11 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold]]:
             parse_window(config.window, scenario)
         except WindowError as error:
             raise RunFailure(EXIT_BAD_INPUT, str(error)) from None
-    return scenario, [parse_threshold(t) for t in scenario.thresholds]
+    return scenario, [parse_threshold(t) for t in scenario.thresholds], cpus
 
 
-def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold]
-           ) -> tuple[LevelSetup, dict[str, Any]]:
+def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
+           cpus: CpuSplit) -> tuple[LevelSetup, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
         result = simulate(scenario, workers=config.sim_workers, progress=advance)
@@ -104,7 +111,8 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         secret=config.secret or secrets.token_hex(16),
         admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
         workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
-        registered=result.stations.registered.astype(np.int64))
+        registered=result.stations.registered.astype(np.int64), cpus=cpus,
+        database_url=config.database_url)
     context = {
         "national_peak": {"checkins_per_min": round(peak_per_min, 2),
                           "span_min": PEAK_SPAN_MIN,
@@ -121,7 +129,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     """Return (exit code, the capacity document); both files written whatever happened
     after the arguments were accepted."""
     started = time.perf_counter()
-    scenario, thresholds = _stage(config)  # bad input: raise before writing anything
+    scenario, thresholds, cpus = _stage(config)  # bad input: raise before writing anything
     config.out.mkdir(parents=True, exist_ok=True)
     context: dict[str, Any] = {}
     found = SearchResult()
@@ -129,7 +137,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     try:
         if config.host:
             preflight(config.host, config.admin_token)
-        setup, context = _setup(config, scenario, thresholds)
+        setup, context = _setup(config, scenario, thresholds, cpus)
 
         run_count = [0]
 
@@ -144,7 +152,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     except RunFailure as error:
         failure = error
     return write_outputs(config, scenario, thresholds, context, found, failure,
-                         time.perf_counter() - started)
+                         time.perf_counter() - started, cpus)
 
 
 def _print_level(record: dict[str, Any]) -> None:

@@ -149,12 +149,16 @@ def test_capacity_of_the_reference_service_falls_as_latency_rises(tmp_path: Path
 
 def test_an_unreachable_target_is_exit_3_with_both_files_saying_why(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    cpu = min(os.sched_getaffinity(0))
     done = pollday("capacity", str(FLAT), "--host", "http://127.0.0.1:9", "--out", str(out),
-                   "--quiet")
+                   "--quiet", "--generator-cpus", str(cpu))
     assert done.returncode == 3
     assert "unreachable" in done.stderr
     doc = json.loads((out / "capacity.json").read_text())
     assert doc["exit_code"] == 3 and "unreachable" in doc["failure"]
+    # The settings say where the generator ran (--host: the target is not pinned here).
+    assert doc["settings"]["generator_cpus"] == [cpu]
+    assert doc["settings"]["target_cpus"] is None and doc["settings"]["database"] is None
     assert doc["capacity"]["outcome"] == "failure" and doc["levels"] == []
     root = ET.parse(out / "junit.xml").getroot()
     failure = root.find(".//failure")
