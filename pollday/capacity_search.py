@@ -2,8 +2,11 @@
 
 Pure logic: the level runner is a callable, so the tests drive it with a known breaking
 point. A level is ``held`` (every threshold met), ``failed`` (a threshold on the target
-failed) or ``generator-bound`` (the generator's own figures failed first: the level says
-nothing about the target, and the search stops there).
+failed) or ``generator-bound`` (the generator's own figures failed: the level says nothing
+about the target). A generator-bound level ends the ramp and is the highest multiple this
+generator can judge: the search bisects below it, and the capacity is bracketed only by a
+level the target failed with the generator within its limits; when every level below the
+generator-bound one holds, the answer is "at least ... (generator-bound)".
 """
 
 from __future__ import annotations
@@ -43,14 +46,26 @@ class SearchResult:
     levels: list[dict[str, Any]] = field(default_factory=list)  # in the order run
     held: float | None = None  # highest multiple that held
     failed: float | None = None  # lowest multiple where the target failed (above ``held``)
-    generator_bound_at: float | None = None
+    generator_bound: list[float] = field(default_factory=list)  # every such level
     reached_max: bool = False
+
+    @property
+    def generator_bound_at(self) -> float | None:
+        """The lowest generator-bound multiple above what held (any, when nothing held)."""
+        above = [m for m in self.generator_bound if self.held is None or m > self.held]
+        return min(above) if above else None
+
+    def upper(self) -> float | None:
+        """The lowest multiple above ``held`` that did not hold (failed or generator-bound)."""
+        candidates = [m for m in (self.failed, self.generator_bound_at) if m is not None]
+        return min(candidates) if candidates else None
 
     @property
     def outcome(self) -> str:
         """``bracketed``, ``generator-bound``, ``above-max`` or ``below-min``."""
-        if self.generator_bound_at is not None:
-            return GENERATOR_BOUND
+        bound = self.generator_bound_at
+        if bound is not None and (self.failed is None or bound < self.failed):
+            return GENERATOR_BOUND  # the lowest level above ``held`` says nothing
         if self.held is None:
             return "below-min"
         if self.failed is None:
@@ -66,7 +81,7 @@ def _run(run_level: RunLevel, multiple: float, result: SearchResult) -> str:
     result.levels.append(record)
     verdict = str(record["verdict"])
     if verdict == GENERATOR_BOUND:
-        result.generator_bound_at = multiple
+        result.generator_bound.append(multiple)
     elif verdict == HELD:
         result.held = multiple if result.held is None else max(result.held, multiple)
     else:
@@ -91,17 +106,21 @@ def search(run_level: RunLevel, settings: SearchSettings,
         m = _round(min(m * settings.ramp_factor, settings.max_multiple))
         verdict = _run(run_level, m, result)
     steps = 0
-    while verdict == FAILED and result.held is None and steps < MAX_DOWN_STEPS:
+    # A first level that did not hold: ramp down until one holds.
+    while verdict != HELD and result.held is None and steps < MAX_DOWN_STEPS:
         m = _round(m / settings.ramp_factor)
         verdict = _run(run_level, m, result)
         steps += 1
-    if result.held is not None and result.failed is None and verdict == HELD:
+    if result.held is not None and result.upper() is None and verdict == HELD:
         result.reached_max = True
-    # Bisect (geometrically: the precision is relative) between what held and what failed.
-    while (verdict != GENERATOR_BOUND and result.held is not None and result.failed is not None
-           and (result.failed - result.held) / result.held > settings.precision):
-        mid = _round(math.sqrt(result.held * result.failed))
-        if mid in (result.held, result.failed):
+    # Bisect (geometrically: the precision is relative) between what held and the lowest
+    # level above it that did not: a target failure, or the generator's limit.
+    while result.held is not None:
+        upper = result.upper()
+        if upper is None or (upper - result.held) / result.held <= settings.precision:
             break
-        verdict = _run(run_level, mid, result)
+        mid = _round(math.sqrt(result.held * upper))
+        if mid in (result.held, upper):
+            break
+        _run(run_level, mid, result)
     return result

@@ -36,7 +36,7 @@ def test_exit_codes() -> None:
     assert _exit_code(bracketed, None, met) == 0
     assert _exit_code(bracketed, None, failed) == 1
     assert _exit_code(bracketed, RunFailure(3, "unreachable"), met) == 3
-    bound = result([], held=2.0, generator_bound_at=4.0)
+    bound = result([], held=2.0, generator_bound=[4.0])
     assert _exit_code(bound, None, []) == 3  # the generator was measured, not the target
     assert _exit_code(bound, None, met) == 0  # ...but the margin asked for was shown
     assert _exit_code(bound, None, failed) == 3
@@ -48,7 +48,7 @@ def test_below_min_and_generator_bound_headlines() -> None:
         "breaks already at 1x the national peak of 26,670 check-ins per minute")
     assert capacity_multiple(low) == 0.0
     bound = result([(1.0, "generator-bound", ["generator.lag_p99_ms < 100"])],
-                   generator_bound_at=1.0)
+                   generator_bound=[1.0])
     assert headline(bound, AUTO, None) == (
         "generator-bound at 1x before any level held: add --workers")
     assert capacity_multiple(bound) is None

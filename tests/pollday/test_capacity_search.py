@@ -55,12 +55,33 @@ def test_max_multiple_reached() -> None:
     assert found.outcome == "above-max" and found.held == 20.0 and found.failed is None
 
 
-def test_generator_bound_stops_the_search_and_is_never_a_capacity() -> None:
+def test_generator_bound_ends_the_ramp_and_is_never_a_capacity() -> None:
+    """The generator cannot judge 8x: bisect below it; every level it can judge holds, so
+    the answer is "at least 4.968x (generator-bound at 5.188x)", never a bracket."""
     run, tried = target(50.0, generator_limit=5.0)
     found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
-    assert tried == [1.0, 2.0, 4.0, 8.0]
-    assert found.outcome == GENERATOR_BOUND and found.generator_bound_at == 8.0
-    assert found.held == 4.0 and found.failed is None
+    assert tried == [1.0, 2.0, 4.0, 8.0, 5.657, 4.757, 5.188, 4.968]
+    assert found.outcome == GENERATOR_BOUND and found.generator_bound_at == 5.188
+    assert found.held == 4.968 and found.failed is None
+    assert found.generator_bound == [8.0, 5.657, 5.188]
+
+
+def test_a_target_failure_below_the_generator_limit_brackets_the_capacity() -> None:
+    """Generator-bound at 8x, but the target fails at 5.657x with the generator within its
+    limits: that is a bracket of the target's capacity."""
+    run, tried = target(5.0, generator_limit=7.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried == [1.0, 2.0, 4.0, 8.0, 5.657, 4.757, 5.188, 4.968]
+    assert found.outcome == "bracketed" and (found.held, found.failed) == (4.968, 5.188)
+    assert found.generator_bound_at == 8.0
+
+
+def test_a_generator_bound_start_ramps_down() -> None:
+    run, tried = target(50.0, generator_limit=0.3)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried[:3] == [1.0, 0.5, 0.25]
+    assert found.outcome == GENERATOR_BOUND and found.held is not None
+    assert found.held <= 0.3 < found.generator_bound_at  # type: ignore[operator]
 
 
 def test_below_the_lowest_multiple_tried() -> None:
