@@ -36,6 +36,7 @@ from simulation.thresholds import ENDPOINT_FIGURES, Threshold, evaluate
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.
 GENERATOR_LAG_LIMIT_MS = 100.0
+MIN_CONNECTIONS = 200  # Locust's --connections default
 LEVEL_GROUPS_SKIPPED = ("stations", "loop", "capacity")  # not figures of a load level
 _ENDPOINT_KEYS = ("requests", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms",
                   "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended")
@@ -69,6 +70,7 @@ class LevelSetup:
     quiet: bool = True
     registered: NDArray[np.int64] | None = None  # per station; --host: for fresh voters
     cpus: CpuSplit = field(default_factory=CpuSplit)  # --target-cpus, --generator-cpus
+    terminals: NDArray[np.int64] | None = None  # per station: its most requests in flight
     database_url: str | None = None  # a PostgreSQL server: a fresh database per level
 
 
@@ -208,6 +210,19 @@ def _record(level: LevelLoad, index: int, folder: Path, replay_s: float,
     }
 
 
+def level_connections(terminals: NDArray[np.int64] | None, stations: NDArray[np.int64]
+                      ) -> int:
+    """Keep-alive connections for a level's generator: one per terminal of its stations
+    (at least Locust's default). A station never has more requests in flight than its
+    terminals, so no request waits for a connection of the generator's pool: in the real
+    day each terminal has its own, and a shared pool smaller than that would queue requests
+    in the generator (latency from the intended time the target did not cause) and cost the
+    generator CPU on every hand-over when the target slows down."""
+    if terminals is None:
+        return MIN_CONNECTIONS
+    return max(MIN_CONNECTIONS, int(terminals[stations].sum()))
+
+
 def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
     level = level_load(multiple, setup.order, setup.load, setup.window.span_s, setup.level_s)
     folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
@@ -225,7 +240,8 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
         secret=setup.secret, compress=level.compress, station_share=1.0, results_rps=0.0,
         webcam_rps=0.0, adapter=setup.scenario.loadtest.adapter, workers=setup.workers,
         expected_s=replay_s, timeout_s=replay_s * 1.5 + 300,
-        extra_args=("--window-start", f"{setup.window.start_s:.3f}"),
+        extra_args=("--window-start", f"{setup.window.start_s:.3f}", "--connections",
+                    str(level_connections(setup.terminals, level.stations))),
     )
     if setup.host:
         loadtest, audit_figures = _load_and_audit(setup, run)
@@ -246,4 +262,6 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
                 loadtest, audit_figures = _load_and_audit(setup, run)
         except TargetError as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
-    return _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)
+    record = _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)
+    record["connections"] = level_connections(setup.terminals, level.stations)
+    return record

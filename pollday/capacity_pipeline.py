@@ -112,6 +112,7 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
         workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
         registered=result.stations.registered.astype(np.int64), cpus=cpus,
+        terminals=result.stations.terminals.astype(np.int64),
         database_url=config.database_url)
     context = {
         "national_peak": {"checkins_per_min": round(peak_per_min, 2),
