@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from service.auth import station_token  # noqa: E402
-from service.rawclient import RawConnection  # noqa: E402
+from tests.support.rawclient import RawConnection  # noqa: E402
 
 SECRET = "bench-secret"
 STATIONS = 500
@@ -288,7 +288,7 @@ def main() -> int:
                 url = f"sqlite:///{tmp}/bench.sqlite?synchronous={args.sqlite_synchronous}"
                 results.append(run_backend(backend, url, register, args))
             elif backend == "postgresql":
-                from service.pgcluster import ThrowawayCluster, find_pg_bin
+                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 
                 bin_dir = find_pg_bin()
                 if bin_dir is None:

@@ -35,9 +35,9 @@ from pollday.outputs import (
 )
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
+from pollday.serve_command import add_serve_arguments, exec_service
 from pollday.size_command import SizeInputError, add_size_arguments, run_size
 from pollday.station_command import add_station_arguments, run_station_command
-from service.cli import add_serve_arguments, run_serve
 from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
 from simulation.loading import Problem
 from simulation.scenario_warnings import scenario_warnings
@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path, help="run folder written by simulate/run/capacity")
     _add_output_flags(p, 'print {"report": path written} as JSON to stdout')
 
-    p = sub.add_parser("serve", help="run the reference check-in and results service")
+    p = sub.add_parser("serve", help="run the reference check-in and results service",
+                       add_help=False)
     add_serve_arguments(p)
 
     p = sub.add_parser("register", help="write a scenario's synthetic voter register (NDJSON)")
@@ -237,13 +238,15 @@ _COMMANDS = {
     "station": run_station_command,
     "init": run_init,
     "schema": run_schema,
-    "serve": run_serve,
     "register": _register,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["serve"]:  # the service's own program parses its options
+        exec_service(words[1:])
+    args = build_parser().parse_args(words)
     try:
         return _COMMANDS[args.command](args)
     except ScenarioError as error:

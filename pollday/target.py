@@ -1,8 +1,9 @@
 """The load-test target: checking it is safe to hit, or starting the reference service.
 
 Nobody load-tests production by accident: a host that is not loopback is refused unless
-the user says ``--allow-remote``. The embedded target is ``pollday serve`` as a subprocess
-on a free port, with its SQLite database in the run folder.
+the user says ``--allow-remote``. The embedded target is ``python -m service`` (what
+``pollday serve`` runs) as a subprocess on a free port, with its SQLite database in the run
+folder.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
 
 
 class ReferenceService:
-    """``pollday serve`` on a free loopback port; ``url`` once started. A context manager."""
+    """The reference service (``python -m service``, what ``pollday serve`` runs) on a free
+    loopback port; ``url`` once started. A context manager."""
 
     def __init__(
         self,
@@ -70,8 +72,7 @@ class ReferenceService:
         cmd = [
             sys.executable,
             "-m",
-            "pollday",
-            "serve",
+            "service",
             "--host",
             "127.0.0.1",
             "--port",

@@ -22,10 +22,9 @@ import simulation
 from loadtests import register
 from loadtests.ledger import read_ledger
 from simulation.schedule import save as save_schedule
+from tests.service.service_support import ADMIN_TOKEN, SECRET, Server
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "service"))
-from service_support import ADMIN_TOKEN, SECRET, Server  # noqa: E402
 
 SMOKE = REPO / "scenarios" / "smoke.toml"
 LOCUST = str(Path(sys.executable).with_name("locust"))

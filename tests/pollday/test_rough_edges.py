@@ -98,7 +98,9 @@ def test_every_flag_has_help_with_its_default() -> None:
     """Every option and positional argument of every subcommand has a help text, and it
     states the default wherever there is one (not None/False/an empty list)."""
     missing = []
-    for command, action in _every_option(build_parser()):
+    # pollday serve's options are python -m service's (pollday forwards them).
+    options = [*_every_option(build_parser()), *_every_option(service_parser(), "pollday serve")]
+    for command, action in options:
         name = (action.option_strings or [action.dest])[0]
         help_text = action.help or ""
         if not help_text or help_text == argparse.SUPPRESS:

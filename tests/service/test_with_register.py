@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from service_support import REPO, Server, admin_headers, station_headers
 
 from loadtests import register as reg
 from simulation import build_stations, load_scenario, station_code
+from tests.service.service_support import REPO, Server, admin_headers, station_headers
 
 SMOKE = REPO / "scenarios" / "smoke.toml"
 
