@@ -12,7 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pollday.capacity_pipeline import CapacityConfig, run_capacity
+from pollday.capacity_config import CapacityConfig
+from pollday.capacity_pipeline import run_capacity
 from pollday.capacity_search import SearchSettings
 from pollday.console import emit_summary, fail
 from pollday.exits import EXIT_BAD_INPUT

@@ -20,7 +20,7 @@ from simulation import Scenario
 from simulation.thresholds import Threshold, evaluate
 
 if TYPE_CHECKING:
-    from pollday.capacity_pipeline import CapacityConfig
+    from pollday.capacity_config import CapacityConfig
 
 FORMAT = 1
 
@@ -134,6 +134,6 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
 
 
 def _write_report(out: Path) -> None:
-    from pollday.report.capacity import write_capacity_report
+    from pollday.report import write_report
 
-    write_capacity_report(out)
+    write_report(out)

@@ -193,7 +193,7 @@ def _simulate(args: argparse.Namespace) -> int:
                          f"from {args.out}\n")
     write_simulation(args.out, result, summary, args.scenario)
     if args.voters:
-        write_voters(args.out / VOTERS, result)
+        write_voters(args.out / VOTERS, result.scenario, result.results[0])
     write_report(args.out)
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK

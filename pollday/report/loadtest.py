@@ -11,7 +11,7 @@ from pollday.report.plots.loadtest import (
     rate_figure,
 )
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 
 _AUDIT_CHECKS = {
     "lost_checkins": "acknowledged check-ins missing from the service",

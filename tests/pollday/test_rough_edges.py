@@ -13,6 +13,7 @@ import pytest
 from pollday.cli import build_parser, main
 from pollday.report import write_report
 from pollday.verdicts import item_figures
+from service.cli import build_parser as service_parser
 from simulation.thresholds import evaluate, parse_threshold
 from tests.pollday.report_support import SMOKE
 
