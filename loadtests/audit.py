@@ -28,6 +28,8 @@ from typing import Any
 
 import httpx
 
+from simulation.errors import HarnessError
+
 _CHECKIN_KINDS = ("checkin", "sync_checkin")
 _DUPLICATE_KINDS = ("duplicate", "sync_duplicate")
 _LOOKUP_THREADS = 8
@@ -37,7 +39,7 @@ _CONTRACT = ("the audit needs the reference service's admin contract (GET /admin
              "GET /admin/checkins/{id}, GET /v1/results; see docs/loadtests.md)")
 
 
-class AuditError(RuntimeError):
+class AuditError(HarnessError, RuntimeError):
     """The target could not be audited (unreachable, admin token refused, another contract)."""
 
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulation.errors import InputError
 
-class OptionsError(ValueError):
+
+class OptionsError(InputError, ValueError):
     """An option value that cannot be used; the message names the option and the fix."""
 
 

@@ -16,7 +16,7 @@ from pollday.capacity_config import CapacityConfig
 from pollday.capacity_pipeline import run_capacity
 from pollday.capacity_search import SearchSettings
 from pollday.console import emit_summary, fail
-from pollday.exits import EXIT_BAD_INPUT
+from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.run_pipeline import RunFailure
 from pollday.target_watch import format_duration
@@ -104,7 +104,7 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         record(EXIT_BAD_INPUT, error.render(), "preflight")
         raise
     except KeyboardInterrupt:
-        record(130, "the capacity search was interrupted (Ctrl-C or SIGTERM) "
+        record(EXIT_INTERRUPTED, "the capacity search was interrupted (Ctrl-C or SIGTERM) "
                f"{format_duration(time.time() - started)} after it started", "interrupted")
         raise
     emit_summary(doc, args, lambda: _print_table(doc, config.out))

@@ -25,7 +25,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.locust_process import LocustRun, run_locust
 from pollday.run_pipeline import RunFailure
 from pollday.run_register import write_run_register
-from pollday.target import ReferenceService, TargetError
+from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
 from simulation import Scenario, schedule
 from simulation.thresholds import ENDPOINT_FIGURES, Threshold, evaluate
@@ -231,6 +231,6 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
                                   list(setup.service_args)) as service:
                 run = LocustRun(**{**run.__dict__, "host": service.url})
                 loadtest, audit_figures = _load_and_audit(setup, run)
-        except TargetError as error:
+        except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
     return _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from simulation import schedule
+from simulation.errors import InputError
 from simulation.runner import NationalResult
 from simulation.station_metrics import QUEUE_BIN_S
 from simulation.voters import VOTERS
@@ -69,7 +70,7 @@ RUN_ONLY = ("junit.xml", "capacity.json", "loadtest", "replay", "register.ndjson
             "service.log", "service.sqlite", "service.sqlite-wal", "service.sqlite-shm")
 
 
-class OutFolderError(ValueError):
+class OutFolderError(InputError, ValueError):
     """``--out`` names something that cannot be a run folder; the message says what."""
 
 

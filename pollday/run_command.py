@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from pollday.console import emit_summary, fail, print_run_table
-from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.outputs import check_out_folder
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.target_watch import format_duration
 from simulation import ScenarioError
-
-EXIT_INTERRUPTED = 130  # as pollday.cli answers Ctrl-C
 
 
 def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:

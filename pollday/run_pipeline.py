@@ -33,18 +33,19 @@ from pollday.locust_process import LocustRun, run_locust
 from pollday.outputs import write_json, write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
-from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
+from pollday.target import ReferenceService, TargetUnavailable, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
 from pollday.verdicts import item_figures, judge, replay_notes
 from simulation import Scenario, load_scenario, national_summary, schedule, simulate
+from simulation.errors import PolldayError
 from simulation.standard import simulated_figures
 from simulation.thresholds import FIXED_FIGURES, parse_threshold
 
 
-class RunFailure(RuntimeError):
+class RunFailure(PolldayError, RuntimeError):
     def __init__(self, code: int, message: str, stage: str = "preflight") -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = code
         self.stage = stage  # one of pollday.failure_outputs.STAGES
 
 
@@ -69,7 +70,7 @@ def preflight(host: str, admin_token: str) -> None:
     try:
         check_reachable(host)
         check_auditable(host, admin_token)
-    except (TargetError, AuditError) as error:
+    except (TargetUnavailable, AuditError) as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
 
 
@@ -215,7 +216,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
                 config.out, register, secret, admin_token, config.service_args
             ) as service:
                 loadtest, audit_figures = _load_and_audit(config, locust, service.url, admin_token)
-        except TargetError as error:
+        except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed

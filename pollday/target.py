@@ -21,10 +21,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from simulation.errors import HarnessError
+
 _STARTUP_TIMEOUT_S = 300.0  # importing a national register takes a while
 
 
-class TargetError(RuntimeError):
+class TargetUnavailable(HarnessError, RuntimeError):
     """The target cannot be used (unreachable, failed to start); the message says why."""
 
 
@@ -42,7 +44,7 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
     try:
         httpx.get(url.rstrip("/") + "/healthz", timeout=timeout_s)
     except httpx.HTTPError as error:
-        raise TargetError(
+        raise TargetUnavailable(
             f"target {url} is unreachable: {error or type(error).__name__}; "
             "is the service running and the address right?"
         ) from None
@@ -104,7 +106,7 @@ class ReferenceService:
         line = box[0].strip() if box else ""
         if not line.startswith("http"):
             self.stop()
-            raise TargetError(
+            raise TargetUnavailable(
                 f"the reference service did not start (see {self.log_path}): {self._log_tail()}"
             )
         return line
@@ -124,7 +126,7 @@ class ReferenceService:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise TargetError(
+        raise TargetUnavailable(
             f"the reference service at {self.url} never became healthy (see {self.log_path})"
         )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulation.errors import InputError
 from simulation.scenario import Scenario
 
 
@@ -26,7 +27,7 @@ class Problem:
     rule: str
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario file could not be read or breaks the schema."""
 
     def __init__(self, file: str, problems: list[Problem]) -> None:
