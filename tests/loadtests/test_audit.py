@@ -22,7 +22,7 @@ from loadtests.adapter import Adapter, AdapterContext, CheckinItem, HttpRequest,
 from loadtests.audit import AuditError, audit
 from loadtests.ledger import Ledger, entry_dict, write_ledger
 from loadtests.plan import kept_stations
-from loadtests.replay import rescan
+from loadtests.register import rescan
 from pollday.run_register import write_run_register
 from simulation import Scenario, load_scenario, station_code
 from tests.html_server import html_server

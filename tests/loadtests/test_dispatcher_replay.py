@@ -259,7 +259,7 @@ def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
 
 
 def test_rescans_match_the_enrolled_template_and_no_one_else() -> None:
-    from loadtests.replay import rescan
+    from loadtests.register import rescan
     from service.biometrics import decode_template, matches
 
     for station, voter in [(0, 0), (3, 17), (6536, 1999)]:
