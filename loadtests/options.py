@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import InputError
+from simulation.replay_scale import (
+    DEFAULT_COMPRESS,
+    DEFAULT_STATION_SHARE,
+    replay_scale_problems,
+)
 
 
 class OptionsError(InputError, ValueError):
@@ -119,8 +124,8 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
     opts = ReplayOptions(
         scenario=_path(get("scenario", "")),
         schedule=_path(get("schedule", "")),
-        compress=float(get("compress", 60.0)),
-        station_share=float(get("station_share", 1.0)),
+        compress=float(get("compress", DEFAULT_COMPRESS)),
+        station_share=float(get("station_share", DEFAULT_STATION_SHARE)),
         secret=str(get("secret", "") or os.environ.get("POLLDAY_SECRET", "")),
         out=_path(get("pollday_out", "")),
         adapter=str(get("adapter", "") or ""),
@@ -133,9 +138,8 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
         window_start_s=float(get("window_start", 0.0)),
     )
     checks = [
-        (opts.compress > 0, f"--compress must be positive, got {opts.compress:g}"),
-        (0 < opts.station_share <= 1,
-         f"--station-share must be in (0, 1], got {opts.station_share:g}"),
+        *((False, problem) for problem in replay_scale_problems(opts.compress,
+                                                                 opts.station_share)),
         (opts.results_rps >= 0, f"--results-rps must not be negative, got {opts.results_rps:g}"),
         (0 <= opts.results_day_level <= 1,
          f"--results-day-level must be in [0, 1], got {opts.results_day_level:g}"),

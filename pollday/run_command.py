@@ -20,6 +20,7 @@ from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.target_watch import format_duration
 from simulation import ScenarioError
+from simulation.replay_scale import replay_scale_problems
 
 
 def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -92,12 +93,9 @@ def run_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     if args.workers < 0:
         return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
-    for name in ("compress", "station_share"):
-        value = getattr(args, name)
-        if value is not None and not (value > 0 and (name == "compress" or value <= 1)):
-            return fail(
-                f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
-            )
+    problems = replay_scale_problems(args.compress, args.station_share)
+    if problems:
+        return fail(f"pollday run: {problems[0]}", EXIT_BAD_INPUT)
     check_out_folder(args.out or Path("runs") / args.scenario.stem)
     config = RunConfig(
         scenario_path=args.scenario,

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulation.distributions import Distribution
+from simulation.replay_scale import DEFAULT_COMPRESS, DEFAULT_STATION_SHARE
 from simulation.scenario_flow import (
     DeviceFaults,
     Modality,
@@ -291,8 +292,10 @@ class Costs(_Model):
 class LoadTest(_Model):
     """How ``pollday run`` replays the simulated day against the target."""
 
-    compress: float = Field(default=60, gt=0, description="60: an 11-hour day in 11 minutes")
-    station_share: float = Field(default=1, gt=0, le=1)
+    # The bounds are simulation.replay_scale's rule, here for the JSON Schema.
+    compress: float = Field(default=DEFAULT_COMPRESS, gt=0,
+                            description="60: an 11-hour day in 11 minutes")
+    station_share: float = Field(default=DEFAULT_STATION_SHARE, gt=0, le=1)
     results_rps: float = Field(default=2, ge=0, description="peak public results reads/s")
     webcam_rps: float = Field(default=1, ge=0)
     adapter: str = Field(default="", description="module:Class mapping events to requests")
