@@ -22,6 +22,9 @@ from simulation.replay_scale import (
     replay_scale_problems,
 )
 
+# Locust reads it for --secret; a namespace built without Locust falls back to it here.
+SECRET_ENV = "POLLDAY_SECRET"
+
 
 class OptionsError(InputError, ValueError):
     """An option value that cannot be used; the message names the option and the fix."""
@@ -41,7 +44,7 @@ def add_arguments(parser: Any) -> None:
         help="time compression: 60 replays an 11-hour day in 11 minutes (default 60)")
     add("--station-share", type=float, env_var="POLLDAY_STATION_SHARE", default=None,
         help="deterministic share of stations to replay, in (0, 1] (default 1)")
-    add("--secret", env_var="POLLDAY_SECRET", default="", secret=True,
+    add("--secret", env_var=SECRET_ENV, default="", secret=True,
         help="the service's station token secret (default $POLLDAY_SECRET)")
     add("--pollday-out", metavar="DIR", env_var="POLLDAY_OUT", default="",
         help="write loadtest.json and ledger.ndjson here when the test stops")
@@ -126,7 +129,7 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
         schedule=_path(get("schedule", "")),
         compress=float(get("compress", DEFAULT_COMPRESS)),
         station_share=float(get("station_share", DEFAULT_STATION_SHARE)),
-        secret=str(get("secret", "") or os.environ.get("POLLDAY_SECRET", "")),
+        secret=str(get("secret", "") or os.environ.get(SECRET_ENV, "")),
         out=_path(get("pollday_out", "")),
         adapter=str(get("adapter", "") or ""),
         results_rps=float(get("results_rps", 2.0)),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pollday.console import emit_summary, fail, print_run_table
+from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.outputs import check_out_folder
@@ -36,18 +37,8 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
     )
-    p.add_argument(
-        "--secret",
-        default=os.environ.get("POLLDAY_SECRET", ""),
-        help="the target's station-token secret (default $POLLDAY_SECRET; required with "
-        "--host; the embedded service gets a fresh one)",
-    )
-    p.add_argument(
-        "--admin-token",
-        default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN; "
-        "required with --host)",
-    )
+    add_credential_arguments(p, secret_note="; the embedded service gets a fresh one",
+                             admin_use=", for the audit")
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
     p.add_argument(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from pollday.credentials import ADMIN_TOKEN_ENV, SECRET_ENV
 from simulation.errors import HarnessError
 
 _STARTUP_TIMEOUT_S = 300.0  # importing a national register takes a while
@@ -85,7 +86,7 @@ class ReferenceService:
             str(self.register),
             *self.extra_args,
         ]
-        env = {**os.environ, "POLLDAY_SECRET": self.secret, "POLLDAY_ADMIN_TOKEN": self.admin_token}
+        env = {**os.environ, SECRET_ENV: self.secret, ADMIN_TOKEN_ENV: self.admin_token}
         log = self.log_path.open("w", encoding="utf-8")
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True
