@@ -58,37 +58,44 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="uvicorn log level (default warning)")
     limits = parser.add_argument_group(
         "connection limits", "per worker process; see docs/service.md#connection-limits")
-    limits.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS,
-                        metavar="N", help="open connections per worker; past it the "
-                        "longest-idle one is closed (default %(default)s)")
-    limits.add_argument("--keep-alive-s", type=float, default=DEFAULT_KEEP_ALIVE_S,
-                        metavar="S", help="close a connection with no request for this long "
-                        "(default %(default)s)")
-    limits.add_argument("--header-timeout-s", type=float, default=DEFAULT_HEADER_TIMEOUT_S,
-                        metavar="S", help="a request head must arrive within this long of its "
-                        "first byte, else 408 (default %(default)s)")
-    limits.add_argument("--body-timeout-s", type=float, default=DEFAULT_BODY_TIMEOUT_S,
-                        metavar="S", help="a request body must arrive within this long of its "
-                        "head (streamed imports: between two bytes) (default %(default)s)")
+    _add_options(limits, LIMIT_OPTIONS)
     faults = parser.add_argument_group(
         "fault injection (rehearsals)",
         "make the service slow or failing on purpose; nothing is injected by default",
     )
-    faults.add_argument("--inject-latency-ms", metavar="SPEC",
-                        help=f"extra response latency: {LATENCY_FORMS}")
-    faults.add_argument("--inject-error-rate", type=float, default=0.0, metavar="P",
-                        help="share of requests answered with an error before processing")
-    faults.add_argument("--inject-error-status", type=int, default=503, metavar="STATUS",
-                        help="status of injected errors (default %(default)s)")
-    faults.add_argument("--inject-stall-s", type=float, default=0.0, metavar="S",
-                        help="one stall: requests in this window wait until it ends")
-    faults.add_argument("--inject-stall-after-s", type=float, default=0.0, metavar="S",
-                        help="when the stall starts, in seconds after the start")
-    faults.add_argument("--inject-endpoints", default="all", metavar="LIST",
-                        help=f"comma-separated endpoints the faults apply to: "
-                        f"{', '.join(ENDPOINT_PREFIXES)} (default: all)")
-    faults.add_argument("--inject-seed", type=int, default=0,
-                        help="seed of the injected randomness")
+    _add_options(faults, FAULT_OPTIONS)
+
+
+# (flag, type, default, metavar, help) of the options that are Settings fields of their name.
+_Option = tuple[str, type, object, str, str]
+LIMIT_OPTIONS: tuple[_Option, ...] = (
+    ("--max-connections", int, DEFAULT_MAX_CONNECTIONS, "N", "open connections per worker; "
+     "past it the longest-idle one is closed (default %(default)s)"),
+    ("--keep-alive-s", float, DEFAULT_KEEP_ALIVE_S, "S", "close a connection with no request "
+     "for this long (default %(default)s)"),
+    ("--header-timeout-s", float, DEFAULT_HEADER_TIMEOUT_S, "S", "a request head must arrive "
+     "within this long of its first byte, else 408 (default %(default)s)"),
+    ("--body-timeout-s", float, DEFAULT_BODY_TIMEOUT_S, "S", "a request body must arrive "
+     "within this long of its head (streamed imports: between two bytes) (default %(default)s)"),
+)
+FAULT_OPTIONS: tuple[_Option, ...] = (
+    ("--inject-latency-ms", str, None, "SPEC", f"extra response latency: {LATENCY_FORMS}"),
+    ("--inject-error-rate", float, 0.0, "P",
+     "share of requests answered with an error before processing"),
+    ("--inject-error-status", int, 503, "STATUS",
+     "status of injected errors (default %(default)s)"),
+    ("--inject-stall-s", float, 0.0, "S", "one stall: requests in this window wait until it ends"),
+    ("--inject-stall-after-s", float, 0.0, "S",
+     "when the stall starts, in seconds after the start"),
+    ("--inject-endpoints", str, "all", "LIST", "comma-separated endpoints the faults apply to: "
+     f"{', '.join(ENDPOINT_PREFIXES)} (default: all)"),
+    ("--inject-seed", int, 0, "INJECT_SEED", "seed of the injected randomness"),
+)
+
+
+def _add_options(group: argparse._ArgumentGroup, options: tuple[_Option, ...]) -> None:
+    for flag, kind, default, metavar, help_text in options:
+        group.add_argument(flag, type=kind, default=default, metavar=metavar, help=help_text)
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -139,22 +146,11 @@ def options_from_args(args: argparse.Namespace) -> ServeOptions:
         admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     if admin_token is not None:
         _check_token_text(admin_token, "admin token")
-    settings = Settings(
-        database_url=args.database_url,
-        secret=_secret(args),
-        admin_token=admin_token,
-        inject_latency_ms=args.inject_latency_ms,
-        inject_error_rate=args.inject_error_rate,
-        inject_error_status=args.inject_error_status,
-        inject_stall_s=args.inject_stall_s,
-        inject_stall_after_s=args.inject_stall_after_s,
-        inject_endpoints=args.inject_endpoints,
-        inject_seed=args.inject_seed,
-        keep_alive_s=args.keep_alive_s,
-        header_timeout_s=args.header_timeout_s,
-        body_timeout_s=args.body_timeout_s,
-        max_connections=args.max_connections,
-    )
+    # The limit and fault options are Settings fields of the same name.
+    tuned = {flag.removeprefix("--").replace("-", "_") for flag, *_ in
+             (*LIMIT_OPTIONS, *FAULT_OPTIONS)}
+    settings = Settings(database_url=args.database_url, secret=_secret(args),
+                        admin_token=admin_token, **{name: getattr(args, name) for name in tuned})
     return ServeOptions(settings=settings, host=args.host, port=args.port,
                         register=args.register, workers=args.workers, log_level=args.log_level)
 
