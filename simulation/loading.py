@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulation.distributions import KINDS as DISTRIBUTION_KINDS
 from simulation.errors import InputError
 from simulation.scenario import Scenario
 
@@ -62,8 +63,7 @@ def _short(value: Any) -> str:
 def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # Pydantic puts the chosen discriminator value ("lognormal") into the location of errors
     # inside a tagged union; users never wrote that key, so it would only confuse them.
-    tags = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical"}
-    return tuple(p for p in loc if not (isinstance(p, str) and p in tags))
+    return tuple(p for p in loc if not (isinstance(p, str) and p in DISTRIBUTION_KINDS))
 
 
 # Cross-section checks run on the whole scenario; their messages start with the path
