@@ -118,7 +118,7 @@ def test_run_data_readers_check_what_they_read(tmp_path: Path) -> None:
         thresholds_of(tmp_path, {"thresholds": [{"rule": "a < 1"}]})
     assert read_loadtest(tmp_path, {}) is None
     run = {"loadtest": {}, "replay": {}, "audit": {}, "closed_loop": {}}
-    with pytest.raises(ReportError, match="loadtest.json is missing"):
+    with pytest.raises(ReportError, match=r"loadtest\.json is missing"):
         read_loadtest(tmp_path, run)
     (tmp_path / "loadtest").mkdir()
     series = {"bin_s": 10, "t_s": [0], "count": [1], "p95_ms": [1.0], "p99_ms": [2.0],
