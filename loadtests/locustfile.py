@@ -42,6 +42,7 @@ from loadtests.replay import Loaded, kept_rows, load
 from loadtests.sender import Driver
 from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
+from simulation.errors import ExitCode
 
 log = logging.getLogger("pollday.locust")
 LEDGER_CHUNK = 10_000
@@ -114,7 +115,7 @@ def _init(environment: Environment, **_: Any) -> None:
         # Bad input: say what is wrong and stop before any traffic (exit code 2).
         log.error("pollday: %s", exc)
         sys.stderr.write(f"pollday: {exc}\n")
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_INPUT)
 
 
 # -- test start: hand out the shares and the time zero ----------------------------------------
