@@ -197,7 +197,10 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
     assert done.returncode == 1, done.stderr + done.stdout
     failed = [v["rule"] for v in _summary(out)["thresholds"]  # type: ignore[union-attr]
               if v["verdict"] != "met"]
-    assert failed == ["checkin.p99_ms_intended < 1000"], failed
+    # The generator's own lag may also miss its limit on a loaded CI machine; among the
+    # target's figures, only the intended-time p99 may fail.
+    target_failed = [rule for rule in failed if not rule.startswith("generator.")]
+    assert target_failed == ["checkin.p99_ms_intended < 1000"], failed
     checkin = next(
         e
         for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
