@@ -93,8 +93,9 @@ def _summary(out: Path) -> dict[str, object]:
 def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--out", str(out), "--quiet")
-    assert done.returncode == 0, done.stderr + done.stdout
     summary = json.loads((out / "summary.json").read_text())
+    failing = [(v["rule"], v.get("value")) for v in summary["thresholds"] if v["verdict"] != "met"]
+    assert done.returncode == 0, (done.stderr + done.stdout, failing)
     assert summary["verdict"] == "met"
     assert all(v["verdict"] == "met" for v in summary["thresholds"])
     audit = summary["audit"]
