@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.errors import InputError
 from simulation.plan import StationPlan
 from simulation.station_input import StationOutcome, Status
 
@@ -31,7 +32,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _PATTERN = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|<|>=|>)\s*(\S+)\s*$")
 
 
-class TargetError(ValueError):
+class TargetError(InputError, ValueError):
     """A target string that cannot be understood; the message says how to write one."""
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulation.errors import InputError
+
 ENDPOINT_FIGURES = ("checkin", "duplicate", "batch", "protocol", "results", "streams", "snapshot")
 _LATENCIES = ("p50_ms", "p95_ms", "p99_ms", "max_ms")
 ENDPOINT_STATS = (
@@ -83,7 +85,7 @@ class Threshold:
         return _OPS[self.op](measured, self.value)
 
 
-class ThresholdError(ValueError):
+class ThresholdError(InputError, ValueError):
     """A rule that cannot be parsed: ``str()`` quotes the rule, ``reason`` does not (for a
     scenario file's error, which shows the rule as the value already)."""
 
