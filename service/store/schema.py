@@ -12,6 +12,7 @@ import sqlite3
 
 import psycopg
 
+from service.store.pg_checkin import DISTANCE_FUNCTION
 from service.store.urls import DatabaseUrl
 
 # A statement is either portable SQL or a {dialect: SQL} mapping.
@@ -150,6 +151,10 @@ MIGRATIONS: list[list[Statement]] = [
             "postgresql": """CREATE TRIGGER checkins_station_open BEFORE INSERT ON checkins
                 FOR EACH ROW EXECUTE FUNCTION checkins_station_open()""",
         },
+    ],
+    [
+        # The biometric matcher's distance, for the one-statement check-in (pg_checkin).
+        {"postgresql": DISTANCE_FUNCTION},
     ],
 ]
 
