@@ -220,3 +220,52 @@ def test_a_protocol_racing_the_statement_is_refused_by_the_trigger(pg_url: str) 
 
     assert _run(url, work) is False
     assert _sql(url, "SELECT count(*) FROM checkins WHERE voter_id = 'RV0'") == [(0,)]
+
+
+def test_turnout_shards_add_up_to_the_checkins(pg_url: str) -> None:
+    """Concurrent check-ins over several pooled connections: the turnout view (the shards
+    summed) equals the check-ins counted per constituency and hour."""
+    enrolled = bytes(range(50, 50 + TEMPLATE_BYTES))
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.executemany("INSERT INTO stations VALUES (%s, %s, 10, %s, 1, 0)",
+                        [(f"T{s}", 100 + s % 3, 60 * s) for s in range(6)])
+        cur.executemany("INSERT INTO voters VALUES (%s, %s, 'a', 'b', '1980-01-01', %s)",
+                        [(f"TV{k}", f"T{k % 6}", enrolled) for k in range(120)])
+
+    async def work(db: PostgresDatabase) -> list[int]:
+        outcomes = await asyncio.gather(*(
+            check_in(db, _item(f"T{k % 6}", f"t{k}", f"TV{k}", enrolled)) for k in range(120)))
+        return [o.status for o in outcomes]
+
+    assert _run(pg_url, work) == [201] * 120
+    counted = "SELECT constituency_id, hour_local, count(*) FROM checkins WHERE constituency_id " \
+        "BETWEEN 100 AND 102 GROUP BY 1, 2 ORDER BY 1, 2"
+    view = "SELECT constituency_id, hour_local, checkins FROM turnout_hourly WHERE " \
+        "constituency_id BETWEEN 100 AND 102 ORDER BY 1, 2"
+    assert _sql(pg_url, view) == _sql(pg_url, counted)
+    assert len(_sql(pg_url, counted)) == 6
+
+
+def test_migration_keeps_the_turnout_counted_before_it(pg_cluster: ThrowawayCluster) -> None:
+    from service.store.schema import SCHEMA_VERSION, _statements
+
+    url = pg_cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for version in range(SCHEMA_VERSION - 1):  # the schema before the shards
+            for statement in _statements(version, "postgresql"):
+                conn.execute(statement.encode())
+            conn.execute("INSERT INTO schema_version VALUES (%s)", (version + 1,))
+        conn.execute("INSERT INTO turnout_hourly VALUES (7, '2026-11-28T09:00', 41)")
+    prepare_database(parse_database_url(url))
+    _sql(url, "INSERT INTO stations VALUES ('M1', 7, 10, 60, 1, 0)")
+    _sql(url, "INSERT INTO voters VALUES ('MV', 'M1', 'a', 'b', '1980-01-01', %s)",
+         (bytes(TEMPLATE_BYTES),))
+
+    async def work(db: PostgresDatabase) -> int:
+        item = CheckinInput("M1", "m", "MV", base64.b64encode(bytes(TEMPLATE_BYTES)).decode(),
+                            datetime(2026, 11, 28, 8, 5, tzinfo=UTC))
+        return (await check_in(db, item)).status
+
+    assert _run(url, work) == 201
+    assert _sql(url, "SELECT * FROM turnout_hourly") == [(7, "2026-11-28T09:00", 42)]
