@@ -19,11 +19,11 @@ import pytest
 
 from service.biometrics import TEMPLATE_BYTES, matches
 from service.checkins import CheckinInput, check_in, hour_local
-from service.pgcluster import ThrowawayCluster
 from service.store.pg_checkin import MAX_DISTANCE_SUM, accept_params
 from service.store.postgres import PostgresDatabase
 from service.store.schema import prepare_database
 from service.store.urls import parse_database_url
+from tests.support.pgcluster import ThrowawayCluster
 
 pytestmark = pytest.mark.postgres
 SCAN = datetime(2026, 11, 28, 8, 30, tzinfo=UTC)
