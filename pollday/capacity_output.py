@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_search import GENERATOR_BOUND, SearchResult
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.junit import write_junit
 from pollday.outputs import write_json
 from pollday.run_pipeline import RunFailure
 from simulation import Scenario
-from simulation.thresholds import Threshold, evaluate
 
 if TYPE_CHECKING:
     from pollday.capacity_pipeline import CapacityConfig

@@ -17,6 +17,7 @@ import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
+from loadtests.thresholds import Threshold, parse_threshold
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
 from pollday.capacity_search import SearchResult, SearchSettings, search
@@ -34,8 +35,8 @@ from pollday.capacity_window import (
 from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
-from simulation import Scenario, load_scenario, simulate
-from simulation.thresholds import Threshold, parse_threshold
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, simulate
 
 
 @dataclass

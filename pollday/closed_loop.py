@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from loadtests.measured import day_figures
 from simulation import RunOptions, national_summary, simulate
 from simulation.distributions import Empirical
 from simulation.scenario import Scenario
-from simulation.standard import simulated_figures
-from simulation.thresholds import FIXED_FIGURES
 
 
 def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
@@ -28,9 +27,8 @@ def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
 
 
 def _figures(summary: dict[str, Any]) -> dict[str, Any]:
-    day = simulated_figures(summary)
-    return {**{key: day[key] for key in FIXED_FIGURES["loop"]},
-            "mean_wait_min": summary["wait_min"]["mean"]}
+    """The ``loop.*`` figures of a day, and the ones the report shows beside them."""
+    return day_figures("loop", summary, judged=False)
 
 
 def close_the_loop(

@@ -15,7 +15,8 @@ from rich.table import Table
 from pollday.console import progress_bar
 from pollday.outputs import check_out_folder, write_json, write_stations_csv
 from pollday.report import write_report
-from simulation import build_stations, load_scenario
+from pollday.scenario_file import load_scenario
+from simulation import build_stations
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import SizingRequest, size_stations

@@ -25,13 +25,14 @@ from simulation.scenario import Scenario
 from simulation.screen import first_guess
 from simulation.sizing_why import explain
 from simulation.spawn import workers_without_main
+from simulation.standard import WAIT_STANDARD_MIN
 from simulation.station import run_station
 from simulation.stations import StationTable, build_stations
 from simulation.stats import mean_interval
 from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, Target, day_figures
 
 MAX_PER_RESOURCE = 60
-_DEFAULT_WAIT = Target("p95_wait_min", "<=", 30.0)
+_DEFAULT_WAIT = Target("p95_wait_min", "<=", WAIT_STANDARD_MIN)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
-from simulation import Scenario, ScenarioError, load_scenario
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, ScenarioError
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"
