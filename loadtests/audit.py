@@ -19,14 +19,14 @@ not speak it (404, an answer that is not the expected JSON) cannot be audited:
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from loadtests.ledger import read_ledger
 
 _CHECKIN_KINDS = ("checkin", "sync_checkin")
 _DUPLICATE_KINDS = ("duplicate", "sync_duplicate")
@@ -39,13 +39,6 @@ _CONTRACT = ("the audit needs the reference service's admin contract (GET /admin
 
 class AuditError(RuntimeError):
     """The target could not be audited (unreachable, admin token refused, another contract)."""
-
-
-def read_ledger(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:

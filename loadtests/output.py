@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from loadtests.figures import ENDPOINTS
 from loadtests.latency import (
     BIN_S,
     QUANTILES,
@@ -25,15 +26,7 @@ from loadtests.latency import (
 from loadtests.ledger import Entry, write_ledger
 
 FORMAT = 2  # 2: endpoints[...].over_time (format 1 files lack it; readers treat it as optional)
-FIGURES = {
-    "POST /v1/checkins": "checkin",
-    "POST /v1/checkins (duplicate)": "duplicate",
-    "POST /v1/checkins/batch": "batch",
-    "POST /v1/protocols": "protocol",
-    "GET /v1/results": "results",
-    "GET /v1/streams": "streams",
-    "GET /v1/streams/[station]/snapshot": "snapshot",
-}
+FIGURES = ENDPOINTS  # endpoint key -> figure group, from the catalogue
 CHECKIN_ENDPOINT = "POST /v1/checkins"
 
 
