@@ -6,7 +6,6 @@ every field.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -24,8 +23,9 @@ from loadtests.latency import (
     quantile_ms,
 )
 from loadtests.ledger import Entry, write_ledger
+from loadtests.results import LoadTestOutput
 
-FORMAT = 2  # 2: endpoints[...].over_time (format 1 files lack it; readers treat it as optional)
+FORMAT = LoadTestOutput.FORMAT
 FIGURES = ENDPOINTS  # endpoint key -> figure group, from the catalogue
 CHECKIN_ENDPOINT = "POST /v1/checkins"
 
@@ -161,6 +161,6 @@ def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, wor
     summary = summarize(rec, workers=workers, ledger_lines=lines, options=options,
                         figures=figures)
     tmp = out_dir / "loadtest.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=1) + "\n")
+    LoadTestOutput.of(summary).write(tmp, indent=1)
     tmp.replace(out_dir / "loadtest.json")
     return summary

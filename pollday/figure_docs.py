@@ -11,7 +11,7 @@ from loadtests.figures import CATALOGUE, ENDPOINTS, RENAMED, SOURCES, Figure
 _HEAD = """\
 # Figures
 
-<!-- Generated from loadtests/figures.py by `python -m pollday.published`; do not edit. -->
+<!-- Generated from loadtests/figures.py by the module pollday.published; do not edit. -->
 
 Every figure a run measures, defined once (`loadtests/figures.py`): thresholds
 (`thresholds = ["checkin.p95_ms < 300", ...]`, see [run.md](run.md#thresholds)), the report,
@@ -40,8 +40,8 @@ def figures_markdown() -> str:
               "[loadtests.md](loadtests.md#what-a-custom-adapter-gets-in-pollday-run)).", "",
               "| group | endpoint |", "|---|---|"]
     lines += [f"| `{group}` | `{endpoint}` |" for endpoint, group in ENDPOINTS.items()]
-    lines += ["", "## Every figure", "",
-              "| figure | unit | label | meaning | source | judged by |", "|---|---|---|---|---|---|"]
+    lines += ["", "## Every figure", "", "| figure | unit | label | meaning | source | judged by |",
+              "|---|---|---|---|---|---|"]
     lines += [_row(f) for f in CATALOGUE]
     lines += ["", "## Refused names", ""]
     lines += [f"- `{name}`: {why}." for name, why in RENAMED.items()]

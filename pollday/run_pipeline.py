@@ -10,7 +10,6 @@ in ``summary["failure"]``.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import time
@@ -25,6 +24,7 @@ from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.measured import run_figures
 from loadtests.plan import kept_stations
+from loadtests.results import LoadTestOutput
 from loadtests.thresholds import judged_by_run, parse_threshold
 from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
@@ -32,9 +32,10 @@ from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
-from pollday.outputs import write_json, write_simulation
+from pollday.outputs import write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
+from pollday.run_summary import RunSummary
 from pollday.scenario_file import load_scenario
 from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
@@ -211,7 +212,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
     _strip_histograms(summary["loadtest"])
-    write_json(config.out / "summary.json", summary)
+    RunSummary.of(summary).write(config.out / RunSummary.FILE)
     write_junit(
         config.out / "junit.xml", scenario.election.name, verdicts, time.perf_counter() - started
     )
@@ -243,7 +244,7 @@ def _load_and_audit(
         raise RunFailure(EXIT_HARNESS, with_outage(
             watch, None, f"Locust failed (exit code {code}): {tail} (full log: {log})"),
             "load test")
-    loadtest = json.loads(loadtest_json.read_text())
+    loadtest = LoadTestOutput.read(loadtest_json).as_json()  # the contract, checked
     record_outage(watch, loadtest)
     try:
         audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)

@@ -13,13 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from pollday.console import progress_bar
-from pollday.outputs import check_out_folder, write_json, write_stations_csv
+from pollday.outputs import check_out_folder, write_stations_csv
 from pollday.report import write_report
 from pollday.scenario_file import load_scenario
 from simulation import build_stations
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import SizingRequest, size_stations
+from simulation.sizing_model import SizingOutput
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
 from simulation.targets import RESOURCES, TargetError, parse_target
 
@@ -135,7 +136,7 @@ def run_size(args: argparse.Namespace) -> int:
     summary["wall_s"] = round(time.perf_counter() - started, 1)
     args.out.mkdir(parents=True, exist_ok=True)
     write_stations_csv(args.out / "sizing.csv", rows)
-    write_json(args.out / "sizing.json", summary)
+    SizingOutput.of(summary).write(args.out / SizingOutput.FILE)
     write_report(args.out)
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
