@@ -81,48 +81,54 @@ def _endpoint_figures(group: str, endpoint: str) -> list[Figure]:
     return out
 
 
-_ITEMS = (
-    Figure("batch.item_error_rate", "share", "batch item error rate",
-           "share of the check-ins inside batch requests answered other than expected (a "
-           "batch answered 200 can still refuse some of its items)", "loadtest"),
-    Figure("batch.item_error_count", "count", "batch item errors",
-           "check-ins inside batch requests answered other than expected", "loadtest"),
-    Figure("batch.items", "count", "batch items", "check-ins sent inside batch requests",
-           "loadtest"),
-)
-_GENERATOR = (
-    Figure("generator.lag_p50_ms", "ms", "generator lag p50",
-           "how late the generator fired events, median", "generator"),
-    Figure("generator.lag_p99_ms", "ms", "generator lag p99",
-           "how late the generator fired events, 99th percentile", "generator"),
-    Figure("generator.lag_max_ms", "ms", "generator lag max",
-           "how late the generator fired events, worst", "generator"),
-    Figure("generator.dropped_events", "count", "events never fired",
-           "scheduled events the generator never fired", "generator"),
-    Figure("generator.harness_errors", "count", "harness errors",
-           "jobs that raised in the load generator: an adapter or harness bug (above 0 "
-           "always ends a run with exit 3)", "generator"),
-    Figure("generator.missing_workers", "count", "missing workers",
-           "Locust workers that never reported their results (above 0 always ends a run "
-           "with exit 3)", "generator"),
-    Figure("generator.abandoned_in_flight", "count", "requests abandoned in flight",
-           "requests cut off in flight when the replay was stopped", "generator"),
-)
-_AUDIT = (
-    Figure("audit.lost_checkins", "count", "acknowledged check-ins missing from the service",
-           "check-ins answered 201 that the target no longer knows (or knows for another "
-           "voter)", "audit"),
-    Figure("audit.ledger_unconfirmed", "count", "ledger entries the service cannot confirm",
-           "acknowledged check-ins the audit could not look up", "audit"),
-    Figure("audit.double_acceptances", "count", "voters accepted twice",
-           "voters accepted twice (the target's counters, plus the ledger)", "audit"),
-    Figure("audit.duplicates_accepted", "count", "duplicate attempts accepted",
-           "duplicate-vote attempts answered 201", "audit"),
-    Figure("audit.results_mismatch", "count",
-           "results differing from the sum of accepted protocols",
-           "votes in GET /v1/results that differ from the accepted protocols, plus stations "
-           "reported that differ", "audit"),
-)
+def _fixed(group: str, source: Source, rows: tuple[tuple[str, str, str, str], ...]
+           ) -> tuple[Figure, ...]:
+    """Figures from (stat, unit, label, meaning) rows of one group and source."""
+    return tuple(Figure(f"{group}.{stat}", unit, label, meaning, source)
+                 for stat, unit, label, meaning in rows)
+
+
+_ITEMS = _fixed("batch", "loadtest", (
+    ("item_error_rate", "share", "batch item error rate",
+     "share of the check-ins inside batch requests answered other than expected (a "
+     "batch answered 200 can still refuse some of its items)"),
+    ("item_error_count", "count", "batch item errors",
+     "check-ins inside batch requests answered other than expected"),
+    ("items", "count", "batch items", "check-ins sent inside batch requests"),
+))
+_GENERATOR = _fixed("generator", "generator", (
+    ("lag_p50_ms", "ms", "generator lag p50",
+     "how late the generator fired events, median"),
+    ("lag_p99_ms", "ms", "generator lag p99",
+     "how late the generator fired events, 99th percentile"),
+    ("lag_max_ms", "ms", "generator lag max",
+     "how late the generator fired events, worst"),
+    ("dropped_events", "count", "events never fired",
+     "scheduled events the generator never fired"),
+    ("harness_errors", "count", "harness errors",
+     "jobs that raised in the load generator: an adapter or harness bug (above 0 "
+     "always ends a run with exit 3)"),
+    ("missing_workers", "count", "missing workers",
+     "Locust workers that never reported their results (above 0 always ends a run "
+     "with exit 3)"),
+    ("abandoned_in_flight", "count", "requests abandoned in flight",
+     "requests cut off in flight when the replay was stopped"),
+))
+_AUDIT = _fixed("audit", "audit", (
+    ("lost_checkins", "count", "acknowledged check-ins missing from the service",
+     "check-ins answered 201 that the target no longer knows (or knows for another "
+     "voter)"),
+    ("ledger_unconfirmed", "count", "ledger entries the service cannot confirm",
+     "acknowledged check-ins the audit could not look up"),
+    ("double_acceptances", "count", "voters accepted twice",
+     "voters accepted twice (the target's counters, plus the ledger)"),
+    ("duplicates_accepted", "count", "duplicate attempts accepted",
+     "duplicate-vote attempts answered 201"),
+    ("results_mismatch", "count",
+     "results differing from the sum of accepted protocols",
+     "votes in GET /v1/results that differ from the accepted protocols, plus stations "
+     "reported that differ"),
+))
 
 # The simulated day's figures, as (stat, unit, label, meaning, key in a national summary).
 # National pooled figures (every voter in one distribution) beside per-station ones (each
@@ -173,8 +179,8 @@ CATALOGUE: tuple[Figure, ...] = (
     *_AUDIT,
     *_day_figures(),
     Figure("capacity.multiple", "x", "highest multiple of real time that held",
-           "judged by `pollday capacity` only (the highest multiple of real time that held, "
-           "see capacity.md); `pollday run` ignores it", "capacity", judged_by="capacity"),
+     "judged by `pollday capacity` only (the highest multiple of real time that held, "
+     "see capacity.md); `pollday run` ignores it", "capacity", judged_by="capacity"),
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -22,6 +22,7 @@ from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import SizingRequest, size_stations
 from simulation.sizing_model import SizingOutput
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
+from simulation.standard import WAIT_STANDARD_MIN
 from simulation.targets import RESOURCES, TargetError, parse_target
 
 
@@ -79,7 +80,8 @@ class SizeInputError(ValueError):
 
 def request_from_args(args: argparse.Namespace) -> SizingRequest:
     try:
-        targets = tuple(parse_target(t) for t in (args.target or ["p95_wait_min <= 30"]))
+        texts = args.target or [f"p95_wait_min <= {WAIT_STANDARD_MIN:g}"]
+        targets = tuple(parse_target(t) for t in texts)
     except TargetError as error:
         raise SizeInputError(str(error)) from None
     if not 0 < args.confidence < 1:
