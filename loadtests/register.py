@@ -40,6 +40,7 @@ from typing import BinaryIO, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from loadtests.thresholds import check_figure
 from simulation import Scenario, ScenarioError, build_stations, load_scenario, station_code
 from simulation.spawn import workers_without_main
 
@@ -397,7 +398,7 @@ def run_register(args: argparse.Namespace, progress_bar: ProgressBar = no_progre
               f"{args.webcam_share}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = load_scenario(args.scenario, check_figure=check_figure)
     except ScenarioError as exc:
         print(f"pollday register: error: {exc}", file=sys.stderr)
         return 2
