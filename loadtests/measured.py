@@ -69,7 +69,7 @@ def run_figures(loadtest: Mapping[str, Any], audit: Mapping[str, Any],
     figures = loadtest_figures(loadtest)
     figures.update({f.name: audit.get(f.stat) for f in of_group("audit")})
     figures.update({f"stations.{k}": v for k, v in day_figures("stations", simulation).items()})
-    measured = loop.get("with_measured_latency", {})
+    measured = loop.get("with_measured_latency") or {}
     figures.update({f.name: measured.get(f.stat) for f in of_group("loop")})
     return figures
 

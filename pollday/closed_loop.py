@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadtests.measured import day_figures
+from pollday.run_summary import ClosedLoop
 from simulation import RunOptions, national_summary, simulate
 from simulation.distributions import Empirical
 from simulation.scenario import Scenario
@@ -38,18 +39,18 @@ def close_the_loop(
     *,
     workers: int,
     seed: int,
-) -> dict[str, Any]:
+) -> ClosedLoop:
     latency = measured_latency(loadtest)
     if latency is None:
-        return {"measured": False, "reason": "no check-in latency was measured"}
+        return ClosedLoop(measured=False, reason="no check-in latency was measured")
     result = simulate(
         scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers
     )
     measured = national_summary(result)
-    return {
-        "measured": True,
-        "assumed_latency_mean_s": round(scenario.central.latency_s.mean, 4),
-        "measured_latency_mean_s": round(latency.mean, 4),
-        "assumed": _figures(assumed_summary),
-        "with_measured_latency": _figures(measured),
-    }
+    return ClosedLoop(
+        measured=True,
+        assumed_latency_mean_s=round(scenario.central.latency_s.mean, 4),
+        measured_latency_mean_s=round(latency.mean, 4),
+        assumed=_figures(assumed_summary),
+        with_measured_latency=_figures(measured),
+    )

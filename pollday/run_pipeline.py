@@ -190,7 +190,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
-    figures = run_figures(loadtest, audit_figures, sim_summary, loop)
+    figures = run_figures(loadtest, audit_figures, sim_summary, loop.model_dump())
     verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)
     summary = {
         **sim_summary,
@@ -212,12 +212,13 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
     _strip_histograms(summary["loadtest"])
-    RunSummary.of(summary).write(config.out / RunSummary.FILE)
+    written = RunSummary.of(summary)
+    written.write(config.out / RunSummary.FILE)
     write_junit(
         config.out / "junit.xml", scenario.election.name, verdicts, time.perf_counter() - started
     )
     write_report(config.out)
-    return code, summary
+    return code, written.as_json()
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:
