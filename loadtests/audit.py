@@ -19,6 +19,7 @@ not speak it (404, an answer that is not the expected JSON) cannot be audited:
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,11 +43,24 @@ class AuditError(RuntimeError):
     """The target could not be audited (unreachable, admin token refused, another contract)."""
 
 
+_GET_ATTEMPTS = 4
+
+
 def _get(client: httpx.Client, path: str) -> httpx.Response:
-    try:
-        response = client.get(path)
-    except httpx.HTTPError as error:
-        raise AuditError(f"audit request {path} failed: {error}") from None
+    # Every audit request is an idempotent GET: a transport error (a keep-alive connection
+    # the server closed while another lookup thread reused it shows up as EBADF or a reset)
+    # is retried on a fresh connection before the audit gives up.
+    for attempt in range(_GET_ATTEMPTS):
+        try:
+            response = client.get(path)
+            break
+        except httpx.TransportError as error:
+            if attempt == _GET_ATTEMPTS - 1:
+                raise AuditError(f"audit request {path} failed after {_GET_ATTEMPTS} "
+                                 f"attempts: {error}") from None
+            time.sleep(0.05 * 2 ** attempt)
+        except httpx.HTTPError as error:
+            raise AuditError(f"audit request {path} failed: {error}") from None
     if response.status_code in (401, 403):
         raise AuditError(f"the target refused the admin token on {path} "
                          f"({response.status_code}); pass the token the service was started with")

@@ -93,8 +93,9 @@ def _summary(out: Path) -> dict[str, object]:
 def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--out", str(out), "--quiet")
-    assert done.returncode == 0, done.stderr + done.stdout
     summary = json.loads((out / "summary.json").read_text())
+    failing = [(v["rule"], v.get("value")) for v in summary["thresholds"] if v["verdict"] != "met"]
+    assert done.returncode == 0, (done.stderr + done.stdout, failing)
     assert summary["verdict"] == "met"
     assert all(v["verdict"] == "met" for v in summary["thresholds"])
     audit = summary["audit"]
@@ -197,7 +198,10 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
     assert done.returncode == 1, done.stderr + done.stdout
     failed = [v["rule"] for v in _summary(out)["thresholds"]  # type: ignore[union-attr]
               if v["verdict"] != "met"]
-    assert failed == ["checkin.p99_ms_intended < 1000"], failed
+    # The generator's own lag may also miss its limit on a loaded CI machine; among the
+    # target's figures, only the intended-time p99 may fail.
+    target_failed = [rule for rule in failed if not rule.startswith("generator.")]
+    assert target_failed == ["checkin.p99_ms_intended < 1000"], failed
     checkin = next(
         e
         for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
