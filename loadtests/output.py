@@ -6,12 +6,12 @@ every field.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from loadtests.figures import ENDPOINTS
 from loadtests.latency import (
     BIN_S,
     QUANTILES,
@@ -23,17 +23,10 @@ from loadtests.latency import (
     quantile_ms,
 )
 from loadtests.ledger import Entry, write_ledger
+from loadtests.results import LoadTestOutput
 
-FORMAT = 2  # 2: endpoints[...].over_time (format 1 files lack it; readers treat it as optional)
-FIGURES = {
-    "POST /v1/checkins": "checkin",
-    "POST /v1/checkins (duplicate)": "duplicate",
-    "POST /v1/checkins/batch": "batch",
-    "POST /v1/protocols": "protocol",
-    "GET /v1/results": "results",
-    "GET /v1/streams": "streams",
-    "GET /v1/streams/[station]/snapshot": "snapshot",
-}
+FORMAT = LoadTestOutput.FORMAT
+FIGURES = ENDPOINTS  # endpoint key -> figure group, from the catalogue
 CHECKIN_ENDPOINT = "POST /v1/checkins"
 
 
@@ -168,6 +161,6 @@ def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, wor
     summary = summarize(rec, workers=workers, ledger_lines=lines, options=options,
                         figures=figures)
     tmp = out_dir / "loadtest.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=1) + "\n")
+    LoadTestOutput.of(summary).write(tmp, indent=1)
     tmp.replace(out_dir / "loadtest.json")
     return summary

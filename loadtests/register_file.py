@@ -25,6 +25,7 @@ from loadtests.register import (
     header_lines,
     voter_lines,
 )
+from loadtests.thresholds import check_figure
 from simulation import Scenario, build_stations, load_scenario
 from simulation.errors import InputError
 from simulation.spawn import workers_without_main
@@ -155,7 +156,7 @@ def write_register_file(options: RegisterOptions,
                         progress_bar: ProgressBar = no_progress) -> RegisterSummary:
     """Load the scenario and write its register; ScenarioError for a bad scenario,
     InputError for an output that cannot be written."""
-    scenario = load_scenario(options.scenario)
+    scenario = load_scenario(options.scenario, check_figure=check_figure)
     total_voters = int(build_stations(scenario).registered.sum())
     try:
         with progress_bar(total_voters) as advance:

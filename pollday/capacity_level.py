@@ -19,6 +19,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
+from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
+from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_search import FAILED, GENERATOR_BOUND, HELD
 from pollday.capacity_window import LevelLoad, Window, level_load
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
@@ -28,7 +30,6 @@ from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
 from simulation import Scenario, schedule
-from simulation.thresholds import ENDPOINT_FIGURES, Threshold, evaluate
 
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.

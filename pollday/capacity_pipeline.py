@@ -15,6 +15,7 @@ import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
+from loadtests.thresholds import Threshold, parse_threshold
 from pollday.capacity_config import CapacityConfig
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
@@ -33,8 +34,8 @@ from pollday.capacity_window import (
 from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
-from simulation import Scenario, load_scenario, simulate
-from simulation.thresholds import Threshold, parse_threshold
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, simulate
 
 
 def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold]]:

@@ -35,10 +35,11 @@ from pollday.outputs import (
 from pollday.register_command import add_register_arguments, run_register
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
+from pollday.scenario_file import load_scenario
 from pollday.serve_command import add_serve_arguments, exec_service
 from pollday.size_command import add_size_arguments, run_size
 from pollday.station_command import add_station_arguments, run_station_command
-from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
+from simulation import RunOptions, ScenarioError, national_summary, simulate
 from simulation.errors import PolldayError
 from simulation.loading import Problem
 from simulation.scenario_warnings import scenario_warnings

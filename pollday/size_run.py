@@ -12,19 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from pollday.console import progress_bar
-from pollday.outputs import check_out_folder, write_json, write_stations_csv
+from pollday.outputs import check_out_folder, write_stations_csv
 from pollday.report import write_report
-from simulation import build_stations, load_scenario
+from pollday.scenario_file import load_scenario
+from simulation import build_stations
 from simulation.errors import InputError
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import SizingRequest, size_stations
+from simulation.sizing_model import SizingOutput
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
+from simulation.standard import WAIT_STANDARD_MIN
 from simulation.targets import RESOURCES, TargetError, parse_target
 
 __all__ = ["SizeInputError", "SizeOptions", "size", "sizing_request"]
 
-DEFAULT_TARGETS = ("p95_wait_min <= 30",)
+DEFAULT_TARGETS = (f"p95_wait_min <= {WAIT_STANDARD_MIN:g}",)
 
 
 class SizeInputError(InputError, ValueError):
@@ -107,6 +110,6 @@ def size(options: SizeOptions) -> dict[str, Any]:
     summary["wall_s"] = round(time.perf_counter() - started, 1)
     options.out.mkdir(parents=True, exist_ok=True)
     write_stations_csv(options.out / "sizing.csv", rows)
-    write_json(options.out / "sizing.json", summary)
+    SizingOutput.of(summary).write(options.out / SizingOutput.FILE)
     write_report(options.out)
     return summary

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pollday.scenario_file import load_scenario, parse_scenario
 from pollday.station_defaults import BUILT_IN
-from simulation import Scenario, load_scenario, parse_scenario
+from simulation import Scenario
 from simulation.errors import InputError
 from simulation.loading import Problem, ScenarioError
 

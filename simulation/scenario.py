@@ -10,10 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from simulation.distributions import Distribution
 from simulation.replay_scale import DEFAULT_COMPRESS, DEFAULT_STATION_SHARE
+from simulation.rules import RuleSyntaxError, split_threshold
 from simulation.scenario_flow import (
     DeviceFaults,
     Modality,
@@ -23,17 +31,25 @@ from simulation.scenario_flow import (
     check_flow,
     check_groups,
 )
-from simulation.thresholds import ThresholdError, parse_threshold
 from simulation.timezones import check_zone, disagreement, resolve_time_zones
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
-def _check_threshold(rule: str) -> str:
+# Validation context key: a callable that raises ValueError(reason) unless a threshold may
+# name the figure. The figure catalogue is the load tests' (loadtests.thresholds), which this
+# layer does not import: pollday's scenario loader passes it (pollday.scenario_file).
+CHECK_FIGURE = "check_figure"
+
+
+def _check_threshold(rule: str, info: ValidationInfo) -> str:
     try:
-        parse_threshold(rule)
-    except ThresholdError as error:  # the file's error shows the rule already: say it once
+        figure = split_threshold(rule).name
+    except RuleSyntaxError as error:  # the file's error shows the rule already: say it once
         raise ValueError(error.reason) from None
+    check = (info.context or {}).get(CHECK_FIGURE)
+    if check is not None:
+        check(figure)
     return rule
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulation.plan import Hardware
+from simulation.standard import WAIT_STANDARD_MIN
 from simulation.stats import mean_interval
 from simulation.targets import RESOURCES, WAIT_METRICS, Target
 
 __all__ = ["Evaluation", "SizingRequest", "targets_for", "with_count"]
 
-_DEFAULT_WAIT = Target("p95_wait_min", "<=", 30.0)
+_DEFAULT_WAIT = Target("p95_wait_min", "<=", WAIT_STANDARD_MIN)
 
 
 @dataclass(frozen=True)

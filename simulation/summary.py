@@ -109,15 +109,17 @@ def _upload_attempts_by_hour(result: NationalResult) -> list[int]:
     return [int(x) for x in np.bincount(hour, minlength=max(hours, 1))]
 
 
-_WEIGHTED = (
+# Per-station voter counts (stations.csv columns) that national figures add up; the report
+# reads the same columns (pollday.report.run_folder).
+VOTER_COUNTS = (
     "registered",
     "arrived",
     "voted",
     "reneged",
     "not_served_at_close",
     "refused_biometric",
-    "duplicate_attempts",
 )
+_WEIGHTED = (*VOTER_COUNTS, "duplicate_attempts")
 
 
 def _weighted(result: NationalResult) -> dict[str, Any] | None:

@@ -21,7 +21,9 @@ from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
-from simulation import Scenario, ScenarioError, load_scenario
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, ScenarioError
+from simulation.summary import VOTER_COUNTS
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"
@@ -35,17 +37,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _STATION_FLOATS = ("wait_p50_min", "wait_p95_min", "wait_max_min", "terminal_utilisation")
-_STATION_INTS = (
-    "index",
-    "registered",
-    "arrived",
-    "voted",
-    "reneged",
-    "not_served_at_close",
-    "refused_biometric",
-    "max_queue",
-    "terminal_failures",
-)
+_STATION_INTS = ("index", *VOTER_COUNTS, "max_queue", "terminal_failures")
 
 
 @dataclass(frozen=True)

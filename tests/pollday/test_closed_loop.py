@@ -38,7 +38,7 @@ def fixed_latency() -> Scenario:
 def _loop(scenario: Scenario, latency_ms: float) -> dict[str, Any]:
     assumed = national_summary(simulate(scenario, options=RunOptions(seed=42), workers=1))
     loadtest = {"checkin_latency_ms": {"count": 99, "values_ms": [latency_ms] * 99}}
-    return close_the_loop(scenario, assumed, loadtest, workers=1, seed=42)
+    return close_the_loop(scenario, assumed, loadtest, workers=1, seed=42).model_dump()
 
 
 def test_the_resimulation_uses_the_measured_latency(fixed_latency: Scenario) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.measured import item_figures
+from loadtests.thresholds import evaluate, parse_threshold
 from pollday.cli import build_parser, main
 from pollday.report import write_report
-from pollday.verdicts import item_figures
 from service.cli import build_parser as service_parser
-from simulation.thresholds import evaluate, parse_threshold
 from tests.pollday.report_support import SMOKE
 
 
