@@ -13,6 +13,7 @@ from pathlib import Path
 
 from loadtests.results import AuditOutput, LoadTestOutput
 from pollday.capacity_model import CapacityOutput
+from pollday.failure_model import FailureSummary, SimulatedThenFailed
 from pollday.figure_docs import figures_markdown
 from pollday.run_summary import RunSummary
 from simulation.output_model import Output
@@ -28,6 +29,8 @@ SCHEMAS: dict[str, type[Output]] = {
     "audit.schema.json": AuditOutput,
     "capacity.schema.json": CapacityOutput,
     "sizing.schema.json": SizingOutput,
+    "failure-summary.schema.json": FailureSummary,
+    "failed-run-summary.schema.json": SimulatedThenFailed,
 }
 
 

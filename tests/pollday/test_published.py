@@ -12,6 +12,8 @@ from loadtests.figures import CATALOGUE
 from loadtests.latency import Recorder
 from loadtests.output import write_outputs
 from loadtests.results import AuditOutput, LoadTestOutput
+from pollday.failure_model import FailureSummary, SimulatedThenFailed
+from pollday.failure_outputs import write_failure_outputs
 from pollday.published import ROOT, SCHEMAS, published, stale
 from pollday.run_summary import RunSummary
 from simulation.output_model import Output
@@ -65,6 +67,24 @@ def test_a_loadtest_json_reads_back_unchanged(tmp_path: Path) -> None:
     checkin = doc["endpoints"]["POST /v1/checkins"]  # type: ignore[index]
     assert checkin["figure"] == "checkin" and checkin["errors"] == {"409": 1, "timeout": 1}
     assert doc["checkin_latency_ms"]["from"] == "send"  # type: ignore[index]
+
+
+def test_a_failure_summary_reads_back_unchanged(tmp_path: Path) -> None:
+    write_failure_outputs(tmp_path, command="capacity", suite="flat", code=2,
+                          message="bad input", stage="preflight", elapsed_s=0.04)
+    doc = _round_trip(FailureSummary, tmp_path / "summary.json")
+    assert (doc["scenario"], doc["failure_stage"], doc["exit_code"]) == ("flat", "preflight", 2)
+    assert doc["thresholds"] == [] and doc["run_wall_s"] == 0.0
+
+
+def test_a_failure_after_the_simulation_keeps_its_figures(tmp_path: Path) -> None:
+    base = json.loads((write_smoke_run(tmp_path / "sim") / "summary.json").read_text())
+    write_failure_outputs(tmp_path, command="run", suite="smoke", code=3,
+                          message="target died", stage="load test", elapsed_s=2.0, base=base)
+    doc = _round_trip(SimulatedThenFailed, tmp_path / "summary.json")
+    kept = [k for k in base if k not in ("scenario", "thresholds")]
+    assert {k: doc[k] for k in kept} == {k: base[k] for k in kept}  # the figures, unchanged
+    assert (doc["scenario"], doc["failure"]) == ("smoke", "target died")
 
 
 def test_an_unknown_field_is_refused() -> None:
