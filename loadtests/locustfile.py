@@ -266,10 +266,11 @@ def _write(environment: Environment) -> None:
         "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
         "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps},
         figures=figure_aliases(adapter_class(opts.adapter).figures))
-    gen = summary["generator"]
+    gen = summary.generator
     STATE.run_id = None  # a new test (web UI) starts afresh
-    log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",
-             gen["fired_events"], gen["scheduled_events"], gen["lag_p99_ms"], opts.out)
+    if gen is not None:  # summarize always writes it
+        log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",
+                 gen.fired_events, gen.scheduled_events, gen.lag_p99_ms, opts.out)
 
 
 # -- Locust's view: one idle user per process, a shape that ends with the replay ---------------

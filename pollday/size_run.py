@@ -80,7 +80,8 @@ def _size(
 
 
 def size(options: SizeOptions) -> dict[str, Any]:
-    """Size every station of the scenario, write the outputs, return the summary."""
+    """Size every station of the scenario, write the outputs, return the summary (sizing.json's
+    content)."""
     check_out_folder(options.out)
     scenario = load_scenario(options.scenario)
     if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
@@ -101,15 +102,15 @@ def size(options: SizeOptions) -> dict[str, Any]:
         for name, variant in VARIANTS.items():
             changed = variant(scenario)
             variant_answers = _size(changed, floored, name, options)
-            summary["station_days_simulated"] += sum(a.station_days for a in variant_answers)
+            summary.station_days_simulated += sum(a.station_days for a in variant_answers)
             totals = national_totals(station_rows(changed, stations, variant_answers), changed)
             sensitivity.append(
                 {"case": name, "totals": totals, **paired_change(answers, variant_answers)}
             )
-        summary["sensitivity"] = sensitivity
-    summary["wall_s"] = round(time.perf_counter() - started, 1)
+        summary.sensitivity = sensitivity
+    summary.wall_s = round(time.perf_counter() - started, 1)
     options.out.mkdir(parents=True, exist_ok=True)
     write_stations_csv(options.out / "sizing.csv", rows)
-    SizingOutput.of(summary).write(options.out / SizingOutput.FILE)
+    summary.write(options.out / SizingOutput.FILE)
     write_report(options.out)
-    return summary
+    return summary.as_json()

@@ -8,12 +8,13 @@ therefore needed too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.results import LoadTestOutput
 from pollday.report.errors import ReportError, broken
+from pollday.report.model_read import read_json_object, validate
 
 LOADTEST_JSON = "loadtest/loadtest.json"
 _RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")
@@ -56,33 +57,31 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
             f"{folder}: summary.json holds a load test but {LOADTEST_JSON} is missing "
             "(run `pollday run` again)"
         )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        rate = data["rate"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise broken(folder, LOADTEST_JSON, f"has no readable 'rate' ({error!r})") from None
+    data = read_json_object(folder, LOADTEST_JSON)
+    if not isinstance(data.get("rate"), dict):
+        raise broken(folder, LOADTEST_JSON, "has no readable 'rate' object")
+    if not isinstance(data.get("endpoints"), dict):
+        raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
+    loaded = validate(folder, LOADTEST_JSON, LoadTestOutput, data)
     return LoadTestData(
         loadtest=summary["loadtest"],
         replay=summary["replay"],
         audit=summary["audit"],
         closed_loop=summary["closed_loop"],
-        rate=rate,
-        over_time=_over_time(folder, data),
+        rate=data["rate"],
+        over_time=_over_time(folder, loaded),
     )
 
 
-def _over_time(folder: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _over_time(folder: Path, loaded: LoadTestOutput) -> dict[str, dict[str, Any]]:
     """Each endpoint's latency per time bin, read from loadtest.json (not summary.json, which
     keeps figures); endpoints without it (a format 1 file) are left out."""
-    endpoints = data.get("endpoints")
-    if not isinstance(endpoints, dict):
-        raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
     out: dict[str, dict[str, Any]] = {}
-    for name, endpoint in endpoints.items():
-        series = endpoint.get("over_time") if isinstance(endpoint, dict) else None
+    for name, endpoint in loaded.endpoints.items():
+        series = endpoint.over_time
         if series is None:
             continue
-        missing = sorted(_OVER_TIME_KEYS - set(series)) if isinstance(series, dict) else ["all"]
+        missing = sorted(_OVER_TIME_KEYS - set(series))
         if missing:
             raise broken(
                 folder, LOADTEST_JSON, f"endpoint {name!r}: 'over_time' lacks {', '.join(missing)}"

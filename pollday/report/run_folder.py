@@ -9,7 +9,6 @@ is a broken folder and raises
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pollday.failure_model import SimulatedThenFailed
 from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
+from pollday.report.model_read import read_json_object, validate
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
+from pollday.run_summary import RunSummary
 from pollday.scenario_file import load_scenario
 from simulation import Scenario, ScenarioError
 from simulation.summary import VOTER_COUNTS
+from simulation.summary_model import SimulationSummary
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"
@@ -92,17 +95,19 @@ class RunFolder:
         return self.simulation is not None or self.sizing is not None or bool(self.capacity)
 
 
+def summary_model(data: dict[str, Any]) -> type[SimulationSummary]:
+    """Which ``summary.json`` this is: a simulation's, a completed run's, or a run's that
+    failed after its simulation (one that failed earlier has no simulation files)."""
+    if "failure_stage" in data:
+        return SimulatedThenFailed
+    return RunSummary if "verdict" in data else SimulationSummary
+
+
 def _read_summary(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise broken(folder, SUMMARY, f"cannot be read as JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise broken(folder, SUMMARY, "is not a JSON object")
-    needed = {"scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour"}
-    missing = sorted(needed - set(data))
-    if missing:
-        raise broken(folder, SUMMARY, f"lacks the keys {', '.join(missing)}")
+    """The summary as written, once it fits its model (the sections' templates take the
+    file's JSON; every key they read is then there, with its published type)."""
+    data = read_json_object(folder, SUMMARY)
+    validate(folder, SUMMARY, summary_model(data), data)
     return data
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pollday.report.errors import broken, check_complete
+from pollday.report.model_read import read_json_object, validate
+from simulation.sizing_model import SizingOutput
 
 SIZING_JSON = "sizing.json"
 SIZING_CSV = "sizing.csv"
@@ -39,42 +40,11 @@ class SizingData:
 
 
 def _read_json(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / SIZING_JSON).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise broken(folder, SIZING_JSON, f"cannot be read as JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise broken(folder, SIZING_JSON, "is not a JSON object")
-    missing = sorted({"scenario", "targets", "confidence", "totals"} - set(data))
-    if missing:
-        raise broken(folder, SIZING_JSON, f"lacks the keys {', '.join(missing)}")
-    if not _groups_well_formed(data.get("groups", [])):
-        raise broken(folder, SIZING_JSON, "'groups' is not a list of {group, totals} objects")
+    """sizing.json as written, once it fits its model (the sizing section's template takes
+    the file's JSON)."""
+    data = read_json_object(folder, SIZING_JSON)
+    validate(folder, SIZING_JSON, SizingOutput, data)
     return data
-
-
-def _groups_well_formed(groups: Any) -> bool:
-    """Per-group totals (absent in sizing.json from before they existed: then no costs)."""
-    if not isinstance(groups, list):
-        return False
-    for g in groups:
-        if not (
-            isinstance(g, dict)
-            and isinstance(g.get("group"), str)
-            and isinstance(g.get("totals"), dict)
-        ):
-            return False
-        for r in RESOURCES:
-            entry = g["totals"].get(r, {})
-            if not isinstance(entry, dict):
-                return False
-            if not all(_is_number(entry.get(k, 0)) for k in ("cost_to_add", "cost_recommended")):
-                return False
-    return True
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_sizing(folder: Path) -> SizingData | None:

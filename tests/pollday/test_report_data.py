@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -123,13 +124,21 @@ def test_run_data_readers_check_what_they_read(tmp_path: Path) -> None:
     (tmp_path / "loadtest").mkdir()
     series = {"bin_s": 10, "t_s": [0], "count": [1], "p95_ms": [1.0], "p99_ms": [2.0],
               "p99_ms_intended": [3.0]}
-    (tmp_path / "loadtest" / "loadtest.json").write_text(json.dumps(
-        {"rate": {"bin_s": 10}, "endpoints": {"POST /v1/checkins": {"over_time": series},
-                                              "GET /v1/results": {}}}))
+    endpoint = {"figure": "checkin", "requests": 1, "attempts": 1, "retries": 0,
+                "statuses": {"201": 1}, "errors": {}, "error_count": 0, "error_rate": 0.0}
+    rate = {"bin_s": 10, "scheduled_rps": [0.1], "achieved_rps": [0.1]}
+    loadtest = {"rate": rate, "endpoints": {"POST /v1/checkins": {**endpoint, "over_time": series},
+                                            "GET /v1/results": endpoint}}  # no format: older
+    (tmp_path / "loadtest" / "loadtest.json").write_text(json.dumps(loadtest))
     data = read_loadtest(tmp_path, run)
-    assert data is not None and data.rate == {"bin_s": 10}
+    assert data is not None and data.rate == rate
     assert data.over_time == {"POST /v1/checkins": series}  # endpoints without it left out
+    loadtest["endpoints"]["GET /v1/results"] = {**endpoint, "error_rate": "high"}
+    (tmp_path / "loadtest" / "loadtest.json").write_text(json.dumps(loadtest))
+    with pytest.raises(ReportError, match=re.escape(
+            "loadtest.json: field 'endpoints.GET /v1/results.error_rate': Input should be")):
+        read_loadtest(tmp_path, run)
     assert read_capacity(tmp_path) is None
-    (tmp_path / "capacity.json").write_text(json.dumps({"headline": {}, "capacity": {}}))
-    with pytest.raises(ReportError, match="lacks the keys levels"):
+    (tmp_path / "capacity.json").write_text(json.dumps({"headline": "", "capacity": {}}))
+    with pytest.raises(ReportError, match=r"lacks the keys .*levels"):
         read_capacity(tmp_path)
