@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pollday.capacity_model import CapacityOutput
-from pollday.report.model_read import read_json_object, validate
+from pollday.report.file_read import read_json_object, validate
 
 CAPACITY = "capacity.json"
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from loadtests.results import LoadTestOutput
 from pollday.report.errors import ReportError, broken
-from pollday.report.model_read import read_json_object, validate
+from pollday.report.file_read import read_json_object, validate
 
 LOADTEST_JSON = "loadtest/loadtest.json"
 _RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")

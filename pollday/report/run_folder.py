@@ -8,7 +8,6 @@ is a broken folder and raises
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from numpy.typing import NDArray
 from pollday.failure_model import SimulatedThenFailed
 from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
+from pollday.report.file_read import read_csv, read_json_object, validate
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
-from pollday.report.model_read import read_json_object, validate
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
 from pollday.run_summary import RunSummary
 from pollday.scenario_file import load_scenario
@@ -112,21 +111,15 @@ def _read_summary(folder: Path) -> dict[str, Any]:
 
 
 def _read_stations(folder: Path) -> StationColumns:
-    needed = ("group", *_STATION_INTS, *_STATION_FLOATS)
-    try:
-        with (folder / STATIONS).open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or [])]
-            if missing:
-                raise broken(folder, STATIONS, f"lacks the columns {', '.join(missing)}")
-            rows = list(reader)
-        ints = {c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS}
-        floats = {
-            c: np.array([float(r[c]) for r in rows], dtype=np.float64) for c in _STATION_FLOATS
-        }
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise broken(folder, STATIONS, f"cannot be read ({error})") from None
-    return StationColumns(group=[r["group"] for r in rows], ints=ints, floats=floats)
+    def columns(rows: list[dict[str, str]]) -> StationColumns:
+        return StationColumns(
+            group=[r["group"] for r in rows],
+            ints={c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS},
+            floats={c: np.array([float(r[c]) for r in rows], dtype=np.float64)
+                    for c in _STATION_FLOATS},
+        )
+
+    return read_csv(folder, STATIONS, ("group", *_STATION_INTS, *_STATION_FLOATS), columns)
 
 
 def _read_queues(folder: Path) -> QueueLengths:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pollday.report.errors import broken, check_complete
-from pollday.report.model_read import read_json_object, validate
+from pollday.report.errors import check_complete
+from pollday.report.file_read import read_csv, read_json_object, validate
 from simulation.sizing_model import SizingOutput
 
 SIZING_JSON = "sizing.json"
@@ -51,24 +50,19 @@ def read_sizing(folder: Path) -> SizingData | None:
     if not check_complete(folder, SIZING_FILES, (), "pollday size"):
         return None
     summary = _read_json(folder)
+    def columns(rows: list[dict[str, str]]) -> SizingData:
+        def ints(column: str) -> NDArray[np.int64]:
+            return np.array([int(row[column]) for row in rows], dtype=np.int64)
+
+        return SizingData(
+            summary=summary,
+            group=[row["group"] for row in rows],
+            current={r: ints(f"{r}_current") for r in RESOURCES},
+            recommended={r: ints(r) for r in RESOURCES},
+        )
+
     needed = ("group", *RESOURCES, *(f"{r}_current" for r in RESOURCES))
-    try:
-        with (folder / SIZING_CSV).open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or [])]
-            if missing:
-                raise broken(folder, SIZING_CSV, f"lacks the columns {', '.join(missing)}")
-            rows = list(reader)
-        current = {r: np.array([int(row[f"{r}_current"]) for row in rows]) for r in RESOURCES}
-        recommended = {r: np.array([int(row[r]) for row in rows]) for r in RESOURCES}
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise broken(folder, SIZING_CSV, f"cannot be read ({error})") from None
-    return SizingData(
-        summary=summary,
-        group=[row["group"] for row in rows],
-        current={r: a.astype(np.int64) for r, a in current.items()},
-        recommended={r: a.astype(np.int64) for r, a in recommended.items()},
-    )
+    return read_csv(folder, SIZING_CSV, needed, columns)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
-"""Read a run output through its model (``simulation.output_model.Output``), with the
-report's messages: the file, then what is wrong with it (unreadable JSON, not an object, the
-keys it lacks, or the first field that does not fit the published schema)."""
+"""Read a run folder's files with the report's messages: the file, then what is wrong with it.
+
+JSON outputs are read through their model (``simulation.output_model.Output``): unreadable
+JSON, not an object, the keys it lacks, or the first field that does not fit the published
+schema. CSV files: the columns they lack, or the value that does not convert.
+"""
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +19,7 @@ from pollday.report.errors import ReportError, broken
 from simulation.output_model import Output
 
 M = TypeVar("M", bound=Output)
+T = TypeVar("T")
 
 
 def read_json_object(folder: Path, name: str) -> dict[str, Any]:
@@ -47,3 +53,19 @@ def invalid(folder: Path, name: str, error: ValidationError) -> ReportError:
     where = ".".join(str(part) for part in first["loc"])
     more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
     return broken(folder, name, f"field {where!r}: {first['msg']}{more}")
+
+
+def read_csv(folder: Path, name: str, needed: Sequence[str],
+             convert: Callable[[list[dict[str, str]]], T]) -> T:
+    """``convert`` of the rows of ``folder / name``, which must have the ``needed`` columns;
+    a value ``convert`` cannot parse (ValueError) is a broken file too."""
+    try:
+        with (folder / name).open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in needed if c not in (reader.fieldnames or [])]
+            if missing:
+                raise broken(folder, name, f"lacks the columns {', '.join(missing)}")
+            rows = list(reader)
+        return convert(rows)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
+        raise broken(folder, name, f"cannot be read ({error})") from None
