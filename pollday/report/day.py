@@ -42,7 +42,7 @@ def day_section(folder: RunFolder) -> Section | None:
             "failures_image": plots.failures_figure(buckets) if had_failures else None,
             "mtbf_h": scenario.failures.mtbf_h,
             "standard_min": WAIT_STANDARD_MIN,
-            "replications": data.output.replications,
+            "replications": int(data.summary.get("replications", 1)),
             "summary": data.summary,
         },
     )

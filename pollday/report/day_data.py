@@ -48,18 +48,18 @@ def _cumulative_profile(scenario: Scenario, t_min: FloatArray) -> FloatArray:
 
 
 def day_profile(data: SimulationData) -> DayProfile:
-    scenario, summary = data.scenario, data.output
-    registered = float(summary.registered)
+    scenario, summary = data.scenario, data.summary
+    registered = float(summary["registered"])
     opening = minutes_of_day(scenario.election.opening)
     day_min = scenario.election.day_s / 60
-    arrivals = np.array([float(h.arrivals) for h in summary.arrivals_by_hour])
+    arrivals = np.array([float(h["arrivals"]) for h in summary["arrivals_by_hour"]])
     hours = len(arrivals)
     cumulative = np.array(
-        [float(h.cumulative_turnout) for h in summary.turnout_by_hour][:hours], dtype=np.float64
+        [float(h["cumulative_turnout"]) for h in summary.get("turnout_by_hour", [])][:hours]
     )
     checkins = np.diff(np.concatenate([[0.0], cumulative])) * registered
     if len(checkins) < hours:  # a last, partial hour (07:00-19:30): the rest of the day
-        rest = float(summary.turnout) - (cumulative[-1] if len(cumulative) else 0.0)
+        rest = float(summary["turnout"]) - (cumulative[-1] if len(cumulative) else 0.0)
         pad = np.zeros(hours - len(checkins) - 1)
         checkins = np.concatenate([checkins, [rest * registered], pad])
     edges = np.arange(hours + 1, dtype=np.float64) * 60

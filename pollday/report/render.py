@@ -30,9 +30,9 @@ def _environment() -> jinja2.Environment:
 def render_page(folder: RunFolder, sections: list[Section]) -> str:
     title = "pollday report"
     if folder.simulation is not None:
-        title = f"{folder.simulation.output.scenario} — pollday report"
+        title = f"{folder.simulation.summary['scenario']} — pollday report"
     elif folder.sizing is not None:
-        title = f"{folder.sizing.output.scenario} — pollday sizing report"
+        title = f"{folder.sizing.summary['scenario']} — pollday sizing report"
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=title,

@@ -9,7 +9,6 @@ is a broken folder and raises
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +73,10 @@ class QueueLengths:
 class SimulationData:
     """What ``pollday simulate`` wrote: the data of the headline and the day sections."""
 
-    output: SimulationSummary  # summary.json (a RunSummary or SimulatedThenFailed after a run)
+    summary: dict[str, Any]
     stations: StationColumns
     queues: QueueLengths
     scenario: Scenario
-
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """summary.json as written, for the sections' templates."""
-        return self.output.as_json()
 
 
 @dataclass(frozen=True)
@@ -108,9 +102,12 @@ def summary_model(data: dict[str, Any]) -> type[SimulationSummary]:
     return RunSummary if "verdict" in data else SimulationSummary
 
 
-def _read_summary(folder: Path) -> SimulationSummary:
+def _read_summary(folder: Path) -> dict[str, Any]:
+    """The summary as written, once it fits its model (the sections' templates take the
+    file's JSON; every key they read is then there, with its published type)."""
     data = read_json_object(folder, SUMMARY)
-    return validate(folder, SUMMARY, summary_model(data), data)
+    validate(folder, SUMMARY, summary_model(data), data)
+    return data
 
 
 def _read_stations(folder: Path) -> StationColumns:
@@ -149,7 +146,7 @@ def _read_simulation(folder: Path) -> SimulationData | None:
     if not check_complete(folder, SIMULATION_FILES, (SCENARIO,), "pollday simulate"):
         return None
     data = SimulationData(
-        output=_read_summary(folder),
+        summary=_read_summary(folder),
         stations=_read_stations(folder),
         queues=_read_queues(folder),
         scenario=_read_scenario(folder),

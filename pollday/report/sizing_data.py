@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from numpy.typing import NDArray
 
 from pollday.report.errors import check_complete
 from pollday.report.file_read import read_csv, read_json_object, validate
-from simulation.sizing_model import ResourceTotals, SizingOutput, Totals
+from simulation.sizing_model import SizingOutput
 
 SIZING_JSON = "sizing.json"
 SIZING_CSV = "sizing.csv"
@@ -22,20 +21,15 @@ RESOURCES = ("terminals", "desks", "booths")
 
 @dataclass(frozen=True)
 class SizingData:
-    output: SizingOutput  # sizing.json
+    summary: dict[str, Any]  # sizing.json
     group: list[str]  # per station (sizing.csv), station order
     current: dict[str, NDArray[np.int64]]  # resource -> units now, per station
     recommended: dict[str, NDArray[np.int64]]  # resource -> units recommended, per station
 
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """sizing.json as written, for the section's template."""
-        return self.output.as_json()
-
     @property
     def resources(self) -> list[str]:
         """The resources that were sized, in the usual order."""
-        sized = set(self.output.resources)
+        sized = set(self.summary.get("resources", RESOURCES))
         return [r for r in RESOURCES if r in sized]
 
     @property
@@ -44,8 +38,12 @@ class SizingData:
         return list(dict.fromkeys(self.group))
 
 
-def _read_json(folder: Path) -> SizingOutput:
-    return validate(folder, SIZING_JSON, SizingOutput, read_json_object(folder, SIZING_JSON))
+def _read_json(folder: Path) -> dict[str, Any]:
+    """sizing.json as written, once it fits its model (the sizing section's template takes
+    the file's JSON)."""
+    data = read_json_object(folder, SIZING_JSON)
+    validate(folder, SIZING_JSON, SizingOutput, data)
+    return data
 
 
 def read_sizing(folder: Path) -> SizingData | None:
@@ -57,7 +55,7 @@ def read_sizing(folder: Path) -> SizingData | None:
             return np.array([int(row[column]) for row in rows], dtype=np.int64)
 
         return SizingData(
-            output=summary,
+            summary=summary,
             group=[row["group"] for row in rows],
             current={r: ints(f"{r}_current") for r in RESOURCES},
             recommended={r: ints(r) for r in RESOURCES},
@@ -83,15 +81,16 @@ class GroupSizing:
 
 def _group_costs(data: SizingData) -> dict[str, tuple[float, float]]:
     """Group name -> (cost of additions, cost of the recommendation), from sizing.json."""
-    if "currency" not in data.output.totals:
+    if "currency" not in data.summary["totals"]:
         return {}
-
-    def cost(totals: Totals, field: str) -> float:
-        entries = [totals.get(r) for r in data.resources]
-        return sum(float(getattr(e, field) or 0) for e in entries if isinstance(e, ResourceTotals))
-
-    return {g.group: (cost(g.totals, "cost_to_add"), cost(g.totals, "cost_recommended"))
-            for g in data.output.groups}
+    out = {}
+    for g in data.summary.get("groups", []):
+        totals = g["totals"]
+        out[g["group"]] = (
+            sum(float(totals.get(r, {}).get("cost_to_add", 0)) for r in data.resources),
+            sum(float(totals.get(r, {}).get("cost_recommended", 0)) for r in data.resources),
+        )
+    return out
 
 
 def group_sizing(data: SizingData) -> list[GroupSizing]:

@@ -18,8 +18,6 @@ from pollday.report.run_folder import QueueLengths, SimulationData, StationColum
 from pollday.report.sizing_data import SizingData, group_sizing
 from pollday.report.station_data import failure_buckets, group_rows
 from simulation import parse_scenario
-from simulation.sizing_model import GroupTotals, ResourceTotals, SizingOutput
-from simulation.summary_model import ArrivalsIn, SimulationSummary, TurnoutAt
 
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "smoke.toml"
 
@@ -72,14 +70,11 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
                         "intervals": [{"start": "08:00", "end": "11:00", "share": 1.0}]}
     data.pop("reference", None)
     scenario = parse_scenario(data)
-    # Only the fields the day profile reads (model_construct: no check of the others).
-    summary = SimulationSummary.model_construct(
-        registered=1000, turnout=0.5,
-        arrivals_by_hour=[ArrivalsIn(time=t, arrivals=n)
-                          for t, n in (("08:00", 150), ("09:00", 200), ("10:00", 150))],
-        turnout_by_hour=[TurnoutAt(time="09:00", cumulative_turnout=0.15),
-                         TurnoutAt(time="10:00", cumulative_turnout=0.35)],
-    )
+    summary = {
+        "registered": 1000, "turnout": 0.5,
+        "arrivals_by_hour": [{"arrivals": 150}, {"arrivals": 200}, {"arrivals": 150}],
+        "turnout_by_hour": [{"cumulative_turnout": 0.15}, {"cumulative_turnout": 0.35}],
+    }
     queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
     profile = day_profile(SimulationData(summary, _stations(), queues, scenario))
     assert profile.opening_min == 480.0 and profile.day_min == 180.0
@@ -96,13 +91,10 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
 
 def test_group_sizing_counts_changes_and_costs() -> None:
     data = SizingData(
-        # Only the fields group_sizing reads (model_construct: no check of the others).
-        output=SizingOutput.model_construct(
-            resources=["terminals", "desks"], totals={"currency": "AZN"},
-            groups=[GroupTotals.model_construct(group="a", totals={
-                "terminals": ResourceTotals.model_construct(cost_to_add=100,
-                                                            cost_recommended=900),
-                "booths": ResourceTotals.model_construct(cost_to_add=7)})]),
+        summary={"resources": ["terminals", "desks"], "totals": {"currency": "AZN"},
+                 "groups": [{"group": "a", "totals": {"terminals": {"cost_to_add": 100,
+                                                                    "cost_recommended": 900},
+                                                      "booths": {"cost_to_add": 7}}}]},
         group=["a", "a", "b"],
         current={"terminals": np.array([1, 2, 1]), "desks": np.array([1, 1, 1]),
                  "booths": np.array([2, 2, 2])},
