@@ -61,8 +61,7 @@ class SizingOutput(Output):
     totals: Totals
     reasons: dict[str, int]
     interval: str
-    groups: list[GroupTotals] = Field(
-        default_factory=list, description="absent in files from before per-group totals")
+    groups: list[GroupTotals]
     hardest_stations: list[HardStation]
     sensitivity: list[dict[str, Any]] | None = Field(
         default=None, description="the what-ifs (--what-if), each with its own totals")

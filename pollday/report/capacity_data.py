@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pollday.capacity_model import CapacityOutput
-from pollday.report.file_read import read_json_object, validate
+from pollday.report.file_read import read_output
 
 CAPACITY = "capacity.json"
 
@@ -16,6 +16,4 @@ def read_capacity(folder: Path) -> dict[str, Any] | None:
     path = folder / CAPACITY
     if not path.is_file():
         return None
-    data = read_json_object(folder, CAPACITY)
-    validate(folder, CAPACITY, CapacityOutput, data)
-    return data
+    return read_output(folder, CAPACITY, CapacityOutput, needed=("headline", "capacity", "levels"))

@@ -2,14 +2,17 @@
 
 JSON outputs are read through their model (``simulation.output_model.Output``): unreadable
 JSON, not an object, the keys it lacks, or the first field that does not fit the published
-schema. CSV files: the columns they lack, or the value that does not convert.
+schema. A file without ``format`` was written before the models existed, and fields were added
+since (``repairs``, ``warnings`` in summary.json, ``reasons`` in sizing.json, ... on
+2026-12-01): it is held, as it was then, only to the keys the report cannot do without.
+CSV files: the columns they lack, or the value that does not convert.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +33,22 @@ def read_json_object(folder: Path, name: str) -> dict[str, Any]:
         raise broken(folder, name, f"cannot be read as JSON ({error})") from None
     if not isinstance(data, dict):
         raise broken(folder, name, "is not a JSON object")
+    return data
+
+
+def read_output(folder: Path, name: str,
+                model: type[Output] | Callable[[dict[str, Any]], type[Output]], *,
+                needed: Iterable[str]) -> dict[str, Any]:
+    """The file's JSON object once it fits ``model`` (a file with ``format``) or has the
+    ``needed`` keys (an older file, see the module docstring). ``model`` may be a function
+    of the content, for a file written in more than one shape (summary.json)."""
+    data = read_json_object(folder, name)
+    if "format" in data:
+        validate(folder, name, model if isinstance(model, type) else model(data), data)
+        return data
+    missing = sorted(set(needed) - set(data))
+    if missing:
+        raise broken(folder, name, f"lacks the keys {', '.join(missing)}")
     return data
 
 

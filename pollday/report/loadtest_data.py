@@ -14,7 +14,7 @@ from typing import Any
 
 from loadtests.results import LoadTestOutput
 from pollday.report.errors import ReportError, broken
-from pollday.report.file_read import read_json_object, validate
+from pollday.report.file_read import read_output
 
 LOADTEST_JSON = "loadtest/loadtest.json"
 _RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")
@@ -57,31 +57,30 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
             f"{folder}: summary.json holds a load test but {LOADTEST_JSON} is missing "
             "(run `pollday run` again)"
         )
-    data = read_json_object(folder, LOADTEST_JSON)
+    data = read_output(folder, LOADTEST_JSON, LoadTestOutput, needed=())
     if not isinstance(data.get("rate"), dict):
         raise broken(folder, LOADTEST_JSON, "has no readable 'rate' object")
     if not isinstance(data.get("endpoints"), dict):
         raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
-    loaded = validate(folder, LOADTEST_JSON, LoadTestOutput, data)
     return LoadTestData(
         loadtest=summary["loadtest"],
         replay=summary["replay"],
         audit=summary["audit"],
         closed_loop=summary["closed_loop"],
         rate=data["rate"],
-        over_time=_over_time(folder, loaded),
+        over_time=_over_time(folder, data),
     )
 
 
-def _over_time(folder: Path, loaded: LoadTestOutput) -> dict[str, dict[str, Any]]:
+def _over_time(folder: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each endpoint's latency per time bin, read from loadtest.json (not summary.json, which
     keeps figures); endpoints without it (a format 1 file) are left out."""
     out: dict[str, dict[str, Any]] = {}
-    for name, endpoint in loaded.endpoints.items():
-        series = endpoint.over_time
+    for name, endpoint in data["endpoints"].items():
+        series = endpoint.get("over_time") if isinstance(endpoint, dict) else None
         if series is None:
             continue
-        missing = sorted(_OVER_TIME_KEYS - set(series))
+        missing = sorted(_OVER_TIME_KEYS - set(series)) if isinstance(series, dict) else ["all"]
         if missing:
             raise broken(
                 folder, LOADTEST_JSON, f"endpoint {name!r}: 'over_time' lacks {', '.join(missing)}"

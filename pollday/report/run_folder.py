@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from pollday.failure_model import SimulatedThenFailed
 from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
-from pollday.report.file_read import read_csv, read_json_object, validate
+from pollday.report.file_read import read_csv, read_output
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
 from pollday.run_summary import RunSummary
@@ -34,6 +34,8 @@ SCENARIO = "scenario.toml"
 # The files that mark a simulation's output. scenario.toml is shared with other kinds of run
 # (sizing), so it does not mark one, but the simulation's data needs it.
 SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH)
+# what a summary.json without ``format`` (older than its model) must hold
+_SUMMARY_NEEDS = ("scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour")
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -105,9 +107,7 @@ def summary_model(data: dict[str, Any]) -> type[SimulationSummary]:
 def _read_summary(folder: Path) -> dict[str, Any]:
     """The summary as written, once it fits its model (the sections' templates take the
     file's JSON; every key they read is then there, with its published type)."""
-    data = read_json_object(folder, SUMMARY)
-    validate(folder, SUMMARY, summary_model(data), data)
-    return data
+    return read_output(folder, SUMMARY, summary_model, needed=_SUMMARY_NEEDS)
 
 
 def _read_stations(folder: Path) -> StationColumns:

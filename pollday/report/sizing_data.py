@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pollday.report.errors import check_complete
-from pollday.report.file_read import read_csv, read_json_object, validate
+from pollday.report.errors import broken, check_complete
+from pollday.report.file_read import read_csv, read_output
 from simulation.sizing_model import SizingOutput
 
 SIZING_JSON = "sizing.json"
@@ -39,11 +39,37 @@ class SizingData:
 
 
 def _read_json(folder: Path) -> dict[str, Any]:
-    """sizing.json as written, once it fits its model (the sizing section's template takes
-    the file's JSON)."""
-    data = read_json_object(folder, SIZING_JSON)
-    validate(folder, SIZING_JSON, SizingOutput, data)
+    """sizing.json as written, once it fits its model (an older file without ``format``:
+    once it has the keys and per-group totals the section reads)."""
+    data = read_output(folder, SIZING_JSON, SizingOutput,
+                       needed=("scenario", "targets", "confidence", "totals"))
+    if not _groups_well_formed(data.get("groups", [])):
+        raise broken(folder, SIZING_JSON, "'groups' is not a list of {group, totals} objects")
     return data
+
+
+def _groups_well_formed(groups: Any) -> bool:
+    """Per-group totals (absent in sizing.json from before they existed: then no costs)."""
+    if not isinstance(groups, list):
+        return False
+    for g in groups:
+        if not (
+            isinstance(g, dict)
+            and isinstance(g.get("group"), str)
+            and isinstance(g.get("totals"), dict)
+        ):
+            return False
+        for r in RESOURCES:
+            entry = g["totals"].get(r, {})
+            if not isinstance(entry, dict):
+                return False
+            if not all(_is_number(entry.get(k, 0)) for k in ("cost_to_add", "cost_recommended")):
+                return False
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_sizing(folder: Path) -> SizingData | None:

@@ -133,12 +133,18 @@ def test_run_data_readers_check_what_they_read(tmp_path: Path) -> None:
     data = read_loadtest(tmp_path, run)
     assert data is not None and data.rate == rate
     assert data.over_time == {"POST /v1/checkins": series}  # endpoints without it left out
+    # A file with ``format`` is held to its model (older files only to what the report needs).
+    loadtest["format"] = 2
     loadtest["endpoints"]["GET /v1/results"] = {**endpoint, "error_rate": "high"}
     (tmp_path / "loadtest" / "loadtest.json").write_text(json.dumps(loadtest))
     with pytest.raises(ReportError, match=re.escape(
             "loadtest.json: field 'endpoints.GET /v1/results.error_rate': Input should be")):
         read_loadtest(tmp_path, run)
     assert read_capacity(tmp_path) is None
-    (tmp_path / "capacity.json").write_text(json.dumps({"headline": "", "capacity": {}}))
-    with pytest.raises(ReportError, match=r"lacks the keys .*levels"):
+    (tmp_path / "capacity.json").write_text(json.dumps({"headline": {}, "capacity": {}}))
+    with pytest.raises(ReportError, match="lacks the keys levels"):
+        read_capacity(tmp_path)
+    (tmp_path / "capacity.json").write_text(json.dumps(
+        {"format": 1, "headline": "", "capacity": {}, "levels": []}))
+    with pytest.raises(ReportError, match="capacity.json: lacks the keys exit_code, scenario"):
         read_capacity(tmp_path)
