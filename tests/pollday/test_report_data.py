@@ -146,5 +146,5 @@ def test_run_data_readers_check_what_they_read(tmp_path: Path) -> None:
         read_capacity(tmp_path)
     (tmp_path / "capacity.json").write_text(json.dumps(
         {"format": 1, "headline": "", "capacity": {}, "levels": []}))
-    with pytest.raises(ReportError, match=re.escape("capacity.json: lacks the keys exit_code, scenario")):
+    with pytest.raises(ReportError, match=r"capacity\.json: lacks the keys exit_code, scenario"):
         read_capacity(tmp_path)
