@@ -58,20 +58,35 @@ def validate(folder: Path, name: str, model: type[M], data: dict[str, Any]) -> M
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise invalid(folder, name, error) from None
+        raise invalid(folder, name, error, data) from None
 
 
-def invalid(folder: Path, name: str, error: ValidationError) -> ReportError:
+def invalid(folder: Path, name: str, error: ValidationError, data: Any) -> ReportError:
     """The report's message for a file that does not fit its model."""
     problems = error.errors()
     missing = sorted(str(p["loc"][0]) for p in problems
                      if p["type"] == "missing" and len(p["loc"]) == 1)
     if missing:
         return broken(folder, name, f"lacks the keys {', '.join(missing)}")
-    first = problems[0]
-    where = ".".join(str(part) for part in first["loc"])
-    more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-    return broken(folder, name, f"field {where!r}: {first['msg']}{more}")
+    fields = list(dict.fromkeys(_field(data, p["loc"], p["type"]) for p in problems))
+    more = f" (and {len(fields) - 1} more fields)" if len(fields) > 1 else ""
+    return broken(folder, name, f"field {fields[0]!r}: {problems[0]['msg']}{more}")
+
+
+def _field(data: Any, loc: tuple[int | str, ...], kind: str) -> str:
+    """The dotted path of the value at fault: pydantic's location without the union member
+    it tried last (``voted.int`` is the field ``voted``)."""
+    path: list[str] = []
+    for part in loc:
+        inside = (isinstance(data, dict) and part in data) or (
+            isinstance(data, list) and isinstance(part, int) and part < len(data))
+        if not inside:
+            if kind == "missing" and isinstance(data, dict):
+                path.append(str(part))
+            break
+        data = data[part]
+        path.append(str(part))
+    return ".".join(path)
 
 
 def read_csv(folder: Path, name: str, needed: Sequence[str],
