@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.bench_service import voter  # noqa: E402
 from benchmarks.bench_soak import write_register  # noqa: E402
 from service.auth import station_token  # noqa: E402
-from service.rawclient import RawConnection  # noqa: E402
+from tests.support.rawclient import RawConnection  # noqa: E402
 
 SECRET = "cost-secret"
 TICKS_PER_S = os.sysconf("SC_CLK_TCK")
@@ -110,7 +110,7 @@ def main() -> int:
                 rows.append(measure(backend, f"sqlite:///{tmp}/cost.sqlite", register,
                                     args.checkins, list))
             else:
-                from service.pgcluster import ThrowawayCluster, find_pg_bin
+                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 
                 bin_dir = find_pg_bin()
                 if bin_dir is None:

@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from service.auth import station_token  # noqa: E402
-from service.rawclient import RawConnection  # noqa: E402
+from tests.support.rawclient import RawConnection  # noqa: E402
 
 SECRET = "bench-secret"
 STATIONS = 500
@@ -220,6 +220,8 @@ def run_backend(name: str, database_url: str, register: Path, args: argparse.Nam
         os.killpg(proc.pid, 15)
         proc.wait(30)
     result["backend"] = f"{name}, {args.workers} worker(s)"
+    if name == "postgresql" and args.pg_setting:
+        result["backend"] += f", {' '.join(args.pg_setting)}"
     return result
 
 
@@ -263,10 +265,16 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
                         help="full: fsync per commit (default); normal: survives kill -9 only")
+    parser.add_argument("--pg-setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra PostgreSQL server setting of the throwaway cluster "
+                        "(repeatable), e.g. commit_delay=100; none by default")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     rates = [float(x) for x in args.rates.split(",")]
+    for item in args.pg_setting:
+        if "=" not in item:
+            parser.error(f"--pg-setting {item!r}: expected NAME=VALUE, e.g. commit_delay=100")
     if args.drive:
         try:
             import uvloop
@@ -288,13 +296,14 @@ def main() -> int:
                 url = f"sqlite:///{tmp}/bench.sqlite?synchronous={args.sqlite_synchronous}"
                 results.append(run_backend(backend, url, register, args))
             elif backend == "postgresql":
-                from service.pgcluster import ThrowawayCluster, find_pg_bin
+                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 
                 bin_dir = find_pg_bin()
                 if bin_dir is None:
                     print("postgresql: skipped (no initdb/pg_ctl; apt-get install postgresql)")
                     continue
-                cluster = ThrowawayCluster(bin_dir).start()
+                settings = dict(item.split("=", 1) for item in args.pg_setting)
+                cluster = ThrowawayCluster(bin_dir, settings=settings).start()
                 try:
                     results.append(run_backend(backend, cluster.create_database("bench"),
                                                register, args))

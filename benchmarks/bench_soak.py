@@ -244,7 +244,7 @@ def main() -> int:
                 results.append(run_backend(backend, f"sqlite:///{tmp}/soak.sqlite", register,
                                            rate, args))
             elif backend == "postgresql":
-                from service.pgcluster import ThrowawayCluster, find_pg_bin
+                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 
                 bin_dir = find_pg_bin()
                 if bin_dir is None:

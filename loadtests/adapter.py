@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from simulation import Scenario
+from simulation.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class AdapterContext:
     secret: str
 
 
-class AdapterError(ValueError):
+class AdapterError(InputError, ValueError):
     """An adapter spec that cannot be loaded."""
 
 

@@ -19,14 +19,17 @@ not speak it (404, an answer that is not the expected JSON) cannot be audited:
 
 from __future__ import annotations
 
-import json
+import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from loadtests.ledger import read_ledger
+from loadtests.results import AuditOutput
+from simulation.errors import HarnessError
 
 _CHECKIN_KINDS = ("checkin", "sync_checkin")
 _DUPLICATE_KINDS = ("duplicate", "sync_duplicate")
@@ -37,22 +40,28 @@ _CONTRACT = ("the audit needs the reference service's admin contract (GET /admin
              "GET /admin/checkins/{id}, GET /v1/results; see docs/loadtests.md)")
 
 
-class AuditError(RuntimeError):
+class AuditError(HarnessError, RuntimeError):
     """The target could not be audited (unreachable, admin token refused, another contract)."""
 
 
-def read_ledger(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+_GET_ATTEMPTS = 4
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:
-    try:
-        response = client.get(path)
-    except httpx.HTTPError as error:
-        raise AuditError(f"audit request {path} failed: {error}") from None
+    # Every audit request is an idempotent GET: a transport error (a keep-alive connection
+    # the server closed while another lookup thread reused it shows up as EBADF or a reset)
+    # is retried on a fresh connection before the audit gives up.
+    for attempt in range(_GET_ATTEMPTS):
+        try:
+            response = client.get(path)
+            break
+        except httpx.TransportError as error:
+            if attempt == _GET_ATTEMPTS - 1:
+                raise AuditError(f"audit request {path} failed after {_GET_ATTEMPTS} "
+                                 f"attempts: {error}") from None
+            time.sleep(0.05 * 2 ** attempt)
+        except httpx.HTTPError as error:
+            raise AuditError(f"audit request {path} failed: {error}") from None
     if response.status_code in (401, 403):
         raise AuditError(f"the target refused the admin token on {path} "
                          f"({response.status_code}); pass the token the service was started with")
@@ -108,6 +117,11 @@ def check_auditable(base_url: str, admin_token: str) -> None:
 
 
 def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
+    """:func:`audit_output` as ``summary.json`` holds it (without ``format``)."""
+    return audit_output(ledger_path, base_url, admin_token).model_dump(exclude_unset=True)
+
+
+def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOutput:
     """Audit figures (see the module docstring) plus what they were computed from."""
     accepted: list[dict[str, Any]] = []
     keys_by_voter: dict[str, set[str]] = {}
@@ -162,15 +176,15 @@ def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
     names = set(result_votes) | set(protocol_votes)
     mismatch = sum(abs(result_votes.get(n, 0) - protocol_votes.get(n, 0)) for n in names)
     mismatch += abs(_int(results["stations_reported"], "stations_reported") - protocols_accepted)
-    return {
-        "lost_checkins": lost,
-        "ledger_unconfirmed": unconfirmed,
-        "double_acceptances": server_doubles + harness_doubles,
-        "duplicates_accepted": duplicates_accepted,
-        "results_mismatch": mismatch,
-        "acknowledged_checkins": len(accepted),
-        "server_counters": counters,
-        "protocols_accepted_by_harness": protocols_accepted,
-        "result_votes": result_votes,
-        "protocol_votes": dict(protocol_votes),
-    }
+    return AuditOutput(
+        lost_checkins=lost,
+        ledger_unconfirmed=unconfirmed,
+        double_acceptances=server_doubles + harness_doubles,
+        duplicates_accepted=duplicates_accepted,
+        results_mismatch=mismatch,
+        acknowledged_checkins=len(accepted),
+        server_counters=counters,
+        protocols_accepted_by_harness=protocols_accepted,
+        result_votes=result_votes,
+        protocol_votes=dict(protocol_votes),
+    )

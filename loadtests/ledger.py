@@ -89,7 +89,7 @@ def write_ledger(path: Path, entries: Iterable[Entry]) -> int:
 
 def read_ledger(path: Path) -> Iterator[dict[str, Any]]:
     """The lines of a ``ledger.ndjson``, as dicts."""
-    with path.open() as lines:
+    with path.open(encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
                 yield json.loads(line)

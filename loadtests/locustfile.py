@@ -42,6 +42,7 @@ from loadtests.replay import Loaded, kept_rows, load
 from loadtests.sender import Driver
 from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
+from simulation.errors import ExitCode
 
 log = logging.getLogger("pollday.locust")
 LEDGER_CHUNK = 10_000
@@ -114,7 +115,7 @@ def _init(environment: Environment, **_: Any) -> None:
         # Bad input: say what is wrong and stop before any traffic (exit code 2).
         log.error("pollday: %s", exc)
         sys.stderr.write(f"pollday: {exc}\n")
-        sys.exit(2)
+        sys.exit(ExitCode.BAD_INPUT)
 
 
 # -- test start: hand out the shares and the time zero ----------------------------------------
@@ -265,10 +266,11 @@ def _write(environment: Environment) -> None:
         "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
         "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps},
         figures=figure_aliases(adapter_class(opts.adapter).figures))
-    gen = summary["generator"]
+    gen = summary.generator
     STATE.run_id = None  # a new test (web UI) starts afresh
-    log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",
-             gen["fired_events"], gen["scheduled_events"], gen["lag_p99_ms"], opts.out)
+    if gen is not None:  # summarize always writes it
+        log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",
+                 gen.fired_events, gen.scheduled_events, gen.lag_p99_ms, opts.out)
 
 
 # -- Locust's view: one idle user per process, a shape that ends with the replay ---------------

@@ -15,8 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulation.errors import InputError
+from simulation.replay_scale import (
+    DEFAULT_COMPRESS,
+    DEFAULT_STATION_SHARE,
+    replay_scale_problems,
+)
 
-class OptionsError(ValueError):
+# Locust reads it for --secret; a namespace built without Locust falls back to it here.
+SECRET_ENV = "POLLDAY_SECRET"
+
+
+class OptionsError(InputError, ValueError):
     """An option value that cannot be used; the message names the option and the fix."""
 
 
@@ -34,7 +44,7 @@ def add_arguments(parser: Any) -> None:
         help="time compression: 60 replays an 11-hour day in 11 minutes (default 60)")
     add("--station-share", type=float, env_var="POLLDAY_STATION_SHARE", default=None,
         help="deterministic share of stations to replay, in (0, 1] (default 1)")
-    add("--secret", env_var="POLLDAY_SECRET", default="", secret=True,
+    add("--secret", env_var=SECRET_ENV, default="", secret=True,
         help="the service's station token secret (default $POLLDAY_SECRET)")
     add("--pollday-out", metavar="DIR", env_var="POLLDAY_OUT", default="",
         help="write loadtest.json and ledger.ndjson here when the test stops")
@@ -117,9 +127,9 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
     opts = ReplayOptions(
         scenario=_path(get("scenario", "")),
         schedule=_path(get("schedule", "")),
-        compress=float(get("compress", 60.0)),
-        station_share=float(get("station_share", 1.0)),
-        secret=str(get("secret", "") or os.environ.get("POLLDAY_SECRET", "")),
+        compress=float(get("compress", DEFAULT_COMPRESS)),
+        station_share=float(get("station_share", DEFAULT_STATION_SHARE)),
+        secret=str(get("secret", "") or os.environ.get(SECRET_ENV, "")),
         out=_path(get("pollday_out", "")),
         adapter=str(get("adapter", "") or ""),
         results_rps=float(get("results_rps", 2.0)),
@@ -131,9 +141,8 @@ def from_namespace(ns: Any, scenario_settings: Any = None) -> ReplayOptions:
         window_start_s=float(get("window_start", 0.0)),
     )
     checks = [
-        (opts.compress > 0, f"--compress must be positive, got {opts.compress:g}"),
-        (0 < opts.station_share <= 1,
-         f"--station-share must be in (0, 1], got {opts.station_share:g}"),
+        *((False, problem) for problem in replay_scale_problems(opts.compress,
+                                                                 opts.station_share)),
         (opts.results_rps >= 0, f"--results-rps must not be negative, got {opts.results_rps:g}"),
         (0 <= opts.results_day_level <= 1,
          f"--results-day-level must be in [0, 1], got {opts.results_day_level:g}"),

@@ -6,12 +6,12 @@ every field.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from loadtests.figures import ENDPOINTS
 from loadtests.latency import (
     BIN_S,
     QUANTILES,
@@ -23,17 +23,9 @@ from loadtests.latency import (
     quantile_ms,
 )
 from loadtests.ledger import Entry, write_ledger
+from loadtests.results import LoadTestOutput
 
-FORMAT = 2  # 2: endpoints[...].over_time (format 1 files lack it; readers treat it as optional)
-FIGURES = {
-    "POST /v1/checkins": "checkin",
-    "POST /v1/checkins (duplicate)": "duplicate",
-    "POST /v1/checkins/batch": "batch",
-    "POST /v1/protocols": "protocol",
-    "GET /v1/results": "results",
-    "GET /v1/streams": "streams",
-    "GET /v1/streams/[station]/snapshot": "snapshot",
-}
+FIGURES = ENDPOINTS  # endpoint key -> figure group, from the catalogue
 CHECKIN_ENDPOINT = "POST /v1/checkins"
 
 
@@ -113,13 +105,13 @@ def checkin_endpoint(figures: Mapping[str, str]) -> str:
 
 
 def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[str, Any],
-              figures: Mapping[str, str] = FIGURES) -> dict[str, Any]:
+              figures: Mapping[str, str] = FIGURES) -> LoadTestOutput:
+    """``loadtest.json``'s content, checked against its model."""
     c = rec.counters
     checkin_key = checkin_endpoint(figures)
     checkin = rec.endpoints.get(checkin_key, Endpoint())
     percentiles = list(range(1, 100))
-    return {
-        "format": FORMAT,
+    return LoadTestOutput.of({
         "endpoints": {n: endpoint_summary(n, ep, figures)
                       for n, ep in sorted(rec.endpoints.items())},
         "generator": {
@@ -157,17 +149,17 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[s
         },
         "ledger": {"file": "ledger.ndjson", "lines": ledger_lines},
         "options": options,
-    }
+    })
 
 
 def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, workers: int,
                   options: dict[str, Any], figures: Mapping[str, str] = FIGURES
-                  ) -> dict[str, Any]:
+                  ) -> LoadTestOutput:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = write_ledger(out_dir / "ledger.ndjson", entries)
     summary = summarize(rec, workers=workers, ledger_lines=lines, options=options,
                         figures=figures)
     tmp = out_dir / "loadtest.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=1) + "\n")
+    summary.write(tmp, indent=1)
     tmp.replace(out_dir / "loadtest.json")
     return summary

@@ -20,12 +20,12 @@ never repeat one another.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation import Scenario, build_stations
+from simulation.clock import home_opening_s
+from simulation.scenario import minutes_of_day
 
 FloatArray = NDArray[np.float64]
 PUBLICATION_DECAY_S = 20 * 60.0
@@ -36,27 +36,21 @@ _READERS_STREAM = 0xBEAD
 _VIEWERS_STREAM = 0xCA3
 
 
-def _minutes(t: dt.time) -> float:
-    return t.hour * 60 + t.minute + t.second / 60
-
-
 def home_timeline(scenario: Scenario) -> tuple[float, float]:
     """(opening, closing) of the home country in schedule seconds (from the earliest opening)."""
     stations = build_stations(scenario)
     election = scenario.election
-    home_offset_min = round(election.utc_offset_h * 60)
-    opens_utc_min = -stations.utc_offset_min
-    opening_s = float((-home_offset_min - opens_utc_min.min()) * 60)
+    opening_s = home_opening_s(stations.utc_offset_min, election.utc_offset_h)
     return opening_s, opening_s + election.day_s
 
 
 def publications_s(scenario: Scenario) -> list[float]:
     """Turnout publication times in schedule seconds."""
     opening_s, closing_s = home_timeline(scenario)
-    opening_min = _minutes(scenario.election.opening)
+    opening_min = minutes_of_day(scenario.election.opening)
     points = scenario.reference.intraday_turnout
     if points:
-        return [opening_s + (_minutes(p.time) - opening_min) * 60 for p in points]
+        return [opening_s + (minutes_of_day(p.time) - opening_min) * 60 for p in points]
     return [float(t) for t in np.arange(opening_s + 7200, closing_s + 1, 7200)]
 
 

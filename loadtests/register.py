@@ -22,26 +22,18 @@ names, so names repeat thousands of times: identity is the voter id, never the n
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
-import gzip
+import hashlib
 import json
-import multiprocessing
-import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import BinaryIO, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import Scenario, ScenarioError, build_stations, load_scenario, station_code
-from simulation.spawn import workers_without_main
+from simulation import Scenario, build_stations, station_code
 
 TEMPLATE_BYTES = 48  # the reference service's template size (service.biometrics)
 RESCAN_NOISE = 6  # max per-byte noise of a re-scan; the service accepts mean |diff| <= 20
@@ -50,7 +42,6 @@ DEFAULT_WEBCAM_SHARE = 0.15  # ASSUMPTION: share of stations with a public webca
 # Streams of this module, after simulation.streams.Stream's values (default_rng convention).
 NAMES_STREAM = 100
 WEBCAM_STREAM = 101
-RESCAN_STREAM = 102
 
 _ID_SPACE = 10**11
 # Coprime with 10**11, so n -> (n * M + C) mod 10**11 is a bijection of the 11-digit space;
@@ -155,18 +146,19 @@ def station_templates(station: int, count: int, seed: int) -> NDArray[np.uint8]:
     return x.astype("<u8").view(np.uint8).reshape(count, TEMPLATE_BYTES)
 
 
-def rescan_template(template: bytes, *, rng: np.random.Generator) -> bytes:
-    """A re-scan of ``template``: each byte moved by at most RESCAN_NOISE, clipped to 0-255."""
-    noise = rng.integers(-RESCAN_NOISE, RESCAN_NOISE + 1, len(template))
-    scanned = np.clip(np.frombuffer(template, np.uint8).astype(np.int16) + noise, 0, 255)
-    return bytes(scanned.astype(np.uint8).tobytes())
-
-
 def rescan(station: int, voter: int, seed: int, attempt: int) -> str:
-    """Base64 of re-scan number ``attempt`` of the voter's thumb (deterministic)."""
-    rng = np.random.default_rng([RESCAN_STREAM, station, voter, attempt, seed])
-    return base64.b64encode(rescan_template(enrolled_template(station, voter, seed),
-                                            rng=rng)).decode()
+    """Base64 of re-scan number ``attempt`` of the voter's thumb (deterministic): the enrolled
+    template with noise of at most RESCAN_NOISE per byte, clipped to 0-255 (what the service's
+    matcher accepts). Hash noise, not a numpy generator per call: it runs once per check-in
+    in the load generator's hot path.
+    """
+    enrolled = enrolled_template(station, voter, seed)
+    noise = hashlib.blake2b(b"rescan:%d:%d:%d:%d" % (seed, station, voter, attempt),
+                            digest_size=len(enrolled)).digest()
+    span, low = 2 * RESCAN_NOISE + 1, RESCAN_NOISE
+    scanned = bytes([min(255, max(0, e + n % span - low))
+                     for e, n in zip(enrolled, noise, strict=True)])
+    return base64.b64encode(scanned).decode()
 
 
 @dataclass(frozen=True)
@@ -267,148 +259,3 @@ def header_lines(scenario: Scenario, webcam_share: float) -> Iterator[str]:
                     "utc_offset_min": int(stations.utc_offset_min[s]),
                     "online": bool(stations.online[s]), "webcam": bool(webcam[s]),
                     "terminals": int(stations.terminals[s])}) + "\n"
-
-
-# Called with the number of voters just written (once per batch of stations, never per voter).
-VoterProgress = Callable[[int], None]
-# Given the total number of voters, a context whose value is the VoterProgress to call. The
-# CLI passes a rich bar (pollday.console); this module stays free of pollday and terminals.
-ProgressBar = Callable[[int], AbstractContextManager[VoterProgress]]
-
-
-@contextmanager
-def no_progress(_total_voters: int) -> Iterator[VoterProgress]:
-    yield lambda _n: None
-
-
-@dataclass(frozen=True)
-class RegisterSummary:
-    stations: int
-    voters: int
-    bytes_written: int
-    seconds: float
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """Stations [first, first + len(counts)) with their voter counts."""
-
-    first: int
-    counts: list[int]
-    seed: int
-    election_day: dt.date
-
-
-_worker_pools: NamePools | None = None
-
-
-def _init_worker(locale: str, seed: int) -> None:
-    global _worker_pools
-    _worker_pools = build_name_pools(locale, seed)
-
-
-def _render_batch(batch: _Batch) -> bytes:
-    assert _worker_pools is not None
-    return "".join(voter_lines(batch.first + k, n, batch.seed, _worker_pools,
-                               batch.election_day)
-                   for k, n in enumerate(batch.counts)).encode()
-
-
-def _batches(registered: NDArray[np.int64], seed: int, day: dt.date,
-             stations_per_batch: int = 40) -> Iterator[_Batch]:
-    for first in range(0, len(registered), stations_per_batch):
-        counts = [int(x) for x in registered[first:first + stations_per_batch]]
-        yield _Batch(first, counts, seed, day)
-
-
-def _open_out(out: Path) -> BinaryIO:
-    # gzip level 1: ~5x smaller at a fraction of the CPU of the default level 9.
-    if out.suffix == ".gz":
-        return cast(BinaryIO, gzip.open(out, "wb", compresslevel=1))
-    return out.open("wb", buffering=1 << 20)
-
-
-def write_register(scenario: Scenario, out: Path, *,
-                   webcam_share: float = DEFAULT_WEBCAM_SHARE,
-                   workers: int = 2,
-                   progress: VoterProgress | None = None) -> RegisterSummary:
-    """Write the register of ``scenario`` to ``out`` (gzip if it ends in .gz).
-
-    Voter lines are rendered by ``workers`` processes (spawned, so a caller with threads is
-    safe) in batches of stations and written in station order by this process, which calls
-    ``progress`` with each batch's voter count once the batch is written.
-    """
-    start = time.perf_counter()
-    election = scenario.election
-    stations = build_stations(scenario)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
-    batches = list(_batches(stations.registered, election.seed, election.date))
-    advance = progress or (lambda _n: None)
-    with _open_out(out) as raw:
-        for line in header_lines(scenario, webcam_share):
-            written += raw.write(line.encode())
-        if workers <= 1:
-            _init_worker(election.locale, election.seed)
-            for batch in batches:
-                written += raw.write(_render_batch(batch))
-                advance(sum(batch.counts))
-        else:
-            context = multiprocessing.get_context("spawn")
-            with workers_without_main(), context.Pool(
-                workers, _init_worker, (election.locale, election.seed)
-            ) as pool:
-                chunks = pool.imap(_render_batch, batches)
-                for batch, chunk in zip(batches, chunks, strict=True):
-                    written += raw.write(chunk)
-                    advance(sum(batch.counts))
-    return RegisterSummary(len(stations), int(stations.registered.sum()), written,
-                           time.perf_counter() - start)
-
-
-def add_register_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="NDJSON file to write (.gz: gzip-compressed)")
-    parser.add_argument("--webcam-share", type=float, default=DEFAULT_WEBCAM_SHARE,
-                        help="share of stations with a webcam stream (default %(default)s)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="processes rendering voter lines (default %(default)s)")
-    parser.add_argument("--quiet", action="store_true",
-                        help="no progress bar or closing line (CI logs); errors still shown")
-    parser.add_argument("--json", action="store_true",
-                        help="print the counts and the output path as JSON to stdout")
-
-
-def _print_summary(args: argparse.Namespace, summary: RegisterSummary) -> None:
-    if args.json:
-        print(json.dumps({"out": str(args.out), "stations": summary.stations,
-                          "voters": summary.voters, "bytes_written": summary.bytes_written,
-                          "seconds": round(summary.seconds, 2)}, indent=2))
-    elif not args.quiet:
-        print(f"wrote {summary.voters:,} voters at {summary.stations:,} stations to {args.out} "
-              f"({summary.bytes_written / 1e6:,.1f} MB) in {summary.seconds:.1f} s")
-
-
-def run_register(args: argparse.Namespace, progress_bar: ProgressBar = no_progress) -> int:
-    """``pollday register``: 0 written, 2 bad input or an unwritable output."""
-    if not 0 <= args.webcam_share <= 1:
-        print(f"pollday register: error: --webcam-share must be between 0 and 1, got "
-              f"{args.webcam_share}", file=sys.stderr)
-        return 2
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as exc:
-        print(f"pollday register: error: {exc}", file=sys.stderr)
-        return 2
-    total_voters = int(build_stations(scenario).registered.sum())
-    try:
-        with progress_bar(total_voters) as advance:
-            summary = write_register(scenario, args.out, webcam_share=args.webcam_share,
-                                     workers=max(1, args.workers), progress=advance)
-    except OSError as exc:
-        print(f"pollday register: error: cannot write {args.out}: {exc.strerror}",
-              file=sys.stderr)
-        return 2
-    _print_summary(args, summary)
-    return 0

@@ -7,9 +7,7 @@ Locust (gevent + FastHttpSession, see ``loadtests/sender.py``) and in tests.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,28 +35,13 @@ from loadtests.plan import (
 )
 from loadtests.public_load import results_reads, webcam_views
 from simulation import EventKind, Scenario, StationTable, station_code
+from simulation.clock import time_zero_utc
 from simulation.schedule import load as load_schedule
 
 _DUPLICATE_STREAM = 0xD0B1
 _PROTOCOL_STREAM = 0x9207
 DUPLICATE_WAIT_S = 5.0  # how long a duplicate attempt waits for someone to be accepted first
 RETRY_BACKOFF_S = 0.1  # pause before retry n after a retryable answer (n x this)
-
-
-def rescan(station: int, voter: int, seed: int, attempt: int) -> str:
-    """Base64 of a re-scan of the voter's thumb: the register's enrolled template with noise of
-    at most ``register.RESCAN_NOISE`` per byte (what the service's matcher accepts).
-
-    Same contract as ``register.rescan`` but about 20x cheaper (hash noise instead of a numpy
-    generator per call): it runs once per check-in in the load generator's hot path.
-    """
-    enrolled = register.enrolled_template(station, voter, seed)
-    noise = hashlib.blake2b(b"rescan:%d:%d:%d:%d" % (seed, station, voter, attempt),
-                            digest_size=len(enrolled)).digest()
-    span, low = 2 * register.RESCAN_NOISE + 1, register.RESCAN_NOISE
-    scanned = bytes([min(255, max(0, e + n % span - low))
-                     for e, n in zip(enrolled, noise, strict=True)])
-    return base64.b64encode(scanned).decode()
 
 
 @dataclass(frozen=True)
@@ -129,8 +112,7 @@ def worker_plan(loaded: Loaded, opts: ReplayOptions, worker: int, workers: int) 
 
 def earliest_opening_utc(loaded: Loaded) -> dt.datetime:
     election = loaded.scenario.election
-    local = dt.datetime.combine(election.date, election.opening, tzinfo=dt.UTC)
-    return local - dt.timedelta(minutes=int(loaded.stations.utc_offset_min.max()))
+    return time_zero_utc(election.date, election.opening, loaded.stations.utc_offset_min)
 
 
 class JobRunner:
@@ -232,7 +214,7 @@ class JobRunner:
         return CheckinItem(
             station=station, station_id=station_code(station), voter=voter, home_station=home,
             voter_id=register.voter_id(home, voter),
-            template_b64=rescan(home, voter, self.seed, 0),
+            template_b64=register.rescan(home, voter, self.seed, 0),
             scanned_at=self.origin + dt.timedelta(seconds=float(r["time_s"])),
             idempotency_key=f"{self.nonce}-{j}-{k}", duplicate=duplicate)
 

@@ -12,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pollday.capacity_pipeline import CapacityConfig, run_capacity
+from pollday.capacity_config import CapacityConfig
+from pollday.capacity_pipeline import run_capacity
 from pollday.capacity_search import SearchSettings
 from pollday.console import emit_summary, fail
-from pollday.exits import EXIT_BAD_INPUT
+from pollday.credentials import add_credential_arguments
+from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.run_pipeline import RunFailure
 from pollday.target_watch import format_duration
@@ -32,12 +34,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="Locust worker processes under a master (default 0: one process)")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow a --host that is not loopback")
-    p.add_argument("--secret", default=os.environ.get("POLLDAY_SECRET", ""),
-                   help="the target's station-token secret (default $POLLDAY_SECRET; "
-                   "required with --host)")
-    p.add_argument("--admin-token", default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-                   help="the target's admin token (default $POLLDAY_ADMIN_TOKEN; required "
-                   "with --host)")
+    add_credential_arguments(p)
     p.add_argument("--window", default="auto", metavar="auto|HH:MM-HH:MM",
                    help="the span of the day replayed (default auto: the busiest hour of "
                    "check-ins); home local time")
@@ -114,7 +111,7 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         record(EXIT_BAD_INPUT, error.render(), "preflight")
         raise
     except KeyboardInterrupt:
-        record(130, "the capacity search was interrupted (Ctrl-C or SIGTERM) "
+        record(EXIT_INTERRUPTED, "the capacity search was interrupted (Ctrl-C or SIGTERM) "
                f"{format_duration(time.time() - started)} after it started", "interrupted")
         raise
     emit_summary(doc, args, lambda: _print_table(doc, config.out))

@@ -20,6 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
+from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
+from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_cpus import CpuSplit, pinned
 from pollday.capacity_database import level_database
 from pollday.capacity_search import FAILED, GENERATOR_BOUND, HELD
@@ -28,10 +30,9 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.locust_process import LocustRun, run_locust
 from pollday.run_pipeline import RunFailure
 from pollday.run_register import write_run_register
-from pollday.target import ReferenceService, TargetError
+from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
 from simulation import Scenario, schedule
-from simulation.thresholds import ENDPOINT_FIGURES, Threshold, evaluate
 
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.
@@ -260,7 +261,7 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
                     stack.enter_context(service)
                 run = LocustRun(**{**run.__dict__, "host": service.url})
                 loadtest, audit_figures = _load_and_audit(setup, run)
-        except TargetError as error:
+        except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
     record = _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)
     record["connections"] = level_connections(setup.terminals, level.stations)

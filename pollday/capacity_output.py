@@ -11,19 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_cpus import CpuSplit
+from pollday.capacity_model import CapacityOutput
 from pollday.capacity_search import GENERATOR_BOUND, SearchResult
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.junit import write_junit
-from pollday.outputs import write_json
 from pollday.run_pipeline import RunFailure
 from simulation import Scenario
-from simulation.thresholds import Threshold, evaluate
 
 if TYPE_CHECKING:
-    from pollday.capacity_pipeline import CapacityConfig
+    from pollday.capacity_config import CapacityConfig
 
-FORMAT = 1
+FORMAT = CapacityOutput.FORMAT
 
 
 def capacity_multiple(found: SearchResult) -> float | None:
@@ -130,7 +130,7 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
     }
     if message:
         doc["failure"] = message
-    write_json(config.out / "capacity.json", doc)
+    CapacityOutput.of(doc).write(config.out / CapacityOutput.FILE)
     cases = [*verdicts, _search_case(found, message, line)]
     write_junit(config.out / "junit.xml", f"{scenario.election.name}: capacity", cases, wall_s)
     _write_report(config.out)
@@ -138,6 +138,6 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
 
 
 def _write_report(out: Path) -> None:
-    from pollday.report.capacity import write_capacity_report
+    from pollday.report import write_report
 
-    write_capacity_report(out)
+    write_report(out)

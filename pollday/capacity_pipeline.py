@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
+from loadtests.thresholds import Threshold, parse_threshold
+from pollday.capacity_config import CapacityConfig
 from pollday.capacity_cpus import CpuSplit, cpu_split
 from pollday.capacity_database import check_database_url
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
 from pollday.capacity_output import write_outputs
-from pollday.capacity_search import SearchResult, SearchSettings, search
+from pollday.capacity_search import SearchResult, search
 from pollday.capacity_window import (
     PEAK_SPAN_MIN,
     WindowError,
@@ -36,28 +36,8 @@ from pollday.capacity_window import (
 from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
-from simulation import Scenario, load_scenario, simulate
-from simulation.thresholds import Threshold, parse_threshold
-
-
-@dataclass
-class CapacityConfig:
-    scenario_path: Path
-    out: Path
-    settings: SearchSettings = field(default_factory=SearchSettings)
-    window: str = "auto"
-    level_s: float = 60.0
-    host: str | None = None
-    allow_remote: bool = False
-    workers: int = 0
-    sim_workers: int = 2
-    secret: str = ""
-    admin_token: str = ""
-    quiet: bool = True
-    service_args: list[str] = field(default_factory=list)
-    target_cpus: str | None = None  # --target-cpus as given
-    generator_cpus: str | None = None
-    database_url: str | None = None  # a PostgreSQL server: a fresh database per level
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, simulate
 
 
 def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]:

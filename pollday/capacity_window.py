@@ -27,13 +27,14 @@ from numpy.typing import NDArray
 from loadtests.plan import kept_stations
 from loadtests.public_load import home_timeline
 from simulation import EventKind, Scenario
+from simulation.errors import InputError
 
 PEAK_SPAN_MIN = 60
 _CHECKIN_KINDS = (EventKind.CHECKIN, EventKind.SYNC_CHECKIN)
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
-class WindowError(ValueError):
+class WindowError(InputError, ValueError):
     """A ``--window`` that cannot be used; the message names the value and the rule."""
 
 

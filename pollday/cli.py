@@ -15,7 +15,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from loadtests.register import add_register_arguments, run_register
 from pollday import __version__
 from pollday.capacity_command import add_capacity_arguments, run_capacity_command
 from pollday.console import (
@@ -25,7 +24,7 @@ from pollday.console import (
     print_simulation_table,
     progress_bar,
 )
-from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
 from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
 from pollday.outputs import (
     OutFolderError,
@@ -33,12 +32,15 @@ from pollday.outputs import (
     remove_run_files,
     write_simulation,
 )
+from pollday.register_command import add_register_arguments, run_register
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
-from pollday.size_command import SizeInputError, add_size_arguments, run_size
+from pollday.scenario_file import load_scenario
+from pollday.serve_command import add_serve_arguments, exec_service
+from pollday.size_command import add_size_arguments, run_size
 from pollday.station_command import add_station_arguments, run_station_command
-from service.cli import add_serve_arguments, run_serve
-from simulation import RunOptions, ScenarioError, load_scenario, national_summary, simulate
+from simulation import RunOptions, ScenarioError, national_summary, simulate
+from simulation.errors import PolldayError
 from simulation.loading import Problem
 from simulation.scenario_warnings import scenario_warnings
 from simulation.voters import VOTERS, write_voters
@@ -51,21 +53,22 @@ class _ArgumentParser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _positive_int(text: str) -> int:
+    value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return value
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"seed {value} must not be negative")
     return value
@@ -132,7 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", type=Path, help="run folder written by simulate/run/capacity")
     _add_output_flags(p, 'print {"report": path written} as JSON to stdout')
 
-    p = sub.add_parser("serve", help="run the reference check-in and results service")
+    p = sub.add_parser("serve", help="run the reference check-in and results service",
+                       add_help=False)
     add_serve_arguments(p)
 
     p = sub.add_parser("register", help="write a scenario's synthetic voter register (NDJSON)")
@@ -192,17 +196,10 @@ def _simulate(args: argparse.Namespace) -> int:
                          f"from {args.out}\n")
     write_simulation(args.out, result, summary, args.scenario)
     if args.voters:
-        write_voters(args.out / VOTERS, result)
+        write_voters(args.out / VOTERS, result.scenario, result.results[0])
     write_report(args.out)
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK
-
-
-def _size(args: argparse.Namespace) -> int:
-    try:
-        return run_size(args)
-    except SizeInputError as error:
-        return fail(f"pollday size: {error}", EXIT_BAD_INPUT)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -217,33 +214,25 @@ def _report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _register(args: argparse.Namespace) -> int:
-    # loadtests must not import pollday: the bar is passed in (one update per station batch).
-    return run_register(
-        args,
-        lambda total_voters: progress_bar(
-            "writing register", total_voters, quiet=args.quiet, unit="voters"
-        ),
-    )
-
-
 _COMMANDS = {
     "report": _report,
     "run": run_command,
     "capacity": run_capacity_command,
     "validate": _validate,
     "simulate": _simulate,
-    "size": _size,
+    "size": run_size,  # SizeInputError: "pollday size: ...", exit 2 (main)
     "station": run_station_command,
     "init": run_init,
     "schema": run_schema,
-    "serve": run_serve,
-    "register": _register,
+    "register": run_register,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["serve"]:  # the service's own program parses its options
+        exec_service(words[1:])
+    args = build_parser().parse_args(words)
     try:
         return _COMMANDS[args.command](args)
     except ScenarioError as error:
@@ -252,10 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"pollday {args.command}: {error}", EXIT_BAD_INPUT)
     except ReportError as error:  # the run folder we just wrote: a harness bug, not input
         return fail(f"pollday: could not write the report: {error}", EXIT_HARNESS)
+    except PolldayError as error:  # every other error of ours carries its exit code
+        return fail(f"pollday {args.command}: {error}", error.exit_code)
     except OSError as error:
         return fail(f"pollday: {error}", EXIT_BAD_INPUT)
     except KeyboardInterrupt:
-        return fail("pollday: interrupted", 130)
+        return fail("pollday: interrupted", EXIT_INTERRUPTED)
     except Exception:  # a bug of ours: never exit 1, which means "a threshold failed"
         traceback.print_exc()
         return fail("pollday: internal error (the traceback above); please report it", EXIT_HARNESS)

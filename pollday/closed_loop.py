@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from loadtests.measured import day_figures
+from pollday.run_summary import ClosedLoop
 from simulation import RunOptions, national_summary, simulate
 from simulation.distributions import Empirical
 from simulation.scenario import Scenario
-from simulation.standard import simulated_figures
-from simulation.thresholds import FIXED_FIGURES
 
 
 def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
@@ -28,9 +28,8 @@ def measured_latency(loadtest: dict[str, Any]) -> Empirical | None:
 
 
 def _figures(summary: dict[str, Any]) -> dict[str, Any]:
-    day = simulated_figures(summary)
-    return {**{key: day[key] for key in FIXED_FIGURES["loop"]},
-            "mean_wait_min": summary["wait_min"]["mean"]}
+    """The ``loop.*`` figures of a day, and the ones the report shows beside them."""
+    return day_figures("loop", summary, judged=False)
 
 
 def close_the_loop(
@@ -40,18 +39,18 @@ def close_the_loop(
     *,
     workers: int,
     seed: int,
-) -> dict[str, Any]:
+) -> ClosedLoop:
     latency = measured_latency(loadtest)
     if latency is None:
-        return {"measured": False, "reason": "no check-in latency was measured"}
+        return ClosedLoop(measured=False, reason="no check-in latency was measured")
     result = simulate(
         scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers
     )
     measured = national_summary(result)
-    return {
-        "measured": True,
-        "assumed_latency_mean_s": round(scenario.central.latency_s.mean, 4),
-        "measured_latency_mean_s": round(latency.mean, 4),
-        "assumed": _figures(assumed_summary),
-        "with_measured_latency": _figures(measured),
-    }
+    return ClosedLoop(
+        measured=True,
+        assumed_latency_mean_s=round(scenario.central.latency_s.mean, 4),
+        measured_latency_mean_s=round(latency.mean, 4),
+        assumed=_figures(assumed_summary),
+        with_measured_latency=_figures(measured),
+    )

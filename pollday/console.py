@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from loadtests.figures import label
 from simulation.runner import ProgressCallback
 from simulation.standard import verdict_line
 
@@ -98,10 +99,16 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
             "wait to terminal, all voters, min (median / p95 / p99 / max)",
             f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / {wait['max']:.1f}",
         ),
-        ("worst station's own p95 wait, min", f"{standard['worst_station_p95_wait_min']:.1f}"),
-        ("voters waiting over 30 min", f"{summary['share_voters_waiting_over_30_min']:.2%}"),
         (
-            "stations with p95 wait over 30 min",
+            f"{label('stations.worst_station_p95_wait_min')}, min",
+            f"{standard['worst_station_p95_wait_min']:.1f}",
+        ),
+        (
+            label("stations.share_waiting_over_30_min"),
+            f"{summary['share_voters_waiting_over_30_min']:.2%}",
+        ),
+        (
+            label("stations.stations_over_30_min"),
             f"{summary['stations_with_p95_wait_over_30_min']:,} of {summary['stations']:,}",
         ),
         ("peak check-ins per minute", f"{peak['peak']:,} at {peak['peak_time']}"),

@@ -17,9 +17,13 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from pydantic import ValidationError
+
+from pollday.failure_model import STAGES, FailureSummary, SimulatedThenFailed
+
 SUMMARY = "summary.json"
 JUNIT = "junit.xml"
-STAGES = ("preflight", "simulation", "load test", "audit", "report", "interrupted", "internal")
+__all__ = ["STAGES", "failure_junit", "failure_summary", "write_failure_outputs"]
 
 
 def failure_summary(command: str, suite: str, code: int, message: str, stage: str,
@@ -58,8 +62,8 @@ def write_failure_outputs(out: Path, *, command: str, suite: str, code: int, mes
     ``base``: figures the run already had (e.g. the simulation's summary), kept under the
     failure's fields.
     """
-    summary = {**(base or {}), **failure_summary(command, suite, code, message, stage,
-                                                 elapsed_s)}
+    summary = _summary_json({**(base or {}), **failure_summary(command, suite, code, message,
+                                                               stage, elapsed_s)})
     try:
         out.mkdir(parents=True, exist_ok=True)
         (out / SUMMARY).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
@@ -71,3 +75,14 @@ def write_failure_outputs(out: Path, *, command: str, suite: str, code: int, mes
                          f"{exc}\n")
         return False
     return True
+
+
+def _summary_json(summary: dict[str, Any]) -> dict[str, Any]:
+    """The summary through its model (``format`` first). A ``base`` that is no simulation's
+    summary is written as given rather than lost: this runs while a run is failing, and must
+    not fail itself."""
+    model = SimulatedThenFailed if "wait_min" in summary else FailureSummary
+    try:
+        return model.of(summary).as_json()
+    except ValidationError:
+        return summary

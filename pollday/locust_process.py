@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 import loadtests
 from pollday.console import err_console
+from pollday.credentials import SECRET_ENV
 
 
 def locustfile() -> Path:
@@ -142,7 +143,7 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     """Run the replay; return Locust's exit code and the tail of its stderr."""
     run.out_dir.mkdir(parents=True, exist_ok=True)
     log_path = run.out_dir / "locust.log"
-    env_secret = {"POLLDAY_SECRET": run.secret}
+    env_secret = {SECRET_ENV: run.secret}
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             run.command(), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env_secret}

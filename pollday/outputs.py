@@ -11,8 +11,10 @@ from typing import Any
 import numpy as np
 
 from simulation import schedule
+from simulation.errors import InputError
 from simulation.runner import NationalResult
 from simulation.station_metrics import QUEUE_BIN_S
+from simulation.summary_model import SimulationSummary
 from simulation.voters import VOTERS
 
 SUMMARY = "summary.json"
@@ -56,7 +58,7 @@ def write_simulation(
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / SUMMARY, out / STATIONS, out / SCHEDULE, out / QUEUE_LENGTH, out / SCENARIO]
     shutil.copyfile(scenario_file, paths[4])
-    write_json(paths[0], summary)
+    SimulationSummary.of(summary).write(paths[0])
     write_stations_csv(paths[1], result.station_rows)
     schedule.save(paths[2], result.schedule)
     write_queue_lengths(paths[3], result)
@@ -69,7 +71,7 @@ RUN_ONLY = ("junit.xml", "capacity.json", "loadtest", "replay", "register.ndjson
             "service.log", "service.sqlite", "service.sqlite-wal", "service.sqlite-shm")
 
 
-class OutFolderError(ValueError):
+class OutFolderError(InputError, ValueError):
     """``--out`` names something that cannot be a run folder; the message says what."""
 
 

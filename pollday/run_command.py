@@ -13,15 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from pollday.console import emit_summary, fail, print_run_table
-from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
+from pollday.credentials import add_credential_arguments
+from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.outputs import check_out_folder
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.target_watch import format_duration
 from simulation import ScenarioError
-
-EXIT_INTERRUPTED = 130  # as pollday.cli answers Ctrl-C
+from simulation.replay_scale import replay_scale_problems
 
 
 def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], int]) -> None:
@@ -37,18 +37,8 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
     )
-    p.add_argument(
-        "--secret",
-        default=os.environ.get("POLLDAY_SECRET", ""),
-        help="the target's station-token secret (default $POLLDAY_SECRET; required with "
-        "--host; the embedded service gets a fresh one)",
-    )
-    p.add_argument(
-        "--admin-token",
-        default=os.environ.get("POLLDAY_ADMIN_TOKEN", ""),
-        help="the target's admin token, for the audit (default $POLLDAY_ADMIN_TOKEN; "
-        "required with --host)",
-    )
+    add_credential_arguments(p, secret_note="; the embedded service gets a fresh one",
+                             admin_use=", for the audit")
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
     p.add_argument(
@@ -94,12 +84,9 @@ def run_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     if args.workers < 0:
         return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
-    for name in ("compress", "station_share"):
-        value = getattr(args, name)
-        if value is not None and not (value > 0 and (name == "compress" or value <= 1)):
-            return fail(
-                f"pollday run: --{name.replace('_', '-')} {value} is out of range", EXIT_BAD_INPUT
-            )
+    problems = replay_scale_problems(args.compress, args.station_share)
+    if problems:
+        return fail(f"pollday run: {problems[0]}", EXIT_BAD_INPUT)
     check_out_folder(args.out or Path("runs") / args.scenario.stem)
     config = RunConfig(
         scenario_path=args.scenario,

@@ -10,7 +10,6 @@ in ``summary["failure"]``.
 
 from __future__ import annotations
 
-import json
 import secrets
 import shutil
 import time
@@ -23,28 +22,32 @@ from numpy.typing import NDArray
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit, check_auditable
+from loadtests.measured import run_figures
 from loadtests.plan import kept_stations
+from loadtests.results import LoadTestOutput
+from loadtests.thresholds import judged_by_run, parse_threshold
 from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
 from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
-from pollday.outputs import write_json, write_simulation
+from pollday.outputs import write_simulation
 from pollday.report import write_report
 from pollday.run_register import write_run_register
-from pollday.target import ReferenceService, TargetError, check_reachable, is_loopback
+from pollday.run_summary import RunSummary
+from pollday.scenario_file import load_scenario
+from pollday.target import ReferenceService, TargetUnavailable, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
-from pollday.verdicts import item_figures, judge, replay_notes
-from simulation import Scenario, load_scenario, national_summary, schedule, simulate
-from simulation.standard import simulated_figures
-from simulation.thresholds import FIXED_FIGURES, parse_threshold
+from pollday.verdicts import judge, replay_notes
+from simulation import Scenario, national_summary, schedule, simulate
+from simulation.errors import PolldayError
 
 
-class RunFailure(RuntimeError):
+class RunFailure(PolldayError, RuntimeError):
     def __init__(self, code: int, message: str, stage: str = "preflight") -> None:
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = code
         self.stage = stage  # one of pollday.failure_outputs.STAGES
 
 
@@ -69,7 +72,7 @@ def preflight(host: str, admin_token: str) -> None:
     try:
         check_reachable(host)
         check_auditable(host, admin_token)
-    except (TargetError, AuditError) as error:
+    except (TargetUnavailable, AuditError) as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
 
 
@@ -114,35 +117,6 @@ def replay_window(
     return rows[keep], int((~keep).sum())
 
 
-def _flatten(
-    loadtest: dict[str, Any],
-    audit_figures: dict[str, Any],
-    sim: dict[str, Any],
-    loop: dict[str, Any],
-) -> dict[str, float | None]:
-    figures: dict[str, float | None] = {}
-    for endpoint in loadtest.get("endpoints", {}).values():
-        for key, value in {**endpoint, **item_figures(endpoint)}.items():
-            if isinstance(value, int | float):
-                figures[f"{endpoint['figure']}.{key}"] = value
-    for key, value in loadtest.get("generator", {}).items():
-        if isinstance(value, int | float):
-            figures[f"generator.{key}"] = value
-    for key in (
-        "lost_checkins",
-        "double_acceptances",
-        "duplicates_accepted",
-        "results_mismatch",
-        "ledger_unconfirmed",
-    ):
-        figures[f"audit.{key}"] = audit_figures.get(key)
-    figures.update({f"stations.{k}": v for k, v in simulated_figures(sim).items()})
-    measured = loop.get("with_measured_latency", {})
-    for key in FIXED_FIGURES["loop"]:
-        figures[f"loop.{key}"] = measured.get(key)
-    return figures
-
-
 def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
@@ -170,10 +144,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     check_target(config)
     scenario = load_scenario(config.scenario_path)
-    # capacity.* figures are `pollday capacity`'s: a run does not judge them.
-    thresholds = [
-        t for t in map(parse_threshold, scenario.thresholds) if not t.figure.startswith("capacity.")
-    ]
+    thresholds = judged_by_run([parse_threshold(t) for t in scenario.thresholds])
     lt = scenario.loadtest
     try:
         check_adapter_spec(lt.adapter)
@@ -215,12 +186,12 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
                 config.out, register, secret, admin_token, config.service_args
             ) as service:
                 loadtest, audit_figures = _load_and_audit(config, locust, service.url, admin_token)
-        except TargetError as error:
+        except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
-    figures = _flatten(loadtest, audit_figures, sim_summary, loop)
+    figures = run_figures(loadtest, audit_figures, sim_summary, loop.model_dump())
     verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)
     summary = {
         **sim_summary,
@@ -242,12 +213,13 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
     _strip_histograms(summary["loadtest"])
-    write_json(config.out / "summary.json", summary)
+    written = RunSummary.of(summary)
+    written.write(config.out / RunSummary.FILE)
     write_junit(
         config.out / "junit.xml", scenario.election.name, verdicts, time.perf_counter() - started
     )
     write_report(config.out)
-    return code, summary
+    return code, written.as_json()
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:
@@ -274,7 +246,7 @@ def _load_and_audit(
         raise RunFailure(EXIT_HARNESS, with_outage(
             watch, None, f"Locust failed (exit code {code}): {tail} (full log: {log})"),
             "load test")
-    loadtest = json.loads(loadtest_json.read_text())
+    loadtest = LoadTestOutput.read(loadtest_json).as_json()  # the contract, checked
     record_outage(watch, loadtest)
     try:
         audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)

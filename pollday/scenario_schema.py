@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any
 
+from loadtests.figures import known_figures
 from simulation.scenario import Scenario
-from simulation.thresholds import known_figures
 
 SCHEMA_FILE = "scenario.schema.json"
 _TIME_PATTERN = r"^([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"

@@ -1,26 +1,21 @@
-"""``pollday size``: the fewest terminals, desks and booths that meet the wait standard."""
+"""``pollday size``: the fewest terminals, desks and booths that meet the wait standard.
+
+Parses the arguments into :class:`SizeOptions`, calls :func:`pollday.size_run.size`, prints.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from pollday.console import progress_bar
-from pollday.outputs import check_out_folder, write_json, write_stations_csv
-from pollday.report import write_report
-from simulation import build_stations, load_scenario
-from simulation.scenario import Scenario
-from simulation.sensitivity import VARIANTS, paired_change, with_floors
-from simulation.sizing import SizingRequest, size_stations
-from simulation.sizing_summary import national_totals, sizing_summary, station_rows
-from simulation.targets import RESOURCES, TargetError, parse_target
+from pollday.exits import EXIT_OK
+from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
 
 
 def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any) -> None:
@@ -71,76 +66,23 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     p.add_argument("--json", action="store_true", help="print sizing.json to stdout")
 
 
-class SizeInputError(ValueError):
-    pass
-
-
-def request_from_args(args: argparse.Namespace) -> SizingRequest:
-    try:
-        targets = tuple(parse_target(t) for t in (args.target or ["p95_wait_min <= 30"]))
-    except TargetError as error:
-        raise SizeInputError(str(error)) from None
-    if not 0 < args.confidence < 1:
-        raise SizeInputError(f"--confidence {args.confidence} must be between 0 and 1")
-    resources = tuple(r.strip() for r in args.resources.split(",") if r.strip())
-    unknown = [r for r in resources if r not in RESOURCES]
-    if unknown or not resources:
-        raise SizeInputError(f"--resources {args.resources!r}: use a subset of {RESOURCES}")
-    return SizingRequest(
-        targets=targets,
-        confidence=args.confidence,
-        replications=args.replications,
-        resources=tuple(r for r in RESOURCES if r in resources),
-        band_voters=args.band,
-        seed=args.seed,
+def options_from_args(args: argparse.Namespace) -> SizeOptions:
+    return SizeOptions(
+        scenario=args.scenario, out=args.out,
+        targets=tuple(args.target) if args.target else DEFAULT_TARGETS,
+        confidence=args.confidence, resources=args.resources, replications=args.replications,
+        band_voters=args.band, seed=args.seed, workers=args.workers,
+        sensitivity=not args.no_sensitivity, quiet=args.quiet,
     )
 
 
-def _size(
-    scenario: Scenario, request: SizingRequest, label: str, args: argparse.Namespace
-) -> list[Any]:
-    total = sum(g.count for g in scenario.station_groups)
-    with progress_bar(label, total, quiet=args.quiet) as advance:
-        return size_stations(scenario, request, workers=args.workers, progress=advance)
-
-
 def run_size(args: argparse.Namespace) -> int:
-    check_out_folder(args.out)
-    scenario = load_scenario(args.scenario)
-    if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
-        raise SizeInputError(
-            f"{args.scenario}: flow: pollday size sizes the default flow (terminals, desks, "
-            "booths); this scenario describes its own stages and pools"
-        )
-    request = request_from_args(args)
-    started = time.perf_counter()
-    stations = build_stations(scenario)
-    answers = _size(scenario, request, "sizing stations", args)
-    rows = station_rows(scenario, stations, answers)
-    seed = scenario.election.seed if request.seed is None else request.seed
-    summary = sizing_summary(scenario, request, rows, answers, seed)
-    if not args.no_sensitivity:
-        sensitivity = []
-        floored = with_floors(request, answers)
-        for name, variant in VARIANTS.items():
-            changed = variant(scenario)
-            variant_answers = _size(changed, floored, name, args)
-            summary["station_days_simulated"] += sum(a.station_days for a in variant_answers)
-            totals = national_totals(station_rows(changed, stations, variant_answers), changed)
-            sensitivity.append(
-                {"case": name, "totals": totals, **paired_change(answers, variant_answers)}
-            )
-        summary["sensitivity"] = sensitivity
-    summary["wall_s"] = round(time.perf_counter() - started, 1)
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_stations_csv(args.out / "sizing.csv", rows)
-    write_json(args.out / "sizing.json", summary)
-    write_report(args.out)
+    summary = size(options_from_args(args))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:
         _print_table(summary, args.out)
-    return 0
+    return EXIT_OK
 
 
 def _print_table(summary: dict[str, Any], out: Path) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from pollday.station_defaults import resolved_inputs
+from pollday.station_inputs import station_scenario
 from simulation import Scenario, build_stations, simulate_station
 from simulation.runner import day_layout
 from simulation.scenario import minutes_of_day
@@ -160,3 +162,10 @@ def calculate(
         "opening_hours": hours,
         "wall_s": round(time.perf_counter() - started, 3),
     }
+
+
+def answer(base: dict[str, Any], given: dict[str, str], days: int,
+           seed: int | None) -> dict[str, Any]:
+    """Inputs in, the calculator's whole answer out (the CLI's and the web page's)."""
+    scenario = station_scenario(base, given)
+    return {"inputs": resolved_inputs(scenario), **calculate(scenario, days=days, seed=seed)}

@@ -13,13 +13,11 @@ from rich.table import Table
 
 from pollday.console import fail, print_json
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
-from pollday.station_calc import DEFAULT_DAYS, calculate
-from pollday.station_defaults import resolved_inputs
+from pollday.station_calc import DEFAULT_DAYS, answer
 from pollday.station_inputs import (
     INPUTS,
     StationInputError,
     base_data,
-    station_scenario,
 )
 
 
@@ -67,13 +65,6 @@ def port_number(text: str) -> int:
 def given_inputs(args: argparse.Namespace) -> dict[str, str]:
     return {s.name: getattr(args, f"in_{s.name}") for s in INPUTS
             if getattr(args, f"in_{s.name}") is not None}
-
-
-def answer(base: dict[str, Any], given: dict[str, str], days: int,
-           seed: int | None) -> dict[str, Any]:
-    """Inputs in, the calculator's whole answer out (the CLI's and the web page's)."""
-    scenario = station_scenario(base, given)
-    return {"inputs": resolved_inputs(scenario), **calculate(scenario, days=days, seed=seed)}
 
 
 def print_station_table(result: dict[str, Any]) -> None:

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pollday.scenario_file import load_scenario, parse_scenario
 from pollday.station_defaults import BUILT_IN
-from simulation import Scenario, load_scenario, parse_scenario
+from simulation import Scenario
+from simulation.errors import InputError
 from simulation.loading import Problem, ScenarioError
 
 # Arrival profiles: relative weight of an hour by where it falls in the day (0 = opening,
@@ -74,7 +76,7 @@ INPUTS: tuple[Input, ...] = (
 INPUT_NAMES = tuple(i.name for i in INPUTS)
 
 
-class StationInputError(ValueError):
+class StationInputError(InputError, ValueError):
     """An input that cannot be turned into a station; the message names it."""
 
 

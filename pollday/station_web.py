@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pollday.exits import EXIT_OK
-from pollday.station_command import answer
+from pollday.station_calc import answer
 from pollday.station_defaults import resolved_inputs
 from pollday.station_inputs import (
     INPUTS,

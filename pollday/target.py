@@ -1,8 +1,9 @@
 """The load-test target: checking it is safe to hit, or starting the reference service.
 
 Nobody load-tests production by accident: a host that is not loopback is refused unless
-the user says ``--allow-remote``. The embedded target is ``pollday serve`` as a subprocess
-on a free port, with its SQLite database in the run folder.
+the user says ``--allow-remote``. The embedded target is ``python -m service`` (what
+``pollday serve`` runs) as a subprocess on a free port, with its SQLite database in the run
+folder.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from pollday.credentials import ADMIN_TOKEN_ENV, SECRET_ENV
+from simulation.errors import HarnessError
+
 _STARTUP_TIMEOUT_S = 300.0  # importing a national register takes a while
 
 
-class TargetError(RuntimeError):
+class TargetUnavailable(HarnessError, RuntimeError):
     """The target cannot be used (unreachable, failed to start); the message says why."""
 
 
@@ -41,14 +45,15 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
     try:
         httpx.get(url.rstrip("/") + "/healthz", timeout=timeout_s)
     except httpx.HTTPError as error:
-        raise TargetError(
+        raise TargetUnavailable(
             f"target {url} is unreachable: {error or type(error).__name__}; "
             "is the service running and the address right?"
         ) from None
 
 
 class ReferenceService:
-    """``pollday serve`` on a free loopback port; ``url`` once started. A context manager."""
+    """The reference service (``python -m service``, what ``pollday serve`` runs) on a free
+    loopback port; ``url`` once started. A context manager."""
 
     def __init__(
         self,
@@ -70,8 +75,7 @@ class ReferenceService:
         cmd = [
             sys.executable,
             "-m",
-            "pollday",
-            "serve",
+            "service",
             "--host",
             "127.0.0.1",
             "--port",
@@ -82,7 +86,7 @@ class ReferenceService:
             str(self.register),
             *self.extra_args,
         ]
-        env = {**os.environ, "POLLDAY_SECRET": self.secret, "POLLDAY_ADMIN_TOKEN": self.admin_token}
+        env = {**os.environ, SECRET_ENV: self.secret, ADMIN_TOKEN_ENV: self.admin_token}
         log = self.log_path.open("w", encoding="utf-8")
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True
@@ -103,7 +107,7 @@ class ReferenceService:
         line = box[0].strip() if box else ""
         if not line.startswith("http"):
             self.stop()
-            raise TargetError(
+            raise TargetUnavailable(
                 f"the reference service did not start (see {self.log_path}): {self._log_tail()}"
             )
         return line
@@ -123,7 +127,7 @@ class ReferenceService:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise TargetError(
+        raise TargetUnavailable(
             f"the reference service at {self.url} never became healthy (see {self.log_path})"
         )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from loadtests.thresholds import Threshold, evaluate
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
-from simulation.thresholds import Threshold, evaluate
 
 # Generator counters that mean the harness itself failed (see docs/loadtests.md): a clean
 # replay has them at 0, and any other value makes the run's figures untrustworthy.
@@ -20,18 +20,6 @@ HARNESS_COUNTERS = {
     "harness_errors": "jobs that raised in the load generator: an adapter or harness bug",
     "missing_workers": "Locust workers never reported their results",
 }
-
-
-def item_figures(endpoint: dict[str, Any]) -> dict[str, float]:
-    """A batch endpoint's items: how many, how many answered other than expected (a
-    check-in refused inside an accepted batch), and their share."""
-    statuses: dict[str, int] = endpoint.get("item_statuses", {})
-    if not statuses:
-        return {}
-    items = sum(int(n) for n in statuses.values())
-    errors = sum(int(n) for label, n in statuses.items() if not label.endswith("(expected)"))
-    return {"items": items, "item_error_count": errors,
-            "item_error_rate": round(errors / items, 6) if items else 0.0}
 
 
 def harness_failures(loadtest: dict[str, Any]) -> dict[str, int]:

@@ -15,7 +15,14 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 from service import orphans
-from service.errors import ApiError, AsciiJSONResponse, api_error_handler
+from service.errors import (
+    UNAVAILABLE_HEADERS,
+    ApiError,
+    AsciiJSONResponse,
+    api_error_handler,
+    malformed_request,
+    unavailable_body,
+)
 from service.fastpath import FastPathMiddleware
 from service.faults import FaultInjectionMiddleware
 from service.limits import BodySizeLimitMiddleware
@@ -40,7 +47,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type"))}
         for e in exc.errors()
     ]
-    return AsciiJSONResponse({"error": "malformed_request", "detail": errors}, status_code=422)
+    return AsciiJSONResponse(malformed_request(errors), status_code=422)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -48,18 +55,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400:
         # The framework's "error parsing the body" (e.g. bytes that are not UTF-8 JSON): for
         # the contract that is a malformed body, 422, like every other malformed body.
-        return JSONResponse({"error": "malformed_request",
-                             "detail": "the body is not valid UTF-8 JSON"}, status_code=422)
+        return JSONResponse(malformed_request("the body is not valid UTF-8 JSON"),
+                            status_code=422)
     return JSONResponse({"error": "http_error", "detail": str(exc.detail)},
                         status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
-    return JSONResponse(
-        {"error": "database_unavailable", "detail": f"{exc}; retry with the same Idempotency-Key"},
-        status_code=503,
-        headers={"Retry-After": "1"},
-    )
+    return JSONResponse(unavailable_body(exc), status_code=503, headers=UNAVAILABLE_HEADERS)
 
 
 def create_api(settings: Settings) -> FastAPI:

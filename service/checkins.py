@@ -17,6 +17,7 @@ from typing import Any
 
 from service.biometrics import TemplateError, decode_template, matches
 from service.store import Database, Tx
+from service.store.pg_checkin import accept_params
 from service.store.schema import STATION_CLOSED_SQLSTATE
 
 
@@ -229,8 +230,29 @@ async def _conflict(tx: Tx, item: CheckinInput) -> Outcome:
     ))
 
 
+async def _accept_in_one_statement(db: Database, item: CheckinInput) -> Outcome | None:
+    """The plain case (first, matching check-in) in one statement where the backend can
+    (PostgreSQL: ``service.store.pg_checkin``); None when the general decision must answer."""
+    accept = getattr(db, "accept_checkin", None)
+    if accept is None:
+        return None
+    try:
+        scanned = decode_template(item.template_b64)
+    except TemplateError:
+        return None  # the general decision answers it (after the station and replay checks)
+    checkin_id, accepted_at = uuid.uuid4().hex, _now_iso()
+    params = accept_params(checkin_id, item.voter_id, item.station_id, item.idempotency_key,
+                           item.scanned_at, accepted_at, scanned)
+    if params is None or not await accept(params):
+        return None
+    return Outcome(201, _accepted_body(checkin_id, item.voter_id, item.station_id, accepted_at))
+
+
 async def check_in(db: Database, item: CheckinInput) -> Outcome:
     """Decide and record one check-in in its own transaction."""
+    accepted = await _accept_in_one_statement(db, item)
+    if accepted is not None:
+        return accepted
     async def work(tx: Tx) -> Outcome:
         return await _decide(tx, item)
 

@@ -45,7 +45,26 @@ class ApiError(Exception):
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
+    return AsciiJSONResponse(exc.body(), status_code=exc.status_code, headers=error_headers(exc))
+
+
+def error_headers(exc: ApiError) -> dict[str, str]:
+    """The headers of a refusal: a 401 says which scheme to use."""
     headers = dict(exc.headers or {})
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
-    return AsciiJSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+    return headers
+
+
+UNAVAILABLE_HEADERS = {"Retry-After": "1"}
+
+
+def unavailable_body(exc: Exception, *, retry_note: bool = True) -> dict[str, Any]:
+    """503 database_unavailable; writes say to retry with the same Idempotency-Key."""
+    detail = f"{exc}; retry with the same Idempotency-Key" if retry_note else str(exc)
+    return {"error": "database_unavailable", "detail": detail}
+
+
+def malformed_request(detail: object) -> dict[str, Any]:
+    """422 malformed_request: ``detail`` lists the problems (or says what was wrong)."""
+    return {"error": "malformed_request", "detail": detail}

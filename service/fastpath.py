@@ -18,10 +18,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.auth import check_station
 from service.cache import etag_matches
-from service.checkins import CheckinInput, check_in
-from service.errors import ApiError
+from service.errors import (
+    UNAVAILABLE_HEADERS,
+    ApiError,
+    error_headers,
+    malformed_request,
+    unavailable_body,
+)
 from service.models import CheckinRequest
-from service.routes.checkins import check_idempotency_key
+from service.routes.checkins import accept_checkin, replay_headers
 from service.routes.public import PUBLIC_CACHE_CONTROL, national_results
 from service.state import ServiceState
 from service.store import DatabaseUnavailable
@@ -29,10 +34,10 @@ from service.store import DatabaseUnavailable
 
 def _validation_body(exc: ValidationError) -> dict[str, Any]:
     # The same shape as the FastAPI handler's: locations are prefixed with "body".
-    return {"error": "malformed_request", "detail": [
+    return malformed_request([
         {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
         for e in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]}
+    ])
 
 
 async def _send(send: Send, status: int, body: bytes | None,
@@ -84,31 +89,23 @@ class FastPathMiddleware:
             except ValidationError as exc:
                 await _send(send, 422, _json(_validation_body(exc)))
                 return
-            check_station(self.state.settings.secret, headers.get("authorization"),
-                          body.station_id)
-            key = check_idempotency_key(headers.get("idempotency-key"))
-            outcome = await check_in(self.state.db, CheckinInput(
-                body.station_id, key, body.voter_id, body.template, body.scanned_at))
+            outcome = await accept_checkin(self.state, headers.get("authorization"),
+                                           headers.get("idempotency-key"), body)
         except ApiError as exc:
-            extra = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}
-            await _send(send, exc.status_code, _json(exc.body()), {**extra,
-                                                                  **(exc.headers or {})})
+            await _send(send, exc.status_code, _json(exc.body()), error_headers(exc))
             return
         except DatabaseUnavailable as exc:
-            await _send(send, 503, _json({"error": "database_unavailable",
-                                          "detail": f"{exc}; retry with the same "
-                                          "Idempotency-Key"}), {"Retry-After": "1"})
+            await _send(send, 503, _json(unavailable_body(exc)), UNAVAILABLE_HEADERS)
             return
-        replay = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-        await _send(send, outcome.status, _json(outcome.body), replay)
+        await _send(send, outcome.status, _json(outcome.body), replay_headers(outcome))
 
     async def _results(self, scope: Scope, send: Send) -> None:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         try:
             rendered = await national_results(self.state)
         except DatabaseUnavailable as exc:
-            await _send(send, 503, _json({"error": "database_unavailable", "detail": str(exc)}),
-                        {"Retry-After": "1"})
+            await _send(send, 503, _json(unavailable_body(exc, retry_note=False)),
+                        UNAVAILABLE_HEADERS)
             return
         cache = {"ETag": rendered.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
         if etag_matches(headers.get("if-none-match"), rendered.etag):

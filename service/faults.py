@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.exits import ServiceInputError
+
 # Public names of the endpoint families a fault may target, with their path prefixes.
 ENDPOINT_PREFIXES: dict[str, tuple[str, ...]] = {
     "checkins": ("/v1/checkins",),
@@ -27,7 +29,7 @@ ENDPOINT_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(ServiceInputError, ValueError):
     """A fault option that cannot be understood; the message says the accepted forms."""
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from service.biometrics import TemplateError, decode_template
+from service.exits import ServiceInputError
 from service.store import Database, Tx
 
 BATCH_ROWS = 5000
@@ -41,7 +42,7 @@ UPSERTS = {
 }
 
 
-class ImportError_(ValueError):
+class ImportError_(ServiceInputError, ValueError):
     """A line that cannot be imported; the message names the line and the fix."""
 
 

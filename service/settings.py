@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
+from service.exits import ServiceInputError
 from service.faults import FaultConfig, parse_endpoints, parse_latency_spec
 from service.limits import (
     DEFAULT_BODY_TIMEOUT_S,
@@ -22,7 +23,7 @@ from service.limits import (
 SETTINGS_ENV = "POLLDAY_SERVICE_SETTINGS"
 
 
-class SettingsError(ValueError):
+class SettingsError(ServiceInputError, ValueError):
     """A setting the service cannot run with; the message says how to fix it."""
 
 

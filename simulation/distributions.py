@@ -8,7 +8,7 @@ parameters, knows its theoretical ``mean`` and draws vectorised samples through 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +44,13 @@ class _Dist(BaseModel):
         return self.model_copy(update=updates)
 
 
+class _MeanAliased(_Dist):
+    # ``mean`` in the file is ``mean_value`` here (``mean`` is the theoretical-mean property).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
+
+
 class Fixed(_Dist):
     """Always the same value (deterministic tests, known constants)."""
 
@@ -58,13 +65,9 @@ class Fixed(_Dist):
         return np.full(n, self.value, dtype=np.float64)
 
 
-class Exponential(_Dist):
+class Exponential(_MeanAliased):
     kind: Literal["exponential"]
     mean_value: float = Field(gt=0, alias="mean")
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
 
     @property
     def mean(self) -> float:
@@ -74,7 +77,7 @@ class Exponential(_Dist):
         return rng.exponential(self.mean_value, size=n)
 
 
-class Lognormal(_Dist):
+class Lognormal(_MeanAliased):
     """Lognormal given either by ``mean`` and ``sd`` or by ``median`` and ``p95``."""
 
     kind: Literal["lognormal"]
@@ -82,10 +85,6 @@ class Lognormal(_Dist):
     sd: float | None = Field(default=None, gt=0)
     median: float | None = Field(default=None, gt=0)
     p95: float | None = Field(default=None, gt=0)
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
@@ -120,14 +119,10 @@ class Lognormal(_Dist):
         return rng.lognormal(mu, sigma, size=n)
 
 
-class Gamma(_Dist):
+class Gamma(_MeanAliased):
     kind: Literal["gamma"]
     mean_value: float = Field(gt=0, alias="mean")
     sd: float = Field(gt=0)
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
-    )
 
     @property
     def mean(self) -> float:
@@ -214,3 +209,9 @@ Distribution = Annotated[
     Field(discriminator="kind"),
 ]
 """Any distribution a scenario may name; the ``kind`` field selects which."""
+
+KINDS = frozenset(
+    get_args(cls.model_fields["kind"].annotation)[0]
+    for cls in (Fixed, Exponential, Lognormal, Gamma, Uniform, Empirical)
+)
+"""The ``kind`` tags of :data:`Distribution` ("fixed", "lognormal", ...)."""

@@ -10,13 +10,16 @@ from __future__ import annotations
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from simulation.scenario import Scenario
+from simulation.distributions import KINDS as DISTRIBUTION_KINDS
+from simulation.errors import InputError
+from simulation.scenario import CHECK_FIGURE, Scenario
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Problem:
     rule: str
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario file could not be read or breaks the schema."""
 
     def __init__(self, file: str, problems: list[Problem]) -> None:
@@ -61,8 +64,7 @@ def _short(value: Any) -> str:
 def _strip_union_tag(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # Pydantic puts the chosen discriminator value ("lognormal") into the location of errors
     # inside a tagged union; users never wrote that key, so it would only confuse them.
-    tags = {"fixed", "exponential", "lognormal", "gamma", "uniform", "empirical"}
-    return tuple(p for p in loc if not (isinstance(p, str) and p in tags))
+    return tuple(p for p in loc if not (isinstance(p, str) and p in DISTRIBUTION_KINDS))
 
 
 # Cross-section checks run on the whole scenario; their messages start with the path
@@ -116,10 +118,18 @@ def implausible_numbers(data: Any, loc: tuple[int | str, ...] = ()) -> list[Prob
     return []
 
 
-def parse_scenario(data: dict[str, Any], *, file: str = "<scenario>") -> Scenario:
+FigureCheck = Callable[[str], None]
+
+
+def parse_scenario(
+    data: dict[str, Any], *, file: str = "<scenario>", check_figure: FigureCheck | None = None
+) -> Scenario:
+    """Validate ``data``; ``check_figure`` (raising ValueError) judges the thresholds' figure
+    names in the same pass (without it only their grammar is checked)."""
     huge = implausible_numbers(data)
+    context = {CHECK_FIGURE: check_figure} if check_figure else None
     try:
-        scenario = Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data, context=context)
     except ValidationError as error:
         raise ScenarioError(file, huge + problems_from_validation(error)) from None
     if huge:
@@ -127,8 +137,9 @@ def parse_scenario(data: dict[str, Any], *, file: str = "<scenario>") -> Scenari
     return scenario
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file; raise :class:`ScenarioError` on any problem."""
+def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) -> Scenario:
+    """Read and validate a scenario file; raise :class:`ScenarioError` on any problem
+    (``check_figure``: see :func:`parse_scenario`)."""
     file = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -142,4 +153,4 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as error:
         problem = Problem("(syntax)", "-", f"TOML syntax error: {error}")
         raise ScenarioError(file, [problem]) from None
-    return parse_scenario(data, file=file)
+    return parse_scenario(data, file=file, check_figure=check_figure)

@@ -18,10 +18,10 @@ from multiprocessing import get_context
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import schedule
 from simulation.distributions import Distribution
 from simulation.plan import plan_station
 from simulation.scenario import Scenario, minutes_of_day
+from simulation.schedule import Schedule, merge
 from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
@@ -56,9 +56,9 @@ class NationalResult:
     chunk_pids: list[int] = field(default_factory=list)
 
     @property
-    def schedule(self) -> schedule.Schedule:
+    def schedule(self) -> Schedule:
         """Replication 0's requests, time-sorted."""
-        return schedule.merge([r.rows for r in self.results[0]])
+        return merge([r.rows for r in self.results[0]])
 
 
 def day_layout(scenario: Scenario) -> tuple[int, int]:

@@ -10,9 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from simulation.distributions import Distribution
+from simulation.replay_scale import DEFAULT_COMPRESS, DEFAULT_STATION_SHARE
+from simulation.rules import RuleSyntaxError, split_threshold
 from simulation.scenario_flow import (
     DeviceFaults,
     Modality,
@@ -22,17 +31,25 @@ from simulation.scenario_flow import (
     check_flow,
     check_groups,
 )
-from simulation.thresholds import ThresholdError, parse_threshold
 from simulation.timezones import check_zone, disagreement, resolve_time_zones
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
 
-def _check_threshold(rule: str) -> str:
+# Validation context key: a callable that raises ValueError(reason) unless a threshold may
+# name the figure. The figure catalogue is the load tests' (loadtests.thresholds), which this
+# layer does not import: pollday's scenario loader passes it (pollday.scenario_file).
+CHECK_FIGURE = "check_figure"
+
+
+def _check_threshold(rule: str, info: ValidationInfo) -> str:
     try:
-        parse_threshold(rule)
-    except ThresholdError as error:  # the file's error shows the rule already: say it once
+        figure = split_threshold(rule).name
+    except RuleSyntaxError as error:  # the file's error shows the rule already: say it once
         raise ValueError(error.reason) from None
+    check = (info.context or {}).get(CHECK_FIGURE)
+    if check is not None:
+        check(figure)
     return rule
 
 
@@ -291,8 +308,10 @@ class Costs(_Model):
 class LoadTest(_Model):
     """How ``pollday run`` replays the simulated day against the target."""
 
-    compress: float = Field(default=60, gt=0, description="60: an 11-hour day in 11 minutes")
-    station_share: float = Field(default=1, gt=0, le=1)
+    # The bounds are simulation.replay_scale's rule, here for the JSON Schema.
+    compress: float = Field(default=DEFAULT_COMPRESS, gt=0,
+                            description="60: an 11-hour day in 11 minutes")
+    station_share: float = Field(default=DEFAULT_STATION_SHARE, gt=0, le=1)
     results_rps: float = Field(default=2, ge=0, description="peak public results reads/s")
     webcam_rps: float = Field(default=1, ge=0)
     adapter: str = Field(default="", description="module:Class mapping events to requests")

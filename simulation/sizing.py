@@ -23,43 +23,28 @@ import numpy as np
 from simulation.plan import Hardware, plan_station
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
+from simulation.sizing_request import Evaluation, SizingRequest, targets_for, with_count
 from simulation.sizing_why import explain
 from simulation.spawn import workers_without_main
 from simulation.station import run_station
 from simulation.stations import StationTable, build_stations
-from simulation.stats import mean_interval
-from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, Target, day_figures
+from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, day_figures
+
+# SizingRequest and Evaluation live in sizing_request.py (shared with sizing_why.py) and are
+# part of this module's API.
+__all__ = [
+    "MAX_PER_RESOURCE",
+    "BandAnswer",
+    "Evaluation",
+    "SizingRequest",
+    "bands",
+    "recheck",
+    "recheck_stations",
+    "size_band",
+    "size_stations",
+]
 
 MAX_PER_RESOURCE = 60
-_DEFAULT_WAIT = Target("p95_wait_min", "<=", 30.0)
-
-
-@dataclass(frozen=True)
-class SizingRequest:
-    targets: tuple[Target, ...]
-    confidence: float = 0.95
-    replications: int = 20
-    resources: tuple[str, ...] = RESOURCES
-    band_voters: int = 50
-    seed: int | None = None
-    # Hardware a band cannot need less than, by representative station: a what-if that can
-    # only make the day harder starts from the base answer (see simulation.sensitivity).
-    floors: dict[int, Hardware] = field(default_factory=dict)
-
-
-@dataclass
-class Evaluation:
-    hardware: Hardware
-    met_share: float
-    p95_wait_min: list[float]  # terminals' p95 wait of each replication
-    lost_votes_mean: float
-    last_left_after_close_min: float
-
-    def p95_ci(self) -> tuple[float, float, float]:
-        """Mean of the replications' p95 waits and its 95 % confidence interval (t quantile:
-        3 to 20 replications are too few for 1.96)."""
-        mean, low, high = mean_interval([float(v) for v in self.p95_wait_min])
-        return mean, max(0.0, low), high
 
 
 @dataclass
@@ -74,13 +59,6 @@ class BandAnswer:
     reason: str = ""  # why this many terminals: see simulation.sizing_why
     current: Evaluation | None = None  # the station's current hardware, same days
     at_floor: Evaluation | None = None  # a what-if at its floor (the base answer), same days
-
-
-def targets_for(request: SizingRequest, resource: str) -> list[Target]:
-    chosen = [t for t in request.targets if t.applies_to(resource)]
-    if resource != "terminals" and not any(t.metric in WAIT_METRICS for t in chosen):
-        chosen.append(_DEFAULT_WAIT)  # desks and booths need a wait standard of their own
-    return chosen
 
 
 class _Evaluator:
@@ -132,10 +110,6 @@ class _Evaluator:
         )
 
 
-def _with(hw: Hardware, resource: str, count: int) -> Hardware:
-    return Hardware(**{**hw.__dict__, resource: count})
-
-
 def size_band(
     scenario: Scenario, stations: StationTable, band: Sequence[int], request: SizingRequest
 ) -> BandAnswer:
@@ -172,7 +146,7 @@ def size_band(
         count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), floor, request)
         if final.met_share < request.confidence:
             unreachable.append(resource)
-        hw = _with(hw, resource, count)
+        hw = with_count(hw, resource, count)
     if final is None:  # nothing to size: report the current hardware as it performs
         final = ev.evaluate(hw, "terminals")
     why = explain(ev, hw, current, request, _Evaluator)
@@ -196,16 +170,16 @@ def _search(
     """Smallest count from ``floor`` up meeting the targets, walking from ``start``
     (monotone in count)."""
     count = max(1, floor, start)
-    result = ev.evaluate(_with(hw, resource, count), resource)
+    result = ev.evaluate(with_count(hw, resource, count), resource)
     ok = result.met_share >= request.confidence
     while ok and count > max(1, floor):  # walk down while it still holds
-        lower = ev.evaluate(_with(hw, resource, count - 1), resource)
+        lower = ev.evaluate(with_count(hw, resource, count - 1), resource)
         if lower.met_share < request.confidence:
             break
         count, result = count - 1, lower
     while not ok and count < MAX_PER_RESOURCE:  # walk up until it holds
         count += 1
-        result = ev.evaluate(_with(hw, resource, count), resource)
+        result = ev.evaluate(with_count(hw, resource, count), resource)
         ok = result.met_share >= request.confidence
     return count, result
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from simulation.scenario import Scenario
 from simulation.sizing import BandAnswer, SizingRequest
+from simulation.sizing_model import SizingOutput
 from simulation.stations import StationTable, station_code
 from simulation.targets import RESOURCES
 
@@ -143,8 +144,9 @@ def sizing_summary(
     rows: list[dict[str, Any]],
     answers: list[BandAnswer],
     seed: int,
-) -> dict[str, Any]:
-    return {
+) -> SizingOutput:
+    """``sizing.json`` without the what-ifs (``pollday size --what-if`` adds them)."""
+    return SizingOutput.of({
         "scenario": scenario.election.name,
         "targets": [str(t) for t in request.targets],
         "confidence": request.confidence,
@@ -161,4 +163,4 @@ def sizing_summary(
         "interval": "95 % t interval over the replications (n - 1 degrees of freedom)",
         "groups": group_totals(rows, scenario),
         "hardest_stations": hardest_stations(rows),
-    }
+    })

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from simulation.plan import Hardware
 from simulation.scenario import Failures
+from simulation.sizing_request import Evaluation, SizingRequest, targets_for, with_count
 from simulation.targets import LOST_METRICS, WAIT_METRICS
-
-if TYPE_CHECKING:
-    from simulation.plan import Hardware
-    from simulation.sizing import Evaluation, SizingRequest
 
 REASONS = {
     "minimum": "one terminal, the fewest a station can have",
@@ -40,8 +38,6 @@ class Why:
 
 def _binding(ev: Any, hw: Hardware, request: SizingRequest) -> str:
     """The first terminals target failing at ``hw``: its kind of reason."""
-    from simulation.sizing import targets_for
-
     days = ev.days(hw)
     for target in targets_for(request, "terminals"):
         held = sum(target.holds(d.value(target.metric, "terminals")) for d in days) / len(days)
@@ -54,11 +50,9 @@ def _binding(ev: Any, hw: Hardware, request: SizingRequest) -> str:
 
 def _reason(ev: Any, hw: Hardware, request: SizingRequest,
             evaluator: Callable[..., Any]) -> str:
-    from simulation.sizing import _with
-
     if hw.terminals == 1:
         return "minimum"
-    fewer = _with(hw, "terminals", hw.terminals - 1)
+    fewer = with_count(hw, "terminals", hw.terminals - 1)
     scenario = ev.scenario
     if scenario.failures.mtbf_h is not None:
         calm = scenario.model_copy(update={"failures": Failures()})
@@ -72,8 +66,6 @@ def _reason(ev: Any, hw: Hardware, request: SizingRequest,
 
 def _all_resources(ev: Any, hw: Hardware, request: SizingRequest) -> Evaluation:
     """``hw`` judged on every sized resource's targets at once (the current hardware)."""
-    from simulation.sizing import Evaluation, targets_for
-
     one = ev.evaluate(hw, "terminals")
     days = ev.days(hw)
     met = [all(t.holds(d.value(t.metric, r)) for r in request.resources

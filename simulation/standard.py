@@ -77,18 +77,3 @@ def verdict_line(standard: dict[str, Any]) -> str:
         f"(p95 wait over {standard['standard_min']:g} min); worst: {named}."
     )
 
-
-def simulated_figures(summary: dict[str, Any]) -> dict[str, Any]:
-    """The ``stations.*`` (and ``loop.*``) threshold figures of a national summary."""
-    standard = summary["wait_standard"]
-    return {
-        "national_p95_wait_min": standard["national_p95_wait_min"],
-        "worst_station_p95_wait_min": standard["worst_station_p95_wait_min"],
-        "share_waiting_over_30_min": summary["share_voters_waiting_over_30_min"],
-        "stations_over_30_min": standard["stations_over"],
-        "lost_votes": summary["lost_votes"],
-        "lost_left_line": summary["reneged"],
-        "lost_not_served": summary["not_served_at_close"],
-        "lost_refused": summary["refused_biometric"],
-        "turnout": summary["turnout"],
-    }

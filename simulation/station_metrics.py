@@ -9,10 +9,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation import schedule
 from simulation.flow_input import default_flow
 from simulation.plan import StationPlan
-from simulation.schedule import EventKind
+from simulation.schedule import EventKind, Schedule, make_rows, merge
 from simulation.station_input import StationOutcome, Status
 
 QUEUE_BIN_S = 300.0  # queue length is reported per 5-minute bin
@@ -28,7 +27,7 @@ class StationResult:
     checkins_by_hour: NDArray[np.int64]  # voters checked in before each full local hour
     arrivals_by_hour: NDArray[np.int64]  # people arriving in each local hour of the day
     checkin_minute: NDArray[np.int64]  # global minute of every accepted check-in
-    rows: schedule.Schedule
+    rows: Schedule
     protocol_after_close_s: float  # nan: the protocol does not arrive on election night
     upload_attempts_after_close_s: FloatArray
     voters: NDArray[np.void] | None = None  # per-voter rows, on request (voters.npy)
@@ -159,7 +158,7 @@ def _final_sync_s(plan: StationPlan, out: StationOutcome) -> float | None:
 
 def _schedule_rows(
     plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
-) -> schedule.Schedule:
+) -> Schedule:
     status, dup, voter = out.status, plan.input.duplicate, plan.voter_index
     checked = ~np.isin(status, (Status.REFUSED_BIOMETRIC,)) & ~np.isnan(out.checkin_end_s)
     if sync_s is None:  # online: a call per check-in, a batch for what was buffered
@@ -179,13 +178,13 @@ def _schedule_rows(
             out.protocol_at_s,
         )
     parts = [
-        schedule.make_rows(
+        make_rows(
             sent_time[sent] + offset_s,
             np.where(dup[sent], EventKind.DUPLICATE, EventKind.CHECKIN),
             station,
             voter[sent],
         ),
-        schedule.make_rows(
+        make_rows(
             sync_time[synced] + offset_s,
             np.where(dup[synced], EventKind.SYNC_DUPLICATE, EventKind.SYNC_CHECKIN),
             station,
@@ -197,12 +196,12 @@ def _schedule_rows(
         arrives_s = max(arrives_s, float(np.max(sync_time[synced])) + _PROTOCOL_AFTER_BATCH_S)
     if not math.isnan(arrives_s):  # failed attempts never reach the service
         parts.append(
-            schedule.make_rows(
+            make_rows(
                 np.array([arrives_s + offset_s]), np.array([EventKind.PROTOCOL]), station,
                 np.array([-1]),
             )
         )
-    return schedule.merge(parts)
+    return merge(parts)
 
 
 def summarise_station(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.clock import opening_offsets_s
 from simulation.scenario import Scenario, StationGroup
 from simulation.streams import Stream, station_rng
 
@@ -47,11 +48,7 @@ class StationTable:
 
         Every station opens at the same local time, so one further east opens earlier.
         """
-        opens_utc_min = -self.utc_offset_min
-        offset_s: NDArray[np.float64] = ((opens_utc_min - opens_utc_min.min()) * 60).astype(
-            np.float64
-        )
-        return offset_s
+        return opening_offsets_s(self.utc_offset_min)
 
 
 def _registered_counts(group: StationGroup, group_index: int, seed: int) -> IntArray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.clock import home_opening_s
 from simulation.runner import NationalResult, day_layout
 from simulation.scenario import minutes_of_day
 from simulation.scenario_warnings import scenario_warnings
@@ -82,8 +83,8 @@ def _checkin_peak(result: NationalResult) -> dict[str, Any]:
     peak_minute = int(np.argmax(counts))
     election = result.scenario.election
     # Global time 0 is the earliest opening anywhere; say the peak in home local time.
-    offsets_min = result.stations.utc_offset_min
-    home_opens_at_min = int(offsets_min.max()) - round(election.utc_offset_h * 60)
+    home_opens_at_min = round(
+        home_opening_s(result.stations.utc_offset_min, election.utc_offset_h) / 60)
     local = minutes_of_day(election.opening) + peak_minute - home_opens_at_min
     return {"peak": int(counts[peak_minute]), "peak_time": _clock(local)}
 
@@ -108,15 +109,17 @@ def _upload_attempts_by_hour(result: NationalResult) -> list[int]:
     return [int(x) for x in np.bincount(hour, minlength=max(hours, 1))]
 
 
-_WEIGHTED = (
+# Per-station voter counts (stations.csv columns) that national figures add up; the report
+# reads the same columns (pollday.report.run_folder).
+VOTER_COUNTS = (
     "registered",
     "arrived",
     "voted",
     "reneged",
     "not_served_at_close",
     "refused_biometric",
-    "duplicate_attempts",
 )
+_WEIGHTED = (*VOTER_COUNTS, "duplicate_attempts")
 
 
 def _weighted(result: NationalResult) -> dict[str, Any] | None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-import operator
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.errors import InputError
 from simulation.plan import StationPlan
+from simulation.rules import ORDER_OPS, Rule, RuleSyntaxError, split_rule
 from simulation.station_input import StationOutcome, Status
 
 # Wait metrics apply to each resource's own queue: the line outside for terminals, the
@@ -22,30 +20,17 @@ LAST_METRIC = "last_voter_left_after_close_min"
 METRICS = (*WAIT_METRICS, *LOST_METRICS, LAST_METRIC)
 RESOURCES = ("terminals", "desks", "booths")
 
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<=": operator.le,
-    "<": operator.lt,
-    ">=": operator.ge,
-    ">": operator.gt,
-}
-_PATTERN = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|<|>=|>)\s*(\S+)\s*$")
 
-
-class TargetError(ValueError):
+class TargetError(InputError, ValueError):
     """A target string that cannot be understood; the message says how to write one."""
 
 
-@dataclass(frozen=True)
-class Target:
-    metric: str
-    op: str
-    value: float
+class Target(Rule):
+    """A sizing target: a per-day metric of each resource and a bound (a :class:`Rule`)."""
 
-    def __str__(self) -> str:
-        return f"{self.metric} {self.op} {self.value:g}"
-
-    def holds(self, measured: float) -> bool:
-        return _OPS[self.op](measured, self.value)
+    @property
+    def metric(self) -> str:
+        return self.name
 
     def applies_to(self, resource: str) -> bool:
         if self.metric in LOST_METRICS:
@@ -54,19 +39,17 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    match = _PATTERN.match(text)
-    if not match:
-        raise TargetError(f"target {text!r} is not 'metric op value', e.g. 'p95_wait_min <= 30'")
-    metric, op, raw = match.groups()
-    if metric not in METRICS:
-        raise TargetError(f"target {text!r}: unknown metric {metric!r}; use one of {METRICS}")
     try:
-        value = float(raw)
-    except ValueError:
-        raise TargetError(f"target {text!r}: {raw!r} is not a number") from None
-    if not math.isfinite(value):
-        raise TargetError(f"target {text!r}: the value must be finite")
-    return Target(metric, op, value)
+        rule = split_rule(text, name="[a-z_0-9]+", ops=ORDER_OPS)
+    except RuleSyntaxError as error:
+        if error.shape:
+            raise TargetError(
+                f"target {text!r} is not 'metric op value', e.g. 'p95_wait_min <= 30'"
+            ) from None
+        raise TargetError(f"target {text!r}: {error.reason}") from None
+    if rule.name not in METRICS:
+        raise TargetError(f"target {text!r}: unknown metric {rule.name!r}; use one of {METRICS}")
+    return Target(rule.name, rule.op, rule.value)
 
 
 @dataclass(frozen=True)

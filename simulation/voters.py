@@ -23,18 +23,16 @@ field          dtype     meaning
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.plan import StationPlan
+from simulation.scenario import Scenario
 from simulation.station_input import StationOutcome
-from simulation.station_metrics import stage_waits
-
-if TYPE_CHECKING:
-    from simulation.runner import NationalResult
+from simulation.station_metrics import StationResult, stage_waits
 
 VOTERS = "voters.npy"
 
@@ -73,10 +71,10 @@ def voter_rows(plan: StationPlan, out: StationOutcome, station: int) -> NDArray[
     return rows
 
 
-def write_voters(path: Path, result: NationalResult) -> None:
-    parts = [r.voters for r in result.results[0] if r.voters is not None]
+def write_voters(path: Path, scenario: Scenario, stations: Sequence[StationResult]) -> None:
+    """``voters.npy`` (and its column names) of one replication's ``stations``."""
+    parts = [r.voters for r in stations if r.voters is not None]
     np.save(path, np.concatenate(parts) if parts else np.zeros(0), allow_pickle=False)
-    scenario = result.scenario
     stages = [s.name for s in scenario.flow] or ["identify", "desk", "booth"]
     columns = {
         "stages": stages,

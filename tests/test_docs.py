@@ -38,6 +38,7 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import build_parser
+from service.cli import build_parser as service_parser
 from tests.pollday.report_support import write_smoke_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +176,9 @@ def _flags_exist(command: str) -> None:
     sub = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     name = words[1] if words[0].endswith("pollday") else None
     assert name in sub, f"{command!r}: no subcommand {name!r}"
-    known = {s for a in sub[name]._actions for s in a.option_strings}
+    # pollday serve forwards its options to python -m service, whose parser owns them.
+    parser = service_parser() if name == "serve" else sub[name]
+    known = {s for a in parser._actions for s in a.option_strings}
     flags = {w.split("=")[0] for w in words if w.startswith("--") and w != "--"}
     flags = {f for f in flags if not f.endswith("-...")}
     assert flags <= known, f"{command!r}: unknown flags {sorted(flags - known)}"

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pollday.report.plots.capacity import capacity_figure
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 
 
 def capacity_section(folder: RunFolder) -> Section | None:
@@ -26,9 +24,3 @@ def capacity_section(folder: RunFolder) -> Section | None:
         },
     )
 
-
-def write_capacity_report(out: Path) -> Path:
-    """``report.html`` of a capacity folder (its capacity section)."""
-    from pollday.report import write_report
-
-    return write_report(out)

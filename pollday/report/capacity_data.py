@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from pollday.report.errors import broken
+from pollday.capacity_model import CapacityOutput
+from pollday.report.file_read import read_output
 
 CAPACITY = "capacity.json"
 
@@ -16,13 +16,4 @@ def read_capacity(folder: Path) -> dict[str, Any] | None:
     path = folder / CAPACITY
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise broken(folder, CAPACITY, f"cannot be read as JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise broken(folder, CAPACITY, "is not a JSON object")
-    missing = sorted({"headline", "capacity", "levels"} - set(data))
-    if missing:
-        raise broken(folder, CAPACITY, f"lacks the keys {', '.join(missing)}")
-    return data
+    return read_output(folder, CAPACITY, CapacityOutput, needed=("headline", "capacity", "levels"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pollday.report import plots
+import pollday.report.plots as plots
 from pollday.report.day_data import day_profile
 from pollday.report.queue_data import queue_view
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 from pollday.report.station_data import LOST_SHORT, failure_buckets, group_rows
 from simulation.summary import WAIT_STANDARD_MIN
 

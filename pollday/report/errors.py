@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from simulation.errors import InputError
 
-class ReportError(Exception):
-    """The folder cannot be reported on; the message names the folder and what is wrong."""
+
+class ReportError(InputError):
+    """The folder cannot be reported on; the message names the folder and what is wrong.
+
+    Bad input for ``pollday report``; a harness failure for a run that just wrote the folder."""
 
 
 def broken(folder: Path, name: str, problem: str) -> ReportError:

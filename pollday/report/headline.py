@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 from simulation.standard import verdict_line
 from simulation.summary import WAIT_STANDARD_MIN
 

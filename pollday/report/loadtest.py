@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loadtests.figures import of_group
 from pollday.report.loadtest_data import thresholds_of
 from pollday.report.plots.loadtest import (
     latency_figure,
@@ -11,22 +12,12 @@ from pollday.report.plots.loadtest import (
     rate_figure,
 )
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 
-_AUDIT_CHECKS = {
-    "lost_checkins": "acknowledged check-ins missing from the service",
-    "ledger_unconfirmed": "ledger entries the service cannot confirm",
-    "double_acceptances": "voters accepted twice",
-    "duplicates_accepted": "duplicate attempts accepted",
-    "results_mismatch": "results differing from the sum of accepted protocols",
-}
-_LOOP_ROWS = {
-    "national_p95_wait_min": ("p95 wait, all voters pooled", "min"),
-    "worst_station_p95_wait_min": ("p95 wait at the worst station", "min"),
-    "mean_wait_min": ("mean wait, all voters pooled", "min"),
-    "lost_votes": ("lost votes", ""),
-    "stations_over_30_min": ("stations with p95 wait over 30 min", ""),
-}
+# Labels and units from the figure catalogue (the report shows counts without a unit).
+_AUDIT_CHECKS = {f.stat: f.label for f in of_group("audit")}
+_LOOP_ROWS = {f.stat: (f.label, "" if f.unit == "count" else f.unit)
+              for f in of_group("loop", judged=False)}
 
 
 def thresholds_section(folder: RunFolder) -> Section | None:

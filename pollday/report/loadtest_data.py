@@ -8,12 +8,13 @@ therefore needed too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.results import LoadTestOutput
 from pollday.report.errors import ReportError, broken
+from pollday.report.file_read import read_output
 
 LOADTEST_JSON = "loadtest/loadtest.json"
 _RUN_KEYS = ("loadtest", "replay", "audit", "closed_loop")
@@ -56,17 +57,17 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
             f"{folder}: summary.json holds a load test but {LOADTEST_JSON} is missing "
             "(run `pollday run` again)"
         )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        rate = data["rate"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise broken(folder, LOADTEST_JSON, f"has no readable 'rate' ({error!r})") from None
+    data = read_output(folder, LOADTEST_JSON, LoadTestOutput, needed=())
+    if not isinstance(data.get("rate"), dict):
+        raise broken(folder, LOADTEST_JSON, "has no readable 'rate' object")
+    if not isinstance(data.get("endpoints"), dict):
+        raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
     return LoadTestData(
         loadtest=summary["loadtest"],
         replay=summary["replay"],
         audit=summary["audit"],
         closed_loop=summary["closed_loop"],
-        rate=rate,
+        rate=data["rate"],
         over_time=_over_time(folder, data),
     )
 
@@ -74,11 +75,8 @@ def read_loadtest(folder: Path, summary: dict[str, Any]) -> LoadTestData | None:
 def _over_time(folder: Path, data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Each endpoint's latency per time bin, read from loadtest.json (not summary.json, which
     keeps figures); endpoints without it (a format 1 file) are left out."""
-    endpoints = data.get("endpoints")
-    if not isinstance(endpoints, dict):
-        raise broken(folder, LOADTEST_JSON, "has no 'endpoints' object")
     out: dict[str, dict[str, Any]] = {}
-    for name, endpoint in endpoints.items():
+    for name, endpoint in data["endpoints"].items():
         series = endpoint.get("over_time") if isinstance(endpoint, dict) else None
         if series is None:
             continue

@@ -9,7 +9,7 @@ import jinja2
 
 from pollday import __version__
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 
 _TEMPLATES = Path(__file__).with_name("templates")
 

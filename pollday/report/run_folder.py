@@ -8,8 +8,6 @@ is a broken folder and raises
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +15,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pollday.failure_model import SimulatedThenFailed
 from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
+from pollday.report.file_read import read_csv, read_output
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
-from simulation import Scenario, ScenarioError, load_scenario
+from pollday.run_summary import RunSummary
+from pollday.scenario_file import load_scenario
+from simulation import Scenario, ScenarioError
+from simulation.summary import VOTER_COUNTS
+from simulation.summary_model import SimulationSummary
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"
@@ -30,22 +34,14 @@ SCENARIO = "scenario.toml"
 # The files that mark a simulation's output. scenario.toml is shared with other kinds of run
 # (sizing), so it does not mark one, but the simulation's data needs it.
 SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH)
+# what a summary.json without ``format`` (older than its model) must hold
+_SUMMARY_NEEDS = ("scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour")
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 _STATION_FLOATS = ("wait_p50_min", "wait_p95_min", "wait_max_min", "terminal_utilisation")
-_STATION_INTS = (
-    "index",
-    "registered",
-    "arrived",
-    "voted",
-    "reneged",
-    "not_served_at_close",
-    "refused_biometric",
-    "max_queue",
-    "terminal_failures",
-)
+_STATION_INTS = ("index", *VOTER_COUNTS, "max_queue", "terminal_failures")
 
 
 @dataclass(frozen=True)
@@ -100,36 +96,30 @@ class RunFolder:
         return self.simulation is not None or self.sizing is not None or bool(self.capacity)
 
 
+def summary_model(data: dict[str, Any]) -> type[SimulationSummary]:
+    """Which ``summary.json`` this is: a simulation's, a completed run's, or a run's that
+    failed after its simulation (one that failed earlier has no simulation files)."""
+    if "failure_stage" in data:
+        return SimulatedThenFailed
+    return RunSummary if "verdict" in data else SimulationSummary
+
+
 def _read_summary(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise broken(folder, SUMMARY, f"cannot be read as JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise broken(folder, SUMMARY, "is not a JSON object")
-    needed = {"scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour"}
-    missing = sorted(needed - set(data))
-    if missing:
-        raise broken(folder, SUMMARY, f"lacks the keys {', '.join(missing)}")
-    return data
+    """The summary as written, once it fits its model (the sections' templates take the
+    file's JSON; every key they read is then there, with its published type)."""
+    return read_output(folder, SUMMARY, summary_model, needed=_SUMMARY_NEEDS)
 
 
 def _read_stations(folder: Path) -> StationColumns:
-    needed = ("group", *_STATION_INTS, *_STATION_FLOATS)
-    try:
-        with (folder / STATIONS).open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or [])]
-            if missing:
-                raise broken(folder, STATIONS, f"lacks the columns {', '.join(missing)}")
-            rows = list(reader)
-        ints = {c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS}
-        floats = {
-            c: np.array([float(r[c]) for r in rows], dtype=np.float64) for c in _STATION_FLOATS
-        }
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise broken(folder, STATIONS, f"cannot be read ({error})") from None
-    return StationColumns(group=[r["group"] for r in rows], ints=ints, floats=floats)
+    def columns(rows: list[dict[str, str]]) -> StationColumns:
+        return StationColumns(
+            group=[r["group"] for r in rows],
+            ints={c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS},
+            floats={c: np.array([float(r[c]) for r in rows], dtype=np.float64)
+                    for c in _STATION_FLOATS},
+        )
+
+    return read_csv(folder, STATIONS, ("group", *_STATION_INTS, *_STATION_FLOATS), columns)
 
 
 def _read_queues(folder: Path) -> QueueLengths:

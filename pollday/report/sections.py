@@ -2,7 +2,8 @@
 
 A section builder takes the :class:`RunFolder` and returns a :class:`Section`, or ``None``
 when the folder holds none of that section's data. The page renders the sections in
-:data:`SECTION_BUILDERS` order, each with its own template under ``templates/sections/``.
+:func:`build_sections` order (:class:`Section` is in ``section.py``, which the builders
+import), each with its own template under ``templates/sections/``.
 
 Adding a section takes three steps: read its files (a reader module like ``sizing_data.py``,
 and a new optional field of :class:`RunFolder`, ``None`` when absent and counted in
@@ -12,31 +13,18 @@ and add the builder here. Nothing else in the page changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-
+from pollday.report.capacity import capacity_section
+from pollday.report.day import day_section
+from pollday.report.headline import headline_section
+from pollday.report.loadtest import loadtest_section, thresholds_section
 from pollday.report.run_folder import RunFolder
+from pollday.report.section import Section, SectionBuilder
+from pollday.report.sizing import sizing_section
 
-
-@dataclass(frozen=True)
-class Section:
-    id: str  # HTML anchor, unique in the page
-    title: str  # heading and table-of-contents entry
-    template: str  # path under templates/, e.g. "sections/day.html.j2"
-    context: Mapping[str, object] = field(default_factory=dict)
-
-
-SectionBuilder = Callable[[RunFolder], Section | None]
+__all__ = ["Section", "SectionBuilder", "build_sections"]
 
 
 def build_sections(folder: RunFolder) -> list[Section]:
-    # Imported here: the builders import this module for Section.
-    from pollday.report.capacity import capacity_section
-    from pollday.report.day import day_section
-    from pollday.report.headline import headline_section
-    from pollday.report.loadtest import loadtest_section, thresholds_section
-    from pollday.report.sizing import sizing_section
-
     builders: tuple[SectionBuilder, ...] = (
         thresholds_section,
         headline_section,

@@ -6,7 +6,7 @@ from typing import Any
 
 from pollday.report.plots.sizing import sizing_figure
 from pollday.report.run_folder import RunFolder
-from pollday.report.sections import Section
+from pollday.report.section import Section
 from pollday.report.sizing_data import group_sizing
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pollday.report.errors import broken, check_complete
+from pollday.report.file_read import read_csv, read_output
+from simulation.sizing_model import SizingOutput
 
 SIZING_JSON = "sizing.json"
 SIZING_CSV = "sizing.csv"
@@ -39,15 +39,10 @@ class SizingData:
 
 
 def _read_json(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / SIZING_JSON).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise broken(folder, SIZING_JSON, f"cannot be read as JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise broken(folder, SIZING_JSON, "is not a JSON object")
-    missing = sorted({"scenario", "targets", "confidence", "totals"} - set(data))
-    if missing:
-        raise broken(folder, SIZING_JSON, f"lacks the keys {', '.join(missing)}")
+    """sizing.json as written, once it fits its model (an older file without ``format``:
+    once it has the keys and per-group totals the section reads)."""
+    data = read_output(folder, SIZING_JSON, SizingOutput,
+                       needed=("scenario", "targets", "confidence", "totals"))
     if not _groups_well_formed(data.get("groups", [])):
         raise broken(folder, SIZING_JSON, "'groups' is not a list of {group, totals} objects")
     return data
@@ -81,24 +76,19 @@ def read_sizing(folder: Path) -> SizingData | None:
     if not check_complete(folder, SIZING_FILES, (), "pollday size"):
         return None
     summary = _read_json(folder)
+    def columns(rows: list[dict[str, str]]) -> SizingData:
+        def ints(column: str) -> NDArray[np.int64]:
+            return np.array([int(row[column]) for row in rows], dtype=np.int64)
+
+        return SizingData(
+            summary=summary,
+            group=[row["group"] for row in rows],
+            current={r: ints(f"{r}_current") for r in RESOURCES},
+            recommended={r: ints(r) for r in RESOURCES},
+        )
+
     needed = ("group", *RESOURCES, *(f"{r}_current" for r in RESOURCES))
-    try:
-        with (folder / SIZING_CSV).open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in needed if c not in (reader.fieldnames or [])]
-            if missing:
-                raise broken(folder, SIZING_CSV, f"lacks the columns {', '.join(missing)}")
-            rows = list(reader)
-        current = {r: np.array([int(row[f"{r}_current"]) for row in rows]) for r in RESOURCES}
-        recommended = {r: np.array([int(row[r]) for row in rows]) for r in RESOURCES}
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
-        raise broken(folder, SIZING_CSV, f"cannot be read ({error})") from None
-    return SizingData(
-        summary=summary,
-        group=[row["group"] for row in rows],
-        current={r: a.astype(np.int64) for r, a in current.items()},
-        recommended={r: a.astype(np.int64) for r, a in recommended.items()},
-    )
+    return read_csv(folder, SIZING_CSV, needed, columns)
 
 
 @dataclass(frozen=True)

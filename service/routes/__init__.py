@@ -1,1 +1,3 @@
 """HTTP routes, one module per endpoint family."""
+
+__all__: list[str] = []

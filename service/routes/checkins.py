@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.responses import JSONResponse
 
 from service.auth import check_station
-from service.checkins import CheckinInput, check_in
+from service.checkins import CheckinInput, Outcome, check_in
 from service.errors import ApiError, AsciiJSONResponse
 from service.models import (
     ID_PATTERN,
@@ -77,14 +77,25 @@ async def post_checkin(
     state: Annotated[ServiceState, Depends(get_state)],
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    check_station(state.settings.secret, _authorization(credentials), body.station_id)
+    outcome = await accept_checkin(state, _authorization(credentials), idempotency_key, body)
+    return JSONResponse(outcome.body, status_code=outcome.status,
+                        headers=replay_headers(outcome))
+
+
+async def accept_checkin(state: ServiceState, authorization: str | None,
+                         idempotency_key: str | None, body: CheckinRequest) -> Outcome:
+    """POST /v1/checkins after the body parsed: the route's and the fast path's one logic.
+    Raises ApiError (401/403/422) or DatabaseUnavailable."""
+    check_station(state.settings.secret, authorization, body.station_id)
     key = check_idempotency_key(idempotency_key)
-    outcome = await check_in(
+    return await check_in(
         state.db,
         CheckinInput(body.station_id, key, body.voter_id, body.template, body.scanned_at),
     )
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+
+
+def replay_headers(outcome: Outcome) -> dict[str, str] | None:
+    return {"Idempotent-Replayed": "true"} if outcome.replayed else None
 
 
 @router.post(

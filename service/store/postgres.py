@@ -13,6 +13,8 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
+from service.store.pg_checkin import ACCEPT_SQL
+from service.store.schema import STATION_CLOSED_SQLSTATE
 from service.store.urls import DatabaseUrl
 
 T = TypeVar("T")
@@ -112,6 +114,22 @@ class PostgresDatabase:
         except psycopg.Error as exc:  # e.g. a read-only server or a full disk on its side
             return f"PostgreSQL refused a write: {str(exc).strip()}"
         return None
+
+    async def accept_checkin(self, params: dict[str, Any]) -> bool:
+        """Insert a first, matching check-in in one statement (see ``pg_checkin``).
+
+        True when it was inserted (committed: autocommit); False when the general decision
+        must answer (nothing was changed).
+        """
+        async with self._connection() as conn:
+            try:
+                cur = await conn.execute(ACCEPT_SQL, params, prepare=True)
+            except psycopg.Error as exc:
+                if exc.sqlstate != STATION_CLOSED_SQLSTATE:
+                    raise
+                return False  # a protocol was accepted meanwhile: the general path says so
+            row = await cur.fetchone()
+        return bool(row and row[0] == 1)
 
     async def run_write(self, work: Callable[[Tx], Awaitable[T]],
                         statement_atomic: bool = False) -> T:

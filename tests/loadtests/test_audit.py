@@ -22,7 +22,7 @@ from loadtests.adapter import Adapter, AdapterContext, CheckinItem, HttpRequest,
 from loadtests.audit import AuditError, audit
 from loadtests.ledger import Ledger, entry_dict, write_ledger
 from loadtests.plan import kept_stations
-from loadtests.replay import rescan
+from loadtests.register import rescan
 from pollday.run_register import write_run_register
 from simulation import Scenario, load_scenario, station_code
 from tests.html_server import html_server
@@ -195,3 +195,34 @@ def test_a_target_without_the_admin_contract_is_an_audit_error_not_lost_checkins
     message = str(raised.value)
     assert "GET /admin/counters" in message and said in message
     assert "admin contract" in message
+
+
+def _flaky_client(failures: int) -> tuple[httpx.Client, list[str]]:
+    """A client whose first ``failures`` requests die as a reused, server-closed keep-alive
+    connection does (EBADF), then are answered."""
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if len(calls) <= failures:
+            raise httpx.ReadError("[Errno 9] Bad file descriptor", request=request)
+        return httpx.Response(200, json={"checkins_accepted": 1, "distinct_voters_accepted": 1})
+
+    return httpx.Client(base_url="http://target", transport=httpx.MockTransport(handler)), calls
+
+
+def test_an_audit_lookup_survives_a_dropped_keep_alive_connection() -> None:
+    from loadtests.audit import _get
+
+    client, calls = _flaky_client(failures=3)
+    assert _get(client, "/admin/counters").status_code == 200
+    assert calls == ["/admin/counters"] * 4
+
+
+def test_an_audit_lookup_that_keeps_failing_is_an_audit_error_naming_the_attempts() -> None:
+    from loadtests.audit import _get
+
+    client, calls = _flaky_client(failures=10)
+    with pytest.raises(AuditError, match=r"/admin/counters failed after 4 attempts: .*Errno 9"):
+        _get(client, "/admin/counters")
+    assert len(calls) == 4

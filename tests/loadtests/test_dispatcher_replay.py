@@ -159,7 +159,7 @@ def test_outputs_have_the_documented_fields(loaded: Loaded, tmp_path: Path) -> N
     rec.counters.update({"scheduled_events": 5, "fired_events": 4})
     summary = write_outputs(tmp_path, rec, r.ledger.entries, workers=1, options={})
     on_disk = json.loads((tmp_path / "loadtest.json").read_text())
-    assert on_disk == json.loads(json.dumps(summary))
+    assert on_disk == json.loads(json.dumps(summary.as_json()))
     ep = on_disk["endpoints"]["POST /v1/checkins"]
     for key in ("requests", "errors", "p50_ms", "p95_ms", "p99_ms", "max_ms",
                 "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended",
@@ -244,7 +244,7 @@ def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
         "409": statuses[("duplicate", 409)]}
     # The adapter's own aliases: thresholds and the closed loop measure its endpoints.
     summary = summarize(r.recorder, workers=1, ledger_lines=0, options={},
-                        figures=figure_aliases(type(adapter).figures))
+                        figures=figure_aliases(type(adapter).figures)).as_json()
     figures = {k: e["figure"] for k, e in summary["endpoints"].items()}
     assert figures["PUT /api/v2/voters/[id]/checkin"] == "checkin"
     assert figures["POST /api/v2/sync"] == "batch"
@@ -253,13 +253,13 @@ def test_the_documented_adapter_example_works(loaded: Loaded) -> None:
     assert latency["endpoint"] == "PUT /api/v2/voters/[id]/checkin"
     assert latency["count"] == eps["PUT /api/v2/voters/[id]/checkin"].send.get_total_count() > 0
     # Without the aliases the reference key is measured, and it had no traffic.
-    plain = summarize(r.recorder, workers=1, ledger_lines=0, options={})
+    plain = summarize(r.recorder, workers=1, ledger_lines=0, options={}).as_json()
     assert plain["checkin_latency_ms"]["count"] == 0
     assert plain["endpoints"]["POST /api/v2/sync"]["figure"] == "POST /api/v2/sync"
 
 
 def test_rescans_match_the_enrolled_template_and_no_one_else() -> None:
-    from loadtests.replay import rescan
+    from loadtests.register import rescan
     from service.biometrics import decode_template, matches
 
     for station, voter in [(0, 0), (3, 17), (6536, 1999)]:

@@ -19,13 +19,12 @@ import numpy as np
 import pytest
 
 import simulation
-from loadtests import register
 from loadtests.ledger import read_ledger
+from loadtests.register_file import write_register
 from simulation.schedule import save as save_schedule
+from tests.service.service_support import ADMIN_TOKEN, SECRET, Server
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "service"))
-from service_support import ADMIN_TOKEN, SECRET, Server  # noqa: E402
 
 SMOKE = REPO / "scenarios" / "smoke.toml"
 LOCUST = str(Path(sys.executable).with_name("locust"))
@@ -41,7 +40,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     schedule = simulation.simulate(scenario, workers=1).schedule
     save_schedule(sim / "schedule.npy", schedule)
     shutil.copy(SMOKE, sim / "scenario.toml")
-    register.write_register(scenario, base / "register.ndjson", workers=1)
+    write_register(scenario, base / "register.ndjson", workers=1)
     return {"scenario": scenario, "sim": sim, "schedule": schedule,
             "register": base / "register.ndjson"}
 

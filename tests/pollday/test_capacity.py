@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from pollday.capacity_level import fresh_voters
+from pollday.capacity_model import CapacityOutput
 from pollday.run_pipeline import RunFailure
 from simulation.schedule import SCHEDULE_DTYPE
 from tests.capacity_server import known_capacity
@@ -45,7 +46,9 @@ def scenario_with(tmp_path: Path, thresholds: list[str]) -> Path:
 def capacity(scenario: Path, out: Path, *args: str) -> tuple[int, dict[str, Any], str]:
     done = pollday("capacity", str(scenario), "--out", str(out), "--window", WINDOW,
                    "--sim-workers", "1", "--quiet", *args)
-    return done.returncode, json.loads((out / "capacity.json").read_text()), done.stderr
+    doc = json.loads((out / "capacity.json").read_text())
+    assert CapacityOutput.read(out / "capacity.json").as_json() == doc  # the typed contract
+    return done.returncode, doc, done.stderr
 
 
 def per_multiple_rps(doc: dict[str, Any]) -> float:

@@ -171,6 +171,10 @@ def test_text_from_the_run_is_escaped(copy: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
 
 
+def _edit_json(path: Path, **changes: object) -> None:
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
 @pytest.mark.parametrize(
     ("damage", "expected"),
     [
@@ -180,6 +184,8 @@ def test_text_from_the_run_is_escaped(copy: Path) -> None:
         (lambda d: (d / "scenario.toml").unlink(), "but not scenario.toml"),
         (lambda d: (d / "summary.json").write_text("{not json"), "summary.json: cannot be read"),
         (lambda d: (d / "summary.json").write_text("{}"), "summary.json: lacks the keys"),
+        (lambda d: _edit_json(d / "summary.json", voted="many"),
+         "summary.json: field 'voted': Input should be"),  # a file with format: its model
         (lambda d: (d / "stations.csv").write_text("index\n1\n"), "stations.csv: lacks the col"),
         (lambda d: (d / "scenario.toml").write_text("[x]\n"), "scenario.toml: is not a valid"),
         (lambda d: (d / "sizing.json").write_text("{}"), "but not sizing.csv"),

@@ -93,8 +93,9 @@ def _summary(out: Path) -> dict[str, object]:
 def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path) -> None:
     out = tmp_path / "run"
     done = pollday("run", str(SMOKE), "--out", str(out), "--quiet")
-    assert done.returncode == 0, done.stderr + done.stdout
     summary = json.loads((out / "summary.json").read_text())
+    failing = [(v["rule"], v.get("value")) for v in summary["thresholds"] if v["verdict"] != "met"]
+    assert done.returncode == 0, (done.stderr + done.stdout, failing)
     assert summary["verdict"] == "met"
     assert all(v["verdict"] == "met" for v in summary["thresholds"])
     audit = summary["audit"]
@@ -110,7 +111,16 @@ def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path
     assert summary["replay"]["national_multiple"] == {
         "checkins": 2400.0, "protocols": 2400.0, "results_reads": None}
     loop = summary["closed_loop"]
-    assert loop["measured"] and loop["with_measured_latency"]["national_p95_wait_min"] >= 0
+    assert loop["measured"]
+    # The loop compares this run's own simulated day with a re-simulation whose check-in
+    # latency is the one loadtest.json measured (tests/pollday/test_closed_loop.py shows the
+    # re-simulation really uses it).
+    assert loop["assumed"]["national_p95_wait_min"] == \
+        summary["wait_standard"]["national_p95_wait_min"]
+    measured_ms = json.loads((out / "loadtest" / "loadtest.json").read_text())["checkin_latency_ms"]
+    values_ms = [v for v in measured_ms["values_ms"] if v is not None]
+    assert loop["measured_latency_mean_s"] == pytest.approx(
+        sum(values_ms) / len(values_ms) / 1000, abs=1e-4)
     cases = ET.parse(out / "junit.xml").getroot().iter("testcase")
     assert len(list(cases)) == len(summary["thresholds"])
     for name in (
@@ -197,7 +207,10 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
     assert done.returncode == 1, done.stderr + done.stdout
     failed = [v["rule"] for v in _summary(out)["thresholds"]  # type: ignore[union-attr]
               if v["verdict"] != "met"]
-    assert failed == ["checkin.p99_ms_intended < 1000"], failed
+    # The generator's own lag may also miss its limit on a loaded CI machine; among the
+    # target's figures, only the intended-time p99 may fail.
+    target_failed = [rule for rule in failed if not rule.startswith("generator.")]
+    assert target_failed == ["checkin.p99_ms_intended < 1000"], failed
     checkin = next(
         e
         for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
@@ -214,8 +227,14 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
     done = pollday(
         "run", str(SMOKE), "--out", str(out), "--workers", "2", "--station-share", "0.5", "--quiet"
     )
-    assert done.returncode in (0, 1), done.stderr + done.stdout
     summary = _summary(out)
+    # Timing thresholds may fail with Locust's workers sharing 2 cores; the exit code must
+    # still be the verdicts' (1 only for a failed threshold), never a harness failure (3).
+    failed = [v for v in summary["thresholds"] if v["verdict"] != "met"]  # type: ignore[union-attr]
+    assert done.returncode == summary["exit_code"] == (1 if failed else 0), \
+        done.stderr + done.stdout
+    # Only timing may fail on a loaded machine, never the audit or the simulated day.
+    assert not [v for v in failed if v["rule"].startswith(("audit.", "stations."))], failed
     generator = summary["loadtest"]["generator"]  # type: ignore[index]
     assert generator["workers"] == 2
     assert generator["fired_events"] == generator["scheduled_events"] > 0

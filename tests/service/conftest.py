@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from service_support import Register, Server, fresh_database
 
-from service.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
+from tests.service.service_support import Register, Server, fresh_database
+from tests.support.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

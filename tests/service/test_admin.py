@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from service_support import ADMIN_TOKEN, Register, Server, admin_headers
+
+from tests.service.service_support import ADMIN_TOKEN, Register, Server, admin_headers
 
 
 def test_admin_endpoints_need_the_admin_token(server: Server) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from service_support import Register, Server, admin_headers, checkin_body, station_headers
+from tests.service.service_support import (
+    Register,
+    Server,
+    admin_headers,
+    checkin_body,
+    station_headers,
+)
 
 # Stations 30-34 belong to this module.
 

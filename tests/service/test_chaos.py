@@ -11,10 +11,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from service_support import Register, Server, admin_headers, checkin_body, station_headers
 
-from service.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
-from service.rawclient import RawConnection
+from tests.service.service_support import (
+    Register,
+    Server,
+    admin_headers,
+    checkin_body,
+    station_headers,
+)
+from tests.support.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
+from tests.support.rawclient import RawConnection
 
 STREAMS = 8
 VOTERS = 480

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_support import (
+
+from service.auth import station_token
+from tests.service.service_support import (
     SECRET,
     Register,
     Server,
@@ -18,8 +20,6 @@ from service_support import (
     station_headers,
     wait_out_public_cache,
 )
-
-from service.auth import station_token
 
 
 def post(

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from service_support import REPO, Server
 
-from service.pgcluster import free_port
+from tests.service.service_support import REPO, Server
+from tests.support.pgcluster import free_port
 
 
 def run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from service_support import (
+
+from tests.service.service_support import (
     Register,
     Server,
     admin_headers,
@@ -15,8 +16,7 @@ from service_support import (
     fresh_database,
     station_headers,
 )
-
-from service.rawclient import RawConnection, RawResponse
+from tests.support.rawclient import RawConnection, RawResponse
 
 ATTEMPTS = 200
 STATIONS = 50

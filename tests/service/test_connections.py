@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from service_support import Register, Server, checkin_body, station_headers
+
+from tests.service.service_support import Register, Server, checkin_body, station_headers
 
 IDLE_SOCKETS = 300
 SLOW_SENDERS = 20

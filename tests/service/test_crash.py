@@ -6,9 +6,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from service_support import Register, Server, admin_headers, checkin_body, station_headers
 
-from service.rawclient import RawConnection
+from tests.service.service_support import (
+    Register,
+    Server,
+    admin_headers,
+    checkin_body,
+    station_headers,
+)
+from tests.support.rawclient import RawConnection
 
 STREAMS = 8
 KILL_AFTER_ACKS = 300

@@ -8,8 +8,14 @@ import errno
 import time
 from pathlib import Path
 
-from fs_support import tmpfs
-from service_support import Register, Server, admin_headers, checkin_body, station_headers
+from tests.service.fs_support import tmpfs
+from tests.service.service_support import (
+    Register,
+    Server,
+    admin_headers,
+    checkin_body,
+    station_headers,
+)
 
 DISK_BYTES = 8 << 20
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from service_support import Server
 
 from service.faults import FaultSpecError, parse_endpoints, parse_latency_spec
+from tests.service.service_support import Server
 
 
 def test_latency_specs_parse_and_sample() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-from fuzz_support import Fuzzer, fuzz
-from service_support import ADMIN_TOKEN, SECRET, Register, Server
+
+from tests.service.fuzz_support import Fuzzer, fuzz
+from tests.service.service_support import ADMIN_TOKEN, SECRET, Register, Server
 
 REQUESTS = 3000
 SEED = 20261201

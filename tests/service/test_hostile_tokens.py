@@ -8,10 +8,10 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
-from service_support import Register, Server, checkin_body
 
 from service.auth import MAX_TOKEN_CHARS, bearer_token, station_token
 from service.errors import ApiError
+from tests.service.service_support import Register, Server, checkin_body
 
 ENDPOINTS = [
     ("POST", "/v1/checkins"),

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import httpx
-from service_support import Server
+
+from tests.service.service_support import Server
 
 
 def _alive(pid: int) -> bool:

@@ -12,7 +12,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from service_support import (
+
+from service.checkins import CheckinInput, _insert
+from service.store.postgres import PostgresDatabase
+from service.store.schema import STATION_CLOSED_SQLSTATE, prepare_database
+from service.store.urls import parse_database_url
+from tests.service.service_support import (
     CANDIDATES,
     Register,
     Server,
@@ -20,12 +25,7 @@ from service_support import (
     checkin_body,
     station_headers,
 )
-
-from service.checkins import CheckinInput, _insert
-from service.pgcluster import ThrowawayCluster
-from service.store.postgres import PostgresDatabase
-from service.store.schema import STATION_CLOSED_SQLSTATE, prepare_database
-from service.store.urls import parse_database_url
+from tests.support.pgcluster import ThrowawayCluster
 
 
 def _check_in(client: httpx.Client, register: Register, s: int, i: int,

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from service_support import (
+
+from tests.service.service_support import (
     CANDIDATES,
     Register,
     Server,

@@ -24,9 +24,9 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from service_support import SECRET, Server, admin_headers, fresh_database
 
 from service.auth import station_token
+from tests.service.service_support import SECRET, Server, admin_headers, fresh_database
 
 CHECKS = [
     not_a_server_error,

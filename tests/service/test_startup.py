@@ -9,10 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fs_support import make_read_only, tmpfs
-from service_support import REPO, Server
-
 from service.auth import station_token
+from tests.service.fs_support import make_read_only, tmpfs
+from tests.service.service_support import REPO, Server
 
 ONE_MIB = 1 << 20
 

@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from service_support import REPO, Server, admin_headers, station_headers
 
 from loadtests import register as reg
+from loadtests.register_file import write_register
 from simulation import build_stations, load_scenario, station_code
+from tests.service.service_support import REPO, Server, admin_headers, station_headers
 
 SMOKE = REPO / "scenarios" / "smoke.toml"
 
@@ -18,7 +19,7 @@ SMOKE = REPO / "scenarios" / "smoke.toml"
 @pytest.fixture(scope="module")
 def smoke_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("smoke")
-    reg.write_register(load_scenario(SMOKE), folder / "register.ndjson.gz", workers=1)
+    write_register(load_scenario(SMOKE), folder / "register.ndjson.gz", workers=1)
     srv = Server(f"sqlite:///{folder / 'db.sqlite'}", register=folder / "register.ndjson.gz")
     yield srv
     srv.stop()
@@ -60,7 +61,7 @@ def test_webcam_streams_match_the_register(smoke_server: Server) -> None:
 
 def test_register_file_is_importable_twice(smoke_server: Server, tmp_path: Path) -> None:
     path = tmp_path / "again.ndjson"
-    reg.write_register(load_scenario(SMOKE), path, workers=1)
+    write_register(load_scenario(SMOKE), path, workers=1)
     with smoke_server.client(timeout=120) as client:
         before = client.get("/admin/counters", headers=admin_headers()).json()
         response = client.post("/admin/import", content=path.read_bytes(),

@@ -1,4 +1,6 @@
-"""A scenario reduced to one queue: the biometric terminals (for checks against theory)."""
+"""Scenarios reduced to what a theory check needs: a flat Poisson day at offline stations
+where nothing but the stages under test takes time. ``flat_day`` is the one builder;
+``single_stage_scenario`` keeps only the biometric terminals (flow_scenarios.py: a flow)."""
 
 from __future__ import annotations
 
@@ -7,17 +9,16 @@ from typing import Any
 from simulation import Scenario, parse_scenario
 
 DAY_S = 23 * 3600 + 59 * 60  # 00:00 to 23:59
+ZERO: dict[str, Any] = {"kind": "fixed", "value": 0}
 
 
-def single_stage_scenario(
-    *, terminals: int, arrivals_per_s: float, scan_mean_s: float, stations: int, seed: int = 7
-) -> Scenario:
-    """Flat Poisson arrivals, exponential scans, one attempt, nothing else takes time."""
+def flat_day(*, name: str, arrivals_per_s: float, stations: int, seed: int,
+             hardware: dict[str, Any], biometrics: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's data; ``hardware`` goes into the station group (terminals... or pools)."""
     voters = round(arrivals_per_s * DAY_S)
-    zero: dict[str, Any] = {"kind": "fixed", "value": 0}
-    data: dict[str, Any] = {
+    return {
         "election": {
-            "name": "single stage",
+            "name": name,
             "date": "2024-01-01",
             "opening": "00:00",
             "closing": "23:59",
@@ -37,20 +38,28 @@ def single_stage_scenario(
                 "registered": {"kind": "fixed", "value": 2 * voters},
                 "registered_min": 1,
                 "registered_max": 2 * voters,
-                "terminals": terminals,
-                "desks": 100,
-                "booths": 100,
+                **hardware,
                 "connectivity": "offline",
             }
         ],
-        "biometrics": {
+        "biometrics": biometrics,
+        "central": {"latency_s": ZERO, "timeout_s": 1},
+        "voting": {"ballot_time_s": ZERO, "booth_time_s": ZERO},
+        "counting": {"setup_min": ZERO, "per_ballot_s": 0, "upload_delay_min": ZERO},
+    }
+
+
+def single_stage_scenario(
+    *, terminals: int, arrivals_per_s: float, scan_mean_s: float, stations: int, seed: int = 7
+) -> Scenario:
+    """Flat Poisson arrivals, exponential scans, one attempt, nothing else takes time."""
+    return parse_scenario(flat_day(
+        name="single stage", arrivals_per_s=arrivals_per_s, stations=stations, seed=seed,
+        hardware={"terminals": terminals, "desks": 100, "booths": 100},
+        biometrics={
             "scan_time_s": {"kind": "exponential", "mean": scan_mean_s},
             "success_probability": 1.0,
             "max_attempts": 1,
             "fallback": "refuse",
         },
-        "central": {"latency_s": zero, "timeout_s": 1},
-        "voting": {"ballot_time_s": zero, "booth_time_s": zero},
-        "counting": {"setup_min": zero, "per_ballot_s": 0, "upload_delay_min": zero},
-    }
-    return parse_scenario(data)
+    ))

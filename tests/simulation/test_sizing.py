@@ -70,15 +70,19 @@ def test_single_stage_recommendation_equals_erlang_c(voters_per_h: int) -> None:
     assert answer.hardware.terminals == erlang_smallest_c(voters_per_h / 3600)
 
 
-def _one_station_scenario(registered: int) -> Scenario:
+def _smoke_with_one_group(**group: Any) -> Scenario:
+    """The smoke scenario's first group, changed by ``group``, alone; no outage and no
+    terminal failure: the load alone decides (one failure otherwise dominates)."""
     data = tomllib.loads(SMOKE.read_text())
-    group = data["station_groups"][0]
-    group.update(count=1, registered={"kind": "fixed", "value": registered}, registered_max=1500)
-    data["station_groups"] = [group]
+    data["station_groups"] = [{**data["station_groups"][0], **group}]
     data["central"]["outages"] = []
-    # Without terminal failures the load alone decides (one failure otherwise dominates).
     data["failures"] = {}
     return parse_scenario(data)
+
+
+def _one_station_scenario(registered: int) -> Scenario:
+    return _smoke_with_one_group(count=1, registered={"kind": "fixed", "value": registered},
+                                 registered_max=1500)
 
 
 @pytest.mark.slow
@@ -218,19 +222,13 @@ def test_looser_lost_vote_and_closing_targets_never_need_more(
 
 def _sensitivity_scenario() -> Scenario:
     """Four large online stations, desks and booths plentiful: terminals alone decide."""
-    data = tomllib.loads(SMOKE.read_text())
-    group = data["station_groups"][0]
-    group.update(
+    return _smoke_with_one_group(
         count=4,
         registered={"kind": "uniform", "low": 1500, "high": 3000},
         registered_max=3000,
         desks=10,
         booths=20,
     )
-    data["station_groups"] = [group]
-    data["central"]["outages"] = []
-    data["failures"] = {}
-    return parse_scenario(data)
 
 
 @pytest.mark.slow

@@ -8,9 +8,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulation import ScenarioError, national_summary, parse_scenario, simulate, station_code
-from simulation.standard import simulated_figures, verdict_line
-from simulation.thresholds import FIXED_FIGURES, parse_threshold
+from loadtests.figures import of_group
+from loadtests.measured import day_figures
+from loadtests.thresholds import parse_threshold
+from pollday.scenario_file import parse_scenario
+from simulation import ScenarioError, national_summary, simulate, station_code
+from simulation.standard import verdict_line
 from tests.simulation.test_summary import _raw_day, _scenario, _waits_min
 
 
@@ -51,9 +54,9 @@ def test_verdict_line_says_both_and_names_the_worst(summary: dict[str, Any]) -> 
 
 
 def test_threshold_figures_say_what_they_are(summary: dict[str, Any]) -> None:
-    figures = simulated_figures(summary)
-    assert set(figures) == set(FIXED_FIGURES["stations"])
-    assert set(FIXED_FIGURES["loop"]) <= set(figures)
+    figures = day_figures("stations", summary)
+    assert set(figures) == {f.stat for f in of_group("stations")}
+    assert {f.stat for f in of_group("loop")} <= set(figures)
     assert figures["worst_station_p95_wait_min"] > 30 > figures["national_p95_wait_min"]
     assert figures["lost_left_line"] + figures["lost_not_served"] + figures[
         "lost_refused"] == pytest.approx(figures["lost_votes"])
@@ -93,7 +96,7 @@ def test_three_days_one_definition_of_stations_over_30_min() -> None:
     assert over > 0 and np.mean(daily) != over  # the two definitions differ on these days
     assert summary["wait_standard"]["stations_over"] == over
     assert summary["stations_with_p95_wait_over_30_min"] == over
-    assert simulated_figures(summary)["stations_over_30_min"] == over
+    assert day_figures("stations", summary)["stations_over_30_min"] == over
     assert f"fails at {over} of 20 stations" in verdict_line(summary["wait_standard"])
 
 
@@ -124,6 +127,7 @@ def test_an_unknown_figure_hint_names_the_closest_then_every_name_of_its_group(
     group = rule.split(".")[0]
     did_you_mean, _, every = message.partition(f"; {group}.* figures: ")
     assert f"did you mean ['{closest}'" in did_you_mean
-    names = [n for n in FIXED_FIGURES.get(group, ())] or ["p99_ms_intended", "requests"]
+    names = [f.stat for f in of_group(group)] if group == "stations" else [
+        "p99_ms_intended", "requests"]
     for name in names:
         assert f"'{group}.{name}'" in every

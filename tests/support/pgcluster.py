@@ -54,9 +54,12 @@ def _ensure_os_user(name: str) -> None:
 class ThrowawayCluster:
     """``start()`` a private cluster; ``url(db)`` to connect; ``stop()`` removes everything."""
 
-    def __init__(self, bin_dir: Path, fsync: bool = True) -> None:
+    def __init__(self, bin_dir: Path, fsync: bool = True,
+                 settings: dict[str, str] | None = None) -> None:
+        """``settings``: extra server settings (``-c name=value``), e.g. ``commit_delay``."""
         self.bin_dir = bin_dir
         self.fsync = fsync
+        self.settings = dict(settings or {})
         self.base = Path(tempfile.mkdtemp(prefix="pollday-pg-"))
         self.data = self.base / "data"
         self.port = free_port()
@@ -86,6 +89,7 @@ class ThrowawayCluster:
                   "-E", "UTF8", "--locale=C", "--no-sync")
         options = (f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
                    f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=200")
+        options += "".join(f" -c {name}={value}" for name, value in self.settings.items())
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.base / "server.log"), "-w", "-t", "60", "start")
         return self

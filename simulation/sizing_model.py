@@ -1,0 +1,68 @@
+"""``sizing.json`` of ``pollday size`` as a typed model (``docs/sizing.md`` says what every
+field means; :mod:`simulation.sizing_summary` computes it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from simulation.output_model import Output, Part
+
+
+class ResourceTotals(Part):
+    current: int
+    recommended: int
+    to_add: int
+    could_move_elsewhere: int
+    cost_to_add: float | None = Field(default=None, description="with [costs] only")
+    cost_recommended: float | None = None
+
+
+# resource name -> its totals; "currency" -> the scenario's currency (with [costs] only)
+Totals = dict[str, ResourceTotals | str]
+
+
+class GroupTotals(Part):
+    group: str
+    stations: int
+    totals: Totals
+    reasons: dict[str, int]
+    current_target_met_share: float | None
+    current_p95_wait_min: float | None
+    recommended_p95_wait_min: float | None
+
+
+class HardStation(Part):
+    station: str
+    group: str
+    registered: int
+    terminals: int
+    desks: int
+    booths: int
+    p95_wait_min: float
+
+
+class SizingOutput(Output):
+    FORMAT = 1
+    FILE = "sizing.json"
+
+    scenario: str
+    targets: list[str]
+    confidence: float
+    replications: int
+    resources: list[str]
+    band_voters: int
+    seed: int
+    stations: int
+    bands: int
+    station_days_simulated: int
+    stations_unreachable: int
+    totals: Totals
+    reasons: dict[str, int]
+    interval: str
+    groups: list[GroupTotals]
+    hardest_stations: list[HardStation]
+    sensitivity: list[dict[str, Any]] | None = Field(
+        default=None, description="the what-ifs (--what-if), each with its own totals")
+    wall_s: float | None = None

@@ -1,0 +1,103 @@
+"""``summary.json`` of ``pollday simulate`` as a typed model (``docs/outputs.md`` says what
+every field means; :func:`simulation.summary.national_summary` computes it)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from simulation.output_model import Number, Output, Part
+
+
+class WaitFigures(Part):
+    mean: float
+    p50: float
+    p95: float
+    p99: float
+    max: float
+
+
+class WorstStation(Part):
+    station: str
+    group: str
+    p95_wait_min: float
+
+
+class WaitStandard(Part):
+    standard_min: float
+    national_p95_wait_min: float
+    holds_nationally: bool
+    worst_station_p95_wait_min: float
+    stations: int
+    stations_over: int
+    stations_meeting: int
+    holds_at_every_station: bool
+    worst_stations: list[WorstStation]
+
+
+class TurnoutAt(Part):
+    time: str = Field(description="HH:MM local")
+    cumulative_turnout: Number
+
+
+class ArrivalsIn(Part):
+    time: str = Field(description="HH:MM local, the hour starting then")
+    arrivals: Number
+
+
+class CheckinPeak(Part):
+    peak: Number
+    peak_time: str
+
+
+class Weighted(Part):
+    registered: float
+    arrived: float
+    voted: float
+    reneged: float
+    not_served_at_close: float
+    refused_biometric: float
+    duplicate_attempts: float
+    stations: float
+    turnout: float
+    wait_min: WaitFigures
+    share_voters_waiting_over_30_min: float
+    note: str
+
+
+class SimulationSummary(Output):
+    """The national figures of a simulated day."""
+
+    FILE = "summary.json"
+
+    scenario: str
+    seed: int
+    replications: int
+    stations: int
+    registered: int
+    arrived: Number
+    voted: Number
+    reneged: Number
+    not_served_at_close: Number
+    refused_biometric: Number
+    lost_votes: Number
+    duplicate_attempts: Number
+    refused_duplicates: Number
+    duplicates_voted: Number
+    turnout: float
+    wait_min: WaitFigures
+    wait_standard: WaitStandard
+    share_voters_waiting_over_30_min: float
+    stations_with_p95_wait_over_30_min: int
+    terminal_failures: Number
+    repairs: Number
+    replacements: Number
+    turnout_by_hour: list[TurnoutAt]
+    arrivals_by_hour: list[ArrivalsIn]
+    checkins_per_minute: CheckinPeak
+    protocols_uploaded_by_hour_after_close: list[Number]
+    protocol_upload_attempts_by_hour_after_close: list[Number]
+    protocols_never_uploaded: int
+    schedule_events: int
+    wall_s: float
+    weighted: Weighted | None
+    warnings: list[str]

@@ -1,0 +1,61 @@
+"""The layers of DESIGN's Layout table hold: import-linter's contracts (pyproject.toml), and no
+module imports a name through its own package's ``__init__`` (which imports it back)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = ("simulation", "loadtests", "service", "pollday")
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def test_import_contracts_are_kept() -> None:
+    run = subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=REPO, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "0 broken" in run.stdout and "5 kept" in run.stdout, run.stdout[-2000:]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_module(dotted: str) -> bool:
+    base = REPO.joinpath(*dotted.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _through_init(module: str, source: str) -> list[str]:
+    """``from PKG import NAME`` inside PKG where NAME is not a submodule: NAME comes from
+    PKG/__init__.py, which (to export it) imports the module NAME lives in: a cycle.
+    ``__version__`` is pollday/__init__.py's own constant (it imports nothing)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        if not module.startswith(node.module + "."):
+            continue
+        for alias in node.names:
+            if not _is_module(f"{node.module}.{alias.name}") and alias.name != "__version__":
+                found.append(f"{module}:{node.lineno} from {node.module} import {alias.name}")
+    return found
+
+
+def test_no_module_imports_through_its_own_package_init() -> None:
+    found = [hit for package in PACKAGES for path in sorted((REPO / package).rglob("*.py"))
+             if path.name != "__init__.py"
+             for hit in _through_init(_module_name(path), path.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_check_finds_an_import_through_the_init() -> None:
+    # The check itself can fail: simulate comes from simulation/__init__; schedule is a module.
+    source = "from simulation import simulate, schedule\nfrom simulation.plan import Hardware\n"
+    assert _through_init("simulation.probe", source) == [
+        "simulation.probe:1 from simulation import simulate"]
+    assert _through_init("loadtests.probe", source) == []  # another package: its public API
