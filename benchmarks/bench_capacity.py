@@ -12,7 +12,7 @@ Runs, as a user would (subprocesses, each in a fresh temporary folder):
 2. ``pollday capacity scenarios/azerbaijan-2024.toml --precision P --target-cpus T
    --generator-cpus G`` against the embedded reference service, ``--runs`` times in a row.
    ``--database postgresql`` starts a throwaway PostgreSQL cluster on the target's CPUs
-   (``service/pgcluster.py``) and passes it as ``--database-url``: each level gets a fresh
+   (``tests/support/pgcluster.py``) and passes it as ``--database-url``: each level gets a fresh
    database there.
 
 Prints each run's wall time, its answer (capacity as a multiple of the national check-in
@@ -133,7 +133,7 @@ def main() -> None:
             raise SystemExit(f"pollday simulate failed ({code})")
         database_url = None
         if args.database == "postgresql":
-            from service.pgcluster import ThrowawayCluster, find_pg_bin
+            from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 
             bin_dir = find_pg_bin()
             if bin_dir is None:
