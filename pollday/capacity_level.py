@@ -9,7 +9,6 @@ database (see docs/capacity.md).
 
 from __future__ import annotations
 
-import json
 import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -21,6 +20,9 @@ from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
 from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
+from loadtests.figures import of_group
+from loadtests.measured import loadtest_figures
+from loadtests.results import LoadTestOutput
 from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_cpus import CpuSplit, pinned
 from pollday.capacity_database import level_database
@@ -43,8 +45,7 @@ _ENDPOINT_KEYS = ("requests", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_m
                   "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended")
 _GENERATOR_KEYS = ("workers", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "scheduled_events",
                    "fired_events", "dropped_events", "abandoned_in_flight")
-_AUDIT_KEYS = ("lost_checkins", "double_acceptances", "duplicates_accepted",
-               "results_mismatch", "ledger_unconfirmed")
+_AUDIT_KEYS = tuple(f.stat for f in of_group("audit"))
 
 
 def level_thresholds(thresholds: list[Threshold]) -> list[Threshold]:
@@ -105,16 +106,9 @@ def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: i
 
 
 def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[str, float | None]:
-    figures: dict[str, float | None] = {}
-    for endpoint in loadtest.get("endpoints", {}).values():
-        for key, value in endpoint.items():
-            if isinstance(value, int | float):
-                figures[f"{endpoint['figure']}.{key}"] = value
-    for key, value in loadtest.get("generator", {}).items():
-        if isinstance(value, int | float):
-            figures[f"generator.{key}"] = value
-    for key in _AUDIT_KEYS:
-        figures[f"audit.{key}"] = audit_figures.get(key)
+    """The level's figures by catalogue name (the same flattening as ``pollday run``)."""
+    figures: dict[str, float | None] = dict(loadtest_figures(loadtest))
+    figures.update({f.name: audit_figures.get(f.stat) for f in of_group("audit")})
     return figures
 
 
@@ -127,7 +121,7 @@ def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], 
     if code not in (0, 1) or not loadtest_json.is_file():
         log = run.out_dir / "locust.log"
         raise RunFailure(EXIT_HARNESS, f"Locust failed (exit code {code}): {tail} (log: {log})")
-    loadtest = json.loads(loadtest_json.read_text())
+    loadtest = LoadTestOutput.read(loadtest_json).as_json()  # the file's contract, checked
     harness = harness_failures(loadtest)
     if harness:
         raise RunFailure(EXIT_HARNESS, harness_message(harness, run.out_dir / "locust.log"))
