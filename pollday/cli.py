@@ -22,28 +22,21 @@ from pollday.console import (
     fail,
     print_json,
     print_simulation_table,
-    progress_bar,
 )
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
 from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
-from pollday.outputs import (
-    OutFolderError,
-    check_out_folder,
-    remove_run_files,
-    write_simulation,
-)
+from pollday.outputs import OutFolderError
 from pollday.register_command import add_register_arguments, run_register
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
-from pollday.scenario_file import load_scenario
 from pollday.serve_command import add_serve_arguments, exec_service
+from pollday.simulate_run import SimulateOptions, simulate_to_folder
 from pollday.size_command import add_size_arguments, run_size
 from pollday.station_command import add_station_arguments, run_station_command
-from simulation import RunOptions, ScenarioError, national_summary, simulate
+from pollday.validate_run import ValidateOptions, validate_scenario_file
+from simulation import ScenarioError
 from simulation.errors import PolldayError
 from simulation.loading import Problem
-from simulation.scenario_warnings import scenario_warnings
-from simulation.voters import VOTERS, write_voters
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -155,15 +148,13 @@ def _validation(file: Path, problems: list[Problem]) -> dict[str, Any]:
 
 def _validate(args: argparse.Namespace) -> int:
     try:
-        scenario = load_scenario(args.scenario)
+        validation = validate_scenario_file(ValidateOptions(args.scenario, strict=args.strict))
     except ScenarioError as error:
         if not args.json:
             raise  # main() prints every problem on stderr, exit 2
         print_json(_validation(args.scenario, error.problems))
         return EXIT_BAD_INPUT
-    groups = scenario.station_groups
-    warnings = scenario_warnings(scenario)
-    failed = bool(args.strict and warnings)
+    warnings, failed = validation.warnings, validation.failed
     if args.json:
         print_json({**_validation(args.scenario, []), "valid": not failed, "warnings": warnings})
     else:
@@ -171,8 +162,9 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"{args.scenario}: warning: {warning}", file=sys.stderr)
         if not args.quiet and not failed:
             print(
-                f"{args.scenario}: valid — {scenario.election.name}, "
-                f"{sum(g.count for g in groups):,} stations in {len(groups)} group(s)"
+                f"{args.scenario}: valid — {validation.scenario.election.name}, "
+                f"{validation.stations:,} stations in "
+                f"{len(validation.scenario.station_groups)} group(s)"
             )
     if failed:
         print(f"{args.scenario}: --strict: {len(warnings)} warning(s)", file=sys.stderr)
@@ -181,23 +173,13 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    check_out_folder(args.out)
-    scenario = load_scenario(args.scenario)
-    options = RunOptions(seed=args.seed, replications=args.replications, voters=args.voters)
-    total = sum(g.count for g in scenario.station_groups) * (
-        args.replications or scenario.election.replications
-    )
-    with progress_bar("simulating stations", total, quiet=args.quiet) as advance:
-        result = simulate(scenario, options=options, workers=args.workers, progress=advance)
-    summary = national_summary(result)
-    removed = remove_run_files(args.out, keep_voters=args.voters)
-    if removed:
-        sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(removed)} "
+    done = simulate_to_folder(SimulateOptions(
+        scenario=args.scenario, out=args.out, seed=args.seed, replications=args.replications,
+        voters=args.voters, workers=args.workers, quiet=args.quiet))
+    if done.removed:
+        sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(done.removed)} "
                          f"from {args.out}\n")
-    write_simulation(args.out, result, summary, args.scenario)
-    if args.voters:
-        write_voters(args.out / VOTERS, result.scenario, result.results[0])
-    write_report(args.out)
+    summary = done.summary
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
     return EXIT_OK
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from pollday.console import fail
-from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
+from pollday.exits import EXIT_OK
 from pollday.scenario_schema import SCHEMA_FILE, schema_text
+from simulation.errors import InputError
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TEMPLATES = ("smoke", "azerbaijan-2024")
@@ -64,17 +65,36 @@ def _write_schema_beside(file: Path) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class InitOptions:
+    file: Path  # the scenario file to write
+    like: str = "smoke"  # the shipped scenario to start from (TEMPLATES)
+    force: bool = False  # overwrite ``file`` if it exists
+
+
+class InitError(InputError):
+    """``pollday init`` cannot write where it was asked to (exit 2)."""
+
+
+def write_scenario(options: InitOptions) -> str | None:
+    """Write the scenario and its schema beside it; a note when the schema was left alone.
+    InitError when the file exists (without force), is a folder, or has no folder."""
+    file = options.file
+    if options.like not in TEMPLATES:
+        raise InitError(f"--like {options.like!r}: use one of {TEMPLATES}")
+    if file.exists() and not options.force:
+        raise InitError(f"{file} already exists (use --force to overwrite it)")
+    if file.is_dir():
+        raise InitError(f"{file} is a folder; name the scenario file")
+    if not file.parent.is_dir():
+        raise InitError(f"folder {file.parent} does not exist")
+    file.write_text(template_text(options.like), encoding="utf-8")
+    return _write_schema_beside(file)
+
+
 def run_init(args: argparse.Namespace) -> int:
     file: Path = args.file
-    if file.exists() and not args.force:
-        return fail(f"pollday init: {file} already exists (use --force to overwrite it)",
-                    EXIT_BAD_INPUT)
-    if file.is_dir():
-        return fail(f"pollday init: {file} is a folder; name the scenario file", EXIT_BAD_INPUT)
-    if not file.parent.is_dir():
-        return fail(f"pollday init: folder {file.parent} does not exist", EXIT_BAD_INPUT)
-    file.write_text(template_text(args.like), encoding="utf-8")
-    note = _write_schema_beside(file)
+    note = write_scenario(InitOptions(file, like=args.like, force=args.force))
     if note:
         sys.stderr.write(f"pollday init: note: {note}\n")
     if not args.quiet:

@@ -13,12 +13,9 @@ from rich.table import Table
 
 from pollday.console import fail, print_json
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
-from pollday.station_calc import DEFAULT_DAYS, answer
-from pollday.station_inputs import (
-    INPUTS,
-    StationInputError,
-    base_data,
-)
+from pollday.station_calc import DEFAULT_DAYS
+from pollday.station_inputs import INPUTS, StationInputError
+from pollday.station_run import StationOptions, serve_station_page, station_answer
 
 
 def add_station_arguments(
@@ -109,20 +106,23 @@ def print_station_table(result: dict[str, Any]) -> None:
         print(f"note: {note}")
 
 
-def run_station_command(args: argparse.Namespace) -> int:
-    try:
-        base = base_data(args.scenario, args.group)
-        if args.web:
-            from pollday.station_web import serve  # only --web needs the server
+def options_from_args(args: argparse.Namespace) -> StationOptions:
+    return StationOptions(scenario=args.scenario, group=args.group, inputs=given_inputs(args),
+                          replications=args.replications, seed=args.seed)
 
+
+def run_station_command(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    try:
+        if args.web:
             try:
-                return serve(base, given_inputs(args), args.replications, args.seed, args.port)
+                return serve_station_page(options, args.port)
             except OSError as error:  # the port is in use or not ours to open
                 return fail(
                     f"pollday station --web: cannot listen on 127.0.0.1:{args.port}: "
                     f"{error.strerror or error}; try another --port, or --port 0 for any "
                     "free port", EXIT_BAD_INPUT)
-        result = answer(base, given_inputs(args), args.replications, args.seed)
+        result = station_answer(options)
     except StationInputError as error:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)
     if args.json:
