@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pollday.station_command import answer
+from pollday.station_calc import answer
 from pollday.station_inputs import base_data
 from pollday.station_web import running_server
 from tests.pollday.report_support import Chromium, find_chromium
