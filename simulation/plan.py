@@ -7,13 +7,15 @@ station, and a change of hardware leaves every draw unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.distributions import Distribution
-from simulation.identification import draw_identification, group_success
+from simulation.flow_input import FlowInput, PoolFaults
+from simulation.identification import Identification, draw_identification, group_success
 from simulation.plan_flow import (
     Uploads,
     build_flow,
@@ -22,7 +24,7 @@ from simulation.plan_flow import (
     draw_uploads,
     draw_voter_groups,
 )
-from simulation.scenario import Scenario, minutes_of_day
+from simulation.scenario import Scenario, StationGroup, minutes_of_day
 from simulation.station_input import StationInput
 from simulation.stations import StationTable
 from simulation.streams import Stream, station_rng
@@ -114,6 +116,131 @@ def _outages(
     return windows
 
 
+StreamRng = Callable[[Stream], np.random.Generator]
+
+
+def _draw_voters(
+    scenario: Scenario, registered: int, turnout: float, rng: StreamRng
+) -> tuple[FloatArray, NDArray[np.bool_], IntArray]:
+    """Arrival times, duplicate attempts and register indices (ARRIVALS, VOTER_IDS)."""
+    duplicate_share = scenario.arrivals.duplicate_share
+    arrivals_rng = rng(Stream.ARRIVALS)
+    arrival_s = draw_arrivals(
+        scenario, registered * turnout / (1 - duplicate_share), rng=arrivals_rng
+    )
+    duplicate = arrivals_rng.random(len(arrival_s)) < duplicate_share
+    excess = int((~duplicate).sum()) - registered
+    if excess > 0:  # more voters than the register holds: drop the surplus at random
+        drop = arrivals_rng.choice(np.flatnonzero(~duplicate), size=excess, replace=False)
+        keep = np.ones(len(arrival_s), dtype=np.bool_)
+        keep[drop] = False
+        arrival_s, duplicate = arrival_s[keep], duplicate[keep]
+    voter_index = np.full(len(arrival_s), -1, dtype=np.int64)
+    voter_index[~duplicate] = rng(Stream.VOTER_IDS).choice(
+        registered, size=int((~duplicate).sum()), replace=False
+    )
+    return arrival_s, duplicate, voter_index
+
+
+def _draw_identification(
+    scenario: Scenario, voter_group: IntArray, rng: StreamRng
+) -> Identification:
+    """Each person's identification at the terminal (CHECKIN), by their voter group."""
+    _, success = group_success(scenario)
+    bio = scenario.biometrics
+    return draw_identification(
+        bio.chain,
+        np.asarray(success, dtype=np.float64).reshape(len(success), -1)[voter_group],
+        bio.fallback,
+        bio.manual_time_s,
+        rng=rng(Stream.CHECKIN),
+    )
+
+
+def _draw_voting(
+    scenario: Scenario,
+    group: StationGroup,
+    voter_group: IntArray,
+    ended: IntArray,
+    rng: StreamRng,
+) -> tuple[FlowInput | None, FloatArray, FloatArray, FloatArray]:
+    """The flow (or ballot and booth times) from VOTING, then patience from PATIENCE."""
+    n = len(voter_group)
+    voting_rng = rng(Stream.VOTING)
+    flow = None
+    if scenario.flow:
+        flow = build_flow(scenario, group, voter_group, ended, rng=voting_rng)
+        ballot_s = booth_s = np.zeros(n)
+    else:
+        ballot_s = scenario.voting.ballot_time_s.sample(n, rng=voting_rng)
+        booth_s = scenario.voting.booth_time_s.sample(n, rng=voting_rng)
+    patience = scenario.voting.patience_min
+    patience_s = (
+        np.full(n, np.inf)
+        if patience is None
+        else patience.sample(n, rng=rng(Stream.PATIENCE)) * 60
+    )
+    return flow, ballot_s, booth_s, patience_s
+
+
+def _station_units(
+    scenario: Scenario, hw: Hardware, flow: FlowInput | None
+) -> tuple[dict[str, int], int]:
+    """Units per pool, and how many serve identification (the engine's 'terminals')."""
+    if flow is None:
+        return {"terminal": hw.terminals, "desk": hw.desks, "booth": hw.booths}, hw.terminals
+    units = dict(flow.pools)
+    return units, units[scenario.pool_names[flow.stages[flow.identification_stage].pool]]
+
+
+def _station_input(
+    scenario: Scenario,
+    group: StationGroup,
+    hw: Hardware,
+    rng: StreamRng,
+    *,
+    arrival_s: FloatArray,
+    duplicate: NDArray[np.bool_],
+    ident: Identification,
+    call: tuple[FloatArray, NDArray[np.bool_]],
+    voting: tuple[FlowInput | None, FloatArray, FloatArray, FloatArray],
+    id_units: int,
+    faults: list[PoolFaults],
+) -> StationInput:
+    """The engine's input from the drawn people, plus OUTAGES (online) and COUNTING."""
+    n = len(arrival_s)
+    call_s, call_ok = call
+    flow, ballot_s, booth_s, patience_s = voting
+    central = scenario.central
+    counting_rng = rng(Stream.COUNTING)
+    counting = scenario.counting
+    online = group.connectivity == "online"
+    return StationInput(
+        arrival_s=arrival_s,
+        duplicate=duplicate,
+        biometric_ok=ident.ok | duplicate,  # refused as duplicates, not for their thumbs
+        scan_s=ident.scan_s,
+        call_s=call_s if online else np.zeros(n),
+        call_ok=call_ok if online else np.ones(n, dtype=np.bool_),
+        ballot_s=ballot_s,
+        booth_s=booth_s,
+        patience_s=patience_s,
+        terminals=id_units,
+        desks=hw.desks,
+        booths=hw.booths,
+        close_s=scenario.election.day_s,
+        serve_queue_at_close=scenario.closing.serve_queue,
+        online=online,
+        outages_s=_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
+        buffer_flush_s=central.buffer_flush_min * 60,
+        flow=flow,
+        faults=faults,
+        count_setup_s=float(counting.setup_min.sample(1, rng=counting_rng)[0]) * 60,
+        count_per_ballot_s=counting.per_ballot_s,
+        upload_delay_s=float(counting.upload_delay_min.sample(1, rng=counting_rng)[0]) * 60,
+    )
+
+
 def plan_station(
     scenario: Scenario,
     stations: StationTable,
@@ -137,99 +264,25 @@ def plan_station(
     turnout = _beta_turnout(
         scenario.arrivals.turnout, scenario.arrivals.turnout_sd, rng(Stream.TURNOUT)
     )
-
-    duplicate_share = scenario.arrivals.duplicate_share
-    arrivals_rng = rng(Stream.ARRIVALS)
-    arrival_s = draw_arrivals(
-        scenario, registered * turnout / (1 - duplicate_share), rng=arrivals_rng
-    )
-    duplicate = arrivals_rng.random(len(arrival_s)) < duplicate_share
-    excess = int((~duplicate).sum()) - registered
-    if excess > 0:  # more voters than the register holds: drop the surplus at random
-        drop = arrivals_rng.choice(np.flatnonzero(~duplicate), size=excess, replace=False)
-        keep = np.ones(len(arrival_s), dtype=np.bool_)
-        keep[drop] = False
-        arrival_s, duplicate = arrival_s[keep], duplicate[keep]
+    arrival_s, duplicate, voter_index = _draw_voters(scenario, registered, turnout, rng)
     n = len(arrival_s)
-    voter_index = np.full(n, -1, dtype=np.int64)
-    voter_index[~duplicate] = rng(Stream.VOTER_IDS).choice(
-        registered, size=int((~duplicate).sum()), replace=False
-    )
-
     voter_group = draw_voter_groups(scenario, n, rng=rng(Stream.GROUPS))
-    _, success = group_success(scenario)
-    bio = scenario.biometrics
-    ident = draw_identification(
-        bio.chain,
-        np.asarray(success, dtype=np.float64).reshape(len(success), -1)[voter_group],
-        bio.fallback,
-        bio.manual_time_s,
-        rng=rng(Stream.CHECKIN),
-    )
-    scan_s = ident.scan_s
-    biometric_ok = ident.ok | duplicate  # refused as duplicates, not for their thumbs
+    ident = _draw_identification(scenario, voter_group, rng)
     central = scenario.central
-    call_s, call_ok = central_call_times(
-        central_latency_s or central.latency_s,
-        central.timeout_s,
-        central.retries,
-        n,
+    call = central_call_times(
+        central_latency_s or central.latency_s, central.timeout_s, central.retries, n,
         rng=rng(Stream.CENTRAL),
     )
-    voting_rng = rng(Stream.VOTING)
-    flow = None
-    if scenario.flow:
-        flow = build_flow(scenario, group, voter_group, ident.ended, rng=voting_rng)
-        ballot_s = booth_s = np.zeros(n)
-    else:
-        ballot_s = scenario.voting.ballot_time_s.sample(n, rng=voting_rng)
-        booth_s = scenario.voting.booth_time_s.sample(n, rng=voting_rng)
-    patience = scenario.voting.patience_min
-    patience_s = (
-        np.full(n, np.inf)
-        if patience is None
-        else patience.sample(n, rng=rng(Stream.PATIENCE)) * 60
-    )
+    voting = _draw_voting(scenario, group, voter_group, ident.ended, rng)
     hw = hardware or Hardware(
-        int(stations.terminals[station]),
-        int(stations.desks[station]),
-        int(stations.booths[station]),
+        *(int(count[station]) for count in (stations.terminals, stations.desks, stations.booths))
     )
-    units = (
-        dict(flow.pools)
-        if flow is not None
-        else {"terminal": hw.terminals, "desk": hw.desks, "booth": hw.booths}
-    )
+    units, id_units = _station_units(scenario, hw, voting[0])
     faults = draw_faults(scenario, units, close_s, rng=rng(Stream.FAILURES))
-    id_units = units[scenario.pool_names[flow.stages[flow.identification_stage].pool]] if (
-        flow is not None
-    ) else hw.terminals
-    counting_rng = rng(Stream.COUNTING)
-    counting = scenario.counting
     online = group.connectivity == "online"
-    inp = StationInput(
-        arrival_s=arrival_s,
-        duplicate=duplicate,
-        biometric_ok=biometric_ok,
-        scan_s=scan_s,
-        call_s=call_s if online else np.zeros(n),
-        call_ok=call_ok if online else np.ones(n, dtype=np.bool_),
-        ballot_s=ballot_s,
-        booth_s=booth_s,
-        patience_s=patience_s,
-        terminals=id_units,
-        desks=hw.desks,
-        booths=hw.booths,
-        close_s=close_s,
-        serve_queue_at_close=scenario.closing.serve_queue,
-        online=online,
-        outages_s=_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
-        buffer_flush_s=central.buffer_flush_min * 60,
-        flow=flow,
-        faults=faults,
-        count_setup_s=float(counting.setup_min.sample(1, rng=counting_rng)[0]) * 60,
-        count_per_ballot_s=counting.per_ballot_s,
-        upload_delay_s=float(counting.upload_delay_min.sample(1, rng=counting_rng)[0]) * 60,
+    inp = _station_input(
+        scenario, group, hw, rng, arrival_s=arrival_s, duplicate=duplicate, ident=ident,
+        call=call, voting=voting, id_units=id_units, faults=faults,
     )
     syncs = (np.zeros(0), 0.0) if online else draw_sync_times(group, close_s, rng=rng(Stream.SYNC))
     return StationPlan(

@@ -1,0 +1,260 @@
+"""The scenario's sections: election, arrivals, station groups, biometrics, failures, the
+central service, voting, closing and counting.
+
+Data only, like :mod:`simulation.scenario` (which assembles them into the whole
+:class:`~simulation.scenario.Scenario` and re-exports every name here). Every model forbids
+unknown fields so a typo is an error, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from simulation.distributions import Distribution
+from simulation.scenario_flow import Modality, PoolName
+from simulation.timezones import check_zone
+
+Share = Annotated[float, Field(ge=0, le=1)]
+TimeZone = Annotated[str, AfterValidator(check_zone)]
+_SHARE_TOLERANCE = 1e-4
+
+
+def minutes_of_day(t: dt.time) -> float:
+    return t.hour * 60 + t.minute + t.second / 60
+
+
+class _Model(BaseModel):
+    # TOML accepts inf and nan as floats; no scenario number means either, and they would
+    # only surface later as a crash inside the run.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Candidate(_Model):
+    name: str = Field(min_length=1)
+    share: Share
+
+
+class Election(_Model):
+    name: str = Field(min_length=1)
+    date: dt.date
+    opening: dt.time
+    closing: dt.time
+    utc_offset_h: float = Field(
+        ge=-12, le=14, description="UTC offset of the home country (or give time_zone)"
+    )
+    time_zone: TimeZone | None = Field(
+        default=None, description="IANA name, e.g. 'Asia/Baku': sets utc_offset_h for the date"
+    )
+    locale: str = Field(default="en_US", description="Faker locale of the voter register")
+    seed: int = Field(ge=0)
+    replications: int = Field(default=1, ge=1, le=1000)
+    constituencies: int = Field(default=1, ge=1)
+    candidates: list[Candidate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.closing <= self.opening:
+            raise ValueError(
+                f"closing ({self.closing:%H:%M}) must be after opening ({self.opening:%H:%M})"
+            )
+        total = sum(c.share for c in self.candidates)
+        if abs(total - 1) > 1e-3:
+            raise ValueError(f"candidate shares must sum to 1 (they sum to {total:.4f})")
+        return self
+
+    @property
+    def day_s(self) -> float:
+        """Length of the polling day in seconds."""
+        return (minutes_of_day(self.closing) - minutes_of_day(self.opening)) * 60
+
+
+class Interval(_Model):
+    start: dt.time
+    end: dt.time
+    share: Share
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
+        return self
+
+
+class Arrivals(_Model):
+    turnout: float = Field(gt=0, le=1, description="expected share of registered voters voting")
+    turnout_sd: float = Field(default=0, ge=0, description="station-to-station spread")
+    queue_at_opening_share: float = Field(default=0, ge=0, lt=1)
+    duplicate_share: float = Field(default=0, ge=0, lt=0.5)
+    intervals: list[Interval] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        total = sum(i.share for i in self.intervals)
+        if abs(total - 1) > _SHARE_TOLERANCE:
+            raise ValueError(f"interval shares must sum to 1 (they sum to {total:.6f})")
+        for before, after in zip(self.intervals, self.intervals[1:], strict=False):
+            if after.start < before.end:
+                raise ValueError(
+                    f"intervals must be in time order without overlap "
+                    f"({before.start:%H:%M}-{before.end:%H:%M} then {after.start:%H:%M})"
+                )
+        variance_limit = self.turnout * (1 - self.turnout)
+        if self.turnout_sd > 0 and self.turnout_sd**2 >= variance_limit:
+            raise ValueError(
+                f"turnout_sd {self.turnout_sd} is too large for turnout {self.turnout}: "
+                f"it must be below {variance_limit**0.5:.4f}"
+            )
+        return self
+
+
+class StationGroup(_Model):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=1, description="number of stations in the group")
+    registered: Distribution
+    registered_min: int = Field(ge=1)
+    registered_max: int = Field(ge=1)
+    terminals: int = Field(default=1, ge=1, le=100)
+    desks: int = Field(default=1, ge=1, le=100)
+    booths: int = Field(default=1, ge=1, le=200)
+    pools: dict[PoolName, Annotated[int, Field(ge=0, le=500)]] = Field(
+        default_factory=dict, description="units per pool named in the scenario's flow"
+    )
+    weight: float = Field(
+        default=1, gt=0, description="real stations each simulated station stands for"
+    )
+    connectivity: Literal["online", "offline"] = "online"
+    sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
+    sync_phase: Literal["random", "opening"] = Field(
+        default="random", description="random: each station's sync clock has its own phase"
+    )
+    sync_jitter_s: float = Field(default=0, ge=0, description="each sync up to this much late")
+    final_sync: Literal["last_checkin", "with_protocol"] = Field(
+        default="last_checkin",
+        description="the last batch: when the last voter checked in, or just before the "
+        "protocol (a device with no network during the day, read at a transmission point)",
+    )
+    utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
+    time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
+    constituencies: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.registered_min > self.registered_max:
+            raise ValueError(
+                f"registered_min ({self.registered_min}) must not exceed "
+                f"registered_max ({self.registered_max})"
+            )
+        if self.constituencies is not None and self.constituencies[0] > self.constituencies[1]:
+            raise ValueError(f"constituencies range {list(self.constituencies)} is reversed")
+        return self
+
+
+class Biometrics(_Model):
+    scan_time_s: Distribution | None = None
+    success_probability: float | None = Field(
+        default=None, ge=0, le=1, description="per attempt; 0: the readers never recognise anyone"
+    )
+    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    modalities: list[Modality] = Field(
+        default_factory=list, description="a chain tried in order (instead of scan_time_s...)"
+    )
+    fallback: Literal["manual", "refuse"]
+    manual_time_s: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.fallback == "manual" and self.manual_time_s is None:
+            raise ValueError("fallback 'manual' needs manual_time_s (time of the manual check)")
+        trio = (self.scan_time_s, self.success_probability, self.max_attempts)
+        if self.modalities and any(v is not None for v in trio):
+            raise ValueError(
+                "give either modalities or scan_time_s/success_probability/max_attempts"
+            )
+        if not self.modalities and any(v is None for v in trio):
+            raise ValueError(
+                "give scan_time_s, success_probability and max_attempts (or modalities)"
+            )
+        names = [m.name for m in self.modalities]
+        if len(set(names)) != len(names):
+            raise ValueError(f"modality names must be unique ({names})")
+        return self
+
+    @property
+    def chain(self) -> list[Modality]:
+        """The modalities tried in order; the one-scan form is a chain of one."""
+        if self.modalities:
+            return self.modalities
+        assert self.scan_time_s is not None and self.success_probability is not None
+        assert self.max_attempts is not None
+        return [
+            Modality(
+                name="fingerprint",
+                time_per_attempt_s=self.scan_time_s,
+                success_probability=self.success_probability,
+                max_attempts=self.max_attempts,
+            )
+        ]
+
+
+class Failures(_Model):
+    mtbf_h: float | None = Field(default=None, gt=0, description="None: terminals never fail")
+    repair_time_min: Distribution | None = None
+    repair_probability: Share = Field(default=1, description="else the terminal is replaced")
+    replacement_time_min: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.mtbf_h is not None and self.repair_time_min is None:
+            raise ValueError("mtbf_h needs repair_time_min (how long a repair takes)")
+        if self.repair_probability < 1 and self.replacement_time_min is None:
+            raise ValueError(
+                f"repair_probability {self.repair_probability} < 1 needs replacement_time_min"
+            )
+        return self
+
+
+class Outage(_Model):
+    start: dt.time
+    end: dt.time
+    share: float = Field(default=1, gt=0, le=1, description="share of stations affected")
+    group: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
+        return self
+
+
+class Central(_Model):
+    latency_s: Distribution
+    timeout_s: float = Field(gt=0)
+    retries: int = Field(default=0, ge=0, le=10)
+    buffer_flush_min: float = Field(default=5, gt=0)
+    outages: list[Outage] = Field(default_factory=list)
+
+
+class Voting(_Model):
+    ballot_time_s: Distribution
+    booth_time_s: Distribution
+    patience_min: Distribution | None = None
+
+
+class Closing(_Model):
+    serve_queue: bool = True
+
+
+class Counting(_Model):
+    setup_min: Distribution
+    per_ballot_s: float = Field(ge=0)
+    upload_delay_min: Distribution
+    upload_failure_probability: float = Field(
+        default=0, ge=0, lt=1, description="per upload attempt"
+    )
+    upload_retry_min: float = Field(default=15, gt=0, description="wait before a retry")
+    never_upload_share: Share = Field(
+        default=0, description="stations whose protocol does not arrive on election night"
+    )
