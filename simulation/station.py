@@ -11,38 +11,46 @@ last person leaves the station counts and uploads its protocol.
 Speed matters (millions of voters per national run): people move through the stations by
 event callbacks on SimPy timeouts (one event per person per stage, no process per voter and
 no wake-up events for idle units), reneging is checked lazily when a unit frees, and every
-draw was made up front (:class:`StationInput`). Failures and closing are SimPy processes.
-The ``log`` records the exact event sequence for tests.
+draw was made up front (:class:`StationInput`). Failures and closing are SimPy processes
+(:mod:`simulation.station_faults`, :mod:`simulation.station_close`). The ``log`` records
+the exact event sequence for tests.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator
-from typing import Any, cast
+from typing import cast
 
-import numpy as np
 import simpy
 
-from simulation.flow_input import FlowInput, PoolFaults, default_flow
+from simulation.flow_input import FlowInput, default_flow
+from simulation.station_close import StationClosing
+from simulation.station_faults import Job, StationFaults
 from simulation.station_input import StationInput, StationOutcome, Status
 
 _NAN = math.nan
-Proc = Generator[simpy.Event, Any, None]
-Job = tuple[int, simpy.Event, float]  # person, the stage's end event, start time
 
 
-class _Station:
+class _Station(StationFaults, StationClosing):
     def __init__(self, inp: StationInput, trace: bool) -> None:
-        self.env = env = simpy.Environment()
+        self.env = simpy.Environment()
         self.inp = inp
-        n = inp.size
         self.flow: FlowInput = inp.flow or default_flow(
             inp.terminals, inp.desks, inp.booths, inp.ballot_s, inp.booth_s
         )
-        flow = self.flow
         self.log: list[tuple[float, str, int]] | None = [] if trace else None
+        self._init_people(inp)
+        self._init_stages(self.flow, inp.size)
+        units = self._init_pools(self.flow)
+        self._start_failures(units)
+        if inp.size:
+            self.env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
+        self.env.process(self._closing())
+
+    def _init_people(self, inp: StationInput) -> None:
+        """Per-person draws and results as plain lists (list indexing is the hot path's)."""
+        n = inp.size
         self.arrival = inp.arrival_s.tolist()
         self.patience = inp.patience_s.tolist()
         self.scan = inp.scan_s.tolist()
@@ -55,6 +63,8 @@ class _Station:
         self.call_at = [_NAN] * n
         self.buffered_until = [_NAN] * n
         self.exit = [_NAN] * n
+
+    def _init_stages(self, flow: FlowInput, n: int) -> None:
         # Stages as parallel lists (attribute lookups are the hot path's cost).
         self.id_stage = flow.identification_stage
         self.stage_pool = [s.pool for s in flow.stages]
@@ -69,6 +79,9 @@ class _Station:
         self.pos = [0] * n  # position in the person's route
         self.joined = list(self.arrival)  # when the person joined their current line
         self.unit_of = [0] * n  # the unit serving the person's current stage (if tracked)
+
+    def _init_pools(self, flow: FlowInput) -> list[int]:
+        """Units, lines and day totals per pool; returns the unit count of each pool."""
         units = [count for _, count in flow.pools]
         self.idle = [list(range(c - 1, -1, -1)) for c in units]  # stacks: unit 0 on top
         self.line: list[deque[int]] = [deque() for _ in units]
@@ -83,26 +96,10 @@ class _Station:
         self.last_departure_s = 0.0
         self.count_start_s = _NAN
         self.protocol_at_s = _NAN
-        faults = self._faults()
-        # Units tracked job by job: those that can fail (to requeue their person) and the
-        # identification pool (its busy time is reported).
+        # Units tracked job by job: those that can fail (to requeue their person, set by
+        # _start_failures) and the identification pool (its busy time is reported).
         self.tracked = [p == flow.stages[self.id_stage].pool for p in range(len(units))]
-        for f in faults:
-            self.tracked[f.pool] = True
-        for f in faults:
-            for k in range(min(len(f.up_s), units[f.pool])):
-                env.process(self._failures(f, k))
-        if n:
-            env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
-        env.process(self._closing())
-
-    def _faults(self) -> list[PoolFaults]:
-        if self.inp.faults:
-            return self.inp.faults
-        if len(self.inp.up_s):
-            pool = self.flow.stages[self.flow.identification_stage].pool
-            return [PoolFaults(pool, self.inp.up_s, self.inp.repair_s)]
-        return []
+        return units
 
     def note(self, event: str, person: int) -> None:
         if self.log is not None:
@@ -164,27 +161,6 @@ class _Station:
                 continue
             return person
         return None
-
-    def _closing(self) -> Proc:
-        yield self.env.timeout(self.inp.close_s)
-        self.note("close", -1)
-        if self.inp.serve_queue_at_close:
-            return
-        now = self.env.now
-        for pool, line in enumerate(self.line):
-            stay: deque[int] = deque()
-            while line:
-                person = line.popleft()
-                if self.pos[person] > 0:  # already inside: served
-                    stay.append(person)
-                    continue
-                gave_up_s = self.joined[person] + self.patience[person]
-                renege = (gave_up_s < now and person not in self.requeued_at
-                          and self.stage_renege[self.route[person][0]])
-                self.status[person] = int(Status.RENEGED if renege else Status.NOT_SERVED)
-                self.left_line[person] = gave_up_s if renege else now
-                self._depart(person, self.left_line[person])
-            self.line[pool] = stay
 
     # -- stages ---------------------------------------------------------------------------
 
@@ -264,48 +240,6 @@ class _Station:
         else:
             self._start(pool, unit, person, self.route[person][self.pos[person]])
 
-    # -- failures -------------------------------------------------------------------------
-
-    def _failures(self, faults: PoolFaults, k: int) -> Proc:
-        t_s = 0.0
-        replaced = faults.replaced[k] if faults.replaced else []
-        for j, (up_s, down_s) in enumerate(zip(faults.up_s[k], faults.down_s[k], strict=False)):
-            t_s += up_s
-            if t_s >= self.inp.close_s:
-                return
-            yield self.env.timeout(t_s - self.env.now)
-            self._fail(faults.pool, k, down_s, bool(replaced and replaced[j]))
-            t_s += down_s
-
-    def _fail(self, pool: int, k: int, down_s: float, replaced: bool) -> None:
-        now = self.env.now
-        job = self.job[pool][k]
-        self.failures[pool] += 1
-        self.note("fail", k)
-        if job is not None:
-            # Failed mid-stage: the person is first in line for the next unit.
-            person, stale, started_s = job
-            stale.callbacks.remove(self._stage_done)  # its end will not come
-            self.busy_s[pool] += now - started_s
-            self.job[pool][k] = None
-            self.requeued_at[person] = now
-            self.note("requeue", person)
-            self._enter(person, self.route[person][self.pos[person]], first=True)
-        else:
-            self.idle[pool].remove(k)
-        self.env.timeout(down_s, (pool, k, down_s, replaced)).callbacks.append(self._back)
-
-    def _back(self, event: simpy.Event) -> None:
-        pool, k, down_s, replaced = cast(tuple[int, int, float, bool], event.value)
-        self.down_s[pool] += down_s
-        if replaced:
-            self.replacements += 1
-            self.note("replaced", k)
-        else:
-            self.repairs += 1
-            self.note("repaired", k)
-        self._unit_free(pool, k)
-
     # -- identification -------------------------------------------------------------------
 
     def _begin_checkin(self, person: int) -> float:
@@ -347,65 +281,6 @@ class _Station:
         if self.log is not None:
             self.note("checked_in", person)
         return True
-
-    # -- after the last voter -------------------------------------------------------------
-
-    def count(self) -> None:
-        """Count and upload, once the day has run to its end.
-
-        Not a SimPy process: the station may learn that it is empty late. A person whose
-        patience ran out is noticed only when a unit frees (lazy reneging), so a unit
-        repaired hours after closing finds a line of people who left long ago. The station
-        was empty at the last real departure, so the count starts then (never before
-        closing), whatever the simulation clock says when it finds out.
-        """
-        self.count_start_s = max(self.inp.close_s, self.last_departure_s)
-        ballots = sum(1 for s in self.status if s in (Status.VOTED, Status.DUPLICATE_VOTED))
-        count_s = self.inp.count_setup_s + self.inp.count_per_ballot_s * ballots
-        counted_s = self.count_start_s + count_s
-        self.protocol_at_s = counted_s + self.inp.upload_delay_s
-        if self.log is not None:
-            self.log.append((counted_s, "counted", ballots))
-            self.log.append((self.protocol_at_s, "protocol", ballots))
-
-    def outcome(self) -> StationOutcome:
-        def f(values: list[float]) -> np.ndarray[Any, np.dtype[np.float64]]:
-            return np.asarray(values, dtype=np.float64)
-
-        starts = [f(s) for s in self.stage_start]
-        ends = [f(s) for s in self.stage_end]
-        n = len(self.arrival)
-        first = starts[self.flow.routes[0][0]]  # start of each person's first stage
-        if len(self.flow.routes) > 1:
-            first = np.full(n, np.nan)
-            for k, route in enumerate(self.flow.routes):
-                mine = self.flow.route == k
-                first[mine] = starts[route[0]][mine]
-        pool = self.flow.stages[self.id_stage].pool
-        default = self.inp.flow is None
-        return StationOutcome(
-            status=np.asarray(self.status, dtype=np.int64),
-            start_s=first,
-            left_line_s=f(self.left_line),
-            checkin_end_s=ends[self.id_stage],
-            call_at_s=f(self.call_at),
-            buffered_until_s=f(self.buffered_until),
-            exit_s=f(self.exit),
-            desk_start_s=starts[1] if default else np.full(n, np.nan),
-            booth_start_s=starts[2] if default else np.full(n, np.nan),
-            requeue_segments=self.requeue_segments,
-            terminal_busy_s=self.busy_s[pool],
-            terminal_failures=self.failures[pool],
-            terminal_down_s=self.down_s[pool],
-            last_exit_s=self.last_departure_s,
-            count_start_s=self.count_start_s,
-            protocol_at_s=self.protocol_at_s,
-            log=self.log,
-            stage_start_s=starts,
-            stage_end_s=ends,
-            repairs=self.repairs,
-            replacements=self.replacements,
-        )
 
 
 def run_station(inp: StationInput, *, trace: bool = False) -> StationOutcome:

@@ -204,6 +204,65 @@ def _schedule_rows(
     return merge(parts)
 
 
+def _waits_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
+    """Every wait to report: arrival to the terminal for who reached one, or (a configured
+    flow) the time in every line for who got through."""
+    inp = plan.input
+    if inp.flow is not None:
+        _, per_stage = stage_waits(plan, out)
+        through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
+        waits: FloatArray = np.nansum(per_stage, axis=1)[through]
+        return waits
+    reached = ~np.isnan(out.start_s)
+    arrival_waits: FloatArray = (out.start_s - inp.arrival_s)[reached]
+    return arrival_waits
+
+
+def _wait_figures(waits_min: NDArray[np.float32]) -> dict[str, float]:
+    def pct(q: float) -> float:
+        return round(float(np.percentile(waits_min, q)), 3) if len(waits_min) else 0.0
+
+    return {
+        "wait_p50_min": pct(50),
+        "wait_p95_min": pct(95),
+        "wait_p99_min": pct(99),
+        "wait_max_min": round(float(waits_min.max()), 3) if len(waits_min) else 0.0,
+    }
+
+
+def _station_row(
+    plan: StationPlan,
+    out: StationOutcome,
+    waits_min: NDArray[np.float32],
+    max_line: int,
+    opening_min: float,
+) -> dict[str, Any]:
+    """The station's figures in stations.csv, after its identity columns."""
+    inp, status = plan.input, out.status
+    horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))
+    return {
+        "arrived": inp.size,
+        "voted": int((status == Status.VOTED).sum()),
+        "duplicate_attempts": int(inp.duplicate.sum()),
+        "reneged": int((status == Status.RENEGED).sum()),
+        "not_served_at_close": int((status == Status.NOT_SERVED).sum()),
+        "refused_biometric": int((status == Status.REFUSED_BIOMETRIC).sum()),
+        "refused_duplicates": int((status == Status.REFUSED_DUPLICATE).sum()),
+        "duplicates_voted": int((status == Status.DUPLICATE_VOTED).sum()),
+        **_wait_figures(waits_min),
+        "max_queue": max_line,
+        "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),
+        "terminal_failures": out.terminal_failures,
+        "repairs": out.repairs,
+        "replacements": out.replacements,
+        "last_voter_left": _clock(opening_min, out.last_exit_s),
+        "protocol_uploaded": _clock(opening_min, protocol_arrives_s(plan, out)),
+        "last_left_min": round(out.last_exit_s / 60, 2),
+        "protocol_at_min": round(protocol_arrives_s(plan, out) / 60, 2),
+        "upload_attempts": plan.uploads.failed_attempts + 1,
+    }
+
+
 def summarise_station(
     plan: StationPlan,
     out: StationOutcome,
@@ -220,50 +279,16 @@ def summarise_station(
     arrival_hours: int | None = None,
 ) -> StationResult:
     inp = plan.input
-    status = out.status
-    reached = ~np.isnan(out.start_s)
-    waits_s = (out.start_s - inp.arrival_s)[reached]
-    if inp.flow is not None:  # a configured flow: time in every line, for who got through
-        _, per_stage = stage_waits(plan, out)
-        through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
-        waits_s = np.nansum(per_stage, axis=1)[through]
-    voted = status == Status.VOTED
     begin_s, end_s = _line_intervals(plan, out)
-    horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))
-    waits_min = (waits_s / 60).astype(np.float32)
-
-    def pct(q: float) -> float:
-        return round(float(np.percentile(waits_min, q)), 3) if len(waits_min) else 0.0
-
+    waits_min = (_waits_s(plan, out) / 60).astype(np.float32)
     row: dict[str, Any] = {
         "index": station,
         "group": group,
         "constituency": constituency,
         "registered": registered,
-        "arrived": inp.size,
-        "voted": int(voted.sum()),
-        "duplicate_attempts": int(inp.duplicate.sum()),
-        "reneged": int((status == Status.RENEGED).sum()),
-        "not_served_at_close": int((status == Status.NOT_SERVED).sum()),
-        "refused_biometric": int((status == Status.REFUSED_BIOMETRIC).sum()),
-        "refused_duplicates": int((status == Status.REFUSED_DUPLICATE).sum()),
-        "duplicates_voted": int((status == Status.DUPLICATE_VOTED).sum()),
-        "wait_p50_min": pct(50),
-        "wait_p95_min": pct(95),
-        "wait_p99_min": pct(99),
-        "wait_max_min": round(float(waits_min.max()), 3) if len(waits_min) else 0.0,
-        "max_queue": max_queue(begin_s, end_s),
-        "terminal_utilisation": round(out.terminal_busy_s / (inp.terminals * horizon_s), 4),
-        "terminal_failures": out.terminal_failures,
-        "repairs": out.repairs,
-        "replacements": out.replacements,
-        "last_voter_left": _clock(opening_min, out.last_exit_s),
-        "protocol_uploaded": _clock(opening_min, protocol_arrives_s(plan, out)),
-        "last_left_min": round(out.last_exit_s / 60, 2),
-        "protocol_at_min": round(protocol_arrives_s(plan, out) / 60, 2),
-        "upload_attempts": plan.uploads.failed_attempts + 1,
+        **_station_row(plan, out, waits_min, max_queue(begin_s, end_s), opening_min),
     }
-    checkin_s = out.checkin_end_s[voted]
+    checkin_s = out.checkin_end_s[out.status == Status.VOTED]
     return StationResult(
         row=row,
         waits_min=waits_min,
