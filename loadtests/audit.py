@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -121,26 +122,54 @@ def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
     return audit_output(ledger_path, base_url, admin_token).model_dump(exclude_unset=True)
 
 
-def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOutput:
-    """Audit figures (see the module docstring) plus what they were computed from."""
-    accepted: list[dict[str, Any]] = []
-    keys_by_voter: dict[str, set[str]] = {}
-    duplicates_accepted = 0
+@dataclass
+class _LedgerTally:
+    """What the harness's ledger says it was told."""
+
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    keys_by_voter: dict[str, set[str]] = field(default_factory=dict)
+    duplicates_accepted: int = 0
     # A protocol retried after a lost answer comes back 200 (replayed): count each station once.
-    protocols: dict[str, dict[str, int]] = {}
+    protocols: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _tally_ledger(ledger_path: Path) -> _LedgerTally:
+    tally = _LedgerTally()
     for entry in read_ledger(ledger_path):
         kind, status = entry["kind"], int(entry["status"])
         if kind in _CHECKIN_KINDS and status == 201:
-            accepted.append(entry)
-            keys_by_voter.setdefault(entry["voter_id"], set()).add(entry["idempotency_key"])
+            tally.accepted.append(entry)
+            tally.keys_by_voter.setdefault(entry["voter_id"], set()).add(
+                entry["idempotency_key"])
         elif kind in _DUPLICATE_KINDS and status == 201:
-            duplicates_accepted += 1
+            tally.duplicates_accepted += 1
         elif kind == "protocol" and status in (200, 201) and entry.get("protocol"):
-            protocols.setdefault(entry["station_id"], entry["protocol"]["votes"])
+            tally.protocols.setdefault(entry["station_id"], entry["protocol"]["votes"])
+    return tally
+
+
+def _checkin_verdict(client: httpx.Client, entry: dict[str, Any]) -> str:
+    """Whether the target still knows one acknowledged check-in: ok, lost or unconfirmed."""
+    response = _get(client, f"/admin/checkins/{entry['checkin_id']}")
+    if response.status_code == 404:
+        return "lost"
+    try:
+        found = response.json() if response.status_code == 200 else None
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        return "unconfirmed"
+    return "ok" if found.get("voter_id") == entry["voter_id"] else "lost"
+
+
+def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOutput:
+    """Audit figures (see the module docstring) plus what they were computed from."""
+    tally = _tally_ledger(ledger_path)
+    accepted = tally.accepted
     protocol_votes: Counter[str] = Counter()
-    for votes in protocols.values():
+    for votes in tally.protocols.values():
         protocol_votes.update(votes)
-    protocols_accepted = len(protocols)
+    protocols_accepted = len(tally.protocols)
     headers = {"Authorization": f"Bearer {admin_token}"}
     limits = httpx.Limits(max_connections=_LOOKUP_THREADS)
     # A dropped keep-alive connection is retried rather than failing the whole audit.
@@ -150,26 +179,13 @@ def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOut
         # Counters first: a target without the admin contract would otherwise answer every
         # check-in lookup 404, and every acknowledged check-in would count as lost.
         counters = _counters(client)
-
-        def verdict(entry: dict[str, Any]) -> str:
-            response = _get(client, f"/admin/checkins/{entry['checkin_id']}")
-            if response.status_code == 404:
-                return "lost"
-            try:
-                found = response.json() if response.status_code == 200 else None
-            except ValueError:
-                found = None
-            if not isinstance(found, dict):
-                return "unconfirmed"
-            return "ok" if found.get("voter_id") == entry["voter_id"] else "lost"
-
         # One lookup per acknowledged check-in, a few at a time: tens of thousands in seconds.
         with ThreadPoolExecutor(_LOOKUP_THREADS) as pool:
-            verdicts = Counter(pool.map(verdict, accepted))
+            verdicts = Counter(pool.map(lambda entry: _checkin_verdict(client, entry), accepted))
         lost, unconfirmed = verdicts["lost"], verdicts["unconfirmed"]
         results = _json_object(_get(client, "/v1/results"), "GET /v1/results",
                                ("candidates", "stations_reported"))
-    harness_doubles = sum(1 for keys in keys_by_voter.values() if len(keys) > 1)
+    harness_doubles = sum(1 for keys in tally.keys_by_voter.values() if len(keys) > 1)
     server_doubles = (_int(counters["checkins_accepted"], "checkins_accepted")
                       - _int(counters["distinct_voters_accepted"], "distinct_voters_accepted"))
     result_votes = _result_votes(results)
@@ -180,7 +196,7 @@ def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOut
         lost_checkins=lost,
         ledger_unconfirmed=unconfirmed,
         double_acceptances=server_doubles + harness_doubles,
-        duplicates_accepted=duplicates_accepted,
+        duplicates_accepted=tally.duplicates_accepted,
         results_mismatch=mismatch,
         acknowledged_checkins=len(accepted),
         server_counters=counters,

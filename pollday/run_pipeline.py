@@ -146,11 +146,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     scenario = load_scenario(config.scenario_path)
     thresholds = judged_by_run([parse_threshold(t) for t in scenario.thresholds])
     lt = scenario.loadtest
-    try:
-        check_adapter_spec(lt.adapter)
-    except AdapterError as error:
-        message = f"{config.scenario_path}: loadtest.adapter: {error}"
-        raise RunFailure(EXIT_BAD_INPUT, message) from None
+    _check_adapter(config, lt.adapter)
     compress = config.compress or lt.compress
     share = config.station_share or lt.station_share
     if config.host:
@@ -176,18 +172,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         expected_s=expected_s,
         timeout_s=expected_s * 1.5 + 300,
     )
-    if config.host:
-        loadtest, audit_figures = _load_and_audit(config, locust, config.host, admin_token)
-    else:
-        register = config.out / "register.ndjson"
-        write_run_register(scenario, register, share, quiet=config.quiet)
-        try:
-            with ReferenceService(
-                config.out, register, secret, admin_token, config.service_args
-            ) as service:
-                loadtest, audit_figures = _load_and_audit(config, locust, service.url, admin_token)
-        except TargetUnavailable as error:
-            raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
+    loadtest, audit_figures = _load_target(config, scenario, locust, share, secret, admin_token)
     loop = close_the_loop(
         scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
     )
@@ -212,6 +197,17 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "closed_loop": loop,
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
+    return code, _write_outputs(config, scenario, summary, verdicts, started)
+
+
+def _write_outputs(
+    config: RunConfig,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    verdicts: list[dict[str, Any]],
+    started: float,
+) -> dict[str, Any]:
+    """summary.json, junit.xml and the report; the summary as written."""
     _strip_histograms(summary["loadtest"])
     written = RunSummary.of(summary)
     written.write(config.out / RunSummary.FILE)
@@ -219,7 +215,38 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         config.out / "junit.xml", scenario.election.name, verdicts, time.perf_counter() - started
     )
     write_report(config.out)
-    return code, written.as_json()
+    return written.as_json()
+
+
+def _check_adapter(config: RunConfig, adapter: str) -> None:
+    """A bad ``loadtest.adapter`` is bad input (exit 2), named by file and field."""
+    try:
+        check_adapter_spec(adapter)
+    except AdapterError as error:
+        message = f"{config.scenario_path}: loadtest.adapter: {error}"
+        raise RunFailure(EXIT_BAD_INPUT, message) from None
+
+
+def _load_target(
+    config: RunConfig,
+    scenario: Scenario,
+    locust: LocustRun,
+    share: float,
+    secret: str,
+    admin_token: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Load and audit the given host, or a reference service started for this run."""
+    if config.host:
+        return _load_and_audit(config, locust, config.host, admin_token)
+    register = config.out / "register.ndjson"
+    write_run_register(scenario, register, share, quiet=config.quiet)
+    try:
+        with ReferenceService(
+            config.out, register, secret, admin_token, config.service_args
+        ) as service:
+            return _load_and_audit(config, locust, service.url, admin_token)
+    except TargetUnavailable as error:
+        raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
 
 
 def _strip_histograms(loadtest: dict[str, Any]) -> None:

@@ -72,54 +72,18 @@ async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int,
             # Check-ins wait while this protocol counts them and commits (their trigger then
             # sees it): no check-in can slip in between the count and the acceptance.
             await tx.execute("LOCK TABLE checkins IN SHARE MODE")
-        station = await tx.fetchone(
-            "SELECT constituency_id FROM stations WHERE station_id = ?", (protocol.station_id,)
-        )
-        if station is None:
-            raise ApiError(
-                404, "unknown_station",
-                f"station {protocol.station_id!r} is not registered; import stations first",
-            )
-        existing = await tx.fetchone(
-            "SELECT digest, accepted_at FROM protocols WHERE station_id = ?",
-            (protocol.station_id,),
-        )
+        constituency_id = await _station_constituency(tx, protocol)
+        existing = await _stored_protocol(tx, protocol)
         if existing is not None:
             return _resubmission(protocol, digest, existing[0], existing[1])
         check_arithmetic(protocol, await election_candidates(tx))
-        row = await tx.fetchone(
-            "SELECT count(*) FROM checkins WHERE station_id = ?", (protocol.station_id,)
-        )
-        checkins = int(row[0]) if row else 0
-        if protocol.ballots_issued > checkins:
-            raise ApiError(
-                422, "more_ballots_than_checkins",
-                f"ballots_issued = {protocol.ballots_issued} but only {checkins} voters checked "
-                f"in at station {protocol.station_id!r}; every ballot needs a check-in",
-                extra={"checkins_accepted": checkins},
-            )
+        await _check_ballots_against_checkins(tx, protocol)
         accepted_at = datetime.now(UTC).isoformat(timespec="microseconds")
-        inserted = await tx.execute(
-            "INSERT INTO protocols (station_id, constituency_id, ballots_issued, ballots_valid, "
-            "ballots_invalid, digest, body, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            (protocol.station_id, station[0], protocol.ballots_issued, protocol.ballots_valid,
-             protocol.ballots_invalid, digest, protocol.model_dump_json(), accepted_at),
-        )
-        if inserted == 0:
+        if not await _insert_protocol(tx, protocol, constituency_id, digest, accepted_at):
             # A concurrent submission for this station committed first (PostgreSQL).
-            raced = await tx.fetchone(
-                "SELECT digest, accepted_at FROM protocols WHERE station_id = ?",
-                (protocol.station_id,),
-            )
+            raced = await _stored_protocol(tx, protocol)
             assert raced is not None
             return _resubmission(protocol, digest, raced[0], raced[1])
-        await tx.executemany(
-            "INSERT INTO protocol_votes (station_id, constituency_id, candidate, votes) "
-            "VALUES (?, ?, ?, ?)",
-            [(protocol.station_id, station[0], name, votes)
-             for name, votes in protocol.votes.items()],
-        )
         version = await tx.fetchone(
             "UPDATE meta SET value = value + 1 WHERE key = 'results_version' RETURNING value"
         )
@@ -133,6 +97,64 @@ async def submit_protocol(db: Database, protocol: ProtocolRequest) -> tuple[int,
     for version in new_versions:  # committed by now
         db.saw_results_version(version)
     return result
+
+
+async def _station_constituency(tx: Tx, protocol: ProtocolRequest) -> Any:
+    """The constituency of the protocol's station; 404 if the station is not registered."""
+    station = await tx.fetchone(
+        "SELECT constituency_id FROM stations WHERE station_id = ?", (protocol.station_id,)
+    )
+    if station is None:
+        raise ApiError(
+            404, "unknown_station",
+            f"station {protocol.station_id!r} is not registered; import stations first",
+        )
+    return station[0]
+
+
+async def _stored_protocol(tx: Tx, protocol: ProtocolRequest) -> tuple[Any, ...] | None:
+    """The (digest, accepted_at) row already stored for this station, or None."""
+    return await tx.fetchone(
+        "SELECT digest, accepted_at FROM protocols WHERE station_id = ?",
+        (protocol.station_id,),
+    )
+
+
+async def _check_ballots_against_checkins(tx: Tx, protocol: ProtocolRequest) -> None:
+    """422 when the protocol issues more ballots than the station accepted check-ins."""
+    row = await tx.fetchone(
+        "SELECT count(*) FROM checkins WHERE station_id = ?", (protocol.station_id,)
+    )
+    checkins = int(row[0]) if row else 0
+    if protocol.ballots_issued > checkins:
+        raise ApiError(
+            422, "more_ballots_than_checkins",
+            f"ballots_issued = {protocol.ballots_issued} but only {checkins} voters checked "
+            f"in at station {protocol.station_id!r}; every ballot needs a check-in",
+            extra={"checkins_accepted": checkins},
+        )
+
+
+async def _insert_protocol(
+    tx: Tx, protocol: ProtocolRequest, constituency_id: Any, digest: str, accepted_at: str
+) -> bool:
+    """Store the protocol and its votes; False if another submission got there first."""
+    inserted = await tx.execute(
+        "INSERT INTO protocols (station_id, constituency_id, ballots_issued, ballots_valid, "
+        "ballots_invalid, digest, body, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
+        (protocol.station_id, constituency_id, protocol.ballots_issued, protocol.ballots_valid,
+         protocol.ballots_invalid, digest, protocol.model_dump_json(), accepted_at),
+    )
+    if inserted == 0:
+        return False
+    await tx.executemany(
+        "INSERT INTO protocol_votes (station_id, constituency_id, candidate, votes) "
+        "VALUES (?, ?, ?, ?)",
+        [(protocol.station_id, constituency_id, name, votes)
+         for name, votes in protocol.votes.items()],
+    )
+    return True
 
 
 def _resubmission(

@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import sqlite3
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -35,10 +33,10 @@ from typing import Any, TypeVar
 
 from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
 from service.store.sqlite_errors import unavailable
+from service.store.sqlite_lock import LOCK_WAIT_LIMIT_S, is_locked, lock_writers, unlock_writers
 from service.store.urls import DatabaseUrl
 
 T = TypeVar("T")
-LOCK_WAIT_LIMIT_S = 5.0
 RETRY_SLEEP_FIRST_S = 0.0002
 RETRY_SLEEP_MAX_S = 0.002
 MAX_BATCH = 256
@@ -71,11 +69,6 @@ class _Job:
     done: asyncio.Future[Any]
 
 
-def _is_locked(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
 class SqliteDatabase:
     dialect = "sqlite"
 
@@ -93,38 +86,6 @@ class SqliteDatabase:
         self.checkpointer: sqlite3.Connection | None = None
         self.checkpoint_task: asyncio.Task[None] | None = None
         self.commits_since_checkpoint = 0
-
-    async def _lock_writers(self) -> None:
-        """Take the cross-process writer lock (flock) without blocking the event loop."""
-        fd = self.lock_fd
-        state = {"abandoned": False, "held": False}
-        guard = threading.Lock()
-
-        def acquire() -> None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with guard:
-                if state["abandoned"]:  # we gave up waiting meanwhile: do not keep it
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                else:
-                    state["held"] = True
-
-        try:
-            await asyncio.wait_for(asyncio.to_thread(acquire), LOCK_WAIT_LIMIT_S)
-        except TimeoutError:
-            with guard:
-                if not state["held"]:
-                    state["abandoned"] = True
-                    raise
-        except asyncio.CancelledError:
-            with guard:
-                if state["held"]:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                else:
-                    state["abandoned"] = True
-            raise
-
-    def _unlock_writers(self) -> None:
-        fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
 
     def pushed_results_version(self) -> int | None:
         return None  # reading it is a ~10 us local query: nothing to push
@@ -224,7 +185,7 @@ class SqliteDatabase:
             self.wakeup.clear()
             while self.queue:
                 try:
-                    await self._lock_writers()
+                    await lock_writers(self.lock_fd)
                 except TimeoutError:
                     self._fail_all(DatabaseUnavailable(
                         f"another service process held the SQLite write lock for "
@@ -233,7 +194,7 @@ class SqliteDatabase:
                 try:
                     await self._write_batch()
                 finally:
-                    self._unlock_writers()
+                    unlock_writers(self.lock_fd)
 
     async def _write_batch(self) -> None:
         try:
@@ -267,7 +228,7 @@ class SqliteDatabase:
                 self.writer.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.Error as exc:
-                if not isinstance(exc, sqlite3.OperationalError) or not _is_locked(exc):
+                if not isinstance(exc, sqlite3.OperationalError) or not is_locked(exc):
                     self._fail_all(unavailable(exc, self.path))
                     raise _Abandoned from exc
                 if time.monotonic() > deadline:
