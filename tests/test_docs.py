@@ -54,6 +54,9 @@ SKIPS = {
         re.compile(r"(^|\s)locust\s"),
     "starts a long-lived service (tests/service/ start it)": re.compile(r"-m service\b"),
     "needs the reader's own target at --host": re.compile(r"--host http"),
+    "a national capacity search pinned to CPUs (minutes, and on 2 cores it ends "
+    "generator-bound, exit 3; tests/pollday/test_capacity_cpus.py runs the pinning, "
+    "benchmarks/bench_capacity.py the search)": re.compile(r"azerbaijan-2024\.toml --target-cpus"),
 }
 
 
