@@ -15,6 +15,7 @@ from typing import Any
 from pollday.capacity_config import CapacityConfig
 from pollday.capacity_pipeline import run_capacity
 from pollday.capacity_search import SearchSettings
+from pollday.cluster_option import add_cluster_argument
 from pollday.console import emit_summary, fail
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
@@ -50,6 +51,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="about how long each level's replay lasts, seconds (default 60)")
     p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1,
                    help="worker processes of the simulated day (default: all cores)")
+    add_cluster_argument(p)
     p.add_argument("--target-cpus", metavar="LIST",
                    help="CPUs of the embedded service, e.g. 0 or 0-1 (default: not pinned; "
                    "alone, the generator gets the other CPUs); see docs/capacity.md")
@@ -90,6 +92,7 @@ def run_capacity_command(args: argparse.Namespace) -> int:
             args.precision),
         window=args.window, level_s=args.level_s, host=args.host,
         allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
+        cluster=args.cluster,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
         service_args=args.service_arg, target_cpus=args.target_cpus,
         generator_cpus=args.generator_cpus, database_url=args.database_url)

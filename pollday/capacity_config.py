@@ -19,6 +19,7 @@ class CapacityConfig:
     allow_remote: bool = False
     workers: int = 0
     sim_workers: int = 2
+    cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
     secret: str = ""
     admin_token: str = ""
     quiet: bool = True

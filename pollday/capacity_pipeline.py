@@ -70,7 +70,8 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
            cpus: CpuSplit) -> tuple[LevelSetup, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
-        result = simulate(scenario, workers=config.sim_workers, progress=advance)
+        result = simulate(scenario, workers=config.sim_workers, cluster=config.cluster,
+                          progress=advance)
     rows, n = result.schedule, len(result.stations)
     weights = station_weights(result)
     peak_per_min, first_min = national_peak(rows, n, weights)

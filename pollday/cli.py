@@ -17,6 +17,7 @@ from typing import Any
 
 from pollday import __version__
 from pollday.capacity_command import add_capacity_arguments, run_capacity_command
+from pollday.cluster_option import add_cluster_argument
 from pollday.console import (
     emit_summary,
     fail,
@@ -37,6 +38,7 @@ from pollday.validate_run import ValidateOptions, validate_scenario_file
 from simulation import ScenarioError
 from simulation.errors import PolldayError
 from simulation.loading import Problem
+from simulation.runner import CHUNK_STATIONS
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -108,6 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
     p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")
+    p.add_argument("--no-schedule", dest="schedule", action="store_false",
+                   help="do not write schedule.npy (a planning run that will not be replayed)")
+    p.add_argument("--no-queue-curves", dest="queue_curves", action="store_false",
+                   help="do not write queue_length.npz (the report then has no queue plots)")
+    p.add_argument("--chunk-stations", type=_positive_int, default=CHUNK_STATIONS,
+                   help=f"stations per chunk of work (default {CHUNK_STATIONS}); the figures "
+                        "do not depend on it")
+    add_cluster_argument(p)
     _add_output_flags(p)
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
@@ -175,7 +185,9 @@ def _validate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     done = simulate_to_folder(SimulateOptions(
         scenario=args.scenario, out=args.out, seed=args.seed, replications=args.replications,
-        voters=args.voters, workers=args.workers, quiet=args.quiet))
+        voters=args.voters, workers=args.workers, quiet=args.quiet, schedule=args.schedule,
+        queue_curves=args.queue_curves, cluster=args.cluster,
+        chunk_stations=args.chunk_stations))
     if done.removed:
         sys.stderr.write(f"pollday simulate: removed an earlier run's {', '.join(done.removed)} "
                          f"from {args.out}\n")

@@ -39,12 +39,14 @@ def close_the_loop(
     *,
     workers: int,
     seed: int,
+    cluster: str | None = None,
 ) -> ClosedLoop:
     latency = measured_latency(loadtest)
     if latency is None:
         return ClosedLoop(measured=False, reason="no check-in latency was measured")
     result = simulate(
-        scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers
+        scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers,
+        cluster=cluster,
     )
     measured = national_summary(result)
     return ClosedLoop(

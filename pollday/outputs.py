@@ -1,26 +1,25 @@
-"""Write a simulation's run folder: summary.json, stations.csv, schedule, queue lengths."""
+"""A simulation's run folder: summary.json, stations.csv, schedule, queue lengths."""
 
 from __future__ import annotations
 
 import csv
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from simulation import schedule
+from pollday.folder_sink import QUEUE_LENGTH, SCHEDULE, STATIONS, FolderOutputs, FolderSink
+from simulation.chunk import ChunkOutput
 from simulation.errors import InputError
-from simulation.runner import NationalResult
-from simulation.station_metrics import QUEUE_BIN_S
+from simulation.runner import ChunkSink, MemorySink, NationalResult, RunOptions, stream
+from simulation.runner import ProgressCallback as ProgressCallback
+from simulation.scenario import Scenario
+from simulation.summary import national_summary
 from simulation.summary_model import SimulationSummary
 from simulation.voters import VOTERS
 
 SUMMARY = "summary.json"
-STATIONS = "stations.csv"
-SCHEDULE = "schedule.npy"
-QUEUE_LENGTH = "queue_length.npz"
 SCENARIO = "scenario.toml"
 
 
@@ -37,32 +36,58 @@ def write_stations_csv(path: Path, rows: list[dict[str, object]]) -> None:
         writer.writerows(rows)
 
 
-def write_queue_lengths(path: Path, result: NationalResult) -> None:
-    """Time-average line length per station (rows) per 5-minute bin from opening (columns)."""
-    bins = np.stack([r.queue_bins for r in result.results[0]]) if result.results[0] else None
-    np.savez_compressed(
-        path,
-        station=result.station_indices.astype(np.int32),
-        queue_length=bins if bins is not None else np.empty((0, 0), dtype=np.float32),
-        bin_s=np.float64(QUEUE_BIN_S),
-    )
+def simulate_into_folder(
+    out: Path,
+    scenario: Scenario,
+    scenario_file: Path,
+    *,
+    options: RunOptions | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: ProgressCallback | None = None,
+    keep_in_memory: bool = False,
+) -> tuple[NationalResult, dict[str, Any]]:
+    """Simulate the day, writing ``out``'s files as the chunks come; return the result and
+    ``summary.json``'s content.
 
-
-def write_simulation(
-    out: Path, result: NationalResult, summary: dict[str, Any], scenario_file: Path
-) -> list[Path]:
-    """Write every output of ``pollday simulate`` into ``out``; return the paths written.
-
+    ``keep_in_memory`` also keeps the rows in the result (``pollday run`` and ``capacity``
+    replay the schedule from memory); a planning run leaves it off and memory stays flat.
     The scenario is copied in as ``scenario.toml`` so the folder is self-contained.
     """
+    options = options or RunOptions()
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / SUMMARY, out / STATIONS, out / SCHEDULE, out / QUEUE_LENGTH, out / SCENARIO]
-    shutil.copyfile(scenario_file, paths[4])
-    SimulationSummary.of(summary).write(paths[0])
-    write_stations_csv(paths[1], result.station_rows)
-    schedule.save(paths[2], result.schedule)
-    write_queue_lengths(paths[3], result)
-    return paths
+    shutil.copyfile(scenario_file, out / SCENARIO)
+    wanted = FolderOutputs(schedule=options.schedule, queue_curves=options.queue_curves,
+                           voters=options.voters)
+    for name, kept in ((SCHEDULE, wanted.schedule), (QUEUE_LENGTH, wanted.queue_curves)):
+        if not kept:  # an earlier day's file must not pass for this one's
+            (out / name).unlink(missing_ok=True)
+    folder = FolderSink(out, scenario, wanted)
+    memory = MemorySink() if keep_in_memory else None
+    sink = folder if memory is None else _Both(folder, memory)
+    try:
+        result = stream(scenario, sink, options=options, workers=workers, cluster=cluster,
+                        progress=progress)
+    finally:
+        folder.close()
+    if memory is not None:
+        memory.fill(result, voters=options.voters)
+    summary = national_summary(result)
+    summary["outputs"] = [name for name, kept in (
+        (STATIONS, True), (SCHEDULE, wanted.schedule), (QUEUE_LENGTH, wanted.queue_curves),
+        (VOTERS, wanted.voters), (SCENARIO, True)) if kept]
+    SimulationSummary.of(summary).write(out / SUMMARY)
+    return result, summary
+
+
+@dataclass
+class _Both:
+    first: ChunkSink
+    second: ChunkSink
+
+    def write(self, chunk: ChunkOutput) -> None:
+        self.first.write(chunk)
+        self.second.write(chunk)
 
 
 # What `pollday run` adds to a run folder beyond the simulation's files.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pollday.cluster_option import add_cluster_argument
 from pollday.console import emit_summary, fail, print_run_table
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
@@ -47,6 +48,7 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
         default=os.cpu_count() or 1,
         help="worker processes of the simulation (default: all cores)",
     )
+    add_cluster_argument(p)
     p.add_argument(
         "--service-arg",
         action="append",
@@ -95,6 +97,7 @@ def run_command(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote,
         workers=args.workers,
         sim_workers=args.sim_workers,
+        cluster=args.cluster,
         secret=args.secret,
         admin_token=args.admin_token,
         compress=args.compress,

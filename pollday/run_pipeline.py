@@ -32,7 +32,7 @@ from pollday.console import progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
-from pollday.outputs import write_simulation
+from pollday.outputs import simulate_into_folder
 from pollday.report import write_report
 from pollday.run_register import write_run_register
 from pollday.run_summary import RunSummary
@@ -40,7 +40,7 @@ from pollday.scenario_file import load_scenario
 from pollday.target import ReferenceService, TargetUnavailable, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
 from pollday.verdicts import judge, replay_notes
-from simulation import Scenario, national_summary, schedule, simulate
+from simulation import Scenario, schedule
 from simulation.errors import PolldayError
 
 
@@ -59,6 +59,7 @@ class RunConfig:
     allow_remote: bool = False
     workers: int = 0  # Locust workers; 0: one process
     sim_workers: int = 2
+    cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
     secret: str = ""
     admin_token: str = ""
     compress: float | None = None
@@ -120,10 +121,9 @@ def replay_window(
 def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
-        result = simulate(scenario, workers=config.sim_workers, progress=advance)
-    summary = national_summary(result)
-    write_simulation(config.out, result, summary, config.scenario_path)
-    return result, summary
+        return simulate_into_folder(config.out, scenario, config.scenario_path,
+                                    workers=config.sim_workers, cluster=config.cluster,
+                                    progress=advance, keep_in_memory=True)
 
 
 def _prepare_replay(
@@ -174,7 +174,8 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     )
     loadtest, audit_figures = _load_target(config, scenario, locust, share, secret, admin_token)
     loop = close_the_loop(
-        scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed
+        scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed,
+        cluster=config.cluster
     )
     figures = run_figures(loadtest, audit_figures, sim_summary, loop.model_dump())
     verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from pollday.console import progress_bar
-from pollday.outputs import check_out_folder, remove_run_files, write_simulation
+from pollday.outputs import check_out_folder, remove_run_files, simulate_into_folder
 from pollday.report import write_report
 from pollday.scenario_file import load_scenario
-from simulation import RunOptions, national_summary, simulate
-from simulation.voters import VOTERS, write_voters
+from simulation import RunOptions
+from simulation.runner import CHUNK_STATIONS
 
 __all__ = ["SimulateOptions", "SimulateResult", "simulate_to_folder"]
 
@@ -30,6 +30,10 @@ class SimulateOptions:
     voters: bool = False  # also write voters.npy (one row per voter)
     workers: int | None = None  # None: all cores
     quiet: bool = True  # no progress bar
+    schedule: bool = True  # write schedule.npy (what `pollday run` replays)
+    queue_curves: bool = True  # write queue_length.npz (the report's queue plots)
+    cluster: str | None = None  # a Dask scheduler address, or local:N
+    chunk_stations: int = CHUNK_STATIONS  # stations per chunk: the figures do not change
 
 
 @dataclass(frozen=True)
@@ -44,17 +48,16 @@ def simulate_to_folder(options: SimulateOptions) -> SimulateResult:
     check_out_folder(options.out)
     scenario = load_scenario(options.scenario)
     run_options = RunOptions(seed=options.seed, replications=options.replications,
-                             voters=options.voters)
+                             voters=options.voters, schedule=options.schedule,
+                             queue_curves=options.queue_curves,
+                             chunk_stations=options.chunk_stations)
     total = sum(g.count for g in scenario.station_groups) * (
         options.replications or scenario.election.replications
     )
-    with progress_bar("simulating stations", total, quiet=options.quiet) as advance:
-        result = simulate(scenario, options=run_options, workers=options.workers,
-                          progress=advance)
-    summary = national_summary(result)
     removed = remove_run_files(options.out, keep_voters=options.voters)
-    write_simulation(options.out, result, summary, options.scenario)
-    if options.voters:
-        write_voters(options.out / VOTERS, result.scenario, result.results[0])
+    with progress_bar("simulating stations", total, quiet=options.quiet) as advance:
+        _, summary = simulate_into_folder(
+            options.out, scenario, options.scenario, options=run_options,
+            workers=options.workers, cluster=options.cluster, progress=advance)
     write_report(options.out)
     return SimulateResult(summary, list(removed))

@@ -1,32 +1,35 @@
-"""The national run: every station's day, spread over worker processes, then aggregated.
+"""The national run: every station's day in chunks, reduced as they finish.
 
-Stations go to workers in fixed-size chunks (the chunking does not depend on the number of
-workers) and results are put back in station order, so the same seed gives the same
-figures whatever ``workers`` is.
+Stations go to workers in fixed-size chunks of consecutive run positions, each chunk
+covering every replication. Chunks finish in any order and are put back in station order
+before they are added up and handed to a sink (which writes the run folder as it goes), so
+the same seed gives the same figures whatever the workers, the chunk size or the cluster,
+and the parent holds only a bounded window of chunks: memory does not grow with the country.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from simulation.aggregate import NationalAggregate
+from simulation.chunk import ChunkOutput, ChunkSpec, day_layout, simulate_station
 from simulation.distributions import Distribution
-from simulation.plan import plan_station
-from simulation.scenario import Scenario, minutes_of_day
-from simulation.schedule import Schedule, merge
-from simulation.spawn import workers_without_main
-from simulation.station import run_station
-from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
+from simulation.errors import InputError
+from simulation.executors import ChunkExecutor, InlineExecutor, ProcessExecutor
+from simulation.scenario import Scenario
+from simulation.schedule import SCHEDULE_DTYPE, Schedule, merge
 from simulation.stations import StationTable, build_stations
-from simulation.voters import voter_rows
+from simulation.voters import scenario_voter_dtype
+
+__all__ = ["CHUNK_STATIONS", "ChunkSink", "MemorySink", "NationalResult", "RunOptions",
+           "day_layout", "simulate", "simulate_station", "stream"]
 
 CHUNK_STATIONS = 24
 ProgressCallback = Callable[[int], None]
@@ -38,6 +41,15 @@ class RunOptions:
     replications: int | None = None  # None: the scenario's
     central_latency_s: Distribution | None = None  # replaces the scenario's (closed loop)
     voters: bool = False  # keep per-voter rows (voters.npy)
+    schedule: bool = True  # keep the load-test schedule
+    queue_curves: bool = True  # keep each station's queue length per 5 minutes
+    chunk_stations: int = CHUNK_STATIONS
+
+
+class ChunkSink(Protocol):
+    """Receives every chunk once, in station order (a run folder writer, a collector)."""
+
+    def write(self, chunk: ChunkOutput) -> None: ...
 
 
 @dataclass
@@ -46,104 +58,114 @@ class NationalResult:
     stations: StationTable
     seed: int
     replications: int
-    station_rows: list[dict[str, object]]  # replication 0, station order
-    results: list[list[StationResult]]  # [replication][station position]
     station_indices: NDArray[np.int64]
+    aggregate: NationalAggregate
+    # Kept in memory by simulate() only (a streamed run wrote them to its sink instead).
+    station_rows: list[dict[str, object]] = field(default_factory=list)  # replication 0
+    schedule: Schedule = field(default_factory=lambda: np.zeros(0, dtype=SCHEDULE_DTYPE))
+    queue_bins: NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    voters: NDArray[np.void] | None = None
     wall_s: float = 0.0
-    extra: dict[str, object] = field(default_factory=dict)
-    # Which process ran each chunk (job order): lets a test see that work was spread.
+    # Which process ran each chunk (chunk order): lets a test see that work was spread.
     # Diagnostics only; never part of the summary, which must not depend on it.
     chunk_pids: list[int] = field(default_factory=list)
 
-    @property
-    def schedule(self) -> Schedule:
-        """Replication 0's requests, time-sorted."""
-        return merge([r.rows for r in self.results[0]])
+
+def _executor(workers: int | None, cluster: str | None) -> ChunkExecutor:
+    if cluster is not None:
+        from simulation.cluster import DaskExecutor  # Dask is an optional extra
+
+        return DaskExecutor(cluster)
+    workers = workers or os.cpu_count() or 1
+    return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
 
 
-def day_layout(scenario: Scenario) -> tuple[int, int]:
-    """(full local hours in the polling day, 5-minute queue bins to report)."""
-    day_s = scenario.election.day_s
-    hours = int(day_s // 3600)
-    # Lines can outlast closing; report up to four hours past it.
-    return hours, math.ceil((day_s + 4 * 3600) / QUEUE_BIN_S)
+def _jobs(indices: NDArray[np.int64], size: int) -> list[tuple[int, int, list[int]]]:
+    if size < 1:
+        raise InputError(f"chunk size {size}: a chunk holds at least 1 station")
+    return [(k, start, indices[start : start + size].tolist())
+            for k, start in enumerate(range(0, len(indices), size))]
 
 
-def simulate_station(
+def stream(
     scenario: Scenario,
-    stations: StationTable,
-    station: int,
+    sink: ChunkSink,
     *,
-    replication: int,
-    seed: int,
-    central_latency_s: Distribution | None = None,
-    voters: bool = False,
-) -> StationResult:
-    plan = plan_station(
-        scenario,
-        stations,
-        station,
-        replication=replication,
-        seed=seed,
-        central_latency_s=central_latency_s,
-    )
-    group = scenario.station_groups[int(stations.group[station])]
-    hours, bins = day_layout(scenario)
-    out = run_station(plan.input)
-    result = summarise_station(
-        plan,
-        out,
-        station=station,
-        group=group.name,
-        constituency=int(stations.constituency[station]),
-        registered=int(stations.registered[station]),
-        opening_min=minutes_of_day(scenario.election.opening),
-        open_offset_s=float(stations.open_offset_s[station]),
-        sync_interval_s=None if group.connectivity == "online" else group.sync_interval_min * 60,
-        hours=hours,
-        queue_bins=bins,
-        arrival_hours=math.ceil(scenario.election.day_s / 3600),
-    )
-    if voters:
-        result.voters = voter_rows(plan, out, station)
-    return result
+    options: RunOptions = RunOptions(),
+    workers: int | None = None,
+    cluster: str | None = None,
+    station_indices: Sequence[int] | None = None,
+    progress: ProgressCallback | None = None,
+) -> NationalResult:
+    """Simulate every station (or ``station_indices``) for every replication, handing each
+    chunk to ``sink`` in station order; return the national aggregate."""
+    started = time.perf_counter()
+    stations = build_stations(scenario)
+    seed = scenario.election.seed if options.seed is None else options.seed
+    spec = ChunkSpec(scenario, seed, options.replications or scenario.election.replications,
+                     options.central_latency_s, options.schedule, options.queue_curves,
+                     options.voters)
+    indices = np.asarray(
+        range(len(stations)) if station_indices is None else station_indices, dtype=np.int64)
+    jobs = _jobs(indices, options.chunk_stations)
+    hours, _ = day_layout(scenario)
+    aggregate = NationalAggregate(spec.replications, len(scenario.station_groups), hours,
+                                  -(-int(scenario.election.day_s) // 3600))
+    pids: list[int] = []
+    executor = _executor(workers, cluster)
+    try:
+        finished: dict[int, ChunkOutput] = {}
+        submitted = 0
+        for number in range(len(jobs)):
+            # Keep at most `window` chunks beyond the oldest one not yet written.
+            while submitted < len(jobs) and submitted - number < executor.window:
+                executor.submit(spec, jobs[submitted])
+                submitted += 1
+            while number not in finished:
+                done = executor.next_done()
+                finished[done.number] = done
+                if progress:
+                    progress(done.stations * spec.replications)
+            chunk = finished.pop(number)
+            aggregate.add(chunk.figures)
+            sink.write(chunk)
+            pids.append(chunk.pid)
+    finally:
+        executor.close()
+    return NationalResult(scenario=scenario, stations=stations, seed=seed,
+                          replications=spec.replications, station_indices=indices,
+                          aggregate=aggregate, wall_s=time.perf_counter() - started,
+                          chunk_pids=pids)
 
 
-# Worker-process state: the scenario and roster are sent once per worker, not per chunk.
-_WORKER: dict[str, object] = {}
+@dataclass
+class MemorySink:
+    """Keeps every chunk's rows in memory (what :func:`simulate` returns)."""
 
+    rows: list[dict[str, object]] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    queue_bins: list[NDArray[np.float32]] = field(default_factory=list)
+    voters: list[NDArray[np.void]] = field(default_factory=list)
 
-def _init_worker(
-    scenario: Scenario,
-    stations: StationTable,
-    seed: int,
-    latency: Distribution | None,
-    voters: bool = False,
-) -> None:
-    _WORKER.update(
-        scenario=scenario, stations=stations, seed=seed, latency=latency, voters=voters
-    )
+    def write(self, chunk: ChunkOutput) -> None:
+        self.rows.extend(chunk.rows)
+        if chunk.schedule is not None:
+            self.schedules.append(chunk.schedule)
+        if chunk.queue_bins is not None:
+            self.queue_bins.append(chunk.queue_bins)
+        if chunk.voters is not None:
+            self.voters.append(chunk.voters)
 
-
-def _run_chunk(chunk: Sequence[int], replication: int) -> tuple[int, list[StationResult]]:
-    """Simulate a chunk of stations; also say which process did it."""
-    scenario, stations = _WORKER["scenario"], _WORKER["stations"]
-    seed, latency = _WORKER["seed"], _WORKER["latency"]
-    assert isinstance(scenario, Scenario) and isinstance(stations, StationTable)
-    assert isinstance(seed, int)
-    assert latency is None or not isinstance(latency, (Scenario, StationTable, int))
-    return os.getpid(), [
-        simulate_station(
-            scenario,
-            stations,
-            s,
-            replication=replication,
-            seed=seed,
-            central_latency_s=latency,  # type: ignore[arg-type]
-            voters=replication == 0 and bool(_WORKER.get("voters")),
-        )
-        for s in chunk
-    ]
+    def fill(self, result: NationalResult, *, voters: bool) -> None:
+        """Put what was kept into ``result``."""
+        result.station_rows = self.rows
+        result.schedule = merge(self.schedules)
+        if self.queue_bins:
+            result.queue_bins = np.concatenate(self.queue_bins)
+        if voters:
+            result.voters = (np.concatenate(self.voters) if self.voters
+                             else np.zeros(0, dtype=scenario_voter_dtype(result.scenario)))
 
 
 def simulate(
@@ -151,52 +173,14 @@ def simulate(
     *,
     options: RunOptions = RunOptions(),
     workers: int | None = None,
+    cluster: str | None = None,
     station_indices: Sequence[int] | None = None,
     progress: ProgressCallback | None = None,
 ) -> NationalResult:
-    """Simulate every station (or ``station_indices``) for every replication."""
-    started = time.perf_counter()
-    stations = build_stations(scenario)
-    seed = scenario.election.seed if options.seed is None else options.seed
-    replications = options.replications or scenario.election.replications
-    indices = np.asarray(
-        range(len(stations)) if station_indices is None else station_indices, dtype=np.int64
-    )
-    chunks = [
-        indices[i : i + CHUNK_STATIONS].tolist() for i in range(0, len(indices), CHUNK_STATIONS)
-    ]
-    jobs = [(r, c) for r in range(replications) for c in chunks]
-    workers = workers or os.cpu_count() or 1
-    done: list[list[StationResult]] = [[] for _ in jobs]
-    pids = [0] * len(jobs)
-    init_args = (scenario, stations, seed, options.central_latency_s, options.voters)
-    if workers == 1:
-        _init_worker(*init_args)
-        for k, (r, c) in enumerate(jobs):
-            pids[k], done[k] = _run_chunk(c, r)
-            if progress:
-                progress(len(c))
-    else:
-        ctx = get_context("spawn")
-        pool_started = ProcessPoolExecutor(workers, ctx, _init_worker, init_args)
-        with workers_without_main(), pool_started as pool:
-            futures = {pool.submit(_run_chunk, c, r): k for k, (r, c) in enumerate(jobs)}
-            for future in as_completed(futures):
-                k = futures[future]
-                pids[k], done[k] = future.result()
-                if progress:
-                    progress(len(jobs[k][1]))
-    per_replication: list[list[StationResult]] = [[] for _ in range(replications)]
-    for (r, _), chunk_results in zip(jobs, done, strict=True):
-        per_replication[r].extend(chunk_results)
-    return NationalResult(
-        scenario=scenario,
-        stations=stations,
-        seed=seed,
-        replications=replications,
-        station_rows=[res.row for res in per_replication[0]],
-        results=per_replication,
-        station_indices=indices,
-        wall_s=time.perf_counter() - started,
-        chunk_pids=pids,
-    )
+    """:func:`stream` into memory: the result also holds the station rows, the schedule,
+    queue curves and (on request) per-voter rows. For a country, stream to a folder."""
+    kept = MemorySink()
+    result = stream(scenario, kept, options=options, workers=workers, cluster=cluster,
+                    station_indices=station_indices, progress=progress)
+    kept.fill(result, voters=options.voters)
+    return result

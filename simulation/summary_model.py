@@ -101,3 +101,6 @@ class SimulationSummary(Output):
     wall_s: float
     weighted: Weighted | None
     warnings: list[str]
+    outputs: list[str] | None = Field(
+        default=None, description="the files this run wrote beside summary.json (a planning "
+        "run may skip the schedule and queue curves); absent in files older than this field")

@@ -23,7 +23,6 @@ field          dtype     meaning
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from numpy.typing import NDArray
 from simulation.plan import StationPlan
 from simulation.scenario import Scenario
 from simulation.station_input import StationOutcome
-from simulation.station_metrics import StationResult, stage_waits
+from simulation.station_metrics import stage_waits
 
 VOTERS = "voters.npy"
 
@@ -71,10 +70,13 @@ def voter_rows(plan: StationPlan, out: StationOutcome, station: int) -> NDArray[
     return rows
 
 
-def write_voters(path: Path, scenario: Scenario, stations: Sequence[StationResult]) -> None:
-    """``voters.npy`` (and its column names) of one replication's ``stations``."""
-    parts = [r.voters for r in stations if r.voters is not None]
-    np.save(path, np.concatenate(parts) if parts else np.zeros(0), allow_pickle=False)
+def scenario_voter_dtype(scenario: Scenario) -> np.dtype[np.void]:
+    """The dtype of this scenario's ``voters.npy`` rows."""
+    return voter_dtype(len(scenario.flow) or 3, len(scenario.biometrics.chain))
+
+
+def write_voter_columns(path: Path, scenario: Scenario) -> None:
+    """``voters_columns.json`` beside ``path``: the names of the sub-array columns."""
     stages = [s.name for s in scenario.flow] or ["identify", "desk", "booth"]
     columns = {
         "stages": stages,

@@ -17,7 +17,8 @@ def day_section(folder: RunFolder) -> Section | None:
         return None
     scenario, stations = data.scenario, data.stations
     profile = day_profile(data)
-    queues = queue_view(data.queues, profile.opening_min, profile.day_min)
+    queues = (queue_view(data.queues, profile.opening_min, profile.day_min)
+              if data.queues is not None else None)
     groups = group_rows(stations, scenario.group_names)
     buckets = failure_buckets(stations)
     had_failures = int(stations.int_("terminal_failures").sum()) > 0
@@ -29,8 +30,8 @@ def day_section(folder: RunFolder) -> Section | None:
             "profile": profile,
             "arrivals_image": plots.arrivals_figure(profile),
             "queues": queues,
-            "heatmap_image": plots.queue_heatmap(queues),
-            "lines_image": plots.worst_queue_lines(queues),
+            "heatmap_image": plots.queue_heatmap(queues) if queues else None,
+            "lines_image": plots.worst_queue_lines(queues) if queues else None,
             "waits_image": plots.waits_figure(
                 stations.float_("wait_p95_min"), data.summary["wait_min"]
             ),

@@ -33,7 +33,7 @@ QUEUE_LENGTH = "queue_length.npz"
 SCENARIO = "scenario.toml"
 # The files that mark a simulation's output. scenario.toml is shared with other kinds of run
 # (sizing), so it does not mark one, but the simulation's data needs it.
-SIMULATION_FILES = (SUMMARY, STATIONS, QUEUE_LENGTH)
+SIMULATION_FILES = (SUMMARY, STATIONS)
 # what a summary.json without ``format`` (older than its model) must hold
 _SUMMARY_NEEDS = ("scenario", "stations", "registered", "voted", "wait_min", "arrivals_by_hour")
 
@@ -77,7 +77,7 @@ class SimulationData:
 
     summary: dict[str, Any]
     stations: StationColumns
-    queues: QueueLengths
+    queues: QueueLengths | None  # None: the run was asked not to write queue curves
     scenario: Scenario
 
 
@@ -135,6 +135,18 @@ def _read_queues(folder: Path) -> QueueLengths:
     return QueueLengths(station=station, length=length, bin_s=bin_s)
 
 
+def _wrote_queues(folder: Path, summary: dict[str, Any]) -> bool:
+    """Queue curves are there unless the run said it skipped them (older runs always
+    wrote them, so for them a missing file is an incomplete folder)."""
+    outputs = summary.get("outputs")
+    if outputs is not None and QUEUE_LENGTH not in outputs:
+        return False
+    if not (folder / QUEUE_LENGTH).is_file():
+        raise ReportError(f"{folder}: incomplete output: has {SUMMARY}, {STATIONS} but not "
+                          f"{QUEUE_LENGTH} (run `pollday simulate` again)")
+    return True
+
+
 def _read_scenario(folder: Path) -> Scenario:
     try:
         return load_scenario(folder / SCENARIO)
@@ -145,13 +157,14 @@ def _read_scenario(folder: Path) -> Scenario:
 def _read_simulation(folder: Path) -> SimulationData | None:
     if not check_complete(folder, SIMULATION_FILES, (SCENARIO,), "pollday simulate"):
         return None
+    summary = _read_summary(folder)
     data = SimulationData(
-        summary=_read_summary(folder),
+        summary=summary,
         stations=_read_stations(folder),
-        queues=_read_queues(folder),
+        queues=_read_queues(folder) if _wrote_queues(folder, summary) else None,
         scenario=_read_scenario(folder),
     )
-    if len(data.stations) != len(data.queues.station):
+    if data.queues is not None and len(data.stations) != len(data.queues.station):
         raise ReportError(
             f"{folder}: {STATIONS} has {len(data.stations)} stations but {QUEUE_LENGTH} has "
             f"{len(data.queues.station)}: the files come from different runs"

@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pollday.outputs import write_simulation
-from simulation import load_scenario, national_summary, simulate
+from pollday.outputs import simulate_into_folder
+from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -40,8 +40,7 @@ CHROMIUM_FLAGS = (
 
 def write_smoke_run(out: Path) -> Path:
     """Simulate the smoke scenario into ``out`` (a run folder, without report.html)."""
-    result = simulate(load_scenario(SMOKE), workers=1)
-    write_simulation(out, result, national_summary(result), SMOKE)
+    simulate_into_folder(out, load_scenario(SMOKE), SMOKE, workers=1)
     return out
 
 

@@ -20,7 +20,8 @@ from simulation import (
     run_station,
     simulate,
 )
-from simulation.station_metrics import offline_sync_times
+from simulation.runner import simulate_station
+from simulation.station_metrics import StationResult, offline_sync_times
 from tests.simulation.conftest import SMOKE
 
 
@@ -126,11 +127,18 @@ def test_upload_failures_retries_and_stations_that_never_upload() -> None:
     assert abs(attempts / 200 - 2.0) < 4 * np.sqrt(2 / 200)  # geometric mean 1/(1 - 0.5)
 
 
+def _station(scenario: Scenario, station: int) -> StationResult:
+    """Replication 0 of one station, as the national run simulated it."""
+    return simulate_station(scenario, build_stations(scenario), station, replication=0,
+                            seed=scenario.election.seed)
+
+
 def test_weighted_national_counts_and_warnings_in_the_summary() -> None:
     data = _smoke()
     data["station_groups"][0]["weight"] = 100
     data["biometrics"]["fallback"] = "refuse"
-    result = simulate(parse_scenario(data), workers=1)
+    scenario = parse_scenario(data)
+    result = simulate(scenario, workers=1)
     summary = national_summary(result)
     rows = result.station_rows
     online = sum(int(r["voted"]) for r in rows if r["group"] == "online")
@@ -138,7 +146,7 @@ def test_weighted_national_counts_and_warnings_in_the_summary() -> None:
     assert summary["weighted"]["stations"] == 100 * 14 + 6
     # Waits too: an online voter stands for 100, an offline one for 1.
     station_w = [100.0 if r["group"] == "online" else 1.0 for r in rows]
-    waits = [st.waits_min.astype(float) for st in result.results[0]]
+    waits = [_station(scenario, s).waits_min.astype(float) for s in range(len(rows))]
     mean = sum(w * x.sum() for w, x in zip(station_w, waits, strict=True)) / sum(
         w * len(x) for w, x in zip(station_w, waits, strict=True)
     )
@@ -151,16 +159,18 @@ def test_voter_rows_and_arrivals_by_hour_with_a_partial_last_hour() -> None:
     data = _smoke()
     data["election"]["closing"] = "19:30"  # 11.5 hours: 12 hourly bins, the last half
     data["arrivals"]["intervals"][-1]["end"] = "19:30"
-    result = simulate(parse_scenario(data), options=RunOptions(voters=True), workers=1)
+    scenario = parse_scenario(data)
+    result = simulate(scenario, options=RunOptions(voters=True), workers=1)
     summary = national_summary(result)
     by_hour = summary["arrivals_by_hour"]
     assert len(by_hour) == 12 and by_hour[-1]["time"] == "19:00"
     assert sum(h["arrivals"] for h in by_hour) == summary["arrived"]
-    voters = np.concatenate([r.voters for r in result.results[0] if r.voters is not None])
+    voters = result.voters
+    assert voters is not None
     assert len(voters) == summary["arrived"]
     assert np.sum(voters["status"] == 0) == summary["voted"]
     reached = ~np.isnan(voters["wait_s"][:, 0])
-    waits = np.concatenate([r.waits_min for r in result.results[0]])
+    waits = np.concatenate([_station(scenario, s).waits_min for s in range(summary["stations"])])
     assert np.allclose(np.sort(voters["wait_s"][reached, 0] / 60), np.sort(waits), atol=1e-3)
 
 
@@ -176,16 +186,6 @@ def test_final_syncs_spread_after_closing_and_precede_the_protocol_with_exact_cl
         last_batch_s.append(int(batches.max()))
     _, per_second = np.unique(last_batch_s, return_counts=True)
     assert per_second.max() <= 4, per_second.max()  # 120 kits over 300 s
-
-
-def test_weighted_wait_quantiles_are_the_inverse_of_the_weighted_distribution() -> None:
-    from simulation.summary import _weighted_wait_figures
-
-    waits = np.array([4.0, 1.0, 2.0, 3.0])
-    figures = _weighted_wait_figures(waits, np.array([97.0, 1.0, 1.0, 1.0]))
-    assert figures == {"mean": 3.94, "p50": 4.0, "p95": 4.0, "p99": 4.0, "max": 4.0}
-    even = _weighted_wait_figures(waits, np.ones(4))
-    assert (even["p50"], even["p95"], even["mean"]) == (2.0, 4.0, 2.5)
 
 
 def test_warnings_for_a_size_mean_out_of_range_and_offline_settings_on_an_online_group() -> None:

@@ -22,6 +22,7 @@ from simulation import (
     run_station,
     simulate,
 )
+from simulation.histogram import RELATIVE_ERROR
 from simulation.plan import StationPlan
 from simulation.scenario import minutes_of_day
 from simulation.station_input import StationOutcome
@@ -90,9 +91,13 @@ def test_wait_quantiles_are_those_of_everyone_who_reached_a_terminal(
 ) -> None:
     waits = np.concatenate([_waits_min(plan, out) for plan, out in day])
     p50, p95, p99 = np.percentile(waits, [50, 95, 99])
-    expected = {"mean": waits.mean(), "p50": p50, "p95": p95, "p99": p99, "max": waits.max()}
-    # The summary rounds to 3 decimals from float32 waits.
-    assert summary["wait_min"] == pytest.approx(expected, abs=2e-3)
+    got = summary["wait_min"]
+    # The summary rounds to 3 decimals from float32 waits; the mean and maximum are exact.
+    assert got["mean"] == pytest.approx(waits.mean(), abs=2e-3)
+    assert got["max"] == pytest.approx(waits.max(), abs=2e-3)
+    # Percentiles come from the histogram: within its stated relative error of numpy's.
+    for name, exact in (("p50", p50), ("p95", p95), ("p99", p99)):
+        assert got[name] == pytest.approx(exact, rel=RELATIVE_ERROR, abs=2e-3), name
     assert summary["wait_min"]["p95"] > 5  # the failures make the tail non-trivial
 
 
