@@ -21,8 +21,6 @@ the ratio of the wall times. ``--workers-speedup``: factor 1 with ``--workers 1`
 quiet machine (HELPER_RULES: under the benchmark lock, at high priority), with its load.
 """
 
-from __future__ import annotations
-
 import argparse
 import json
 import os
