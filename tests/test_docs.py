@@ -53,6 +53,8 @@ SKIPS = {
     "adapter example runs in tests/loadtests/test_dispatcher_replay.py)":
         re.compile(r"(^|\s)locust\s"),
     "starts a long-lived service (tests/service/ start it)": re.compile(r"-m service\b"),
+    "starts a long-lived Dask scheduler or worker on the reader's machines (the cluster "
+    "tests start a LocalCluster)": re.compile(r"^dask (scheduler|worker)\b"),
     "needs the reader's own target at --host": re.compile(r"--host http"),
     "a national capacity search pinned to CPUs (minutes, and on 2 cores it ends "
     "generator-bound, exit 3; tests/pollday/test_capacity_cpus.py runs the pinning, "
