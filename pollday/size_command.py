@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pollday.cluster_option import add_cluster_argument
 from pollday.exits import EXIT_OK
 from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
 
@@ -58,6 +59,7 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     p.add_argument(
         "--workers", type=positive_int, help="worker processes (default: all cores)"
     )
+    add_cluster_argument(p)
     p.add_argument(
         "--no-sensitivity", action="store_true", help="skip the five what-if re-sizings"
     )
@@ -71,7 +73,7 @@ def options_from_args(args: argparse.Namespace) -> SizeOptions:
         scenario=args.scenario, out=args.out,
         targets=tuple(args.target) if args.target else DEFAULT_TARGETS,
         confidence=args.confidence, resources=args.resources, replications=args.replications,
-        band_voters=args.band, seed=args.seed, workers=args.workers,
+        band_voters=args.band, seed=args.seed, workers=args.workers, cluster=args.cluster,
         sensitivity=not args.no_sensitivity, quiet=args.quiet,
     )
 

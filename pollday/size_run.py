@@ -16,14 +16,17 @@ from pollday.outputs import check_out_folder, write_stations_csv
 from pollday.report import write_report
 from pollday.scenario_file import load_scenario
 from simulation import build_stations
+from simulation.cluster import parse_local_workers
 from simulation.errors import InputError
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
-from simulation.sizing import SizingRequest, size_stations
+from simulation.sizing import BandAnswer, SizingRequest, size_stations
 from simulation.sizing_model import SizingOutput
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
 from simulation.standard import WAIT_STANDARD_MIN
+from simulation.stations import StationTable
 from simulation.targets import RESOURCES, TargetError, parse_target
+from simulation.task_pool import TaskPool, task_pool
 
 __all__ = ["SizeInputError", "SizeOptions", "size", "sizing_request"]
 
@@ -45,6 +48,7 @@ class SizeOptions:
     band_voters: int = 50
     seed: int | None = None
     workers: int | None = None  # None: all cores
+    cluster: str | None = None  # a Dask scheduler address, or local:N (instead of workers)
     sensitivity: bool = True  # the five what-if re-sizings
     quiet: bool = True  # no progress bars
 
@@ -72,16 +76,42 @@ def sizing_request(options: SizeOptions) -> SizingRequest:
 
 
 def _size(
-    scenario: Scenario, request: SizingRequest, label: str, options: SizeOptions
+    scenario: Scenario, request: SizingRequest, label: str, options: SizeOptions, pool: TaskPool
 ) -> list[Any]:
     total = sum(g.count for g in scenario.station_groups)
     with progress_bar(label, total, quiet=options.quiet) as advance:
-        return size_stations(scenario, request, workers=options.workers, progress=advance)
+        return size_stations(scenario, request, pool=pool, progress=advance)
+
+
+def _what_ifs(
+    scenario: Scenario,
+    stations: StationTable,
+    request: SizingRequest,
+    answers: list[BandAnswer],
+    summary: SizingOutput,
+    options: SizeOptions,
+    pool: TaskPool,
+) -> list[dict[str, Any]]:
+    """The five what-if re-sizings, each floored at the base answer; adds their
+    station-days to ``summary``."""
+    sensitivity = []
+    floored = with_floors(request, answers)
+    for name, variant in VARIANTS.items():
+        changed = variant(scenario)
+        variant_answers = _size(changed, floored, name, options, pool)
+        summary.station_days_simulated += sum(a.station_days for a in variant_answers)
+        totals = national_totals(station_rows(changed, stations, variant_answers), changed)
+        sensitivity.append(
+            {"case": name, "totals": totals, **paired_change(answers, variant_answers)}
+        )
+    return sensitivity
 
 
 def size(options: SizeOptions) -> dict[str, Any]:
     """Size every station of the scenario, write the outputs, return the summary (sizing.json's
     content)."""
+    if options.cluster is not None:
+        parse_local_workers(options.cluster)  # a bad local:N is exit 2 before any work
     check_out_folder(options.out)
     scenario = load_scenario(options.scenario)
     if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
@@ -92,22 +122,15 @@ def size(options: SizeOptions) -> dict[str, Any]:
     request = sizing_request(options)
     started = time.perf_counter()
     stations = build_stations(scenario)
-    answers = _size(scenario, request, "sizing stations", options)
-    rows = station_rows(scenario, stations, answers)
-    seed = scenario.election.seed if request.seed is None else request.seed
-    summary = sizing_summary(scenario, request, rows, answers, seed)
-    if options.sensitivity:
-        sensitivity = []
-        floored = with_floors(request, answers)
-        for name, variant in VARIANTS.items():
-            changed = variant(scenario)
-            variant_answers = _size(changed, floored, name, options)
-            summary.station_days_simulated += sum(a.station_days for a in variant_answers)
-            totals = national_totals(station_rows(changed, stations, variant_answers), changed)
-            sensitivity.append(
-                {"case": name, "totals": totals, **paired_change(answers, variant_answers)}
-            )
-        summary.sensitivity = sensitivity
+    # One pool (local processes or a Dask cluster) for the base sizing and every what-if.
+    with task_pool(options.workers, options.cluster) as pool:
+        answers = _size(scenario, request, "sizing stations", options, pool)
+        rows = station_rows(scenario, stations, answers)
+        seed = scenario.election.seed if request.seed is None else request.seed
+        summary = sizing_summary(scenario, request, rows, answers, seed)
+        if options.sensitivity:
+            summary.sensitivity = _what_ifs(scenario, stations, request, answers, summary,
+                                            options, pool)
     summary.wall_s = round(time.perf_counter() - started, 1)
     options.out.mkdir(parents=True, exist_ok=True)
     write_stations_csv(options.out / "sizing.csv", rows)

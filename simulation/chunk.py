@@ -9,7 +9,6 @@ run again, and any chunking gives the same national figures.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -22,11 +21,12 @@ from numpy.typing import NDArray
 from simulation.aggregate import ChunkFigures, chunk_figures
 from simulation.distributions import Distribution
 from simulation.plan import plan_station
+from simulation.rosters import roster, roster_key
 from simulation.scenario import Scenario, minutes_of_day
 from simulation.schedule import Schedule, merge
 from simulation.station import run_station
 from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
-from simulation.stations import StationTable, build_stations
+from simulation.stations import StationTable
 from simulation.voters import voter_rows
 
 __all__ = ["ChunkOutput", "ChunkSpec", "day_layout", "run_chunk", "simulate_station"]
@@ -89,7 +89,7 @@ class ChunkSpec:
     @property
     def roster_key(self) -> str:
         """Names the station roster: same scenario text, same roster."""
-        return hashlib.sha256(self.scenario.model_dump_json().encode()).hexdigest()
+        return roster_key(self.scenario)
 
 
 @dataclass
@@ -104,24 +104,11 @@ class ChunkOutput:
     pid: int  # which process ran it: diagnostics only, never in a figure
 
 
-# One roster per worker process: building it is deterministic, so a cache changes nothing
-# but the time (a country's roster is rebuilt once per worker, not once per chunk).
-_ROSTERS: dict[str, StationTable] = {}
-
-
-def _roster(spec: ChunkSpec) -> StationTable:
-    key = spec.roster_key
-    if key not in _ROSTERS:
-        _ROSTERS.clear()
-        _ROSTERS[key] = build_stations(spec.scenario)
-    return _ROSTERS[key]
-
-
 def run_chunk(spec: ChunkSpec, number: int, first_position: int,
               station_ids: Sequence[int]) -> ChunkOutput:
     """Simulate ``station_ids`` (at run positions ``first_position``...) for every
     replication and reduce them."""
-    stations = _roster(spec)
+    stations = roster(spec.scenario, spec.roster_key)  # once per worker process
     results = [
         [simulate_station(spec.scenario, stations, s, replication=r, seed=spec.seed,
                           central_latency_s=spec.central_latency_s,

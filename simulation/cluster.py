@@ -9,6 +9,7 @@ are the same.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from simulation.chunk import ChunkOutput, ChunkSpec, run_chunk
@@ -75,15 +76,24 @@ class DaskExecutor:
         self._done = distributed.as_completed()
 
     def submit(self, spec: ChunkSpec, job: tuple[int, int, list[int]]) -> None:
-        # pure=False: two runs with another seed or scenario never share a cached result.
-        self._done.add(self._client.submit(run_chunk, spec, *job, pure=False,
-                                           retries=_RETRIES))
+        self.submit_call(run_chunk, spec, *job)
 
     def next_done(self) -> ChunkOutput:
-        future = next(self._done)
-        output: ChunkOutput = future.result()
-        future.release()
+        output: ChunkOutput = self.next_result()
         return output
+
+    def submit_call(self, task: Callable[..., Any], *args: Any) -> None:
+        """Run ``task(*args)``, a pure function of picklable arguments (a chunk, a sizing
+        band), on the cluster; it may run twice if a worker is lost."""
+        # pure=False: two runs with another seed or scenario never share a cached result.
+        self._done.add(self._client.submit(task, *args, pure=False, retries=_RETRIES))
+
+    def next_result(self) -> Any:
+        """The result of any submitted task that has finished (in finishing order)."""
+        future = next(self._done)
+        result = future.result()
+        future.release()
+        return result
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

@@ -12,23 +12,22 @@ terminals, desks, booths, each with the ones before at their recommended values.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 
 import numpy as np
 
 from simulation.plan import Hardware, plan_station
+from simulation.rosters import roster, roster_key
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
 from simulation.sizing_request import Evaluation, SizingRequest, targets_for, with_count
 from simulation.sizing_why import explain
-from simulation.spawn import workers_without_main
 from simulation.station import run_station
-from simulation.stations import StationTable, build_stations
+from simulation.stations import StationTable
 from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, day_figures
+from simulation.task_pool import TaskPool, task_pool
 
 # SizingRequest and Evaluation live in sizing_request.py (shared with sizing_why.py) and are
 # part of this module's API.
@@ -37,6 +36,7 @@ __all__ = [
     "BandAnswer",
     "Evaluation",
     "SizingRequest",
+    "SizingSpec",
     "bands",
     "recheck",
     "recheck_stations",
@@ -198,32 +198,6 @@ def bands(
     return [out[k] for k in sorted(out)]
 
 
-_WORKER: dict[str, object] = {}
-
-
-def _init(scenario: Scenario, stations: StationTable, request: SizingRequest) -> None:
-    _WORKER.update(scenario=scenario, stations=stations, request=request)
-
-
-def _worker_state() -> tuple[Scenario, StationTable, SizingRequest]:
-    scenario, stations, request = _WORKER["scenario"], _WORKER["stations"], _WORKER["request"]
-    assert isinstance(scenario, Scenario) and isinstance(stations, StationTable)
-    assert isinstance(request, SizingRequest)
-    return scenario, stations, request
-
-
-def _pool(
-    workers: int, scenario: Scenario, stations: StationTable, request: SizingRequest
-) -> ProcessPoolExecutor:
-    # Spawn, not fork: the parent may hold threads (progress bar) and a fork would copy them.
-    return ProcessPoolExecutor(workers, get_context("spawn"), _init, (scenario, stations, request))
-
-
-def _run_band(band: list[int]) -> BandAnswer:
-    scenario, stations, request = _worker_state()
-    return size_band(scenario, stations, band, request)
-
-
 def recheck(
     scenario: Scenario,
     stations: StationTable,
@@ -248,10 +222,32 @@ def recheck(
     return sum(met) / len(met)
 
 
-def _recheck_chunk(job: tuple[list[tuple[int, Hardware]], int]) -> list[float]:
-    scenario, stations, request = _worker_state()
-    rows, seed = job
-    return [recheck(scenario, stations, s, hw, request, seed=seed) for s, hw in rows]
+@dataclass(frozen=True)
+class SizingSpec:
+    """What every sizing task needs besides its stations (a few kilobytes: sent per task)."""
+
+    scenario: Scenario
+    request: SizingRequest
+    roster_key: str  # the roster's cache key, computed once by the caller
+
+
+def _spec(scenario: Scenario, request: SizingRequest) -> SizingSpec:
+    return SizingSpec(scenario, request, roster_key(scenario))
+
+
+# The tasks: pure functions of their arguments, so any worker (or Dask, after losing one)
+# gives the same answer; the roster is built once per worker process (simulation.rosters).
+def _band_task(spec: SizingSpec, number: int, band: list[int]) -> tuple[int, BandAnswer]:
+    stations = roster(spec.scenario, spec.roster_key)
+    return number, size_band(spec.scenario, stations, band, spec.request)
+
+
+def _recheck_task(
+    spec: SizingSpec, number: int, rows: list[tuple[int, Hardware]], seed: int
+) -> tuple[int, list[float]]:
+    stations = roster(spec.scenario, spec.roster_key)
+    return number, [recheck(spec.scenario, stations, s, hw, spec.request, seed=seed)
+                    for s, hw in rows]
 
 
 def recheck_stations(
@@ -261,19 +257,22 @@ def recheck_stations(
     *,
     seed: int,
     workers: int | None = None,
+    cluster: str | None = None,
+    pool: TaskPool | None = None,
 ) -> list[float]:
     """:func:`recheck` for every ``(station, hardware)`` pair, in the order given, spread
-    over ``workers`` processes (same result for any count: each station has its own draws)."""
-    stations = build_stations(scenario)
+    over ``workers`` processes, the Dask ``cluster`` or an open ``pool`` (same result for
+    any of them: each station has its own draws)."""
+    spec = _spec(scenario, request)
     rows = list(hardware)
     step = 200  # stations per job: big enough that pickling does not dominate
-    jobs = [(rows[k : k + step], seed) for k in range(0, len(rows), step)]
-    workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        _init(scenario, stations, request)
-        return [share for job in jobs for share in _recheck_chunk(job)]
-    with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
-        return [share for part in pool.map(_recheck_chunk, jobs) for share in part]
+    jobs = [(spec, n, rows[k : k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
+    parts: list[list[float]] = [[] for _ in jobs]
+    with ExitStack() as stack:
+        tasks = pool if pool is not None else stack.enter_context(task_pool(workers, cluster))
+        for n, shares in tasks.run(_recheck_task, jobs):
+            parts[n] = shares
+    return [share for part in parts for share in part]
 
 
 def size_stations(
@@ -281,29 +280,23 @@ def size_stations(
     request: SizingRequest,
     *,
     workers: int | None = None,
+    cluster: str | None = None,
+    pool: TaskPool | None = None,
     progress: Callable[[int], None] | None = None,
     station_indices: Sequence[int] | None = None,
 ) -> list[BandAnswer]:
-    """Size every station (or ``station_indices``); answers are in band order, identical
-    for any ``workers``."""
-    stations = build_stations(scenario)
-    jobs = bands(stations, request.band_voters, station_indices)
-    workers = workers or os.cpu_count() or 1
-    answers: list[BandAnswer | None] = [None] * len(jobs)
-    if workers == 1:
-        _init(scenario, stations, request)
-        for k, band in enumerate(jobs):
-            answers[k] = _run_band(band)
+    """Size every station (or ``station_indices``) on ``workers`` processes, the Dask
+    ``cluster`` or an open ``pool``; answers are in band order, identical for any of them."""
+    spec = _spec(scenario, request)
+    stations = roster(scenario, spec.roster_key)
+    bands_ = bands(stations, request.band_voters, station_indices)
+    # Biggest bands first: the slowest jobs start early and the tail stays short.
+    order = sorted(range(len(bands_)), key=lambda k: -int(stations.registered[bands_[k]].max()))
+    answers: list[BandAnswer | None] = [None] * len(bands_)
+    with ExitStack() as stack:
+        tasks = pool if pool is not None else stack.enter_context(task_pool(workers, cluster))
+        for k, answer in tasks.run(_band_task, [(spec, k, bands_[k]) for k in order]):
+            answers[k] = answer
             if progress:
-                progress(len(band))
-    else:
-        with workers_without_main(), _pool(workers, scenario, stations, request) as pool:
-            # Biggest bands first: the slowest jobs start early and the tail stays short.
-            order = sorted(range(len(jobs)), key=lambda k: -int(stations.registered[jobs[k]].max()))
-            futures = {pool.submit(_run_band, jobs[k]): k for k in order}
-            for future in as_completed(futures):
-                k = futures[future]
-                answers[k] = future.result()
-                if progress:
-                    progress(len(jobs[k]))
+                progress(len(bands_[k]))
     return [a for a in answers if a is not None]
