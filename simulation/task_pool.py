@@ -40,7 +40,9 @@ class _ProcessPool:
         # Spawn, not fork: the parent may hold threads (progress bar) and a fork would copy
         # them. Spawn starts workers on demand, so __main__ stays hidden while the pool lives.
         hidden.enter_context(workers_without_main())
-        self._pool = hidden.enter_context(ProcessPoolExecutor(workers, get_context("spawn")))
+        self._pool = ProcessPoolExecutor(workers, get_context("spawn"))
+        # On an error (or Ctrl-C) the jobs not yet started are dropped, not run to the end.
+        hidden.callback(self._pool.shutdown, wait=True, cancel_futures=True)
 
     def run(self, task: Callable[..., R], jobs: Sequence[tuple[Any, ...]]) -> Iterator[R]:
         futures = [self._pool.submit(task, *job) for job in jobs]
