@@ -66,7 +66,8 @@ def load(scenario_path: Path, schedule_file: Path | None) -> Loaded:
     """The scenario and its schedule (simulated here when no schedule file is given)."""
     scenario = simulation.load_scenario(scenario_path)
     if schedule_file is not None:
-        schedule = load_schedule(schedule_file)
+        # Mapped: only the replayed stations' rows are read from a national schedule.
+        schedule = load_schedule(schedule_file, mmap=True)
     else:
         schedule = simulation.simulate(scenario, workers=1).schedule
     return Loaded(scenario, schedule, simulation.build_stations(scenario))

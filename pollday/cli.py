@@ -111,9 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
     p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")
     p.add_argument("--no-schedule", dest="schedule", action="store_false",
-                   help="do not write schedule.npy (a planning run that will not be replayed)")
+                   help="do not write schedule.npy (a planning run that will not be replayed; "
+                        "default: written)")
     p.add_argument("--no-queue-curves", dest="queue_curves", action="store_false",
-                   help="do not write queue_length.npz (the report then has no queue plots)")
+                   help="do not write queue_length.npz (the report then has no queue plots; "
+                        "default: written)")
     p.add_argument("--chunk-stations", type=_positive_int, default=CHUNK_STATIONS,
                    help=f"stations per chunk of work (default {CHUNK_STATIONS}); the figures "
                         "do not depend on it")

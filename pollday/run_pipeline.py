@@ -133,10 +133,12 @@ def _prepare_replay(
     replay_dir = config.out / "replay"
     replay_dir.mkdir(parents=True, exist_ok=True)
     rows, cut = replay_window(scenario, result.schedule, result.stations.open_offset_s)
+    kept = kept_stations(len(result.stations), share, scenario.election.seed)
+    # Only the replayed stations' rows: each Locust process then reads what it replays.
+    rows = rows[np.isin(rows["station"], kept)]
     schedule.save(replay_dir / "schedule.npy", rows)
     shutil.copyfile(config.scenario_path, replay_dir / "scenario.toml")
-    kept = kept_stations(len(result.stations), share, scenario.election.seed)
-    last_s = float(rows["time_s"][np.isin(rows["station"], kept)].max(initial=0.0))
+    last_s = float(rows["time_s"].max(initial=0.0))
     return replay_dir, cut, last_s
 
 

@@ -62,8 +62,10 @@ def save(path: Path, rows: Schedule) -> None:
     np.save(path, rows, allow_pickle=False)
 
 
-def load(path: Path) -> Schedule:
-    rows: Schedule = np.load(path, allow_pickle=False)
+def load(path: Path, *, mmap: bool = False) -> Schedule:
+    """The schedule in ``path``; ``mmap``: mapped, not read (a country's schedule is read
+    only where it is used, e.g. the replayed stations' rows)."""
+    rows: Schedule = np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)
     if rows.dtype != SCHEDULE_DTYPE:
         raise ValueError(f"{path}: not a pollday schedule (dtype {rows.dtype})")
     return rows

@@ -38,16 +38,44 @@ def _runtime_closure() -> set[str]:
     return seen
 
 
-def _imported_top_modules() -> set[str]:
-    found: set[str] = set()
+def _top_modules(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.Import):
+        return {alias.name.split(".")[0] for alias in node.names}
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return {node.module.split(".")[0]}
+    return set()
+
+
+def _guarded(tree: ast.AST) -> set[int]:
+    """ids of import nodes inside a ``try`` that catches ImportError: optional by design
+    (the handler tells the user which extra to install)."""
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError",
+                                                               "ModuleNotFoundError")
+                for h in node.handlers):
+            ids.update(id(n) for stmt in node.body for n in ast.walk(stmt))
+    return ids
+
+
+def _imports(*, optional: bool) -> set[str]:
+    """Third-party top modules the packages import: required ones, or (``optional``) those
+    imported only under an ImportError guard."""
+    required: set[str] = set()
+    guarded: set[str] = set()
     for package in PACKAGES:
         for path in (REPO / package).rglob("*.py"):
-            for node in ast.walk(ast.parse(path.read_text(), str(path))):
-                if isinstance(node, ast.Import):
-                    found.update(alias.name.split(".")[0] for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                    found.add(node.module.split(".")[0])
+            tree = ast.parse(path.read_text(), str(path))
+            skip = _guarded(tree)
+            for node in ast.walk(tree):
+                (guarded if id(node) in skip else required).update(_top_modules(node))
+    found = guarded - required if optional else required
     return found - set(sys.stdlib_module_names) - set(PACKAGES) - {"__future__"}
+
+
+def _imported_top_modules() -> set[str]:
+    return _imports(optional=False)
 
 
 def test_every_imported_module_comes_with_the_runtime_dependencies() -> None:
@@ -59,6 +87,20 @@ def test_every_imported_module_comes_with_the_runtime_dependencies() -> None:
         if not {canonicalize_name(d) for d in owners.get(module, [])} & closure
     }
     assert not missing, f"imported but not a runtime dependency (add to pyproject): {missing}"
+
+
+def test_every_optional_import_is_an_extra_of_the_package() -> None:
+    # `--cluster` imports Dask only when asked, and says `pip install 'pollday[cluster]'`.
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    offered = {canonicalize_name(Requirement(r).name) for name, reqs in extras.items()
+               if name != "test" for r in reqs}
+    owners = metadata.packages_distributions()
+    optional = _imports(optional=True)
+    assert "distributed" in optional
+    provided = offered | _runtime_closure()  # uvloop: guarded, but uvicorn[standard] has it
+    for module in optional:
+        assert {canonicalize_name(d) for d in owners.get(module, ["?"])} & provided, module
 
 
 def test_the_check_sees_a_test_only_module() -> None:
