@@ -90,16 +90,16 @@ def _field(data: Any, loc: tuple[int | str, ...], kind: str) -> str:
 
 
 def read_csv(folder: Path, name: str, needed: Sequence[str],
-             convert: Callable[[list[dict[str, str]]], T]) -> T:
+             convert: Callable[[Iterable[dict[str, str]]], T]) -> T:
     """``convert`` of the rows of ``folder / name``, which must have the ``needed`` columns;
-    a value ``convert`` cannot parse (ValueError) is a broken file too."""
+    a value ``convert`` cannot parse (ValueError) is a broken file too. The rows come one at
+    a time (a country's stations.csv has a million): ``convert`` keeps what it needs."""
     try:
         with (folder / name).open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             missing = [c for c in needed if c not in (reader.fieldnames or [])]
             if missing:
                 raise broken(folder, name, f"lacks the columns {', '.join(missing)}")
-            rows = list(reader)
-        return convert(rows)
+            return convert(reader)
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as error:
         raise broken(folder, name, f"cannot be read ({error})") from None

@@ -8,6 +8,8 @@ is a broken folder and raises
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,12 +113,22 @@ def _read_summary(folder: Path) -> dict[str, Any]:
 
 
 def _read_stations(folder: Path) -> StationColumns:
-    def columns(rows: list[dict[str, str]]) -> StationColumns:
+    def columns(rows: Iterable[dict[str, str]]) -> StationColumns:
+        # Column by column as the rows come: a million stations' dicts never coexist.
+        group: list[str] = []
+        names: dict[str, str] = {}  # one string per group name, shared by its stations
+        ints: dict[str, array[int]] = {c: array("q") for c in _STATION_INTS}
+        floats: dict[str, array[float]] = {c: array("d") for c in _STATION_FLOATS}
+        for r in rows:
+            group.append(names.setdefault(r["group"], r["group"]))
+            for c, values in ints.items():
+                values.append(int(r[c]))
+            for c, fvalues in floats.items():
+                fvalues.append(float(r[c]))
         return StationColumns(
-            group=[r["group"] for r in rows],
-            ints={c: np.array([int(r[c]) for r in rows], dtype=np.int64) for c in _STATION_INTS},
-            floats={c: np.array([float(r[c]) for r in rows], dtype=np.float64)
-                    for c in _STATION_FLOATS},
+            group=group,
+            ints={c: np.frombuffer(v, dtype=np.int64).copy() for c, v in ints.items()},
+            floats={c: np.frombuffer(v, dtype=np.float64).copy() for c, v in floats.items()},
         )
 
     return read_csv(folder, STATIONS, ("group", *_STATION_INTS, *_STATION_FLOATS), columns)

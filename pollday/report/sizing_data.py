@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,9 @@ def read_sizing(folder: Path) -> SizingData | None:
     if not check_complete(folder, SIZING_FILES, (), "pollday size"):
         return None
     summary = _read_json(folder)
-    def columns(rows: list[dict[str, str]]) -> SizingData:
+    def columns(read: Iterable[dict[str, str]]) -> SizingData:
+        rows = list(read)  # one row per station, the sizing's few columns
+
         def ints(column: str) -> NDArray[np.int64]:
             return np.array([int(row[column]) for row in rows], dtype=np.int64)
 
