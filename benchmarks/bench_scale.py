@@ -15,10 +15,11 @@ sum over the whole process tree, sampled with psutil every 0.2 s; the output fol
 and each file's size; the machine's load average at start and end. With ``--cluster
 tcp://...`` the cluster's workers run elsewhere and are NOT in the measured tree.
 
-``--dask-speedup``: factor 1 with ``--cluster local:1`` and then ``--cluster local:2``, and
-the ratio of the wall times. ``--workers-speedup``: factor 1 with ``--workers 1`` and then
-``--workers 2``. Both run instead of the factor sweep. Quote a figure only from a run on a
-quiet machine (HELPER_RULES: under the benchmark lock, at high priority), with its load.
+``--dask-speedup``: factor 1 (or ``--speedup-factor``) with ``--cluster local:1`` and then
+``--cluster local:2``, and the ratio of the wall times. ``--workers-speedup``: the same
+with ``--workers 1`` and then ``--workers 2``. Both run instead of the factor sweep. Quote
+a figure only from a run on a quiet machine (under the benchmark lock, at high priority),
+with its load.
 """
 
 import argparse
@@ -204,6 +205,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="--workers of simulate")
     p.add_argument("--json", type=Path, help="write the figures here")
     mode = p.add_mutually_exclusive_group()
+    p.add_argument("--speedup-factor", type=int, default=1,
+                   help="the factor the speed-up modes run at (default 1)")
     mode.add_argument("--dask-speedup", action="store_true",
                       help="factor 1: --cluster local:1 against local:2")
     mode.add_argument("--workers-speedup", action="store_true",
@@ -213,11 +216,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 
 def _plan(args: argparse.Namespace, extra: list[str]) -> list[tuple[str, int, int, list[str]]]:
     """(label, factor, workers, simulate arguments) of each run, in order."""
+    f = args.speedup_factor
     if args.dask_speedup:
-        return [(f"dask-local-{n}", 1, args.workers, [*extra, "--cluster", f"local:{n}"])
+        return [(f"dask-local-{n}", f, args.workers, [*extra, "--cluster", f"local:{n}"])
                 for n in (1, 2)]
     if args.workers_speedup:
-        return [(f"workers-{n}", 1, n, extra) for n in (1, 2)]
+        return [(f"workers-{n}", f, n, extra) for n in (1, 2)]
     return [(f"x{f}", f, args.workers, extra) for f in args.factors]
 
 
