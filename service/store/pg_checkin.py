@@ -1,5 +1,7 @@
 """A PostgreSQL check-in in one round trip, for the common case: a first, matching check-in.
 
+(Concurrent check-ins share that round trip: the statement takes a batch, see ``pg_batch``.)
+
 The general decision (``service.checkins``) needs two round trips on PostgreSQL: a lookup,
 then the insert. Almost every check-in on election day is the plain case (known station
 without a protocol, known voter, fresh Idempotency-Key, template matches, first check-in
@@ -26,6 +28,7 @@ gives every other answer (404, 409, 422, replays) exactly as before. Equivalence
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,31 +48,50 @@ DISTANCE_FUNCTION = f"""CREATE FUNCTION pollday_template_distance(a BYTEA, b BYT
     SELECT {_TERMS}
 $body$"""
 
-ACCEPT_SQL = f"""WITH ins AS (
+# One statement for a batch of check-ins (``service.store.pg_batch``); each row is decided
+# as the module's docstring says. Rows go in voter order (see pg_batch on concurrent batches).
+ACCEPT_SQL = f"""WITH batch AS (
+    SELECT * FROM unnest(%(checkin_id)s::TEXT[], %(voter_id)s::TEXT[], %(station_id)s::TEXT[],
+                         %(key)s::TEXT[], %(scanned_at)s::TEXT[], %(scanned_utc)s::TIMESTAMP[],
+                         %(accepted_at)s::TEXT[], %(template)s::BYTEA[])
+        AS b(checkin_id, voter_id, station_id, key, scanned_at, scanned_utc, accepted_at,
+             template)
+), ins AS (
     INSERT INTO checkins (checkin_id, voter_id, station_id, idempotency_key, scanned_at,
                           accepted_at, constituency_id, hour_local)
-    SELECT %(checkin_id)s, v.voter_id, s.station_id, %(key)s, %(scanned_at)s,
-           %(accepted_at)s, s.constituency_id,
-           to_char(%(scanned_utc)s::TIMESTAMP + make_interval(mins => s.utc_offset_min),
+    SELECT b.checkin_id, v.voter_id, s.station_id, b.key, b.scanned_at, b.accepted_at,
+           s.constituency_id,
+           to_char(b.scanned_utc + make_interval(mins => s.utc_offset_min),
                    'YYYY-MM-DD"T"HH24:00')
-    FROM stations s JOIN voters v ON v.voter_id = %(voter_id)s
-    WHERE s.station_id = %(station_id)s
-      AND NOT EXISTS (SELECT 1 FROM protocols p WHERE p.station_id = s.station_id)
+    FROM batch b
+    JOIN stations s ON s.station_id = b.station_id
+    JOIN voters v ON v.voter_id = b.voter_id
+    WHERE NOT EXISTS (SELECT 1 FROM protocols p WHERE p.station_id = s.station_id)
       AND NOT EXISTS (SELECT 1 FROM idempotent_responses r
-                      WHERE r.station_id = s.station_id AND r.idempotency_key = %(key)s)
+                      WHERE r.station_id = s.station_id AND r.idempotency_key = b.key)
       -- CASE, not AND: only CASE fixes the order, and get_byte fails past the end.
       AND CASE WHEN length(v.template) = {TEMPLATE_BYTES}
-               THEN pollday_template_distance(v.template, %(template)s) <= {MAX_DISTANCE_SUM}
+               THEN pollday_template_distance(v.template, b.template) <= {MAX_DISTANCE_SUM}
                ELSE FALSE END
+    ORDER BY b.voter_id, b.checkin_id
     ON CONFLICT DO NOTHING
-    RETURNING voter_id
+    RETURNING checkin_id, voter_id, station_id, accepted_at
 ), away AS (
     INSERT INTO audit_events (kind, station_id, voter_id, at)
-    SELECT 'away_from_home', %(station_id)s, ins.voter_id, %(accepted_at)s
+    SELECT 'away_from_home', ins.station_id, ins.voter_id, ins.accepted_at
     FROM ins JOIN voters v ON v.voter_id = ins.voter_id
-    WHERE v.station_id <> %(station_id)s
+    WHERE v.station_id <> ins.station_id
 )
-SELECT count(*) FROM ins"""
+SELECT checkin_id FROM ins"""
+
+# The parameters of ACCEPT_SQL, one array per column.
+BATCH_COLUMNS = ("checkin_id", "voter_id", "station_id", "key", "scanned_at", "scanned_utc",
+                 "accepted_at", "template")
+
+
+def batch_params(batch: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """ACCEPT_SQL's parameters for check-ins given as :func:`accept_params` dictionaries."""
+    return {column: [params[column] for params in batch] for column in BATCH_COLUMNS}
 
 MIN_YEAR, MAX_YEAR = 1000, 9998
 

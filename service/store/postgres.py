@@ -13,12 +13,12 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
-from service.store.pg_checkin import ACCEPT_SQL
+from service.store.pg_batch import BatchRejected, CheckinBatcher
+from service.store.pg_checkin import ACCEPT_SQL, batch_params
 from service.store.schema import STATION_CLOSED_SQLSTATE
 from service.store.urls import DatabaseUrl
 
 T = TypeVar("T")
-POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 8
 POOL_TIMEOUT_S = 5.0
 LISTEN_RETRY_S = 1.0
@@ -28,6 +28,20 @@ LISTEN_RETRY_S = 1.0
 def to_pg(sql: str) -> str:
     """Rewrite ``?`` placeholders as ``%s`` (the service's SQL never contains ``?`` or ``%``)."""
     return re.sub(r"\?", "%s", sql)
+
+
+# A statement that failed for one of these inserted nothing and says nothing about the
+# database's health: the general decision answers each check-in instead.
+_BATCH_RETRY_SQLSTATES = frozenset({STATION_CLOSED_SQLSTATE, "40P01", "40001"})
+
+
+def _rejects_batch(exc: psycopg.Error, size: int) -> bool:
+    """Whether a failed batch statement goes to the general decision (rather than 503)."""
+    if exc.sqlstate in _BATCH_RETRY_SQLSTATES:
+        return True  # a protocol came in, or two batches met on the same voters
+    # A row the statement could not take (a client-side encoding error...) must not fail
+    # the other check-ins of its batch: the general decision answers each on its own.
+    return size > 1 and not isinstance(exc, psycopg.OperationalError)
 
 
 class PostgresTx:
@@ -59,12 +73,15 @@ class PostgresDatabase:
         self.url = url.url
         self.pool = AsyncConnectionPool(
             self.url,
-            min_size=POOL_MIN_SIZE,
+            # Opened at start: a connection opened during a surge costs that surge a new
+            # backend's start and cold caches (measured: the first second at 2,500/s).
+            min_size=max_size,
             max_size=max_size,
             timeout=POOL_TIMEOUT_S,
             open=False,
             kwargs={"autocommit": True},
         )
+        self.batcher = CheckinBatcher(self._accept_batch)
         self.results_version: int | None = None
         self.listener: asyncio.Task[None] | None = None
 
@@ -73,6 +90,7 @@ class PostgresDatabase:
         self.listener = asyncio.create_task(self._listen())
 
     async def close(self) -> None:
+        await self.batcher.drain()
         if self.listener is not None:
             self.listener.cancel()
             self.listener = None
@@ -116,20 +134,23 @@ class PostgresDatabase:
         return None
 
     async def accept_checkin(self, params: dict[str, Any]) -> bool:
-        """Insert a first, matching check-in in one statement (see ``pg_checkin``).
+        """Insert a first, matching check-in in one statement (see ``pg_checkin``), shared
+        with the check-ins that arrive meanwhile (see ``pg_batch``).
 
         True when it was inserted (committed: autocommit); False when the general decision
         must answer (nothing was changed).
         """
+        return await self.batcher.accept(params)
+
+    async def _accept_batch(self, batch: Sequence[dict[str, Any]]) -> set[str]:
         async with self._connection() as conn:
             try:
-                cur = await conn.execute(ACCEPT_SQL, params, prepare=True)
+                cur = await conn.execute(ACCEPT_SQL, batch_params(batch), prepare=True)
+                return {row[0] for row in await cur.fetchall()}
             except psycopg.Error as exc:
-                if exc.sqlstate != STATION_CLOSED_SQLSTATE:
-                    raise
-                return False  # a protocol was accepted meanwhile: the general path says so
-            row = await cur.fetchone()
-        return bool(row and row[0] == 1)
+                if _rejects_batch(exc, len(batch)):
+                    raise BatchRejected(str(exc)) from exc
+                raise
 
     async def run_write(self, work: Callable[[Tx], Awaitable[T]],
                         statement_atomic: bool = False) -> T:

@@ -19,6 +19,7 @@ import pytest
 
 from service.biometrics import TEMPLATE_BYTES, matches
 from service.checkins import CheckinInput, check_in, hour_local
+from service.store.pg_batch import CheckinBatcher
 from service.store.pg_checkin import MAX_DISTANCE_SUM, accept_params
 from service.store.postgres import PostgresDatabase
 from service.store.schema import prepare_database
@@ -269,3 +270,114 @@ def test_migration_keeps_the_turnout_counted_before_it(pg_cluster: ThrowawayClus
 
     assert _run(url, work) == 201
     assert _sql(url, "SELECT * FROM turnout_hourly") == [(7, "2026-11-28T09:00", 42)]
+
+
+def test_one_batch_inserts_what_one_by_one_would(pg_url: str) -> None:
+    """Every case of the one-row test in a single statement, plus the same voter and the
+    same key twice within the batch: exactly the rows one-by-one statements insert."""
+    enrolled = bytes(range(TEMPLATE_BYTES))
+    for station in ("B1", "B2", "B3"):
+        _sql(pg_url, "INSERT INTO stations VALUES (%s, 1, 10, 0, 1, 0)", (station,))
+    for k in range(10):
+        _sql(pg_url, "INSERT INTO voters VALUES (%s, 'B1', 'a', 'b', '1980-01-01', %s)",
+             (f"BV{k}", enrolled))
+    _sql(pg_url, "INSERT INTO protocols VALUES ('B3', 1, 0, 0, 0, 'd', '{}', 'then')")
+    _sql(pg_url, "INSERT INTO idempotent_responses VALUES ('B1', 'remembered', 'BV3', 404, "
+         "'{}')")
+    far = bytes(min(255, b + 21) for b in enrolled)
+    cases = {
+        "plain": ("B1", "b0", "BV0", enrolled),
+        "same voter, other key": ("B1", "b1", "BV0", enrolled),
+        "key remembered for a refusal": ("B1", "remembered", "BV3", enrolled),
+        "unknown station": ("B9", "b2", "BV2", enrolled),
+        "unknown voter": ("B1", "b3", "nobody", enrolled),
+        "template mismatch": ("B1", "b4", "BV4", far),
+        "station closed": ("B3", "b5", "BV5", enrolled),
+        "away from home": ("B2", "b6", "BV6", enrolled),
+        "first of a key": ("B1", "b7", "BV7", enrolled),
+        "same key, another voter": ("B1", "b7", "BV8", enrolled),
+    }
+    ids = {name: f"id-{n}" for n, name in enumerate(cases)}
+    batch = []
+    for name, (station, key, voter, template) in cases.items():
+        params = accept_params(ids[name], voter, station, key, SCAN, "now", template)
+        assert params is not None
+        batch.append(params)
+
+    async def work(db: PostgresDatabase) -> set[str]:
+        return await db._accept_batch(batch)
+
+    got = _run(pg_url, work)
+    inserted = {name for name, checkin_id in ids.items() if checkin_id in got}
+    # Both of BV0's rows qualify and one is inserted; BV7 goes before BV8 (voter order),
+    # so the key's first use is BV7's.
+    assert len(inserted & {"plain", "same voter, other key"}) == 1
+    assert inserted - {"plain", "same voter, other key"} == {"away from home",
+                                                              "first of a key"}
+    assert sorted(_sql(pg_url, "SELECT voter_id FROM checkins WHERE voter_id LIKE 'BV%%'")) \
+        == [("BV0",), ("BV6",), ("BV7",)]
+    assert _sql(pg_url, "SELECT kind, station_id, voter_id, at FROM audit_events WHERE "
+                "voter_id LIKE 'BV%%'") == [("away_from_home", "B2", "BV6", "now")]
+
+
+def test_a_protocol_racing_a_batch_rejects_it_whole(pg_url: str) -> None:
+    """The closed-station trigger fails the batch statement: nothing of it is inserted and
+    every check-in of it goes to the general decision."""
+    from service.store.pg_batch import BatchRejected
+
+    _sql(pg_url, "INSERT INTO stations VALUES ('Q1', 1, 10, 0, 1, 0)")
+    _sql(pg_url, "INSERT INTO stations VALUES ('Q2', 1, 10, 0, 1, 0)")
+    for voter, station in (("QV0", "Q1"), ("QV1", "Q2")):
+        _sql(pg_url, "INSERT INTO voters VALUES (%s, %s, 'a', 'b', '1980-01-01', %s)",
+             (voter, station, bytes(TEMPLATE_BYTES)))
+    _sql(pg_url, """CREATE OR REPLACE FUNCTION checkins_station_open() RETURNS trigger
+        LANGUAGE plpgsql AS $body$ BEGIN
+        IF NEW.station_id = 'Q2' THEN
+            RAISE EXCEPTION 'station closed' USING ERRCODE = 'PD001';
+        END IF;
+        RETURN NEW;
+        END $body$""")
+    batch = [accept_params(f"q{k}", f"QV{k}", f"Q{k + 1}", f"q{k}", SCAN, "now",
+                           bytes(TEMPLATE_BYTES)) for k in range(2)]
+
+    async def work(db: PostgresDatabase) -> None:
+        with pytest.raises(BatchRejected):
+            await db._accept_batch([p for p in batch if p is not None])
+
+    try:
+        _run(pg_url, work)
+    finally:
+        _sql(pg_url, "CREATE OR REPLACE FUNCTION checkins_station_open() RETURNS trigger "
+             "LANGUAGE plpgsql AS $body$ BEGIN RETURN NEW; END $body$")
+    assert _sql(pg_url, "SELECT count(*) FROM checkins WHERE voter_id LIKE 'QV%%'") == [(0,)]
+
+
+def test_concurrent_check_ins_are_batched_and_each_voter_accepted_once(pg_url: str) -> None:
+    """400 concurrent check-ins, each of 200 voters twice at two stations: 200 accepted, 200
+    refused as already checked in, turnout equal to the check-ins, in fewer statements."""
+    enrolled = bytes(range(7, 7 + TEMPLATE_BYTES))
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.executemany("INSERT INTO stations VALUES (%s, 200, 10, 0, 1, 0)",
+                        [(f"C{s}",) for s in range(4)])
+        cur.executemany("INSERT INTO voters VALUES (%s, %s, 'a', 'b', '1980-01-01', %s)",
+                        [(f"CV{k:03d}", f"C{k % 4}", enrolled) for k in range(200)])
+    statements: list[int] = []
+
+    async def work(db: PostgresDatabase) -> list[int]:
+        async def counted(batch: Any) -> set[str]:
+            statements.append(len(batch))
+            return await db._accept_batch(batch)
+
+        db.batcher = CheckinBatcher(counted)
+        items = [_item(f"C{(k + attempt) % 4}", f"c{attempt}-{k}", f"CV{k:03d}", enrolled)
+                 for k in range(200) for attempt in (0, 1)]
+        outcomes = await asyncio.gather(*(check_in(db, item) for item in items))
+        return [o.status for o in outcomes]
+
+    statuses = _run(pg_url, work)
+    assert sorted(statuses) == [201] * 200 + [409] * 200
+    assert _sql(pg_url, "SELECT count(DISTINCT voter_id), count(*) FROM checkins WHERE "
+                "voter_id LIKE 'CV%%'") == [(200, 200)]
+    assert _sql(pg_url, "SELECT sum(checkins)::BIGINT FROM turnout_hourly WHERE "
+                "constituency_id = 200") == [(200,)]
+    assert sum(statements) == 400 and len(statements) < 400 and max(statements) > 1
