@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -104,6 +105,9 @@ async def steady(url: str, rate_per_s: float, minutes: float) -> list[dict[str, 
         minute["statuses"][str(status)] = minute["statuses"].get(str(status), 0) + 1
         await pool.release(conn)
 
+    # What exists now lives for the whole soak: out of the generator's full collections.
+    gc.collect()
+    gc.freeze()
     start = time.perf_counter() + 0.1
     tasks: set[asyncio.Task[None]] = set()
     for k in range(n):

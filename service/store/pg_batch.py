@@ -30,7 +30,7 @@ from typing import Any
 # At most this many check-ins per statement: a batch's plan and row locks stay small.
 MAX_BATCH = 64
 # Statements in flight per service process; the rest of its pool serves everything else.
-MAX_IN_FLIGHT = 2
+MAX_IN_FLIGHT = 1
 
 RunBatch = Callable[[Sequence[dict[str, Any]]], Awaitable[set[str]]]
 

@@ -105,6 +105,10 @@ class ThrowawayCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
+    def socket_url(self, database: str) -> str:
+        """The same database over the server's Unix socket (one host: no TCP loopback)."""
+        return f"postgresql://postgres@/{database}?host={self.base}&port={self.port}"
+
     def create_database(self, name: str) -> str:
         """Create an empty database and return its URL."""
         import psycopg
