@@ -29,7 +29,9 @@ from typing import Any
 
 # At most this many check-ins per statement: a batch's plan and row locks stay small.
 MAX_BATCH = 64
-# Statements in flight per service process; the rest of its pool serves everything else.
+# Batch statements in flight per service process (the rest of its pool serves everything
+# else). One: fewer, larger statements leave more CPU to the rest; on 2 cores it gave the
+# lowest latency of 1, 2 and 4 (docs/service.md, "Batched check-ins").
 MAX_IN_FLIGHT = 1
 
 RunBatch = Callable[[Sequence[dict[str, Any]]], Awaitable[set[str]]]
