@@ -2,7 +2,7 @@
 multiply (issue 14), and the speed-up of a second worker.
 
 Run: ``python benchmarks/bench_scale.py [FACTOR ...] [--scenario S] [--workers W]
-[--json PATH] [--dask-speedup] [--workers-speedup] [-- EXTRA SIMULATE ARGS]``
+[--json PATH] [--dask-speedup] [--workers-speedup] [--repeat N] [-- EXTRA SIMULATE ARGS]``
 
 For each factor (default 1 10 50) the scenario (default scenarios/azerbaijan-2024.toml) is
 copied with every ``count`` of its ``[[station_groups]]`` multiplied by the factor (the file
@@ -17,7 +17,11 @@ tcp://...`` the cluster's workers run elsewhere and are NOT in the measured tree
 
 ``--dask-speedup``: factor 1 (or ``--speedup-factor``) with ``--cluster local:1`` and then
 ``--cluster local:2``, and the ratio of the wall times. ``--workers-speedup``: the same
-with ``--workers 1`` and then ``--workers 2``. Both run instead of the factor sweep. Quote
+with ``--workers 1`` and then ``--workers 2``. Both run instead of the factor sweep.
+``--repeat N`` runs N such pairs, alternating which side goes first, and quotes the median
+of the pairs' ratios (this machine's speed drifts by 10-20 % between runs minutes apart),
+for the whole command and for the simulation alone (``summary.json``'s ``wall_s``, without
+start-up and the report). Quote
 a figure only from a run on a quiet machine (under the benchmark lock, at high priority),
 with its load.
 """
@@ -26,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import sys
 import tempfile
 import threading
@@ -211,18 +216,52 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                       help="factor 1: --cluster local:1 against local:2")
     mode.add_argument("--workers-speedup", action="store_true",
                       help="factor 1: --workers 1 against --workers 2")
-    return p.parse_args(argv)
+    p.add_argument("--repeat", type=int, default=1,
+                   help="speed-up modes: this many pairs, alternating which runs first "
+                   "(1 then 2, 2 then 1, ...); the median of the pairs' ratios is the figure")
+    args = p.parse_args(argv)
+    if args.repeat < 1:
+        p.error(f"--repeat must be at least 1, got {args.repeat}")
+    return args
 
 
 def _plan(args: argparse.Namespace, extra: list[str]) -> list[tuple[str, int, int, list[str]]]:
     """(label, factor, workers, simulate arguments) of each run, in order."""
     f = args.speedup_factor
-    if args.dask_speedup:
-        return [(f"dask-local-{n}", f, args.workers, [*extra, "--cluster", f"local:{n}"])
-                for n in (1, 2)]
-    if args.workers_speedup:
-        return [(f"workers-{n}", f, n, extra) for n in (1, 2)]
-    return [(f"x{f}", f, args.workers, extra) for f in args.factors]
+    if not (args.dask_speedup or args.workers_speedup):
+        return [(f"x{f}", f, args.workers, extra) for f in args.factors]
+    plan = []
+    for pair in range(args.repeat):
+        # Alternating the order spreads a drift of the machine's speed over both sides.
+        for n in ((1, 2) if pair % 2 == 0 else (2, 1)):
+            suffix = f"-run{pair + 1}" if args.repeat > 1 else ""
+            if args.dask_speedup:
+                plan.append((f"dask-local-{n}{suffix}", f, args.workers,
+                             [*extra, "--cluster", f"local:{n}"]))
+            else:
+                plan.append((f"workers-{n}{suffix}", f, n, extra))
+    return plan
+
+
+def _workers_of(label: str) -> int:
+    """1 or 2: the side of a speed-up pair a run label (``dask-local-2-run3``) is."""
+    found = re.search(r"-([12])(?:-run\d+)?$", label)
+    if found is None:
+        raise ValueError(f"not a speed-up run label: {label!r}")
+    return int(found.group(1))
+
+
+def speedups(rows: list[Measured]) -> dict[str, Any]:
+    """Each pair's ratio of wall times (1 against 2), of the whole command and of its
+    simulation alone (summary.json's wall_s), and the medians."""
+    whole, simulation = [], []
+    for k in range(0, len(rows) - 1, 2):
+        pair = {_workers_of(r.label): r for r in rows[k:k + 2]}
+        one, two = pair[1], pair[2]
+        whole.append(round(one.wall_s / two.wall_s, 3))
+        simulation.append(round(one.summary["wall_s"] / two.summary["wall_s"], 3))
+    return {"pairs": whole, "median": statistics.median(whole),
+            "simulation_pairs": simulation, "simulation_median": statistics.median(simulation)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_end": load_end, "runs": [asdict(r) for r in rows],
     }
     if (args.dask_speedup or args.workers_speedup) and all(r.exit_code == 0 for r in rows):
-        result["speedup_1_to_2"] = round(rows[0].wall_s / rows[1].wall_s, 2)
-        print(f"speed-up, 2 against 1: {result['speedup_1_to_2']}x")
+        ratios = speedups(rows)
+        result["speedup_1_to_2"] = round(ratios["median"], 2)
+        result["speedups"] = ratios
+        print(f"speed-up, 2 against 1: {result['speedup_1_to_2']}x (median of the pairs "
+              f"{ratios['pairs']}); the simulation alone (summary wall_s): "
+              f"{ratios['simulation_median']:.2f}x {ratios['simulation_pairs']}")
     print(f"load average at end {load_end[0]:.2f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

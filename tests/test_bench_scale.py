@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_scale import _parse, _plan, _split_extra, scale_scenario_text
+from benchmarks.bench_scale import (
+    Measured,
+    _parse,
+    _plan,
+    _split_extra,
+    scale_scenario_text,
+    speedups,
+)
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,3 +77,25 @@ def test_arguments_after_the_double_dash_are_passed_through_to_every_run() -> No
     workers = _parse(["--workers-speedup"])
     assert [(p[2], p[3]) for p in _plan(workers, [])] == [(1, []), (2, [])]
     assert _parse([]).factors == [1, 10, 50]
+
+
+def test_repeated_speed_up_pairs_alternate_their_order_and_give_the_median_ratio() -> None:
+    args = _parse(["--dask-speedup", "--repeat", "3", "--speedup-factor", "2"])
+    plan = _plan(args, ["--no-schedule"])
+    assert [(label, factor) for label, factor, _, _ in plan] == [
+        ("dask-local-1-run1", 2), ("dask-local-2-run1", 2),
+        ("dask-local-2-run2", 2), ("dask-local-1-run2", 2),
+        ("dask-local-1-run3", 2), ("dask-local-2-run3", 2)]
+    assert plan[2][3] == ["--no-schedule", "--cluster", "local:2"]
+    walls = {"dask-local-1-run1": (90.0, 88.0), "dask-local-2-run1": (50.0, 48.0),
+             "dask-local-2-run2": (40.0, 38.0), "dask-local-1-run2": (76.0, 74.0),
+             "dask-local-1-run3": (80.0, 78.0), "dask-local-2-run3": (50.0, 48.0)}
+    rows = [Measured(label=label, wall_s=walls[label][0],
+                     summary={"wall_s": walls[label][1]}) for label, *_ in plan]
+    ratios = speedups(rows)
+    assert ratios["pairs"] == [1.8, 1.9, 1.6]
+    assert ratios["median"] == 1.8
+    assert ratios["simulation_pairs"] == [round(88 / 48, 3), round(74 / 38, 3),
+                                          round(78 / 48, 3)]
+    with pytest.raises(SystemExit):
+        _parse(["--dask-speedup", "--repeat", "0"])
