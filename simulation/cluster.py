@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simulation.chunk import ChunkOutput, ChunkSpec, run_chunk
 from simulation.errors import HarnessError, InputError
+from simulation.executors import TASKS_PER_WORKER
 from simulation.spawn import workers_without_main
 
 __all__ = ["ClusterError", "DaskExecutor", "parse_local_workers"]
@@ -49,7 +49,7 @@ def _import_distributed() -> Any:
 
 
 class DaskExecutor:
-    """Submit chunks to a Dask cluster; hand them back as they finish."""
+    """Submit tasks to a Dask cluster; hand their results back as they finish."""
 
     def __init__(self, address: str, *, connect_timeout_s: float = _CONNECT_TIMEOUT_S) -> None:
         distributed = _import_distributed()
@@ -64,7 +64,8 @@ class DaskExecutor:
                 self._client = distributed.Client(self._cluster)
             else:
                 self._client = distributed.Client(address, timeout=connect_timeout_s)
-            self._client.wait_for_workers(1, timeout=connect_timeout_s)
+            # local:N: all N, so that the first tasks are spread over every worker.
+            self._client.wait_for_workers(local or 1, timeout=connect_timeout_s)
         except (OSError, TimeoutError) as exc:
             self.close()
             raise ClusterError(f"--cluster {address}: no Dask scheduler with workers answered "
@@ -72,15 +73,8 @@ class DaskExecutor:
                                "`dask scheduler` and `dask worker ADDRESS` (docs/scale.md)"
                                ) from exc
         threads = sum(self._client.nthreads().values())
-        self.window = max(threads, 1) * 8
+        self.window = max(threads, 1) * TASKS_PER_WORKER
         self._done = distributed.as_completed()
-
-    def submit(self, spec: ChunkSpec, job: tuple[int, int, list[int]]) -> None:
-        self.submit_call(run_chunk, spec, *job)
-
-    def next_done(self) -> ChunkOutput:
-        output: ChunkOutput = self.next_result()
-        return output
 
     def submit_call(self, task: Callable[..., Any], *args: Any) -> None:
         """Run ``task(*args)``, a pure function of picklable arguments (a chunk, a sizing
@@ -94,6 +88,13 @@ class DaskExecutor:
         result = future.result()
         future.release()
         return result
+
+    def cancel(self) -> None:
+        """Drop every submitted task not yet handed back."""
+        futures = list(self._done.futures)
+        self._done.clear()
+        if futures:
+            self._client.cancel(futures)
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

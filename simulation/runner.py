@@ -9,7 +9,6 @@ and the parent holds only a bounded window of chunks: memory does not grow with 
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,10 +18,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.aggregate import NationalAggregate
-from simulation.chunk import ChunkOutput, ChunkSpec, day_layout, simulate_station
+from simulation.chunk import ChunkOutput, ChunkSpec, day_layout, run_chunk, simulate_station
 from simulation.distributions import Distribution
 from simulation.errors import InputError
-from simulation.executors import ChunkExecutor, InlineExecutor, ProcessExecutor
+from simulation.executors import open_executor
 from simulation.scenario import Scenario
 from simulation.schedule import SCHEDULE_DTYPE, Schedule, merge
 from simulation.stations import StationTable, build_stations
@@ -72,15 +71,6 @@ class NationalResult:
     chunk_pids: list[int] = field(default_factory=list)
 
 
-def _executor(workers: int | None, cluster: str | None) -> ChunkExecutor:
-    if cluster is not None:
-        from simulation.cluster import DaskExecutor  # Dask is an optional extra
-
-        return DaskExecutor(cluster)
-    workers = workers or os.cpu_count() or 1
-    return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
-
-
 def _jobs(indices: NDArray[np.int64], size: int) -> list[tuple[int, int, list[int]]]:
     if size < 1:
         raise InputError(f"chunk size {size}: a chunk holds at least 1 station")
@@ -113,17 +103,17 @@ def stream(
     aggregate = NationalAggregate(spec.replications, len(scenario.station_groups), hours,
                                   -(-int(scenario.election.day_s) // 3600))
     pids: list[int] = []
-    executor = _executor(workers, cluster)
+    executor = open_executor(workers, cluster)
     try:
         finished: dict[int, ChunkOutput] = {}
         submitted = 0
         for number in range(len(jobs)):
             # Keep at most `window` chunks beyond the oldest one not yet written.
             while submitted < len(jobs) and submitted - number < executor.window:
-                executor.submit(spec, jobs[submitted])
+                executor.submit_call(run_chunk, spec, *jobs[submitted])
                 submitted += 1
             while number not in finished:
-                done = executor.next_done()
+                done: ChunkOutput = executor.next_result()
                 finished[done.number] = done
                 if progress:
                     progress(done.stations * spec.replications)
