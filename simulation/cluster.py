@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from simulation.errors import HarnessError, InputError
-from simulation.executors import TASKS_PER_WORKER
 from simulation.spawn import workers_without_main
 
 __all__ = ["ClusterError", "DaskExecutor", "parse_local_workers"]
@@ -51,7 +50,8 @@ def _import_distributed() -> Any:
 class DaskExecutor:
     """Submit tasks to a Dask cluster; hand their results back as they finish."""
 
-    def __init__(self, address: str, *, connect_timeout_s: float = _CONNECT_TIMEOUT_S) -> None:
+    def __init__(self, address: str, *, tasks_per_worker: int,
+                 connect_timeout_s: float = _CONNECT_TIMEOUT_S) -> None:
         distributed = _import_distributed()
         local = parse_local_workers(address)
         self._cluster: Any = None
@@ -73,7 +73,7 @@ class DaskExecutor:
                                "`dask scheduler` and `dask worker ADDRESS` (docs/scale.md)"
                                ) from exc
         threads = sum(self._client.nthreads().values())
-        self.window = max(threads, 1) * TASKS_PER_WORKER
+        self.window = max(threads, 1) * tasks_per_worker
         self._done = distributed.as_completed()
 
     def submit_call(self, task: Callable[..., Any], *args: Any) -> None:

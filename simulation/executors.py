@@ -105,7 +105,7 @@ def open_executor(workers: int | None = None, cluster: str | None = None) -> Tas
     if cluster is not None:
         from simulation.cluster import DaskExecutor  # Dask is an optional extra
 
-        return DaskExecutor(cluster)
+        return DaskExecutor(cluster, tasks_per_worker=TASKS_PER_WORKER)
     workers = workers or os.cpu_count() or 1
     return InlineExecutor() if workers == 1 else ProcessExecutor(workers)
 

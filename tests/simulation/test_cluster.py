@@ -83,5 +83,5 @@ def test_cluster_addresses_are_checked_before_anything_runs() -> None:
 
 def test_an_unreachable_scheduler_is_a_harness_error_that_says_how_to_start_one() -> None:
     with pytest.raises(ClusterError, match="dask scheduler") as caught:
-        DaskExecutor("tcp://127.0.0.1:9", connect_timeout_s=2)
+        DaskExecutor("tcp://127.0.0.1:9", tasks_per_worker=8, connect_timeout_s=2)
     assert caught.value.exit_code == 3
