@@ -126,23 +126,36 @@ async def steady(url: str, rate_per_s: float, minutes: float) -> list[dict[str, 
 
 # ---------------------------------------------------------------- orchestration
 
-def service_rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and its children (the workers), KiB."""
+def service_memory_kib(pid: int) -> dict[str, int]:
+    """Resident memory of ``pid`` and its children (the workers), KiB, summed by kind.
+
+    ``VmRSS`` is the judged figure; its split says where growth is: ``RssAnon`` is the
+    processes' own heap, ``RssFile`` and ``RssShmem`` are mapped files (SQLite's ``-shm``
+    wal-index is one).
+    """
     pids = [pid] + [int(p) for p in subprocess.run(
         ["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
-    total = 0
+    total = {"VmRSS": 0, "RssAnon": 0, "RssFile": 0, "RssShmem": 0}
     for p in pids:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+                key = line.split(":", 1)[0]
+                if key in total:
+                    total[key] += int(line.split()[1])
         except FileNotFoundError:
             pass
     return total
 
 
+def file_kib(path: Path) -> int:
+    try:
+        return path.stat().st_size // 1024
+    except FileNotFoundError:
+        return 0
+
+
 def run_backend(name: str, database_url: str, register: Path, rate: float,
-                args: argparse.Namespace) -> dict[str, Any]:
+                args: argparse.Namespace, sqlite_path: Path | None = None) -> dict[str, Any]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "--port", "0", "--workers", "2", "--database-url",
          database_url, "--register", str(register)],
@@ -151,12 +164,20 @@ def run_backend(name: str, database_url: str, register: Path, rate: float,
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     samples: list[tuple[float, int]] = []
+    detail: list[dict[str, float]] = []
     stop = threading.Event()
 
     def sample() -> None:
         started = time.monotonic()
         while not stop.wait(SAMPLE_S):
-            samples.append((time.monotonic() - started, service_rss_kib(proc.pid)))
+            at_s = time.monotonic() - started
+            memory = service_memory_kib(proc.pid)
+            samples.append((at_s, memory["VmRSS"]))
+            row: dict[str, float] = {"t_s": at_s, **memory}
+            if sqlite_path is not None:
+                row["wal_kib"] = file_kib(sqlite_path.with_name(sqlite_path.name + "-wal"))
+                row["shm_kib"] = file_kib(sqlite_path.with_name(sqlite_path.name + "-shm"))
+            detail.append(row)
 
     sampler = threading.Thread(target=sample, daemon=True)
     try:
@@ -171,7 +192,7 @@ def run_backend(name: str, database_url: str, register: Path, rate: float,
         os.killpg(proc.pid, 15)
         proc.wait(30)
     return {"backend": name, "rate_per_s": rate, "minutes": json.loads(driver.stdout),
-            "rss_kib": samples}
+            "rss_kib": samples, "memory_detail": detail}
 
 
 def judge(result: dict[str, Any], minutes: float) -> dict[str, Any]:
@@ -198,6 +219,20 @@ def judge(result: dict[str, Any], minutes: float) -> dict[str, Any]:
             "rss_end_mib": warm[-1] / 1024 if warm else float("nan"), "rss_growth": growth}
 
 
+def print_memory_split(result: dict[str, Any], minutes: float) -> None:
+    """Where the memory went: heap vs mapped files, and SQLite's WAL and -shm sizes."""
+    detail = result.get("memory_detail") or []
+    warm_s = max(1, int(minutes * WARMUP_SHARE)) * 60
+    after = [row for row in detail if row["t_s"] >= warm_s] or detail
+    if not after:
+        return
+    for label, row in (("after warm-up", after[0]), ("end", after[-1])):
+        files = "".join(f", {k[:-4]} {row[k] / 1024:.1f} MiB"
+                        for k in ("wal_kib", "shm_kib") if k in row)
+        print(f"    {label}: anon {row['RssAnon'] / 1024:.1f}, file "
+              f"{row['RssFile'] / 1024:.1f}, shmem {row['RssShmem'] / 1024:.1f} MiB{files}")
+
+
 def report(results: list[dict[str, Any]], args: argparse.Namespace, peak: float,
            load_before: tuple[float, ...]) -> None:
     print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after "
@@ -216,6 +251,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, peak: float,
         print(f"  memory {v['rss_after_warmup_mib']:.1f} MiB after warm-up -> "
               f"{v['rss_end_mib']:.1f} MiB: growth {100 * v['rss_growth']:.1f} % "
               f"({'ok' if v['rss_growth'] < MAX_GROWTH else 'FAILED'}, limit 10 %)")
+        print_memory_split(r, args.minutes)
         print(f"  p99 median {v['median_p99_ms']:.1f} ms, trend {v['p99_trend_ms']:+.1f} ms "
               f"over the minutes after warm-up: {'flat' if v['flat'] else 'NOT FLAT'}")
 
@@ -246,7 +282,7 @@ def main() -> int:
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 results.append(run_backend(backend, f"sqlite:///{tmp}/soak.sqlite", register,
-                                           rate, args))
+                                           rate, args, Path(tmp) / "soak.sqlite"))
             elif backend == "postgresql":
                 from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from service.store.base import DatabaseUnavailable, Row, Tx, probe_write
+from service.store.sqlite_checkpoint import WAL_SIZE_LIMIT_BYTES, WalCheckpointer
 from service.store.sqlite_errors import unavailable
 from service.store.sqlite_lock import LOCK_WAIT_LIMIT_S, is_locked, lock_writers, unlock_writers
 from service.store.urls import DatabaseUrl
@@ -40,7 +41,6 @@ T = TypeVar("T")
 RETRY_SLEEP_FIRST_S = 0.0002
 RETRY_SLEEP_MAX_S = 0.002
 MAX_BATCH = 256
-CHECKPOINT_INTERVAL_S = 0.5
 # /healthz says 503 below this much free space: the database can no longer grow safely.
 LOW_DISK_BYTES = 1 << 20
 
@@ -83,9 +83,8 @@ class SqliteDatabase:
         self.writer_task: asyncio.Task[None] | None = None
         self.read_lock = asyncio.Lock()
         self.lock_fd = -1
-        self.checkpointer: sqlite3.Connection | None = None
-        self.checkpoint_task: asyncio.Task[None] | None = None
-        self.commits_since_checkpoint = 0
+        self.lock_path = self.path.with_name(self.path.name + ".writelock")
+        self.checkpointer = WalCheckpointer(self.lock_path, self._connect)
 
     def pushed_results_version(self) -> int | None:
         return None  # reading it is a ~10 us local query: nothing to push
@@ -100,37 +99,24 @@ class SqliteDatabase:
         return conn
 
     async def open(self) -> None:
-        self.lock_fd = os.open(f"{self.path}.writelock", os.O_RDWR | os.O_CREAT, 0o600)
+        self.lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         self.writer = self._connect()
-        # Checkpoints (copying the WAL back into the database, with fsyncs of their own)
-        # would otherwise run inside every 1000th COMMIT and delay that batch's answers by
-        # tens of ms; a background task runs them instead.
+        # Checkpoints run in the background (service.store.sqlite_checkpoint).
         self.writer.execute("PRAGMA wal_autocheckpoint=0")
+        self.writer.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         self.reader = self._connect()
-        self.checkpointer = self._connect()
         self.writer_task = asyncio.create_task(self._write_loop())
-        self.checkpoint_task = asyncio.create_task(self._checkpoint_loop())
-
-    async def _checkpoint_loop(self) -> None:
-        while True:
-            await asyncio.sleep(CHECKPOINT_INTERVAL_S)
-            if self.commits_since_checkpoint == 0 or self.checkpointer is None:
-                continue
-            self.commits_since_checkpoint = 0
-            # PASSIVE never waits for readers or writers; a busy file is simply retried later.
-            with contextlib.suppress(sqlite3.Error):
-                await asyncio.to_thread(self.checkpointer.execute,
-                                        "PRAGMA wal_checkpoint(PASSIVE)")
+        self.checkpointer.start()
 
     async def close(self) -> None:
-        for task in (self.writer_task, self.checkpoint_task):
-            if task is not None:
-                task.cancel()
-        self.writer_task = self.checkpoint_task = None
-        for conn in (self.writer, self.reader, self.checkpointer):
+        if self.writer_task is not None:
+            self.writer_task.cancel()
+            self.writer_task = None
+        self.checkpointer.close()
+        for conn in (self.writer, self.reader):
             if conn is not None:
                 conn.close()
-        self.writer = self.reader = self.checkpointer = None
+        self.writer = self.reader = None
         if self.lock_fd >= 0:
             os.close(self.lock_fd)
             self.lock_fd = -1
@@ -273,7 +259,7 @@ class SqliteDatabase:
             # The commit's fsync runs in a thread (sqlite3 releases the GIL), so the event
             # loop keeps reading requests, which queue up for the next batch meanwhile.
             await asyncio.to_thread(conn.execute, "COMMIT")
-            self.commits_since_checkpoint += 1
+            self.checkpointer.note_commit()
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):  # it may be rolled back already
                 conn.execute("ROLLBACK")
