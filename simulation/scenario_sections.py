@@ -71,16 +71,21 @@ class Election(_Model):
         return (minutes_of_day(self.closing) - minutes_of_day(self.opening)) * 60
 
 
-class Interval(_Model):
+class _TimeSpan(_Model):
+    """A span of the day: ``start`` before ``end``."""
+
     start: dt.time
     end: dt.time
-    share: Share
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end <= self.start:
             raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
         return self
+
+
+class Interval(_TimeSpan):
+    share: Share
 
 
 class Arrivals(_Model):
@@ -216,17 +221,9 @@ class Failures(_Model):
         return self
 
 
-class Outage(_Model):
-    start: dt.time
-    end: dt.time
+class Outage(_TimeSpan):
     share: float = Field(default=1, gt=0, le=1, description="share of stations affected")
     group: str | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end:%H:%M}) must be after start ({self.start:%H:%M})")
-        return self
 
 
 class Central(_Model):
