@@ -135,18 +135,26 @@ def _item(station: str, key: str, voter: str, template: bytes) -> CheckinInput:
     return CheckinInput(station, key, voter, base64.b64encode(template).decode(), SCAN)
 
 
+def _seed_decision_cases(url: str, prefix: str, voters: int) -> tuple[bytes, bytes]:
+    """Stations {prefix}1 (home), {prefix}2 (open, away) and {prefix}3 (protocol accepted);
+    voters {prefix}V0.. at {prefix}1; key 'remembered' kept for a refusal of {prefix}V3.
+    Returns the enrolled template and one too far from it (mean difference 21 > 20)."""
+    enrolled = bytes(range(TEMPLATE_BYTES))
+    for station in (f"{prefix}1", f"{prefix}2", f"{prefix}3"):
+        _sql(url, "INSERT INTO stations VALUES (%s, 1, 10, 0, 1, 0)", (station,))
+    for k in range(voters):
+        _sql(url, "INSERT INTO voters VALUES (%s, %s, 'a', 'b', '1980-01-01', %s)",
+             (f"{prefix}V{k}", f"{prefix}1", enrolled))
+    _sql(url, "INSERT INTO protocols VALUES (%s, 1, 0, 0, 0, 'd', '{}', 'then')",
+         (f"{prefix}3",))
+    _sql(url, "INSERT INTO idempotent_responses VALUES (%s, 'remembered', %s, 404, '{}')",
+         (f"{prefix}1", f"{prefix}V3"))
+    return enrolled, bytes(min(255, b + 21) for b in enrolled)
+
+
 def test_one_statement_inserts_only_the_plain_case(pg_url: str) -> None:
     """Each condition of the general decision, broken alone, makes it insert nothing."""
-    enrolled = bytes(range(TEMPLATE_BYTES))
-    for station in ("P1", "P2", "P3"):
-        _sql(pg_url, "INSERT INTO stations VALUES (%s, 1, 10, 0, 1, 0)", (station,))
-    for k in range(8):
-        _sql(pg_url, "INSERT INTO voters VALUES (%s, 'P1', 'a', 'b', '1980-01-01', %s)",
-             (f"PV{k}", enrolled))
-    _sql(pg_url, "INSERT INTO protocols VALUES ('P3', 1, 0, 0, 0, 'd', '{}', 'then')")
-    _sql(pg_url, "INSERT INTO idempotent_responses VALUES ('P1', 'remembered', 'PV3', 404, "
-         "'{}')")
-    far = bytes(min(255, b + 21) for b in enrolled)  # mean difference 21 > 20
+    enrolled, far = _seed_decision_cases(pg_url, "P", voters=8)
 
     async def work(db: PostgresDatabase) -> dict[str, bool]:
         async def accept(name: str, station: str, key: str, voter: str,
@@ -275,16 +283,7 @@ def test_migration_keeps_the_turnout_counted_before_it(pg_cluster: ThrowawayClus
 def test_one_batch_inserts_what_one_by_one_would(pg_url: str) -> None:
     """Every case of the one-row test in a single statement, plus the same voter and the
     same key twice within the batch: exactly the rows one-by-one statements insert."""
-    enrolled = bytes(range(TEMPLATE_BYTES))
-    for station in ("B1", "B2", "B3"):
-        _sql(pg_url, "INSERT INTO stations VALUES (%s, 1, 10, 0, 1, 0)", (station,))
-    for k in range(10):
-        _sql(pg_url, "INSERT INTO voters VALUES (%s, 'B1', 'a', 'b', '1980-01-01', %s)",
-             (f"BV{k}", enrolled))
-    _sql(pg_url, "INSERT INTO protocols VALUES ('B3', 1, 0, 0, 0, 'd', '{}', 'then')")
-    _sql(pg_url, "INSERT INTO idempotent_responses VALUES ('B1', 'remembered', 'BV3', 404, "
-         "'{}')")
-    far = bytes(min(255, b + 21) for b in enrolled)
+    enrolled, far = _seed_decision_cases(pg_url, "B", voters=10)
     cases = {
         "plain": ("B1", "b0", "BV0", enrolled),
         "same voter, other key": ("B1", "b1", "BV0", enrolled),
