@@ -163,20 +163,18 @@ def run_backend(name: str, database_url: str, register: Path, rate: float,
         env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET})
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
-    samples: list[tuple[float, int]] = []
     detail: list[dict[str, float]] = []
     stop = threading.Event()
 
     def sample() -> None:
         started = time.monotonic()
         while not stop.wait(SAMPLE_S):
-            at_s = time.monotonic() - started
-            memory = service_memory_kib(proc.pid)
-            samples.append((at_s, memory["VmRSS"]))
-            row: dict[str, float] = {"t_s": at_s, **memory}
+            row: dict[str, float] = {"t_s": time.monotonic() - started,
+                                     **service_memory_kib(proc.pid)}
             if sqlite_path is not None:
-                row["wal_kib"] = file_kib(sqlite_path.with_name(sqlite_path.name + "-wal"))
-                row["shm_kib"] = file_kib(sqlite_path.with_name(sqlite_path.name + "-shm"))
+                for suffix in ("wal", "shm"):
+                    row[f"{suffix}_kib"] = file_kib(
+                        sqlite_path.with_name(f"{sqlite_path.name}-{suffix}"))
             detail.append(row)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -192,7 +190,8 @@ def run_backend(name: str, database_url: str, register: Path, rate: float,
         os.killpg(proc.pid, 15)
         proc.wait(30)
     return {"backend": name, "rate_per_s": rate, "minutes": json.loads(driver.stdout),
-            "rss_kib": samples, "memory_detail": detail}
+            "rss_kib": [(row["t_s"], row["VmRSS"]) for row in detail],
+            "memory_detail": detail}
 
 
 def judge(result: dict[str, Any], minutes: float) -> dict[str, Any]:

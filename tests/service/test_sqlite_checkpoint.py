@@ -11,6 +11,8 @@ import asyncio
 import fcntl
 import os
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -21,13 +23,20 @@ from service.store.sqlite import SqliteDatabase
 from service.store.urls import parse_database_url
 
 
-def make_database(tmp_path: Path) -> SqliteDatabase:
+@asynccontextmanager
+async def opened(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    """A WAL-mode database with one table, opened as the service opens it."""
     path = tmp_path / "wal.sqlite"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
     conn.close()
-    return SqliteDatabase(parse_database_url(f"sqlite:///{path}"))
+    db = SqliteDatabase(parse_database_url(f"sqlite:///{path}"))
+    await db.open()
+    try:
+        yield db
+    finally:
+        await db.close()
 
 
 async def insert(db: SqliteDatabase, first: int, count: int) -> None:
@@ -42,12 +51,28 @@ async def wal_frames_after_passive(db: SqliteDatabase) -> int:
     return await db.checkpointer.checkpoint("PASSIVE")
 
 
-def write_past_a_pinned_snapshot(db: SqliteDatabase) -> sqlite3.Connection:
+def pin_a_snapshot(db: SqliteDatabase) -> sqlite3.Connection:
     """A reader holding an old snapshot: the frames written after it cannot be copied back."""
     reader = sqlite3.connect(db.path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM t").fetchone()
     return reader
+
+
+def release(reader: sqlite3.Connection) -> None:
+    reader.execute("COMMIT")
+    reader.close()
+
+
+async def leave_frames_the_passive_checkpoint_cannot_copy(db: SqliteDatabase) -> int:
+    """100 commits, the last 50 past a pinned snapshot, then a PASSIVE checkpoint, as when a
+    writer never pauses; the WAL's length in frames after it."""
+    await insert(db, 0, 50)
+    reader = pin_a_snapshot(db)
+    await insert(db, 50, 50)
+    frames = await wal_frames_after_passive(db)  # copies up to the reader's snapshot only
+    release(reader)
+    return frames
 
 
 @pytest.fixture(autouse=True)
@@ -59,20 +84,10 @@ def no_background_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_passive_checkpoints_alone_let_the_wal_grow(tmp_path: Path) -> None:
     """The failure itself: frames the PASSIVE checkpoint could not copy keep the WAL going."""
     async def scenario() -> tuple[int, int]:
-        db = make_database(tmp_path)
-        await db.open()
-        try:
-            await insert(db, 0, 50)
-            reader = write_past_a_pinned_snapshot(db)
-            await insert(db, 50, 50)
-            # Copies up to the reader's snapshot only, as it does when a writer never pauses.
-            before = await wal_frames_after_passive(db)
-            reader.execute("COMMIT")
-            reader.close()
+        async with opened(tmp_path) as db:
+            before = await leave_frames_the_passive_checkpoint_cannot_copy(db)
             await insert(db, 100, 5)
             return before, await wal_frames_after_passive(db)
-        finally:
-            await db.close()
 
     before, after = asyncio.run(scenario())
     assert before >= 100
@@ -81,22 +96,13 @@ def test_passive_checkpoints_alone_let_the_wal_grow(tmp_path: Path) -> None:
 
 def test_restart_rewinds_the_wal_the_passive_checkpoint_left(tmp_path: Path) -> None:
     async def scenario() -> tuple[int, int, int]:
-        db = make_database(tmp_path)
-        await db.open()
-        try:
-            await insert(db, 0, 50)
-            reader = write_past_a_pinned_snapshot(db)
-            await insert(db, 50, 50)
-            await wal_frames_after_passive(db)
-            reader.execute("COMMIT")
-            reader.close()
+        async with opened(tmp_path) as db:
+            await leave_frames_the_passive_checkpoint_cannot_copy(db)
             await db.checkpointer.restart_wal()
             await insert(db, 100, 5)
             frames = await wal_frames_after_passive(db)
             rows = len(sqlite3.connect(db.path).execute("SELECT k FROM t").fetchall())
             return db.checkpointer.restarts, frames, rows
-        finally:
-            await db.close()
 
     restarts, frames, rows = asyncio.run(scenario())
     assert restarts == 1
@@ -106,20 +112,15 @@ def test_restart_rewinds_the_wal_the_passive_checkpoint_left(tmp_path: Path) -> 
 
 def test_a_reader_on_an_old_snapshot_defers_the_restart(tmp_path: Path) -> None:
     async def scenario() -> tuple[int, int]:
-        db = make_database(tmp_path)
-        await db.open()
-        try:
+        async with opened(tmp_path) as db:
             await insert(db, 0, 20)
-            reader = write_past_a_pinned_snapshot(db)
+            reader = pin_a_snapshot(db)
             await insert(db, 20, 20)
             await db.checkpointer.restart_wal()  # busy: must neither wait nor fail
             deferred = db.checkpointer.restarts
-            reader.execute("COMMIT")
-            reader.close()
+            release(reader)
             await db.checkpointer.restart_wal()
             return deferred, db.checkpointer.restarts
-        finally:
-            await db.close()
 
     assert asyncio.run(scenario()) == (0, 1)
 
@@ -127,21 +128,19 @@ def test_a_reader_on_an_old_snapshot_defers_the_restart(tmp_path: Path) -> None:
 def test_the_restart_waits_for_a_writer_holding_the_write_lock(tmp_path: Path) -> None:
     """A writer of another process (or of this one) is never checkpointed under."""
     async def scenario() -> tuple[bool, int]:
-        db = make_database(tmp_path)
-        await db.open()
-        other = os.open(db.lock_path, os.O_RDWR)
-        try:
-            await insert(db, 0, 20)
-            fcntl.flock(other, fcntl.LOCK_EX)  # another process's writer, mid-transaction
-            restart = asyncio.create_task(db.checkpointer.restart_wal())
-            await asyncio.sleep(0.2)
-            finished_while_locked = restart.done()
-            fcntl.flock(other, fcntl.LOCK_UN)
-            await restart
-            return finished_while_locked, db.checkpointer.restarts
-        finally:
-            os.close(other)
-            await db.close()
+        async with opened(tmp_path) as db:
+            other = os.open(db.lock_path, os.O_RDWR)
+            try:
+                await insert(db, 0, 20)
+                fcntl.flock(other, fcntl.LOCK_EX)  # another process's writer, mid-transaction
+                restart = asyncio.create_task(db.checkpointer.restart_wal())
+                await asyncio.sleep(0.2)
+                finished_while_locked = restart.done()
+                fcntl.flock(other, fcntl.LOCK_UN)
+                await restart
+                return finished_while_locked, db.checkpointer.restarts
+            finally:
+                os.close(other)
 
     assert asyncio.run(scenario()) == (False, 1)
 
@@ -152,16 +151,12 @@ def test_the_background_loop_restarts_a_long_wal(tmp_path: Path,
     monkeypatch.setattr(checkpoint_module, "WAL_RESTART_FRAMES", 16)
 
     async def scenario() -> int:
-        db = make_database(tmp_path)
-        await db.open()
-        try:
+        async with opened(tmp_path) as db:
             await insert(db, 0, 40)
             for _ in range(1000):  # the loop runs every 10 ms; a loaded machine may be slow
                 if db.checkpointer.restarts:
                     break
                 await asyncio.sleep(0.01)
             return db.checkpointer.restarts
-        finally:
-            await db.close()
 
     assert asyncio.run(scenario()) >= 1
