@@ -17,10 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.histogram import WaitHistogram, bucket_of, to_units
-from simulation.standard import WAIT_STANDARD_MIN
+from simulation.scenario_sections import Standard
+from simulation.standard import WAIT_STANDARD_MIN, station_failed_parts
 from simulation.station_metrics import StationResult
 
-__all__ = ["COUNT_KEYS", "ChunkFigures", "NationalAggregate", "chunk_figures"]
+__all__ = ["COUNT_KEYS", "ChunkFigures", "NationalAggregate", "WorstStation", "chunk_figures",
+           "judge_stations"]
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -33,6 +35,23 @@ COUNT_KEYS = (
 )
 MAX_HOURS_AFTER_CLOSE = 72
 WORST_KEPT = 5  # stations named by the wait standard
+
+
+@dataclass(frozen=True)
+class WorstStation:
+    """A station the verdict may name."""
+
+    failing: bool
+    p95: float  # own p95 time in line, mean over the days
+    position: int  # in the run's station order
+    station: int
+    group: int
+    failed: str  # the parts failed, ";"-joined
+    lost_votes: float  # a day, mean over the days
+    last_out_after_close_min: float  # first day
+
+    def rank(self) -> tuple[bool, float, int]:
+        return (not self.failing, -self.p95, self.position)
 
 
 @dataclass
@@ -52,8 +71,9 @@ class ChunkFigures:
     upload_hours: IntArray  # replication 0: attempts by floor(hours after close), 0..72
     upload_max_after_s: float
     uploads: int
-    station_p95: list[tuple[float, int, int, int]]  # worst: (p95, position, station, group)
-    stations_over: int
+    worst: list[WorstStation]  # failing stations first, then the longest waits
+    failing_by_part: dict[str, int]  # stations failing each part of the standard
+    stations_failing: int
     worst_p95_min: float
     schedule_events: int
 
@@ -81,16 +101,41 @@ def _waits(results: Sequence[Sequence[StationResult]], group_of: IntArray, group
     return out, over
 
 
-def _station_p95(results: Sequence[Sequence[StationResult]], positions: IntArray,
-                 stations: IntArray, group_of: IntArray
-                 ) -> tuple[list[tuple[float, int, int, int]], int, float]:
+def judge_stations(results: Sequence[Sequence[StationResult]], rule: Standard) -> None:
+    """Put each station's verdict over its days in its first day's row (stations.csv):
+    ``standard_failed`` (the parts failed, ";"-joined) and ``days_meeting_standard``."""
+    for k, first in enumerate(results[0]):
+        days = [str(rep[k].row["standard_failed"]) for rep in results]
+        parts = [d.split(";") if d else [] for d in days]
+        first.row["days_meeting_standard"] = round(sum(not p for p in parts) / len(parts), 4)
+        first.row["standard_failed"] = ";".join(station_failed_parts(rule, parts))
+
+
+def _station_standard(results: Sequence[Sequence[StationResult]], positions: IntArray,
+                      stations: IntArray, group_of: IntArray
+                      ) -> tuple[list[WorstStation], dict[str, int], int, float]:
+    """The failing stations first (then the longest waits), failures by part, the count of
+    failing stations and the worst own p95 wait (mean over the days)."""
     per_rep = np.asarray([[float(r.row["wait_p95_min"]) for r in rep] for rep in results],
                          dtype=np.float64)
     p95 = per_rep.mean(axis=0)
-    order = np.argsort(-p95, kind="stable")[:WORST_KEPT]
-    worst = [(float(p95[k]), int(positions[k]), int(stations[k]), int(group_of[k]))
-             for k in order.tolist()]
-    return worst, int(np.sum(p95 > WAIT_STANDARD_MIN)), float(p95.max(initial=0.0))
+    first = results[0]
+    failed = [str(r.row["standard_failed"]) for r in first]
+    by_part: dict[str, int] = {}
+    for f in failed:
+        for part in filter(None, f.split(";")):
+            by_part[part] = by_part.get(part, 0) + 1
+    order = sorted(range(len(first)), key=lambda k: (not failed[k], -p95[k], int(positions[k])))
+    worst = [
+        WorstStation(
+            failing=bool(failed[k]), p95=float(p95[k]), position=int(positions[k]),
+            station=int(stations[k]), group=int(group_of[k]), failed=failed[k],
+            lost_votes=float(np.mean([int(rep[k].row["lost_votes"]) for rep in results])),
+            last_out_after_close_min=float(first[k].row["last_out_after_close_min"]),
+        )
+        for k in order[:WORST_KEPT]
+    ]
+    return worst, by_part, sum(1 for f in failed if f), float(p95.max(initial=0.0))
 
 
 def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntArray,
@@ -110,7 +155,8 @@ def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntA
     attempts = np.concatenate([r.upload_attempts_after_close_s for r in first]
                               or [np.zeros(0)])
     waits, over = _waits(results, group_of, groups)
-    worst, stations_over, worst_p95 = _station_p95(results, positions, stations, group_of)
+    worst, by_part, failing, worst_p95 = _station_standard(results, positions, stations,
+                                                            group_of)
     return ChunkFigures(
         counts=counts,
         stations=np.bincount(group_of, minlength=groups).astype(np.int64),
@@ -131,8 +177,9 @@ def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntA
             minlength=MAX_HOURS_AFTER_CLOSE + 1),
         upload_max_after_s=float(attempts.max()) if len(attempts) else math.nan,
         uploads=len(attempts),
-        station_p95=worst,
-        stations_over=stations_over,
+        worst=worst,
+        failing_by_part=by_part,
+        stations_failing=failing,
         worst_p95_min=worst_p95,
         schedule_events=int(sum(len(r.rows) for r in first)),
     )
@@ -165,8 +212,9 @@ class NationalAggregate:
         default_factory=lambda: np.zeros(MAX_HOURS_AFTER_CLOSE + 1, dtype=np.int64))
     upload_max_after_s: float = math.nan
     uploads: int = 0
-    worst: list[tuple[float, int, int, int]] = field(default_factory=list)
-    stations_over: int = 0
+    worst: list[WorstStation] = field(default_factory=list)
+    failing_by_part: dict[str, int] = field(default_factory=dict)
+    stations_failing: int = 0
     worst_p95_min: float = 0.0
     schedule_events: int = 0
 
@@ -204,10 +252,11 @@ class NationalAggregate:
         self.upload_hours += chunk.upload_hours
         self.upload_max_after_s = _nanmax(self.upload_max_after_s, chunk.upload_max_after_s)
         self.uploads += chunk.uploads
-        # Worst first; equal p95s keep the run's station order (a stable sort would too).
-        self.worst = sorted([*self.worst, *chunk.station_p95],
-                            key=lambda w: (-w[0], w[1]))[:WORST_KEPT]
-        self.stations_over += chunk.stations_over
+        # Failing first, then the longest waits; ties keep the run's station order.
+        self.worst = sorted([*self.worst, *chunk.worst], key=WorstStation.rank)[:WORST_KEPT]
+        for part, n in chunk.failing_by_part.items():
+            self.failing_by_part[part] = self.failing_by_part.get(part, 0) + n
+        self.stations_failing += chunk.stations_failing
         self.worst_p95_min = max(self.worst_p95_min, chunk.worst_p95_min)
         self.schedule_events += chunk.schedule_events
 

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.aggregate import ChunkFigures, chunk_figures
+from simulation.aggregate import ChunkFigures, chunk_figures, judge_stations
 from simulation.distributions import Distribution
 from simulation.plan import plan_station
 from simulation.rosters import roster, roster_key
 from simulation.scenario import Scenario, minutes_of_day
 from simulation.schedule import Schedule, merge
+from simulation.standard import day_measures, failed_parts
 from simulation.station import run_station
 from simulation.station_metrics import QUEUE_BIN_S, StationResult, summarise_station
 from simulation.stations import StationTable
@@ -68,6 +69,12 @@ def simulate_station(
         hours=hours,
         queue_bins=bins,
         arrival_hours=math.ceil(scenario.election.day_s / 3600),
+    )
+    day = day_measures(plan, out, scenario.standard)
+    result.row.update(
+        lost_votes=day.lost_votes,
+        last_out_after_close_min=round(day.last_out_after_close_min, 2),
+        standard_failed=";".join(failed_parts(scenario.standard, day)),
     )
     if voters:
         result.voters = voter_rows(plan, out, station)
@@ -117,6 +124,7 @@ def run_chunk(spec: ChunkSpec, number: int, first_position: int,
         for r in range(spec.replications)
     ]
     ids = np.asarray(station_ids, dtype=np.int64)
+    judge_stations(results, spec.scenario.standard)
     figures = chunk_figures(
         results,
         positions=np.arange(first_position, first_position + len(ids), dtype=np.int64),

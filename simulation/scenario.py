@@ -39,6 +39,7 @@ from simulation.scenario_sections import (
     Interval,
     Outage,
     Share,
+    Standard,
     StationGroup,
     TimeZone,
     Voting,
@@ -68,6 +69,7 @@ __all__ = [
     "Scenario",
     "Share",
     "Stage",
+    "Standard",
     "StationGroup",
     "ThresholdRule",
     "TimeZone",
@@ -149,6 +151,7 @@ class Scenario(_Model):
     central: Central
     voting: Voting
     closing: Closing = Closing()
+    standard: Standard = Standard()
     counting: Counting
     reference: Reference = Reference()
     costs: Costs | None = None
@@ -205,6 +208,11 @@ class Scenario(_Model):
                         f"station_groups[{k}].pools: {empty} have 0 units but the flow "
                         "uses them; give each at least 1 or take the stage out of the flow"
                     )
+        stages = [s.name for s in self.flow] or ["identify", "desk", "booth"]
+        unknown = [s for s in self.standard.stage_wait_p95_max_min if s not in stages]
+        if unknown:
+            raise ValueError(f"standard.stage_wait_p95_max_min: {unknown} are not stages "
+                             f"of the flow {stages}")
         for k, f in enumerate(self.device_faults):
             if f.pool not in pools:
                 raise ValueError(f"device_faults[{k}].pool: {f.pool!r} is not a pool {pools}")

@@ -255,3 +255,27 @@ class Counting(_Model):
     never_upload_share: Share = Field(
         default=0, description="stations whose protocol does not arrive on election night"
     )
+
+
+class Standard(_Model):
+    """When a station meets the standard, for the whole visit (docs/model.md, "The standard").
+
+    One definition judged by the calculator, simulate, size and run alike. The defaults and
+    their sources are in the field descriptions."""
+
+    wait_p95_max_min: float = Field(
+        default=30, gt=0, description="p95 of each voter's total time in line, every stage, "
+        "minutes (PCEA 2014: no voter should wait more than 30 minutes)")
+    stage_wait_p95_max_min: dict[str, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=dict, description="optional: stage name -> p95 of the wait in that "
+        "stage's line, minutes (default flow stages: identify, desk, booth)")
+    lost_share_max: float = Field(
+        default=0.005, ge=0, lt=1, description="lost votes (left the line, sent home at "
+        "closing) over arrivals; voters refused as not recognised are apart. 0.5 %: below the "
+        "0.6 % that long lines cost the 2012 US election (Stewart & Ansolabehere 2015)")
+    last_out_after_close_max_min: float = Field(
+        default=30, ge=0, description="the last voter out at most this long after closing, "
+        "minutes (the wait standard for a voter who joins the line at closing)")
+    days_share: float = Field(
+        default=0.95, gt=0, le=1, description="share of simulated days on which every part "
+        "must hold")

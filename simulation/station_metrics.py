@@ -21,7 +21,7 @@ FloatArray = NDArray[np.float64]
 @dataclass
 class StationResult:
     row: dict[str, Any]  # one line of stations.csv
-    waits_min: NDArray[np.float32]  # arrival to terminal, everyone who reached one
+    waits_min: NDArray[np.float32]  # time in line, every stage (visit_waits_s)
     line_time_s: float  # total person-seconds spent in the line (Little's law)
     queue_bins: NDArray[np.float32]  # time-average line length per 5-minute bin
     checkins_by_hour: NDArray[np.int64]  # voters checked in before each full local hour
@@ -204,18 +204,13 @@ def _schedule_rows(
     return merge(parts)
 
 
-def _waits_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
-    """Every wait to report: arrival to the terminal for who reached one, or (a configured
-    flow) the time in every line for who got through."""
-    inp = plan.input
-    if inp.flow is not None:
-        _, per_stage = stage_waits(plan, out)
-        through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
-        waits: FloatArray = np.nansum(per_stage, axis=1)[through]
-        return waits
-    reached = ~np.isnan(out.start_s)
-    arrival_waits: FloatArray = (out.start_s - inp.arrival_s)[reached]
-    return arrival_waits
+def visit_waits_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
+    """Every wait to report, one definition for every flow (the standard's): each voter's
+    total time in line over every stage, for who got through identification."""
+    _, per_stage = stage_waits(plan, out)
+    through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
+    waits: FloatArray = np.nansum(per_stage, axis=1)[through]
+    return waits
 
 
 def _wait_figures(waits_min: NDArray[np.float32]) -> dict[str, float]:
@@ -280,7 +275,7 @@ def summarise_station(
 ) -> StationResult:
     inp = plan.input
     begin_s, end_s = _line_intervals(plan, out)
-    waits_min = (_waits_s(plan, out) / 60).astype(np.float32)
+    waits_min = (visit_waits_s(plan, out) / 60).astype(np.float32)
     row: dict[str, Any] = {
         "index": station,
         "group": group,

@@ -19,17 +19,32 @@ class WaitFigures(Part):
 class WorstStation(Part):
     station: str
     group: str
+    failed: list[str] = Field(description="the parts of the standard it fails")
     p95_wait_min: float
+    lost_votes: float
+    last_out_after_close_min: float
 
 
-class WaitStandard(Part):
-    standard_min: float
+class StandardRule(Part):
+    wait_p95_max_min: float
+    stage_wait_p95_max_min: dict[str, float]
+    lost_share_max: float
+    last_out_after_close_max_min: float
+    days_share: float
+
+
+class StationStandard(Part):
+    """The scenario's standard judged at every station (simulation/standard.py)."""
+
+    rule: StandardRule
+    rule_text: str
     national_p95_wait_min: float
     holds_nationally: bool
     worst_station_p95_wait_min: float
     stations: int
-    stations_over: int
     stations_meeting: int
+    stations_failing: int
+    failing_by_part: dict[str, int]
     holds_at_every_station: bool
     worst_stations: list[WorstStation]
 
@@ -67,6 +82,7 @@ class Weighted(Part):
 class SimulationSummary(Output):
     """The national figures of a simulated day."""
 
+    FORMAT = 2  # 2: "standard" (the whole visit) replaced "wait_standard"
     FILE = "summary.json"
 
     scenario: str
@@ -85,9 +101,9 @@ class SimulationSummary(Output):
     duplicates_voted: Number
     turnout: float
     wait_min: WaitFigures
-    wait_standard: WaitStandard
+    standard: StationStandard
     share_voters_waiting_over_30_min: float
-    stations_with_p95_wait_over_30_min: int
+    stations_failing_standard: int
     terminal_failures: Number
     repairs: Number
     replacements: Number
