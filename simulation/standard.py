@@ -33,6 +33,7 @@ __all__ = [
     "national_standard",
     "part_text",
     "rule_text",
+    "station_failed_parts",
     "verdict_line",
 ]
 

@@ -62,13 +62,10 @@ def _flow_lines(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, Flo
 
 def _line_intervals(plan: StationPlan, out: StationOutcome) -> tuple[FloatArray, FloatArray]:
     """Start and end of every stay in the line (first wait, plus requeues after failures)."""
-    if plan.input.flow is not None:
-        begin, end = _flow_lines(plan, out)
-        starts, ends = [begin], [end]
-    else:
-        left = np.where(np.isnan(out.start_s), out.left_line_s, out.start_s)
-        starts = [plan.input.arrival_s]
-        ends = [left]
+    # Every stage's line, the default flow's desks and booths too: the standard judges the
+    # whole visit, and a line at the booths is still a line outside.
+    begin, end = _flow_lines(plan, out)
+    starts, ends = [begin], [end]
     if out.requeue_segments:
         seg = np.asarray(out.requeue_segments, dtype=np.float64)
         starts.append(seg[:, 0])
