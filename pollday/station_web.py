@@ -2,7 +2,8 @@
 
 A standard-library HTTP server on loopback serves one self-contained page (form, answer,
 line plot drawn as inline SVG: no external assets) and one JSON endpoint,
-``GET /api/station?registered=...``, which runs the same :func:`answer` as the command line.
+``GET /api/station?registered=...``, which runs the same :func:`answer` as the command line;
+bad input is a 400 whose ``errors`` say, field by field, what to fix in a planner's words.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import http.server
 import json
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,12 +22,15 @@ from pollday.exits import EXIT_OK
 from pollday.station_calc import answer
 from pollday.station_defaults import resolved_inputs
 from pollday.station_inputs import (
+    CHAIN_INPUTS,
+    FLOW_INPUTS,
     INPUTS,
     StationInputError,
     base_data,
     station_scenario,
 )
 from pollday.station_page import render_page
+from pollday.station_page_errors import days_error, field_errors
 from simulation.loading import ScenarioError
 
 # Form fields filled from the starting station (others start blank: "keep the base's").
@@ -48,6 +53,18 @@ def form_start(base: dict[str, Any], given: dict[str, str], *, built_in: bool) -
             value = spec.default
         start[spec.name] = value if value is not None else ""
     return start
+
+
+def fixed_inputs(base: dict[str, Any]) -> dict[str, str]:
+    """Inputs this station cannot take (its scenario describes them itself), by the reason
+    the form shows beside them; the page disables them rather than let them fail."""
+    fixed = {}
+    if base.get("flow"):
+        fixed.update(dict.fromkeys(FLOW_INPUTS, "set by the scenario's own stage flow"))
+    if base.get("biometrics", {}).get("modalities"):
+        fixed.update(dict.fromkeys(CHAIN_INPUTS, "set by the scenario's own identification "
+                                   "steps"))
+    return fixed
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -81,19 +98,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         else:
             self._json(404, {"error": f"no page {url.path}"})
 
+    def _refuse(self, errors: list[dict[str, str | None]], detail: str) -> None:
+        """A 400 the page can show at each field: ``errors`` [{field, message}] in a
+        planner's words, ``error`` all of them in one line, ``detail`` the CLI's text."""
+        self._json(400, {"error": "; ".join(str(e["message"]) for e in errors),
+                         "errors": errors, "detail": detail})
+
     def _calculate(self, query: dict[str, str]) -> None:
         days = self.days
         if "replications" in query:
-            raw = query.pop("replications")
-            if not raw.isdigit() or not 1 <= int(raw) <= _MAX_DAYS:
-                self._json(400, {"error": f"replications: {raw!r} is not 1 to {_MAX_DAYS}"})
+            raw = query.pop("replications").strip()
+            # ASCII digits only: '²'.isdigit() is true and int('²') fails.
+            if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= _MAX_DAYS:
+                self._refuse([days_error(raw, _MAX_DAYS)],
+                             f"replications: {raw!r} is not 1 to {_MAX_DAYS}")
                 return
             days = int(raw)
         given = {k: v.strip() for k, v in query.items() if v.strip()}
         try:
             self._json(200, answer(self.base, given, days, self.seed))
         except (StationInputError, ScenarioError) as error:
-            self._json(400, {"error": str(error)})
+            self._refuse(field_errors(str(error), given), str(error))
+        except Exception as error:  # a bug, not bad input: say so on the page, trace on stderr
+            traceback.print_exc()
+            self._json(500, {"error": f"the calculation failed ({type(error).__name__}: "
+                             f"{error}); the traceback is in the terminal running the page",
+                             "errors": [{"field": None, "message": "The calculation failed: "
+                                         f"{type(error).__name__}: {error}"}]})
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # one line per request would bury the URL the planner needs
@@ -106,7 +137,8 @@ def make_server(
     handler = type("StationHandler", (_Handler,), {
         "base": base,
         "page": render_page(
-            form_start(base, given, built_in=base == base_data(None, None)), days
+            form_start(base, given, built_in=base == base_data(None, None)), days,
+            given=given, fixed=fixed_inputs(base),
         ).encode(),
         "days": days,
         "seed": seed,

@@ -1,45 +1,24 @@
-"""``pollday station --web``: the calculator's page in headless Chromium, and its JSON API.
-
-Skipped without Chromium except in CI (``CI=true``), as the report's browser test."""
+"""``pollday station --web``: the calculator's JSON API, its errors in a planner's words, and
+the page's HTML (the page in a browser: test_station_page_browser.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pollday.station_calc import answer
-from pollday.station_inputs import base_data
-from pollday.station_web import running_server
-from tests.pollday.report_support import Chromium, find_chromium
-
-WAIT_DONE = """
-new Promise((resolve, reject) => {
-  const start = Date.now();
-  const tick = () => {
-    const state = document.body.dataset.state;
-    if (state === 'done' || state === 'error') resolve(state);
-    else if (Date.now() - start > 60000) reject(new Error('still ' + state));
-    else setTimeout(tick, 50);
-  };
-  tick();
-})
-"""
-PAGE_STATE = """({
-  verdict: document.getElementById('verdict').textContent,
-  rows: [...document.querySelectorAll('#figures tr')].map(r => r.textContent),
-  points: document.getElementById('line-curve')?.getAttribute('points').split(' ').length,
-  error: document.getElementById('error').textContent,
-  external: performance.getEntriesByType('resource').map(e => e.name)
-              .filter(u => !u.startsWith(location.origin)),
-})"""
+from pollday.station_inputs import INPUT_NAMES, StationInputError, base_data, station_scenario
+from pollday.station_page import render_page
+from pollday.station_page_errors import field_errors
+from pollday.station_page_fields import FIELDS, PAGE_FIELDS
+from pollday.station_web import fixed_inputs, running_server
+from tests.pollday.report_support import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +41,81 @@ def test_api_answers_as_the_command_line_does(url: str) -> None:
     expected = answer(base_data(None, None), {"registered": "2400", "terminals": "2"}, 3, None)
     body.pop("wall_s"), expected.pop("wall_s")
     assert body == expected
+
+
+def test_api_errors_name_the_field_in_words(url: str) -> None:
     status, body = _get(url + "api/station?success=2")
-    assert status == 400 and "--success" in body["error"]
+    assert status == 400
+    assert body["errors"] == [
+        {"field": "success", "message": "Success probability must be between 0 and 1 "
+         "(you typed 2)"}]
+    assert body["error"] == body["errors"][0]["message"]
+    assert body["detail"].startswith("--success (biometrics.success_probability): 2.0:")
     status, body = _get(url + "api/station?replications=100000")
-    assert status == 400 and "replications" in body["error"]
+    assert status == 400 and body["errors"] == [{
+        "field": "replications",
+        "message": "Simulated days must be a whole number from 1 to 200 (you typed 100000)"}]
+    status, body = _get(url + "api/station?replications=%C2%B2")  # '²'.isdigit() is true
+    assert status == 400 and body["errors"][0]["field"] == "replications"
+    status, body = _get(url + "api/station?turnout=3&terminals=0&success=2")
+    assert status == 400
+    assert [e["field"] for e in body["errors"]] == ["turnout", "terminals", "success"]
+
+
+def _errors(given: dict[str, str], base: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    try:
+        station_scenario(base or base_data(None, None), given)
+    except StationInputError as error:
+        return field_errors(str(error), given)
+    raise AssertionError(f"{given} was accepted")
+
+
+@pytest.mark.parametrize(("given", "field", "message"), [
+    ({"registered": "0"}, "registered", "Registered voters must be at least 1 (you typed 0)"),
+    ({"registered": "abc"}, "registered",
+     "Registered voters must be a whole number (you typed abc)"),
+    ({"turnout": "-1"}, "turnout", "Turnout cannot be negative (you typed -1)"),
+    ({"turnout": "0"}, "turnout", "Turnout must be more than 0 (you typed 0)"),
+    ({"terminals": "1.5"}, "terminals",
+     "Check-in terminals must be a whole number (you typed 1.5)"),
+    ({"terminals": "1000"}, "terminals", "Check-in terminals must be at most 100 (you typed 1000)"),
+    ({"scan_time_s": "nan"}, "scan_time_s",
+     "Time per scan attempt must be an ordinary number (you typed nan)"),
+    ({"queue_at_opening": "2"}, "queue_at_opening",
+     "Share already in line at opening must be 0 or more and less than 1 (you typed 2)"),
+    ({"opening": "25:00"}, "opening",
+     "Opening time must be a time of day such as 08:00 (you typed 25:00)"),
+    ({"closing": "07:00"}, "closing", "Polls must close after they open (open at 08:00, "
+     "close at 07:00)"),
+    ({"hourly_shares": "1,2"}, "hourly_shares", "Arrivals per hour needs one number per "
+     "opening hour: 11 for 08:00-19:00 (you gave 2)"),
+    ({"fallback": "x"}, "fallback", "Fallback: choose one of “check the voter by hand”; "
+     "“turn the voter away (lost vote)” (you typed x)"),
+    ({"bogus": "1"}, None, "The calculator has no input named 'bogus'"),
+])
+def test_every_kind_of_input_error_in_words(
+    given: dict[str, str], field: str | None, message: str
+) -> None:
+    assert _errors(given) == [{"field": field, "message": message}]
+
+
+def test_a_flow_scenario_disables_what_its_flow_replaces() -> None:
+    brazil = base_data(ROOT / "scenarios" / "brazil-2022.toml", None)
+    fixed = fixed_inputs(brazil)
+    assert {"terminals", "desks", "booths"} <= set(fixed)
+    assert _errors({"terminals": "2"}, brazil)[0]["field"] == "terminals"
+    assert fixed_inputs(base_data(None, None)) == {}
+    page = render_page({n: "" for n in INPUT_NAMES}, 3, fixed=fixed)
+    assert re.search(r'name="terminals"[^>]* disabled', page)
+    assert not re.search(r'name="registered"[^>]* disabled', page)
+
+
+def test_every_field_has_a_planners_label() -> None:
+    assert set(FIELDS) == set(PAGE_FIELDS)
+    for name, words in FIELDS.items():
+        assert "_" not in words.label and words.label[0].isupper(), name
+    assert FIELDS["mtbf_h"].label == "Mean time between failures (hours)"
+    assert FIELDS["close_line"].options["close"].startswith("Close the line at closing time")
 
 
 def test_page_has_no_external_assets(url: str) -> None:
@@ -75,48 +125,3 @@ def test_page_has_no_external_assets(url: str) -> None:
     assert "default-src 'none'" in csp
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert 'value="2400"' in page  # the given input starts the form
-
-
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[Chromium]:
-    found = find_chromium()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("headless Chromium not installed: CI must have it")
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
-    chromium = Chromium(found, tmp_path / "profile")
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-
-
-def _submit(browser: Chromium, **fields: str) -> dict[str, Any]:
-    for name, value in fields.items():
-        browser.evaluate(f"document.querySelector('[name={name}]').value = {value!r}")
-    browser.evaluate("document.body.dataset.state = 'idle'; "
-                     "document.getElementById('inputs').requestSubmit()")
-    browser.evaluate(WAIT_DONE)
-    state: dict[str, Any] = browser.evaluate(PAGE_STATE)
-    return state
-
-
-def test_calculator_page_in_chromium(browser: Chromium, url: str, tmp_path: Path) -> None:
-    browser.open(url)
-    assert browser.evaluate(WAIT_DONE) == "done"
-    first = browser.evaluate(PAGE_STATE)
-    expected = answer(base_data(None, None), {"registered": "2400"}, 3, None)
-    assert first["verdict"].startswith("The 30-minute standard FAILS with 1 terminal(s)")
-    assert f"fewest meeting it: {expected['fewest_terminals']['terminals']}" in first["verdict"]
-    assert len(first["rows"]) == 9
-    w = expected["wait_min"]
-    assert any(f"{w['p50']:.1f} / {w['p95']:.1f} / {w['max']:.1f}" in r for r in first["rows"])
-    assert first["points"] == len(expected["line_curve"])
-    assert first["external"] == [] and first["error"] == ""
-
-    more = _submit(browser, terminals=str(expected["fewest_terminals"]["terminals"]))
-    assert more["verdict"].startswith("The 30-minute standard holds")
-    browser.screenshot(Path(os.environ.get("STATION_SCREENSHOT", tmp_path / "station.png")))
-    assert browser.console_errors() == []
-    bad = _submit(browser, success="2")
-    assert "--success" in bad["error"]
