@@ -21,6 +21,7 @@ from pollday.cluster_option import add_cluster_argument
 from pollday.console import (
     emit_summary,
     fail,
+    print_closing,
     print_json,
     print_simulation_table,
 )
@@ -34,7 +35,9 @@ from pollday.serve_command import add_serve_arguments, exec_service
 from pollday.simulate_run import SimulateOptions, simulate_to_folder
 from pollday.size_command import add_size_arguments, run_size
 from pollday.station_command import add_station_arguments, run_station_command
+from pollday.step_summary import append_step_summary, simulate_markdown
 from pollday.validate_run import ValidateOptions, validate_scenario_file
+from pollday.verdict_line import standard_verdict
 from simulation import ScenarioError
 from simulation.errors import PolldayError
 from simulation.loading import Problem
@@ -69,14 +72,16 @@ def _seed(text: str) -> int:
     return value
 
 
+QUIET_HELP = "no progress bars, tables or closing lines (CI logs); errors are still shown"
+VERDICT_QUIET_HELP = ("no progress, tables or figures: only the one-line verdict at the end "
+                      "(and every failing threshold) and errors")
+
+
 def _add_output_flags(
-    p: argparse.ArgumentParser, json_help: str = "print summary.json to stdout"
+    p: argparse.ArgumentParser, json_help: str = "print summary.json to stdout",
+    quiet_help: str = QUIET_HELP,
 ) -> None:
-    p.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress bars, tables or closing lines (CI logs); errors are still shown",
-    )
+    p.add_argument("--quiet", action="store_true", help=quiet_help)
     p.add_argument("--json", action="store_true", help=json_help)
 
 
@@ -120,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"stations per chunk of work (default {CHUNK_STATIONS}); the figures "
                         "do not depend on it")
     add_cluster_argument(p)
-    _add_output_flags(p)
+    _add_output_flags(p, quiet_help=VERDICT_QUIET_HELP)
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
@@ -130,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
-    _add_output_flags(p)
+    _add_output_flags(p, quiet_help=VERDICT_QUIET_HELP)
 
     p = sub.add_parser("capacity", help="the breaking point, as a multiple of election day's peak")
     add_capacity_arguments(p, _positive_int)
@@ -195,6 +200,9 @@ def _simulate(args: argparse.Namespace) -> int:
                          f"from {args.out}\n")
     summary = done.summary
     emit_summary(summary, args, lambda: print_simulation_table(summary, str(args.out)))
+    append_step_summary(simulate_markdown(summary, args.out), command="simulate")
+    if args.quiet or args.json:  # the table's caption says it otherwise
+        print_closing([f"pollday simulate: {standard_verdict(summary)}"], json_output=args.json)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from loadtests.measured import day_figures
 from pollday.run_summary import ClosedLoop
 from simulation import RunOptions, national_summary, simulate
 from simulation.distributions import Empirical
+from simulation.runner import ProgressCallback
 from simulation.scenario import Scenario
 
 
@@ -40,13 +41,15 @@ def close_the_loop(
     workers: int,
     seed: int,
     cluster: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ClosedLoop:
+    """``progress`` gets the stations simulated again, as the first simulation's does."""
     latency = measured_latency(loadtest)
     if latency is None:
         return ClosedLoop(measured=False, reason="no check-in latency was measured")
     result = simulate(
         scenario, options=RunOptions(seed=seed, central_latency_s=latency), workers=workers,
-        cluster=cluster,
+        cluster=cluster, progress=progress,
     )
     measured = national_summary(result)
     return ClosedLoop(

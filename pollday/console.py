@@ -1,4 +1,9 @@
-"""Terminal output: progress bars, summary tables, error messages (no tracebacks)."""
+"""Terminal output: progress bars, summary tables, error messages (no tracebacks).
+
+Progress goes to stderr: rich bars on a terminal; plain timestamped lines, at least every
+10 s, when stderr is not a terminal or ``CI`` is set (:mod:`pollday.progress`); nothing with
+``--quiet``.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +26,9 @@ from rich.progress import (
 from rich.table import Table
 
 from loadtests.figures import label
+from pollday.progress import Heartbeat, counted, plain_progress_wanted
+from pollday.verdict_line import standard_holds, standard_of, standard_verdict
 from simulation.runner import ProgressCallback
-from simulation.standard import verdict_line
 
 err_console = Console(stderr=True)
 
@@ -31,13 +37,19 @@ err_console = Console(stderr=True)
 def progress_bar(
     label: str, total: int, *, quiet: bool, unit: str = "stations"
 ) -> Iterator[ProgressCallback]:
-    """A bar with rate (``unit``/s) and time remaining on stderr; nothing when ``quiet``.
+    """A bar with rate (``unit``/s) and time remaining on stderr; nothing when ``quiet``;
+    timestamped lines at least every 10 s without a terminal (CI logs).
 
     The callback takes how many units were just done; call it per chunk of work, not per
     item: each call takes the bar's lock and recomputes the rate.
     """
     if quiet:
         yield lambda _n: None
+        return
+    if plain_progress_wanted():
+        beat, count = counted(label, total, unit)
+        with beat:
+            yield count.advance
         return
     columns = (
         TextColumn("{task.description}"),
@@ -60,6 +72,20 @@ def progress_bar(
         yield advance
 
 
+@contextmanager
+def phase(label: str, *, quiet: bool) -> Iterator[None]:
+    """A phase with no count (the audit, starting the service): a spinner on a terminal,
+    a heartbeat line at least every 10 s in a log, nothing when ``quiet``."""
+    if quiet:
+        yield
+    elif plain_progress_wanted():
+        with Heartbeat(label):
+            yield
+    else:
+        with err_console.status(f"{label}…"):
+            yield
+
+
 def print_json(data: dict[str, Any]) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -70,6 +96,15 @@ def emit_summary(summary: dict[str, Any], args: Any, print_table: Callable[[], N
         print_json(summary)
     elif not args.quiet:
         print_table()
+
+
+def print_closing(lines: list[str], *, json_output: bool) -> None:
+    """A command's last lines (its verdict): on stdout, or on stderr when stdout carries
+    ``--json`` (which must stay parseable). Plain writes: CI logs grep them."""
+    stream = sys.stderr if json_output else sys.stdout
+    for line in lines:
+        stream.write(line + "\n")
+    stream.flush()
 
 
 def fail(message: str, code: int) -> int:
@@ -84,7 +119,7 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
     table.add_column(justify="right")
     wait = summary["wait_min"]
     peak = summary["checkins_per_minute"]
-    standard = summary.get("standard") or summary["wait_standard"]
+    standard = standard_of(summary)
     rows = [
         ("stations", f"{summary['stations']:,}"),
         ("registered voters", f"{summary['registered']:,}"),
@@ -118,8 +153,8 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
     ]
     for k, v in rows:
         table.add_row(k, v)
-    table.caption = verdict_line(standard)
-    table.caption_style = "bold green" if standard["holds_at_every_station"] else "bold red"
+    table.caption = standard_verdict(summary)
+    table.caption_style = "bold green" if standard_holds(summary) else "bold red"
     Console(file=sys.stdout).print(table)
     print(f"outputs written to {out}")
 

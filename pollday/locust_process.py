@@ -2,7 +2,7 @@
 
 Progress comes from Locust's own ``--csv`` stats file, refreshed every second: elapsed time
 against the expected replay time (total and time remaining), with the live request rate and
-error count.
+error count; a bar on a terminal, a timestamped line every 10 s in a log.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 import loadtests
 from pollday.console import err_console
 from pollday.credentials import SECRET_ENV
+from pollday.progress import Heartbeat, plain_progress_wanted
 
 
 def locustfile() -> Path:
@@ -139,6 +142,53 @@ def replay_clock(elapsed_s: float, expected_s: float) -> str:
     return f"{shown} eta {_hms(math.ceil(expected_s - elapsed_s))}"
 
 
+def _live(history_csv: Path, elapsed_s: float, expected_s: float) -> str:
+    """``0:12 / 0:25 eta 0:13, 410 req/s, 4,920 requests, 0 errors``: a log line's status."""
+    requests, failures, rps = live_stats(history_csv)
+    return (f"{replay_clock(elapsed_s, expected_s)}, {rps:,.0f} req/s, {requests:,} requests, "
+            f"{failures:,} errors")
+
+
+@contextmanager
+def _display(run: LocustRun, *, quiet: bool) -> Iterator[Callable[[float], None]]:
+    """What the replay shows while it runs; yields ``show(elapsed_s)``, called every second.
+
+    A bar on a terminal; in a log (no terminal, or CI) a timestamped line every 10 s from a
+    heartbeat thread (``show`` does nothing there); nothing when ``quiet``.
+    """
+    history = run.out_dir / "locust_stats_history.csv"
+    if quiet:
+        yield lambda _elapsed: None
+        return
+    if plain_progress_wanted():
+        def done(elapsed: float) -> str:
+            requests, failures, _ = live_stats(history)
+            return f"done in {_hms(elapsed)}: {requests:,} requests, {failures:,} errors"
+
+        with Heartbeat("load test", start=f"replaying {_hms(run.expected_s)} of schedule",
+                       status=lambda e: _live(history, e, run.expected_s), done=done):
+            yield lambda _elapsed: None
+        return
+    started = time.monotonic()
+    with Progress(TextColumn("load test"), BarColumn(), TextColumn("{task.fields[live]}"),
+                  TextColumn("{task.fields[clock]}"), console=err_console) as progress:
+        clock = replay_clock(0.0, run.expected_s)
+        task = progress.add_task("load", total=run.expected_s, live="", clock=clock)
+
+        def show(elapsed: float) -> None:
+            requests, failures, rps = live_stats(history)
+            progress.update(
+                task, completed=min(elapsed, run.expected_s),
+                live=f"{rps:,.0f} req/s, {requests:,} requests, {failures:,} errors",
+                clock=replay_clock(elapsed, run.expected_s))
+
+        yield show
+        requests, failures, _ = live_stats(history)
+        progress.update(task, completed=run.expected_s,
+                        live=f"{requests:,} requests, {failures:,} errors",
+                        clock=f"{_hms(time.monotonic() - started)} / {_hms(run.expected_s)}")
+
+
 def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     """Run the replay; return Locust's exit code and the tail of its stderr."""
     run.out_dir.mkdir(parents=True, exist_ok=True)
@@ -149,37 +199,14 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
             run.command(), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env_secret}
         )
         started = time.monotonic()
-        with Progress(
-            TextColumn("load test"),
-            BarColumn(),
-            TextColumn("{task.fields[live]}"),
-            TextColumn("{task.fields[clock]}"),
-            console=err_console,
-            disable=quiet,
-        ) as progress:
-            clock = replay_clock(0.0, run.expected_s)
-            task = progress.add_task("load", total=run.expected_s, live="", clock=clock)
+        with _display(run, quiet=quiet) as show:
             while proc.poll() is None:
                 elapsed = time.monotonic() - started
                 if elapsed > run.timeout_s:
                     proc.kill()
                     proc.wait()
                     return -9, f"Locust did not finish within {run.timeout_s:.0f} s and was stopped"
-                requests, failures, rps = live_stats(run.out_dir / "locust_stats_history.csv")
-                progress.update(
-                    task,
-                    completed=min(elapsed, run.expected_s),
-                    live=f"{rps:,.0f} req/s, {requests:,} requests, {failures:,} errors",
-                    clock=replay_clock(elapsed, run.expected_s),
-                )
+                show(elapsed)
                 time.sleep(1.0)
-            elapsed = time.monotonic() - started
-            requests, failures, _ = live_stats(run.out_dir / "locust_stats_history.csv")
-            progress.update(
-                task,
-                completed=run.expected_s,
-                live=f"{requests:,} requests, {failures:,} errors",
-                clock=f"{_hms(elapsed)} / {_hms(run.expected_s)}",
-            )
     tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
     return int(proc.returncode), " | ".join(tail)

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from pollday.cluster_option import add_cluster_argument
-from pollday.console import emit_summary, fail, print_run_table
+from pollday.console import emit_summary, fail, print_closing, print_run_table
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.outputs import check_out_folder
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
+from pollday.step_summary import append_step_summary, failure_markdown, run_markdown
 from pollday.target_watch import format_duration
+from pollday.threshold_option import add_threshold_argument
+from pollday.verdict_line import run_closing_lines
 from simulation import ScenarioError
 from simulation.replay_scale import replay_scale_problems
 
@@ -57,6 +60,7 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
         help="extra option for the embedded service, e.g. "
         "--service-arg=--inject-latency-ms=50 (rehearsals)",
     )
+    add_threshold_argument(p)
 
 
 def _interrupt_on_sigterm(signum: int, frame: object) -> None:
@@ -67,7 +71,10 @@ def _interrupt_on_sigterm(signum: int, frame: object) -> None:
 def record_failure(config: RunConfig, code: int, message: str, stage: str,
                    started: float) -> None:
     """summary.json and junit.xml for a run that ended without verdicts — unless this run
-    already wrote its verdicts (a failure after them, e.g. in the report, keeps them)."""
+    already wrote its verdicts (a failure after them, e.g. in the report, keeps them); and
+    the GitHub step summary says why."""
+    append_step_summary(failure_markdown("run", config.scenario_path.stem, code, message,
+                                         stage), command="run")
     path = config.out / "summary.json"
     base: dict[str, Any] = {}
     if path.is_file() and path.stat().st_mtime >= started:
@@ -104,6 +111,7 @@ def run_command(args: argparse.Namespace) -> int:
         station_share=args.station_share,
         quiet=args.quiet,
         service_args=args.service_arg,
+        thresholds=tuple(args.threshold),
     )
     started = time.time()
     try:
@@ -124,8 +132,11 @@ def run_command(args: argparse.Namespace) -> int:
                        started)
         raise
     emit_summary(summary, args, lambda: print_run_table(summary, str(config.out)))
+    append_step_summary(run_markdown(summary, config.out), command="run")
     for note in summary.get("notes", []):
         sys.stderr.write(f"pollday run: note: {note}\n")
     if summary.get("failure"):  # the harness failed: figures written, but say what happened
-        return fail(f"pollday run: {summary['failure']}", code)
+        fail(f"pollday run: {summary['failure']}", code)
+    # Last, even with --quiet: the verdict and every failing threshold (k6's closing summary).
+    print_closing(run_closing_lines(summary), json_output=args.json)
     return code

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,10 @@ from loadtests.audit import AuditError, audit, check_auditable
 from loadtests.measured import run_figures
 from loadtests.plan import kept_stations
 from loadtests.results import LoadTestOutput
-from loadtests.thresholds import judged_by_run, parse_threshold
+from loadtests.thresholds import Threshold, judged_by_run
 from pollday.capacity_window import national_multiples
 from pollday.closed_loop import close_the_loop
-from pollday.console import progress_bar
+from pollday.console import phase, progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.junit import write_junit
 from pollday.locust_process import LocustRun, run_locust
@@ -39,6 +41,7 @@ from pollday.run_summary import RunSummary
 from pollday.scenario_file import load_scenario
 from pollday.target import ReferenceService, TargetUnavailable, check_reachable, is_loopback
 from pollday.target_watch import TargetWatch, outage_notes, record_outage, with_outage
+from pollday.threshold_option import describe, merge_thresholds
 from pollday.verdicts import judge, replay_notes
 from simulation import Scenario, schedule
 from simulation.errors import PolldayError
@@ -66,6 +69,8 @@ class RunConfig:
     station_share: float | None = None
     quiet: bool = False
     service_args: list[str] = field(default_factory=list)
+    # --threshold: replace the scenario's rules on their figures, or add to them
+    thresholds: tuple[Threshold, ...] = ()
 
 
 def preflight(host: str, admin_token: str) -> None:
@@ -118,9 +123,13 @@ def replay_window(
     return rows[keep], int((~keep).sum())
 
 
+def _station_days(scenario: Scenario) -> int:
+    return sum(g.count for g in scenario.station_groups) * scenario.election.replications
+
+
 def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any]]:
-    total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
-    with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
+    with progress_bar("simulating stations", _station_days(scenario),
+                      quiet=config.quiet) as advance:
         return simulate_into_folder(config.out, scenario, config.scenario_path,
                                     workers=config.sim_workers, cluster=config.cluster,
                                     progress=advance, keep_in_memory=True)
@@ -142,11 +151,20 @@ def _prepare_replay(
     return replay_dir, cut, last_s
 
 
+def _thresholds(config: RunConfig, scenario: Scenario) -> list[Threshold]:
+    """The scenario's thresholds with ``--threshold`` merged in (and said, unless quiet)."""
+    merged = merge_thresholds(scenario.thresholds, config.thresholds)
+    if not config.quiet:
+        for line in describe(merged):
+            sys.stderr.write(f"pollday run: {line}\n")
+    return judged_by_run(merged.thresholds)
+
+
 def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     check_target(config)
     scenario = load_scenario(config.scenario_path)
-    thresholds = judged_by_run([parse_threshold(t) for t in scenario.thresholds])
+    thresholds = _thresholds(config, scenario)
     lt = scenario.loadtest
     _check_adapter(config, lt.adapter)
     compress = config.compress or lt.compress
@@ -157,7 +175,8 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     secret = config.secret or secrets.token_hex(16)
     admin_token = config.admin_token or secrets.token_hex(16)
     result, sim_summary = _simulate(config, scenario)
-    replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
+    with phase("writing the replay schedule", quiet=config.quiet):
+        replay_dir, cut, last_s = _prepare_replay(config, scenario, result, share)
     expected_s = last_s / compress
     national = national_multiples(result, share, compress, scenario.election.seed)
     locust = LocustRun(
@@ -175,10 +194,11 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         timeout_s=expected_s * 1.5 + 300,
     )
     loadtest, audit_figures = _load_target(config, scenario, locust, share, secret, admin_token)
-    loop = close_the_loop(
-        scenario, sim_summary, loadtest, workers=config.sim_workers, seed=scenario.election.seed,
-        cluster=config.cluster
-    )
+    with progress_bar("closed loop: simulating stations again",
+                      _station_days(scenario), quiet=config.quiet) as advance:
+        loop = close_the_loop(scenario, sim_summary, loadtest, workers=config.sim_workers,
+                              seed=scenario.election.seed, cluster=config.cluster,
+                              progress=advance)
     figures = run_figures(loadtest, audit_figures, sim_summary, loop.model_dump())
     verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)
     summary = {
@@ -200,7 +220,8 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         "closed_loop": loop,
         "run_wall_s": round(time.perf_counter() - started, 1),
     }
-    return code, _write_outputs(config, scenario, summary, verdicts, started)
+    with phase("writing summary.json, junit.xml and the report", quiet=config.quiet):
+        return code, _write_outputs(config, scenario, summary, verdicts, started)
 
 
 def _write_outputs(
@@ -244,9 +265,10 @@ def _load_target(
     register = config.out / "register.ndjson"
     write_run_register(scenario, register, share, quiet=config.quiet)
     try:
-        with ReferenceService(
-            config.out, register, secret, admin_token, config.service_args
-        ) as service:
+        with ExitStack() as stack:
+            with phase("starting the reference service", quiet=config.quiet):
+                service = stack.enter_context(ReferenceService(
+                    config.out, register, secret, admin_token, config.service_args))
             return _load_and_audit(config, locust, service.url, admin_token)
     except TargetUnavailable as error:
         raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
@@ -279,7 +301,8 @@ def _load_and_audit(
     loadtest = LoadTestOutput.read(loadtest_json).as_json()  # the contract, checked
     record_outage(watch, loadtest)
     try:
-        audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
+        with phase("audit", quiet=config.quiet):
+            audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
     except AuditError as error:
         raise RunFailure(EXIT_HARNESS, with_outage(watch, loadtest, f"the audit failed: {error}"),
                          "audit") from None

@@ -15,8 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from pollday.cluster_option import add_cluster_argument
+from pollday.console import print_closing
 from pollday.exits import EXIT_OK
 from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
+from pollday.step_summary import append_step_summary, size_markdown
 
 
 def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any) -> None:
@@ -64,7 +66,8 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
         "--no-sensitivity", action="store_true", help="skip the five what-if re-sizings"
     )
     p.add_argument("--quiet", action="store_true",
-                   help="no progress bar and no table (--json still prints)")
+                   help="no progress bar and no table, only the one-line answer (--json "
+                   "still prints)")
     p.add_argument("--json", action="store_true", help="print sizing.json to stdout")
 
 
@@ -84,7 +87,20 @@ def run_size(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:
         _print_table(summary, args.out)
+    append_step_summary(size_markdown(summary, args.out), command="size")
+    if args.quiet or args.json:  # the table says it otherwise
+        print_closing([f"pollday size: {answer_line(summary)}"], json_output=args.json)
     return EXIT_OK
+
+
+def answer_line(summary: dict[str, Any]) -> str:
+    """``terminals 12,882 → 8,458, desks ... for p95_wait_min <= 30 in 95 % of days``."""
+    totals = summary.get("totals", {})
+    changes = ", ".join(f"{r} {totals[r]['current']:,} → {totals[r]['recommended']:,}"
+                        for r in summary.get("resources", []) if r in totals)
+    targets = ", ".join(summary.get("targets", []))
+    return (f"{changes} for {targets} in {summary.get('confidence', 0):.0%} of days"
+            .replace("%", " %"))
 
 
 def _print_table(summary: dict[str, Any], out: Path) -> None:
