@@ -15,13 +15,57 @@ ENDPOINT_STATS = tuple(f.stat for f in of_group("checkin"))
 ITEM_STATS = tuple(f.stat for f in of_group("batch") if f.stat not in ENDPOINT_STATS)
 
 
+# A summary written before the standard judged the whole visit (format 1) has its wait
+# standard instead: the same figures under older names, the wait its only part.
+_OLD_STANDARD = {"stations_over": "stations_failing"}
+_OLD_RULE_LIMIT = "standard_min"
+
+
+def standard_of(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The summary's standard (``standard``), or its wait standard (``wait_standard``, older
+    folders) read as one: ``stations_failing``, ``failing_by_part`` and ``rule`` always there.
+    None when the summary has neither. The one place that knows both shapes."""
+    new = summary.get("standard")
+    if isinstance(new, Mapping):
+        return dict(new)
+    old = summary.get("wait_standard")
+    if not isinstance(old, Mapping):
+        return None
+    out: dict[str, Any] = {_OLD_STANDARD.get(str(k), str(k)): v for k, v in old.items()}
+    failing = int(out.get("stations_failing") or 0)
+    out.setdefault("failing_by_part", {"wait": failing} if failing else {})
+    out.setdefault("rule", {"wait_p95_max_min": old.get(_OLD_RULE_LIMIT, 30.0)})
+    out.setdefault("rule_text", f"p95 wait to the terminal <= {out['rule']['wait_p95_max_min']:g} "
+                                "min (a folder written before the whole-visit standard)")
+    out["worst_stations"] = [{"failed": ["wait"], **w} for w in out.get("worst_stations", [])]
+    out["parts_judged"] = ["wait"]  # lost votes and closing were not judged then
+    return out
+
+
 def lookup(document: Mapping[str, Any], key: str) -> Any:
-    """The value at a dotted ``key`` (``wait_standard.stations_over``); None when absent."""
+    """The value at a dotted ``key`` (``standard.stations_failing``, ``wait_min.p95``, a list's
+    item by its index: ``protocols_uploaded_by_hour_after_close.0``); None when absent.
+
+    ``standard.*`` reads :func:`standard_of`; a part of the standard no station fails is
+    absent from ``failing_by_part``, and counts 0 (when the summary has a standard at all)."""
     value: Any = document
-    for part in key.split("."):
-        if not isinstance(value, Mapping):
+    parts = key.split(".")
+    if parts[0] == "standard":
+        value = standard_of(document)
+        if value is None:
             return None
-        value = value.get(part)
+        if parts[1:2] == ["failing_by_part"] and len(parts) == 3:
+            if parts[2] not in value.get("parts_judged", (parts[2],)):
+                return None  # an older summary: that part was not judged
+            return int(value.get("failing_by_part", {}).get(parts[2], 0))
+        parts = parts[1:]
+    for part in parts:
+        if isinstance(value, list | tuple) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+        elif isinstance(value, Mapping):
+            value = value.get(part)
+        else:
+            return None
     return value
 
 

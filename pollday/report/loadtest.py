@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtests.figures import of_group
+from loadtests.figure_colour import figure_colour
+from loadtests.figures import BY_NAME, of_group
 from pollday.report.loadtest_data import thresholds_of
 from pollday.report.plots.loadtest import (
     latency_figure,
@@ -13,11 +14,55 @@ from pollday.report.plots.loadtest import (
 )
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
+from pollday.report.verdict import figure_of, page_verdict, subject_of
 
 # Labels and units from the figure catalogue (the report shows counts without a unit).
-_AUDIT_CHECKS = {f.stat: f.label for f in of_group("audit")}
-_LOOP_ROWS = {f.stat: (f.label, "" if f.unit == "count" else f.unit)
-              for f in of_group("loop", judged=False)}
+_AUDIT = of_group("audit")
+_LOOP = of_group("loop", judged=False)
+
+
+def _audit_rows(audit: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audit's checks, each coloured by its catalogue rule (or its threshold)."""
+    thresholds = summary.get("thresholds") or ()
+    return [{"figure": f.name, "label": f.label, "value": audit[f.stat],
+             "colour": figure_colour(f.name, audit[f.stat], summary=summary,
+                                     thresholds=thresholds)}
+            for f in _AUDIT if f.stat in audit]
+
+
+def _candidate_rows(audit: dict[str, Any]) -> list[dict[str, Any]]:
+    """Published results beside the sum of accepted protocols, per candidate: a difference
+    is what ``audit.results_mismatch`` counts, so it is coloured by that figure's rule."""
+    results, protocols = audit.get("result_votes"), audit.get("protocol_votes")
+    if not isinstance(results, dict) or not isinstance(protocols, dict):
+        return []
+    return [{"name": name, "result": results.get(name, 0), "protocol": votes,
+             "colour": figure_colour("audit.results_mismatch",
+                                     abs(int(results.get(name, 0)) - int(votes)))}
+            for name, votes in protocols.items()]
+
+
+def _loop_rows(loop: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The closed loop's figures, assumed latency (the day's ``stations.*`` figure) beside
+    measured latency (``loop.*``), each coloured by its catalogue rule (or its threshold)."""
+    assumed, measured = loop.get("assumed") or {}, loop.get("with_measured_latency") or {}
+    thresholds = summary.get("thresholds") or ()
+    rows = []
+    for f in _LOOP:
+        if f.stat not in assumed:
+            continue
+        # the day's own figure, when the catalogue has one (the mean wait is the loop's only)
+        day = f"stations.{f.stat}" if f"stations.{f.stat}" in BY_NAME else f.name
+        rows.append({
+            "label": f.label, "unit": "" if f.unit == "count" else f.unit,
+            "assumed": assumed[f.stat], "measured": measured.get(f.stat),
+            "assumed_figure": day, "measured_figure": f.name,
+            "assumed_colour": figure_colour(day, assumed[f.stat], summary=summary,
+                                            thresholds=thresholds),
+            "measured_colour": figure_colour(f.name, measured.get(f.stat), summary=summary,
+                                             thresholds=thresholds),
+        })
+    return rows
 
 
 def thresholds_section(folder: RunFolder) -> Section | None:
@@ -29,10 +74,12 @@ def thresholds_section(folder: RunFolder) -> Section | None:
     failed = [t for t in thresholds if t["verdict"] != "met"]
     return Section(
         id="thresholds",
-        title="Thresholds",
+        title="Verdict and thresholds",
         template="sections/thresholds.html.j2",
         context={
+            "verdict": page_verdict(folder.simulation.summary),
             "thresholds": thresholds,
+            "subjects": [subject_of(figure_of(t)) for t in thresholds],
             "failed": len(failed),
             "exit_code": folder.simulation.summary.get("exit_code"),
             "notes": list(folder.simulation.summary.get("notes", [])),
@@ -55,6 +102,7 @@ def loadtest_section(folder: RunFolder) -> Section | None:
         return None
     endpoints: dict[str, dict[str, Any]] = data.loadtest.get("endpoints", {})
     loop = data.closed_loop
+    summary = folder.simulation.summary if folder.simulation is not None else {}
     return Section(
         id="load-test",
         title="Load test",
@@ -69,8 +117,9 @@ def loadtest_section(folder: RunFolder) -> Section | None:
             # None for a loadtest.json without per-bin latency (format 1): no figure then
             "latency_over_time_image": latency_over_time_figure(data.over_time),
             "audit": data.audit,
-            "audit_checks": _AUDIT_CHECKS,
+            "audit_rows": _audit_rows(data.audit, summary),
+            "candidates": _candidate_rows(data.audit),
             "loop": loop,
-            "loop_rows": _LOOP_ROWS,
+            "loop_rows": _loop_rows(loop, summary),
         },
     )

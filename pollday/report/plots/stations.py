@@ -22,15 +22,21 @@ _LOG_SCALE_FROM = 200  # stations: above this the histogram's count axis is loga
 _LOST_COLOURS = ("#e6550d", "#fdae6b", "#756bb1")
 
 
-def _standard_line(ax: Axes, *, vertical: bool = True) -> None:
+def _standard_line(ax: Axes, *, vertical: bool = True,
+                   limit_min: float = WAIT_STANDARD_MIN) -> None:
     line = ax.axvline if vertical else ax.axhline
-    line(WAIT_STANDARD_MIN, color=WAIT_STANDARD_COLOUR, linestyle="--", linewidth=1.3)
+    line(limit_min, color=WAIT_STANDARD_COLOUR, linestyle="--", linewidth=1.3)
 
 
-def waits_figure(station_p95_min: FloatArray, national_min: dict[str, float]) -> Image:
-    """Left: each station's own p95 wait. Right: the pooled waits of every voter."""
+def waits_figure(station_p95_min: FloatArray, national_min: dict[str, float], *,
+                 limit_min: float = WAIT_STANDARD_MIN, p95_colour: str = "neutral") -> Image:
+    """Left: each station's own p95 wait. Right: the pooled waits of every voter.
+
+    ``limit_min`` is the standard's wait limit (the dashed lines); ``p95_colour`` the pooled
+    p95's colour by the catalogue's rule (only that bar is a judged figure: the others are
+    drawn plain)."""
     n = len(station_p95_min)
-    top = max(float(station_p95_min.max(initial=0.0)), WAIT_STANDARD_MIN * 1.2)
+    top = max(float(station_p95_min.max(initial=0.0)), limit_min * 1.2)
     width = 1.0 if top <= 40 else 2.0 if top <= 120 else 5.0
     with styled():
         fig = new_figure(3.6)
@@ -41,9 +47,10 @@ def waits_figure(station_p95_min: FloatArray, national_min: dict[str, float]) ->
             color=SIMULATED,
             log=n > _LOG_SCALE_FROM,
         )
-        _standard_line(hist)
-        over = int((station_p95_min > WAIT_STANDARD_MIN).sum())
-        hist.set_title(f"Stations by their 95th-percentile wait ({over:,} of {n:,} over 30 min)")
+        _standard_line(hist, limit_min=limit_min)
+        over = int((station_p95_min > limit_min).sum())
+        hist.set_title(f"Stations by their 95th-percentile wait ({over:,} of {n:,} over "
+                       f"{limit_min:g} min)")
         hist.set_xlabel("95th-percentile wait at the station, minutes")
         hist.set_ylabel("stations" + (" (log scale)" if n > _LOG_SCALE_FROM else ""))
         if n <= _LOG_SCALE_FROM:
@@ -53,7 +60,8 @@ def waits_figure(station_p95_min: FloatArray, national_min: dict[str, float]) ->
 
         labels = ["mean", "p50", "p95", "p99", "max"]
         values = [float(national_min.get(k, 0.0)) for k in labels]
-        colours = [WAIT_STANDARD_COLOUR if v > WAIT_STANDARD_MIN else SIMULATED for v in values]
+        colours = [WAIT_STANDARD_COLOUR if k == "p95" and p95_colour == "bad" else SIMULATED
+                   for k in labels]
         pooled.barh(labels, values, color=colours)
         pooled.invert_yaxis()
         for k, value in enumerate(values):
@@ -65,15 +73,15 @@ def waits_figure(station_p95_min: FloatArray, national_min: dict[str, float]) ->
                 va="center",
                 fontsize=8,
             )
-        _standard_line(pooled)
-        pooled.set_xlim(0, max(max(values), WAIT_STANDARD_MIN) * 1.18)
+        _standard_line(pooled, limit_min=limit_min)
+        pooled.set_xlim(0, max(max(values), limit_min) * 1.18)
         pooled.set_title("Every voter's wait, pooled nationally")
-        pooled.set_xlabel("minutes in line before check-in")
+        pooled.set_xlabel("minutes in line, every stage")
         return to_image(
             fig,
-            "Histogram of the stations' 95th-percentile waits with the 30-minute standard "
-            "marked, and bars of the national mean, median, 95th and 99th percentile and "
-            "maximum wait.",
+            f"Histogram of the stations' 95th-percentile waits with the {limit_min:g}-minute "
+            "standard wait marked, and bars of the national mean, median, 95th and 99th "
+            "percentile and maximum wait.",
         )
 
 
