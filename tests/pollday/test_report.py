@@ -292,7 +292,7 @@ def test_failed_thresholds_lead_the_page(full_copy: Path) -> None:
     page = Page(text)
     assert section_ids(page)[0] == "thresholds"
     assert f"1 of {len(summary['thresholds'])} thresholds failed (exit code 1)" in page.plain
-    rows = re.findall(r'<tr class="(\w*)">\s*<td><code>(.*?)</code>', text)
+    rows = re.findall(r'<tr class="(\w*)"[^>]*>\s*<td><code>(.*?)</code>', text)
     assert rows[0] == ("bad", html.escape(summary["thresholds"][0]["rule"]))
     assert all(verdict == "good" for verdict, _ in rows[1:]), rows
 
