@@ -7,7 +7,7 @@ summary (sizing.json's content); the CLI (size_command.py) only parses and print
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +18,29 @@ from pollday.scenario_file import load_scenario
 from simulation import build_stations
 from simulation.cluster import parse_local_workers
 from simulation.errors import InputError
+from simulation.plan import Hardware
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import BandAnswer, SizingRequest, size_stations
+from simulation.sizing_confirm import (
+    FRESH_SEED_OFFSET,
+    MIN_FRESH_DAYS,
+    BandCheck,
+    band_flags,
+    confirm_bands,
+    confirmation_summary,
+)
 from simulation.sizing_model import SizingOutput
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
-from simulation.standard import WAIT_STANDARD_MIN
+from simulation.standard import rule_text
 from simulation.stations import StationTable
 from simulation.targets import RESOURCES, TargetError, parse_target
 from simulation.task_pool import TaskPool, task_pool
 
 __all__ = ["SizeInputError", "SizeOptions", "size", "sizing_request"]
 
-DEFAULT_TARGETS = (f"p95_wait_min <= {WAIT_STANDARD_MIN:g}",)
+# No extra targets: the scenario's [standard] (every part) is what sizing meets by default.
+DEFAULT_TARGETS: tuple[str, ...] = ()
 
 
 class SizeInputError(InputError, ValueError):
@@ -107,6 +117,68 @@ def _what_ifs(
     return sensitivity
 
 
+REFINE_ROUNDS = 2  # re-searches of the bands the fresh days contradict
+REFINE_FACTOR = 4  # ... with this many times the replications
+
+
+def _checks(scenario: Scenario, stations: StationTable, request: SizingRequest,
+            answers: list[BandAnswer], seed: int, pool: TaskPool,
+            ) -> tuple[list[Hardware], list[BandCheck]]:
+    current = [Hardware(*(int(getattr(stations, r)[a.representative]) for r in RESOURCES))
+               for a in answers]
+    return current, confirm_bands(scenario, answers, current, request, seed=seed, pool=pool)
+
+
+def _contradicted(answers: list[BandAnswer], current: list[Hardware],
+                  checks: list[BandCheck], confidence: float) -> list[int]:
+    """Bands whose recommendation fresh days contradict: it misses the standard, or it
+    cuts hardware and loses more votes than today."""
+    flags = band_flags(answers, current, checks)
+    return [k for k, f in enumerate(flags)
+            if f["cut_loses_votes"] or f["fresh_met_share"] < confidence]
+
+
+def _keep_today(answer: BandAnswer, today: Hardware) -> BandAnswer:
+    """The answer with no resource below today's count (fresh days contradicted the cut)."""
+    kept = Hardware(*(max(getattr(answer.hardware, r), getattr(today, r)) for r in RESOURCES))
+    if kept == answer.hardware:
+        return answer
+    return replace(answer, hardware=kept, reason="kept: fresh days")
+
+
+def _confirm(
+    scenario: Scenario, stations: StationTable, request: SizingRequest,
+    answers: list[BandAnswer], seed: int, options: SizeOptions, pool: TaskPool,
+) -> tuple[list[BandAnswer], dict[str, Any], list[dict[str, Any]]]:
+    """Out of sample: bands whose fresh days contradict their answer are searched again on
+    more days (today's hardware is never cut on fewer days than it was confirmed on), then
+    every band is confirmed once more on days no search saw; that confirmation is reported."""
+    answers = list(answers)
+    for round_ in range(1, REFINE_ROUNDS + 1):
+        current, checks = _checks(scenario, stations, request, answers,
+                                  seed + round_ * FRESH_SEED_OFFSET, pool)
+        again = _contradicted(answers, current, checks, request.confidence)
+        if not again:
+            break
+        if round_ == REFINE_ROUNDS:  # contradicted again: keep today's count where it cut
+            for k in again:
+                answers[k] = _keep_today(answers[k], current[k])
+            continue
+        deeper = replace(request, replications=request.replications * REFINE_FACTOR,
+                         seed=seed + round_ * FRESH_SEED_OFFSET)
+        only = [s for k in again for s in answers[k].stations]
+        with progress_bar(f"re-sizing {len(only):,} stations on more days", len(only),
+                          quiet=options.quiet) as advance:
+            redone = size_stations(scenario, deeper, pool=pool, progress=advance,
+                                   station_indices=only)
+        by_station = {a.representative: a for a in redone}
+        answers = [by_station.get(a.representative, a) for a in answers]
+    fresh = seed + (REFINE_ROUNDS + 1) * FRESH_SEED_OFFSET
+    current, checks = _checks(scenario, stations, request, answers, fresh, pool)
+    return (answers, confirmation_summary(scenario, answers, current, checks, request, fresh),
+            band_flags(answers, current, checks))
+
+
 def size(options: SizeOptions) -> dict[str, Any]:
     """Size every station of the scenario, write the outputs, return the summary (sizing.json's
     content)."""
@@ -125,9 +197,15 @@ def size(options: SizeOptions) -> dict[str, Any]:
     # One pool (local processes or a Dask cluster) for the base sizing and every what-if.
     with task_pool(options.workers, options.cluster) as pool:
         answers = _size(scenario, request, "sizing stations", options, pool)
-        rows = station_rows(scenario, stations, answers)
         seed = scenario.election.seed if request.seed is None else request.seed
+        answers, confirmation, flags = _confirm(scenario, stations, request, answers, seed,
+                                                options, pool)
+        rows = station_rows(scenario, stations, answers, flags)
         summary = sizing_summary(scenario, request, rows, answers, seed)
+        summary.standard = rule_text(scenario.standard)
+        summary.confirmation = confirmation
+        summary.station_days_simulated += (REFINE_ROUNDS + 1) * 2 * len(answers) * max(
+            request.replications, MIN_FRESH_DAYS)
         if options.sensitivity:
             summary.sensitivity = _what_ifs(scenario, stations, request, answers, summary,
                                             options, pool)

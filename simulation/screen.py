@@ -12,7 +12,6 @@ import math
 from simulation.identification import mean_scan_s
 from simulation.queueing import erlang_c
 from simulation.scenario import Scenario, minutes_of_day
-from simulation.standard import WAIT_STANDARD_MIN
 from simulation.targets import Target
 
 _MAX_SERVERS = 200
@@ -64,7 +63,8 @@ def first_guess(
         "booths": scenario.voting.booth_time_s.mean,
     }[resource]
     rate = peak_arrivals_per_s(scenario, registered)
-    target_s = 60 * (wait_target.value if wait_target is not None else WAIT_STANDARD_MIN)
+    limit_min = scenario.standard.wait_p95_max_min
+    target_s = 60 * (wait_target.value if wait_target is not None else limit_min)
     guess = servers_needed(rate, service_s, target_s, 1 - confidence)
     if resource == "terminals":
         arrivals = scenario.arrivals

@@ -22,7 +22,13 @@ from simulation.plan import Hardware, plan_station
 from simulation.rosters import roster, roster_key
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
-from simulation.sizing_request import Evaluation, SizingRequest, targets_for, with_count
+from simulation.sizing_request import (
+    Evaluation,
+    SizingRequest,
+    day_meets,
+    targets_for,
+    with_count,
+)
 from simulation.sizing_why import explain
 from simulation.station import run_station
 from simulation.stations import StationTable
@@ -38,10 +44,13 @@ __all__ = [
     "SizingRequest",
     "SizingSpec",
     "bands",
+    "day_meets",
     "recheck",
+    "recheck_days",
     "recheck_stations",
     "size_band",
     "size_stations",
+    "sizing_spec",
 ]
 
 MAX_PER_RESOURCE = 60
@@ -90,23 +99,31 @@ class _Evaluator:
                 seed=self.seed,
                 hardware=hw,
             )
-            out.append(day_figures(plan, run_station(plan.input)))
+            out.append(day_figures(plan, run_station(plan.input), self.scenario.standard))
         self.station_days += len(out)
         self._days[hw] = out
         return out
 
     def evaluate(self, hw: Hardware, resource: str) -> Evaluation:
+        """``hw`` judged on the scenario's standard (every part) and the request's extra
+        targets for ``resource``, on the same days as every other candidate."""
         days = self.days(hw)
         targets = targets_for(self.request, resource)
-        met = [all(t.holds(d.value(t.metric, resource)) for t in targets) for d in days]
+        met = [not d.standard_failed and all(t.holds(d.value(t.metric, resource))
+                                             for t in targets) for d in days]
+        failing: dict[str, int] = {}
+        for d in days:
+            for part in d.standard_failed:
+                failing[part] = failing.get(part, 0) + 1
         return Evaluation(
             hardware=hw,
             met_share=sum(met) / len(met),
-            p95_wait_min=[d.value("p95_wait_min", "terminals") for d in days],
+            p95_wait_min=[d.visit_p95_min for d in days],
             lost_votes_mean=float(np.mean([d.lost_votes for d in days])),
             last_left_after_close_min=float(
                 np.percentile([d.last_voter_left_after_close_min for d in days], 95)
             ),
+            days_failing=failing,
         )
 
 
@@ -143,7 +160,8 @@ def size_band(
             request.confidence,
         )
         floor = getattr(request.floors.get(representative, Hardware(1, 1, 1)), resource)
-        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), floor, request)
+        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), floor, request,
+                               getattr(current, resource))
         if final.met_share < request.confidence:
             unreachable.append(resource)
         hw = with_count(hw, resource, count)
@@ -165,22 +183,32 @@ def size_band(
 
 
 def _search(
-    ev: _Evaluator, hw: Hardware, resource: str, start: int, floor: int, request: SizingRequest
+    ev: _Evaluator, hw: Hardware, resource: str, start: int, floor: int,
+    request: SizingRequest, current: int,
 ) -> tuple[int, Evaluation]:
-    """Smallest count from ``floor`` up meeting the targets, walking from ``start``
-    (monotone in count)."""
+    """Smallest count from ``floor`` up meeting the standard and the targets, walking from
+    ``start`` (monotone in count). Below today's ``current`` count a candidate must also lose
+    no more votes than today's count on the same days: sizing never trades votes for
+    hardware."""
+
+    def holds(count: int) -> tuple[bool, Evaluation]:
+        result = ev.evaluate(with_count(hw, resource, count), resource)
+        ok = result.met_share >= request.confidence
+        if ok and count < current:
+            today = ev.evaluate(with_count(hw, resource, current), resource)
+            ok = result.lost_votes_mean <= today.lost_votes_mean
+        return ok, result
+
     count = max(1, floor, start)
-    result = ev.evaluate(with_count(hw, resource, count), resource)
-    ok = result.met_share >= request.confidence
+    ok, result = holds(count)
     while ok and count > max(1, floor):  # walk down while it still holds
-        lower = ev.evaluate(with_count(hw, resource, count - 1), resource)
-        if lower.met_share < request.confidence:
+        lower_ok, lower = holds(count - 1)
+        if not lower_ok:
             break
         count, result = count - 1, lower
     while not ok and count < MAX_PER_RESOURCE:  # walk up until it holds
         count += 1
-        result = ev.evaluate(with_count(hw, resource, count), resource)
-        ok = result.met_share >= request.confidence
+        ok, result = holds(count)
     return count, result
 
 
@@ -198,6 +226,19 @@ def bands(
     return [out[k] for k in sorted(out)]
 
 
+def recheck_days(
+    scenario: Scenario,
+    stations: StationTable,
+    station: int,
+    hardware: Hardware,
+    request: SizingRequest,
+    *,
+    seed: int,
+) -> list[DayFigures]:
+    """``hardware`` at ``station`` on ``request.replications`` fresh days (another seed)."""
+    return _Evaluator(scenario, stations, station, replace(request, seed=seed)).days(hardware)
+
+
 def recheck(
     scenario: Scenario,
     stations: StationTable,
@@ -207,19 +248,10 @@ def recheck(
     *,
     seed: int,
 ) -> float:
-    """Share of fresh replications (another seed) in which ``hardware`` meets the targets
-    for every sized resource at ``station``."""
-    ev = _Evaluator(scenario, stations, station, replace(request, seed=seed))
-    days = ev.days(hardware)
-    met = [
-        all(
-            t.holds(d.value(t.metric, r))
-            for r in request.resources
-            for t in targets_for(request, r)
-        )
-        for d in days
-    ]
-    return sum(met) / len(met)
+    """Share of fresh replications (another seed) in which ``hardware`` meets the standard
+    and the targets for every sized resource at ``station``."""
+    days = recheck_days(scenario, stations, station, hardware, request, seed=seed)
+    return sum(day_meets(d, request) for d in days) / len(days)
 
 
 @dataclass(frozen=True)
@@ -231,7 +263,7 @@ class SizingSpec:
     roster_key: str  # the roster's cache key, computed once by the caller
 
 
-def _spec(scenario: Scenario, request: SizingRequest) -> SizingSpec:
+def sizing_spec(scenario: Scenario, request: SizingRequest) -> SizingSpec:
     return SizingSpec(scenario, request, roster_key(scenario))
 
 
@@ -263,7 +295,7 @@ def recheck_stations(
     """:func:`recheck` for every ``(station, hardware)`` pair, in the order given, spread
     over ``workers`` processes, the Dask ``cluster`` or an open ``pool`` (same result for
     any of them: each station has its own draws)."""
-    spec = _spec(scenario, request)
+    spec = sizing_spec(scenario, request)
     rows = list(hardware)
     step = 200  # stations per job: big enough that pickling does not dominate
     jobs = [(spec, n, rows[k : k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
@@ -287,7 +319,7 @@ def size_stations(
 ) -> list[BandAnswer]:
     """Size every station (or ``station_indices``) on ``workers`` processes, the Dask
     ``cluster`` or an open ``pool``; answers are in band order, identical for any of them."""
-    spec = _spec(scenario, request)
+    spec = sizing_spec(scenario, request)
     stations = roster(scenario, spec.roster_key)
     bands_ = bands(stations, request.band_voters, station_indices)
     # Biggest bands first: the slowest jobs start early and the tail stays short.

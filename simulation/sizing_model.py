@@ -44,7 +44,7 @@ class HardStation(Part):
 
 
 class SizingOutput(Output):
-    FORMAT = 1
+    FORMAT = 2  # 2: the standard, and the fresh-day confirmation
     FILE = "sizing.json"
 
     scenario: str
@@ -63,6 +63,11 @@ class SizingOutput(Output):
     interval: str
     groups: list[GroupTotals]
     hardest_stations: list[HardStation]
+    confirmation: dict[str, Any] | None = Field(
+        default=None, description="today's hardware and the recommendation on fresh days "
+        "(simulation/sizing_confirm.py): lost votes, last voter out, stations meeting the "
+        "standard, nationally and per group")
+    standard: str | None = Field(default=None, description="the standard sized for")
     sensitivity: list[dict[str, Any]] | None = Field(
         default=None, description="the what-ifs (--what-if), each with its own totals")
     wall_s: float | None = None

@@ -8,14 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from simulation.plan import Hardware
-from simulation.standard import WAIT_STANDARD_MIN
 from simulation.stats import mean_interval
-from simulation.targets import RESOURCES, WAIT_METRICS, Target
+from simulation.targets import RESOURCES, DayFigures, Target
 
-__all__ = ["Evaluation", "SizingRequest", "targets_for", "with_count"]
-
-_DEFAULT_WAIT = Target("p95_wait_min", "<=", WAIT_STANDARD_MIN)
-
+__all__ = ["Evaluation", "SizingRequest", "day_meets", "targets_for", "with_count"]
 
 @dataclass(frozen=True)
 class SizingRequest:
@@ -34,9 +30,10 @@ class SizingRequest:
 class Evaluation:
     hardware: Hardware
     met_share: float
-    p95_wait_min: list[float]  # terminals' p95 wait of each replication
+    p95_wait_min: list[float]  # each replication's p95 time in line, every stage
     lost_votes_mean: float
-    last_left_after_close_min: float
+    last_left_after_close_min: float  # p95 over the replications
+    days_failing: dict[str, int] = field(default_factory=dict)  # part -> days it failed
 
     def p95_ci(self) -> tuple[float, float, float]:
         """Mean of the replications' p95 waits and its 95 % confidence interval (t quantile:
@@ -46,11 +43,17 @@ class Evaluation:
 
 
 def targets_for(request: SizingRequest, resource: str) -> list[Target]:
-    chosen = [t for t in request.targets if t.applies_to(resource)]
-    if resource != "terminals" and not any(t.metric in WAIT_METRICS for t in chosen):
-        chosen.append(_DEFAULT_WAIT)  # desks and booths need a wait standard of their own
-    return chosen
+    """The extra targets (``--target``) judged for ``resource``; the scenario's standard
+    is judged for every resource whatever they are."""
+    return [t for t in request.targets if t.applies_to(resource)]
 
 
 def with_count(hw: Hardware, resource: str, count: int) -> Hardware:
     return Hardware(**{**hw.__dict__, resource: count})
+
+
+def day_meets(day: DayFigures, request: SizingRequest) -> bool:
+    """The standard (every part) and every sized resource's extra targets hold on ``day``."""
+    return not day.standard_failed and all(
+        t.holds(day.value(t.metric, r)) for r in request.resources
+        for t in targets_for(request, r))

@@ -15,10 +15,13 @@ _UNIT = {"terminals": "terminal", "desks": "desk", "booths": "booth"}
 
 
 def station_rows(
-    scenario: Scenario, stations: StationTable, answers: list[BandAnswer]
+    scenario: Scenario, stations: StationTable, answers: list[BandAnswer],
+    flags: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
+    """One row per station; ``flags`` (per band, :func:`simulation.sizing_confirm.band_flags`)
+    adds the fresh-day figures."""
     rows: list[dict[str, Any]] = []
-    for answer in answers:
+    for k, answer in enumerate(answers):
         mean, low, high = answer.final.p95_ci()
         for s in answer.stations:
             row: dict[str, Any] = {
@@ -41,6 +44,7 @@ def station_rows(
                 unreachable=";".join(answer.unreachable),
                 reason=answer.reason,
                 **_current(answer),
+                **(flags[k] if flags else {}),
             )
             rows.append(row)
     rows.sort(key=lambda r: int(r["index"]))

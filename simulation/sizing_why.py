@@ -11,12 +11,18 @@ terminal fewer is evaluated again, with the failures switched off, and target by
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from simulation.plan import Hardware
 from simulation.scenario import Failures
-from simulation.sizing_request import Evaluation, SizingRequest, targets_for, with_count
+from simulation.sizing_request import (
+    Evaluation,
+    SizingRequest,
+    day_meets,
+    targets_for,
+    with_count,
+)
 from simulation.targets import LOST_METRICS, WAIT_METRICS
 
 REASONS = {
@@ -26,7 +32,12 @@ REASONS = {
     "lost votes": "voters leaving the line: with one terminal fewer too many votes are lost",
     "closing": "closing: with one terminal fewer voters are still inside too long after it",
     "what-if floor": "a what-if never needs fewer than the base case",
+    "kept: fresh days": "today's count kept: on fresh days one fewer missed the standard or "
+    "lost more votes than today, twice",
+    "no more lost votes": "one terminal fewer meets the standard but loses more votes than "
+    "today's hardware on the same days: sizing never trades votes for hardware",
 }
+_PART_REASON = {"wait": "queueing", "lost_votes": "lost votes", "closing": "closing"}
 
 
 @dataclass(frozen=True)
@@ -37,15 +48,25 @@ class Why:
 
 
 def _binding(ev: Any, hw: Hardware, request: SizingRequest) -> str:
-    """The first terminals target failing at ``hw``: its kind of reason."""
+    """Why ``hw`` (one terminal fewer than the answer) fails: the part of the standard
+    failing on the most days, then the first extra target failing; else the lost-votes
+    guard (it holds everything but loses more votes than today)."""
     days = ev.days(hw)
+    allowed = len(days) * (1 - request.confidence)
+    failing: dict[str, int] = {}
+    for d in days:
+        for part in d.standard_failed:
+            failing[part] = failing.get(part, 0) + 1
+    if failing and sum(bool(d.standard_failed) for d in days) > allowed:
+        part = max(failing, key=lambda p: failing[p])
+        return _PART_REASON.get(part.split(":")[0], "queueing")
     for target in targets_for(request, "terminals"):
         held = sum(target.holds(d.value(target.metric, "terminals")) for d in days) / len(days)
         if held < request.confidence:
             if target.metric in WAIT_METRICS:
                 return "queueing"
             return "lost votes" if target.metric in LOST_METRICS else "closing"
-    return "queueing"  # every target holds on its own, not all together: the line's doing
+    return "no more lost votes"
 
 
 def _reason(ev: Any, hw: Hardware, request: SizingRequest,
@@ -65,13 +86,11 @@ def _reason(ev: Any, hw: Hardware, request: SizingRequest,
 
 
 def _all_resources(ev: Any, hw: Hardware, request: SizingRequest) -> Evaluation:
-    """``hw`` judged on every sized resource's targets at once (the current hardware)."""
-    one = ev.evaluate(hw, "terminals")
-    days = ev.days(hw)
-    met = [all(t.holds(d.value(t.metric, r)) for r in request.resources
-               for t in targets_for(request, r)) for d in days]
-    return Evaluation(hw, sum(met) / len(met), one.p95_wait_min, one.lost_votes_mean,
-                      one.last_left_after_close_min)
+    """``hw`` judged on the standard and every sized resource's targets at once (the
+    current hardware)."""
+    one: Evaluation = ev.evaluate(hw, "terminals")
+    met = [day_meets(d, request) for d in ev.days(hw)]
+    return replace(one, met_share=sum(met) / len(met))
 
 
 def explain(ev: Any, hw: Hardware, current: Hardware, request: SizingRequest,

@@ -9,6 +9,8 @@ import numpy as np
 from simulation.errors import InputError
 from simulation.plan import StationPlan
 from simulation.rules import ORDER_OPS, Rule, RuleSyntaxError, split_rule
+from simulation.scenario_sections import Standard
+from simulation.standard import day_measures, failed_parts
 from simulation.station_input import StationOutcome, Status
 
 # Wait metrics apply to each resource's own queue: the line outside for terminals, the
@@ -58,9 +60,11 @@ class DayFigures:
 
     waits_min: dict[str, np.ndarray]  # resource -> waits for that resource, minutes
     reneged: int
-    lost_votes: int
+    lost_votes: int  # the standard's: left the line or sent home at closing
     arrived: int
     last_voter_left_after_close_min: float
+    standard_failed: tuple[str, ...]  # the parts of the scenario's standard this day fails
+    visit_p95_min: float  # p95 of the time in line over every stage (the standard's wait)
 
     def value(self, metric: str, resource: str) -> float:
         if metric in WAIT_METRICS:
@@ -79,12 +83,12 @@ class DayFigures:
         return self.last_voter_left_after_close_min
 
 
-def day_figures(plan: StationPlan, out: StationOutcome) -> DayFigures:
+def day_figures(plan: StationPlan, out: StationOutcome, rule: Standard) -> DayFigures:
     inp = plan.input
     line = out.start_s - inp.arrival_s
     desk = out.desk_start_s - out.checkin_end_s
     booth = out.booth_start_s - (out.desk_start_s + inp.ballot_s)
-    lost = np.isin(out.status, (Status.RENEGED, Status.NOT_SERVED, Status.REFUSED_BIOMETRIC))
+    day = day_measures(plan, out, rule)
     return DayFigures(
         waits_min={
             "terminals": line[~np.isnan(line)] / 60,
@@ -92,7 +96,9 @@ def day_figures(plan: StationPlan, out: StationOutcome) -> DayFigures:
             "booths": booth[~np.isnan(booth)] / 60,
         },
         reneged=int((out.status == Status.RENEGED).sum()),
-        lost_votes=int(lost.sum()),
+        lost_votes=day.lost_votes,
         arrived=inp.size,
-        last_voter_left_after_close_min=(out.last_exit_s - inp.close_s) / 60,
+        last_voter_left_after_close_min=day.last_out_after_close_min,
+        standard_failed=tuple(failed_parts(rule, day)),
+        visit_p95_min=day.visit_wait_p95_min,
     )
