@@ -17,6 +17,7 @@ from rich.table import Table
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
 from pollday.exits import EXIT_OK
+from pollday.size_outcome import outcome_lines
 from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
 from pollday.step_summary import append_step_summary, size_markdown
 
@@ -87,6 +88,8 @@ def run_size(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:
         _print_table(summary, args.out)
+    if not args.json:  # --quiet too: what the change does to voters is part of the answer
+        print("\n".join(outcome_lines(summary)))
     append_step_summary(size_markdown(summary, args.out), command="size")
     if args.quiet or args.json:  # the table says it otherwise
         print_closing([f"pollday size: {answer_line(summary)}"], json_output=args.json)
@@ -94,19 +97,21 @@ def run_size(args: argparse.Namespace) -> int:
 
 
 def answer_line(summary: dict[str, Any]) -> str:
-    """``terminals 12,882 → 8,458, desks ... for p95_wait_min <= 30 in 95 % of days``."""
+    """``terminals 12,882 → 8,458, desks ... to meet the standard (...)``: the hardware
+    answer and what it was sized for."""
     totals = summary.get("totals", {})
     changes = ", ".join(f"{r} {totals[r]['current']:,} → {totals[r]['recommended']:,}"
                         for r in summary.get("resources", []) if r in totals)
-    targets = ", ".join(summary.get("targets", []))
-    return (f"{changes} for {targets} in {summary.get('confidence', 0):.0%} of days"
-            .replace("%", " %"))
+    goals = [f"the standard ({summary['standard']})"] if summary.get("standard") else []
+    goals += list(summary.get("targets", []))
+    return f"{changes} to meet {' and '.join(goals) or 'the targets'}"
 
 
 def _print_table(summary: dict[str, Any], out: Path) -> None:
     table = Table(
-        title=f"{summary['scenario']} — hardware for {', '.join(summary['targets'])} "
-        f"in {summary['confidence']:.0%} of days"
+        title=f"{summary['scenario']} — hardware for "
+        f"{', '.join(['the standard', *summary['targets']])} in {summary['confidence']:.0%} "
+        "of days"
     )
     table.add_column("case")
     for r in summary["resources"]:
