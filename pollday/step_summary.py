@@ -62,7 +62,9 @@ def _figure_rows(figures: dict[str, Any], names: tuple[str, ...]) -> list[str]:
     rows = []
     for name in names:
         if name in BY_NAME and name in figures:
-            label = escape(BY_NAME[name].label)
+            # loop.* share the simulated day's labels: say which day it is
+            label = escape(("closed loop: " if name.startswith("loop.") else "")
+                           + BY_NAME[name].label)
             rows.append(f"| {label} (`{name}`) | {escape(format_value(name, figures[name]))} |")
     return ["| figure | value |", "|---|---:|", *rows] if rows else []
 
@@ -96,8 +98,9 @@ def run_markdown(summary: dict[str, Any], out: Path) -> str:
         lines += [f"Replayed at {multiple:g}x the national check-in peak.", ""]
     if "wait_standard" in summary or "standard" in summary:
         lines += [f"Stations: {escape(standard_verdict(summary))}", ""]
-    lines += [f"Note: {escape(note)}" for note in summary.get("notes", [])]
-    lines += ["", f"Run folder: `{out}` (`summary.json`, `junit.xml`, `report.html`)"]
+    for note in summary.get("notes", []):
+        lines += [f"Note: {escape(note)}", ""]
+    lines += [f"Run folder: `{out}` (`summary.json`, `junit.xml`, `report.html`)"]
     return "\n".join(lines)
 
 
@@ -127,11 +130,11 @@ def simulate_markdown(summary: dict[str, Any], out: Path) -> str:
 
 
 def size_markdown(summary: dict[str, Any], out: Path) -> str:
-    """A sizing: hardware now and needed, per resource."""
-    targets = ", ".join(summary.get("targets", []))
+    """A sizing: hardware now and needed, per resource, and what it was sized for."""
+    goals = [f"the standard ({summary['standard']})"] if summary.get("standard") else []
+    goals += list(summary.get("targets", []))
     lines = [f"### pollday size: {escape(str(summary.get('scenario', '')))}", "",
-             f"Hardware for {escape(targets)} in {summary.get('confidence', 0):.0%} of days."
-             .replace("%", " %"), "",
+             f"Hardware to meet {escape(' and '.join(goals) or 'the targets')}.", "",
              "| resource | now | needed |", "|---|---:|---:|"]
     totals = summary.get("totals", {})
     for resource in summary.get("resources", []):
@@ -139,5 +142,5 @@ def size_markdown(summary: dict[str, Any], out: Path) -> str:
         if isinstance(total, dict) and "current" in total and "recommended" in total:
             lines.append(f"| {escape(resource)} | {total['current']:,} | "
                          f"{total['recommended']:,} |")
-    lines += ["", f"Outputs: `{out}` (`sizing.json`, `sizing.csv`)"]
+    lines += ["", f"Outputs: `{out}` (`sizing.json`, `sizing.csv`, `report.html`)"]
     return "\n".join(lines)

@@ -97,6 +97,9 @@ def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path
     failing = [(v["rule"], v.get("value")) for v in summary["thresholds"] if v["verdict"] != "met"]
     assert done.returncode == 0, (done.stderr + done.stdout, failing)
     assert summary["verdict"] == "met"
+    # --quiet in CI: no progress or tables, but the one-line verdict (pollday.verdict_line).
+    assert done.stdout == (f"pollday run: PASSED — all {len(summary['thresholds'])} thresholds "
+                           "met (Smoke test election, exit 0)\n")
     assert all(v["verdict"] == "met" for v in summary["thresholds"])
     audit = summary["audit"]
     assert audit["lost_checkins"] == 0 and audit["double_acceptances"] == 0

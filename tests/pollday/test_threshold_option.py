@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "smoke.toml"
 SCENARIO = ["checkin.p95_ms < 300", "audit.lost_checkins == 0", "checkin.error_rate < 0.01"]
 
 
-def _rules(merged: list[object]) -> list[str]:
+def _rules(merged: Sequence[object]) -> list[str]:
     return [str(t) for t in merged]
 
 
