@@ -22,6 +22,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
 from pollday.run_pipeline import RunFailure
 from pollday.target_watch import format_duration
+from pollday.threshold_option import add_threshold_argument
 from simulation import ScenarioError
 
 
@@ -49,6 +50,10 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="bisect until (failed - held) / held is at most this (default 0.05)")
     p.add_argument("--level-s", type=float, default=60.0,
                    help="about how long each level's replay lasts, seconds (default 60)")
+    p.add_argument("--max-level-s", type=float, default=600.0,
+                   help="longest replay a level may take to send the requests the rule asks "
+                   "for (default 600); a level that needs more is 'not measured'")
+    add_threshold_argument(p, judged_by="capacity")
     p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1,
                    help="worker processes of the simulated day (default: all cores)")
     add_cluster_argument(p)
@@ -78,6 +83,16 @@ def _print_table(doc: dict[str, Any], out: Path) -> None:
     err_console.print(f"capacity.json, junit.xml and report.html in {out}")
 
 
+def verdict_lines(doc: dict[str, Any], code: int) -> list[str]:
+    """What ``--quiet`` still prints: the one-line verdict, then every failed threshold
+    (the ``capacity.*`` ones, which decide the exit code)."""
+    lines = [f"pollday capacity: {doc['verdict']} (exit {code}): {doc['headline']}"]
+    for v in doc.get("thresholds", []):
+        if v["verdict"] != "met":
+            lines.append(f"  failed: {v['rule']} (measured {v['value']})")
+    return lines
+
+
 def run_capacity_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     if args.workers < 0:
@@ -95,7 +110,8 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
         service_args=args.service_arg, target_cpus=args.target_cpus,
-        generator_cpus=args.generator_cpus, database_url=args.database_url)
+        generator_cpus=args.generator_cpus, database_url=args.database_url,
+        max_level_s=args.max_level_s, thresholds=list(args.threshold))
     started = time.time()
 
     def record(code: int, message: str, stage: str) -> None:
@@ -120,6 +136,6 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     emit_summary(doc, args, lambda: _print_table(doc, config.out))
     if doc.get("failure"):
         return fail(f"pollday capacity: {doc['failure']}", code)
-    if code:  # shown even with --quiet, like the other errors
-        sys.stderr.write(f"pollday capacity: exit {code}: {doc['headline']}\n")
+    if code or args.quiet:  # the verdict even with --quiet (as k6 ends with its summary)
+        sys.stderr.write("".join(line + "\n" for line in verdict_lines(doc, code)))
     return code

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtests.thresholds import Threshold
 from pollday.capacity_search import SearchSettings
 
 
@@ -27,3 +28,5 @@ class CapacityConfig:
     target_cpus: str | None = None  # --target-cpus as given
     generator_cpus: str | None = None
     database_url: str | None = None  # a PostgreSQL server: a fresh database per level
+    max_level_s: float = 600.0  # the longest replay a level may plan (--max-level-s)
+    thresholds: list[Threshold] = field(default_factory=list)  # --threshold, over the scenario's

@@ -26,15 +26,28 @@ from loadtests.results import LoadTestOutput
 from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_cpus import CpuSplit, pinned
 from pollday.capacity_database import level_database
-from pollday.capacity_search import FAILED, GENERATOR_BOUND, HELD
-from pollday.capacity_window import LevelLoad, Window, level_load
+from pollday.capacity_judge import LevelRule, judge, level_rule
+from pollday.capacity_plan import (
+    LevelPlan,
+    fresh_passes,
+    main_per_station,
+    plan_level,
+    voters_per_station,
+)
+from pollday.capacity_register import (
+    embedded_fresh_passes,
+    level_voters,
+    write_level_register,
+)
+from pollday.capacity_search import NOT_MEASURED
+from pollday.capacity_window import Window
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.locust_process import LocustRun, run_locust
 from pollday.run_pipeline import RunFailure
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
-from simulation import Scenario, schedule
+from simulation import EventKind, Scenario, schedule
 
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.
@@ -74,6 +87,18 @@ class LevelSetup:
     cpus: CpuSplit = field(default_factory=CpuSplit)  # --target-cpus, --generator-cpus
     terminals: NDArray[np.int64] | None = None  # per station: its most requests in flight
     database_url: str | None = None  # a PostgreSQL server: a fresh database per level
+    max_level_s: float = 600.0  # the longest replay a level may plan
+    checkins_per_s: float = 0.0  # the window's national check-ins per second at 1x
+    blocks_used: int = 0  # --host: blocks of every station's voters used by earlier passes
+    # Derived from the above: what the plan of every level needs.
+    rule: LevelRule = field(init=False)
+    main: NDArray[np.int64] = field(init=False)  # per station: check-ins in the window
+    window_voters: NDArray[np.int64] = field(init=False)  # per station: its distinct voters
+
+    def __post_init__(self) -> None:
+        self.rule = level_rule(self.thresholds)
+        self.main = main_per_station(self.rows, len(self.load))
+        self.window_voters = voters_per_station(self.rows, len(self.load))
 
 
 def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
@@ -132,20 +157,18 @@ def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], 
     return loadtest, audit_figures
 
 
-def _classify(thresholds: list[Threshold], verdicts: list[dict[str, Any]],
-              figures: dict[str, float | None]) -> tuple[str, list[dict[str, Any]]]:
-    """(held / failed / generator-bound, the failed verdicts incl. the implicit lag check)."""
-    failing = [v for v in verdicts if v["verdict"] != "met"]
-    if not any(t.figure.startswith("generator.lag_") for t in thresholds):
-        lag = figures.get("generator.lag_p99_ms")
-        if lag is not None and lag >= GENERATOR_LAG_LIMIT_MS:
-            failing.append({"name": "generator.lag_p99_ms",
-                            "rule": f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
-                            "value": lag, "verdict": "failed",
-                            "reason": "implicit: the scenario has no generator.lag_* threshold"})
-    if any(v["name"].startswith("generator.lag_") for v in failing):
-        return GENERATOR_BOUND, failing
-    return (FAILED if failing else HELD), failing
+def _with_implicit_lag(thresholds: list[Threshold], verdicts: list[dict[str, Any]],
+                       figures: dict[str, float | None]) -> list[dict[str, Any]]:
+    """``verdicts`` plus the implicit generator lag check when the scenario has none."""
+    if any(t.figure.startswith("generator.lag_") for t in thresholds):
+        return verdicts
+    lag = figures.get("generator.lag_p99_ms")
+    if lag is None or lag < GENERATOR_LAG_LIMIT_MS:
+        return verdicts
+    return [*verdicts, {"name": "generator.lag_p99_ms",
+                        "rule": f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
+                        "value": lag, "verdict": "failed",
+                        "reason": "implicit: the scenario has no generator.lag_* threshold"}]
 
 
 def _rates(loadtest: dict[str, Any], replay_s: float) -> tuple[float, float]:
@@ -175,34 +198,62 @@ def exercised(thresholds: list[Threshold], loadtest: dict[str, Any]
     return keep, skipped
 
 
-def _record(level: LevelLoad, index: int, folder: Path, replay_s: float,
-            loadtest: dict[str, Any], audit_figures: dict[str, Any],
-            thresholds: list[Threshold]) -> dict[str, Any]:
+def _record(plan: LevelPlan, index: int, folder: Path, loadtest: dict[str, Any],
+            audit_figures: dict[str, Any], setup: LevelSetup) -> dict[str, Any]:
     figures = _flatten(loadtest, audit_figures)
-    thresholds, skipped = exercised(thresholds, loadtest)
-    verdicts = evaluate(thresholds, figures)
-    verdict, failing = _classify(thresholds, verdicts, figures)
-    offered, achieved = _rates(loadtest, replay_s)
+    thresholds, skipped = exercised(setup.thresholds, loadtest)
+    verdicts = _with_implicit_lag(thresholds, evaluate(thresholds, figures), figures)
+    offered, achieved = _rates(loadtest, plan.replay_s)
     endpoints = {e["figure"]: {k: e.get(k) for k in _ENDPOINT_KEYS}
                  for e in loadtest.get("endpoints", {}).values()}
+    by_group: dict[str, int] = {}  # adapters may map several endpoints to one figure
+    for e in loadtest.get("endpoints", {}).values():
+        by_group[e["figure"]] = by_group.get(e["figure"], 0) + int(e.get("requests") or 0)
+    judged = judge(setup.rule, replay_s=plan.replay_s, main_requests=plan.main_requests,
+                   offered_rps=offered, achieved_rps=achieved, verdicts=verdicts,
+                   requests_by_group=by_group)
     return {
-        "index": index,
-        "multiple": level.multiple,
-        "verdict": verdict,
-        "failing": [v["rule"] for v in failing],
-        "stations": level.n_stations,
-        "share_of_load": round(level.share_of_load, 6),
-        "compress": round(level.compress, 3),
-        "replay_s": round(replay_s, 2),
+        **_plan_fields(plan, index, folder, setup),
+        "verdict": judged.verdict,
+        "failing": [v["rule"] for v in judged.failing],
+        "not_measured": judged.not_measured,
         "offered_rps": offered,
         "achieved_rps": achieved,
         "endpoints": endpoints,
         "generator": {k: loadtest.get("generator", {}).get(k) for k in _GENERATOR_KEYS},
         "audit": {k: audit_figures.get(k) for k in _AUDIT_KEYS},
-        "thresholds": verdicts + [v for v in failing if v not in verdicts],
+        "thresholds": verdicts + [v for v in judged.failing if v not in verdicts],
         "not_exercised": skipped,
+        "not_judged": judged.not_judged,
+    }
+
+
+def _plan_fields(plan: LevelPlan, index: int, folder: Path, setup: LevelSetup
+                 ) -> dict[str, Any]:
+    level = plan.load
+    return {
+        "index": index,
+        "multiple": level.multiple,
+        "checkins_per_s": round(level.multiple * setup.checkins_per_s, 2),
+        "ran": plan.not_measured is None,
+        "stations": level.n_stations,
+        "share_of_load": round(level.share_of_load, 6),
+        "compress": round(level.compress, 3),
+        "passes": plan.passes,
+        "replay_s": round(plan.replay_s, 2),
+        "checkins_scheduled": plan.main_requests,
+        "rule": setup.rule.as_json(),
         "folder": str(folder),
     }
+
+
+def _not_run(plan: LevelPlan, index: int, folder: Path, setup: LevelSetup) -> dict[str, Any]:
+    """A level the rule cannot judge at this multiple: recorded with why, never sent."""
+    return {**_plan_fields(plan, index, folder, setup), "verdict": NOT_MEASURED,
+            "failing": [], "not_measured": plan.not_measured, "side": plan.side,
+            "offered_rps": None, "achieved_rps": None,
+            "endpoints": {}, "generator": {}, "audit": {}, "thresholds": [],
+            "not_exercised": [], "not_judged": []}
 
 
 def level_connections(terminals: NDArray[np.int64] | None, stations: NDArray[np.int64]
@@ -218,18 +269,58 @@ def level_connections(terminals: NDArray[np.int64] | None, stations: NDArray[np.
     return max(MIN_CONNECTIONS, int(terminals[stations].sum()))
 
 
-def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
-    level = level_load(multiple, setup.order, setup.load, setup.window.span_s, setup.level_s)
-    folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
-    replay_dir = folder / "replay"
-    replay_dir.mkdir(parents=True, exist_ok=True)
-    rows = setup.rows[np.isin(setup.rows["station"], level.stations)]
+def level_plan(setup: LevelSetup, multiple: float) -> LevelPlan:
+    """The level at ``multiple``: stations, compression, passes (or why it cannot count)."""
     if setup.host:
         assert setup.registered is not None
-        rows = fresh_voters(rows, setup.registered, index - 1, setup.host)
+        allowed = fresh_passes(setup.registered, setup.window_voters, setup.blocks_used)
+    else:
+        allowed = embedded_fresh_passes(setup.window_voters)
+    return plan_level(multiple, setup.order, setup.load, setup.main, setup.window.span_s,
+                      setup.level_s, setup.rule, setup.max_level_s, allowed)
+
+
+def level_rows(setup: LevelSetup, plan: LevelPlan, registered: NDArray[np.int64] | None,
+               first_block: int) -> NDArray[np.void]:
+    """The level's schedule: the window's rows of its stations, once, or ``plan.passes``
+    times back to back, each pass with the next block of every station's voters. Protocols
+    are sent in the first pass only: a station counts once."""
+    rows = setup.rows[np.isin(setup.rows["station"], plan.load.stations)]
+    if registered is None:  # one pass on a fresh embedded service: the simulated voters
+        return rows
+    host = setup.host or "the embedded service"
+    parts = []
+    for k in range(plan.passes):
+        part = fresh_voters(rows, registered, first_block + k, host)
+        if k:
+            part = part[part["kind"] != EventKind.PROTOCOL]
+            part["time_s"] += k * setup.window.span_s
+        parts.append(part)
+    return np.concatenate(parts)
+
+
+def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
+    plan = level_plan(setup, multiple)
+    level = plan.load
+    folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
+    if plan.not_measured is not None:
+        return _not_run(plan, index, folder, setup)
+    replay_dir = folder / "replay"
+    replay_dir.mkdir(parents=True, exist_ok=True)
+    voters = None
+    if setup.host:
+        assert setup.registered is not None
+        rows = level_rows(setup, plan, setup.registered, setup.blocks_used)
+        setup.blocks_used += plan.passes
+    elif plan.passes > 1:
+        assert setup.registered is not None
+        voters = level_voters(setup.registered, setup.window_voters, plan.passes)
+        rows = level_rows(setup, plan, voters, 0)
+    else:
+        rows = level_rows(setup, plan, None, 0)
     schedule.save(replay_dir / "schedule.npy", rows)
     shutil.copyfile(setup.scenario_path, replay_dir / "scenario.toml")
-    replay_s = setup.window.span_s / level.compress
+    replay_s = plan.replay_s
     run = LocustRun(
         host=setup.host or "", replay_dir=replay_dir, out_dir=folder / "loadtest",
         secret=setup.secret, compress=level.compress, station_share=1.0, results_rps=0.0,
@@ -242,7 +333,10 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
         loadtest, audit_figures = _load_and_audit(setup, run)
     else:
         register = folder / "register.ndjson"
-        write_run_register(setup.scenario, register, 1.0, stations_kept=level.stations)
+        if voters is None:
+            write_run_register(setup.scenario, register, 1.0, stations_kept=level.stations)
+        else:
+            write_level_register(setup.scenario, register, level.stations, voters)
         try:
             with ExitStack() as stack:
                 service_args = list(setup.service_args)
@@ -257,6 +351,6 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
                 loadtest, audit_figures = _load_and_audit(setup, run)
         except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
-    record = _record(level, index, folder, replay_s, loadtest, audit_figures, setup.thresholds)
+    record = _record(plan, index, folder, loadtest, audit_figures, setup)
     record["connections"] = level_connections(setup.terminals, level.stations)
     return record

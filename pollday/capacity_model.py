@@ -17,6 +17,12 @@ class Capacity(Part):
     outcome: str
     first_to_break: list[str]
     generator_bound_at: float | None
+    not_measured_at: float | None = Field(
+        default=None, description="the lowest multiple above what held that could not be "
+        "judged (too few requests or too short, see levels[].not_measured)")
+    checkins_per_s: float | None = Field(
+        default=None, description="check-ins per second at `multiple` (multiple x the "
+        "window's national rate)")
 
 
 class NationalPeak(Part):
@@ -39,6 +45,7 @@ class Settings(Part):
     max_multiple: float
     precision: float
     level_s: float
+    max_level_s: float | None = Field(default=None, description="--max-level-s")
     workers: int
     host: str
     database: str | None = Field(default=None, description="the embedded service's: sqlite "
@@ -59,6 +66,11 @@ class CapacityOutput(Output):
     national_peak: NationalPeak | None = Field(default=None, description="absent on failure")
     window: Window | None = None
     stations: int | None = None
+    target: str | None = Field(default=None, description="what was measured: the --host URL "
+                               "or the embedded reference service, its database and CPUs")
+    rule: dict[str, Any] | None = Field(
+        default=None, description="what a level needs to be judged (docs/capacity.md): "
+        "min_requests (check-ins), min_s, rate_ratio, latency_limit_s")
     settings: Settings
     levels: list[dict[str, Any]] = Field(
         description="each level tried, in order (docs/capacity.md): multiple, verdict, failing, "

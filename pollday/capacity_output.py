@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loadtests.thresholds import Threshold, evaluate
 from pollday.capacity_cpus import CpuSplit
 from pollday.capacity_model import CapacityOutput
-from pollday.capacity_search import GENERATOR_BOUND, SearchResult
+from pollday.capacity_search import GENERATOR_BOUND, NOT_MEASURED, SearchResult
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.junit import write_junit
 from pollday.run_pipeline import RunFailure
@@ -45,33 +45,85 @@ def _rate(per_min: float) -> str:
     return f"{per_min:,.0f}" if per_min >= 100 else f"{per_min:.3g}"
 
 
-def _of_what(context: dict[str, Any]) -> str:
+def _per_s(per_s: float) -> str:
+    return f"{per_s:,.0f}" if per_s >= 100 else f"{per_s:.3g}"
+
+
+def target_label(host: str | None, database_url: str | None, cpus: CpuSplit,
+                 n_cpus: int) -> str:
+    """What was measured, in the headline's words: the --host URL, or the embedded
+    reference service with its database and CPUs."""
+    if host:
+        return host
+    database = "PostgreSQL" if database_url else "SQLite"
+    if cpus.target is not None:
+        listed = ",".join(str(c) for c in sorted(cpus.target))
+        where = f"CPU {listed}" if len(cpus.target) == 1 else f"CPUs {listed}"
+    else:
+        where = f"{n_cpus} CPUs shared with the generator"
+    return f"the embedded reference service ({database}, {where})"
+
+
+def _of_what(context: dict[str, Any], multiple: float) -> str:
+    """``the national peak of P check-ins per minute, i.e. R check-ins/s, on TARGET``: the
+    multiple's reference, the absolute rate at ``multiple``, and what was measured."""
     peak = _rate(context["national_peak"]["checkins_per_min"])
     window = context["window"]
+    rate = f"i.e. {_per_s(multiple * window['checkins_per_min'] / 60)} check-ins/s"
+    if context.get("target"):
+        rate += f", on {context['target']}"
     if window["auto"]:
-        return f"the national peak of {peak} check-ins per minute"
+        return f"the national peak of {peak} check-ins per minute, {rate}"
     return (f"real time in {window['label']} ({_rate(window['checkins_per_min'])} check-ins "
-            f"per minute; national peak {peak})")
+            f"per minute; national peak {peak}), {rate}")
+
+
+def _reason_at(found: SearchResult, multiple: float | None) -> str:
+    for level in found.levels:
+        if level["multiple"] == multiple and level.get("not_measured"):
+            return str(level["not_measured"])
+    return ""
 
 
 def headline(found: SearchResult, context: dict[str, Any], failure: str | None) -> str:
     if failure:
         return f"capacity not measured: {failure}"
-    of = _of_what(context)
     held, failed = found.held, found.failed
+    target = context.get("target") or "the target"
     if found.outcome == GENERATOR_BOUND:
         at = f"{found.generator_bound_at:g}x"
         if held is None:
-            return f"generator-bound at {at} before any level held: add --workers"
-        return f"at least {held:g}x {of} (generator-bound at {at}): add --workers"
+            return f"generator-bound at {at} before any level held on {target}: add --workers"
+        return (f"at least {held:g}x {_of_what(context, held)} (generator-bound at {at}): "
+                "add --workers")
+    if found.outcome == NOT_MEASURED:
+        above = found.not_measured_at
+        if held is None:
+            low = max(found.too_low, default=None)
+            why = _reason_at(found, above if above is not None else low)
+            return f"not measured on {target}: {why}"
+        return (f"holds at least {held:g}x {_of_what(context, held)}; not measured above: "
+                f"{_reason_at(found, above)}")
     if found.outcome == "above-max":
-        return f"holds at least {held:g}x {of} (--max-multiple reached)"
+        assert held is not None
+        return f"holds at least {held:g}x {_of_what(context, held)} (--max-multiple reached)"
     if found.outcome == "below-min":
+        assert failed is not None
         breaks = ", ".join(first_to_break(found))
-        return f"breaks already at {failed:g}x {of}, the lowest multiple tried ({breaks})"
+        lowest = ("the lowest multiple that could be judged" if found.too_low
+                  else "the lowest multiple tried")
+        return f"breaks already at {failed:g}x {_of_what(context, failed)}, {lowest} ({breaks})"
+    assert held is not None and failed is not None
     breaks = ", ".join(first_to_break(found))
-    return (f"holds {held:g}x ({held:g}-{failed:g}x) {of}; first to break: {breaks} at "
-            f"{failed:g}x")
+    return (f"holds {held:g}x ({held:g}-{failed:g}x) {_of_what(context, held)}; first to "
+            f"break: {breaks} at {failed:g}x")
+
+
+def _checkins_per_s(context: dict[str, Any], multiple: float | None) -> float | None:
+    """The absolute check-in rate of the capacity multiple (None: none was judged)."""
+    if not multiple or not context.get("window"):
+        return None
+    return round(multiple * float(context["window"]["checkins_per_min"]) / 60, 2)
 
 
 def _search_case(found: SearchResult, failure: str | None, line: str) -> dict[str, Any]:
@@ -88,8 +140,8 @@ def _exit_code(found: SearchResult, failure: RunFailure | None,
     if failure is not None:
         return failure.code
     failed = any(v["verdict"] != "met" for v in verdicts)
-    if found.outcome == GENERATOR_BOUND and (failed or not verdicts):
-        return EXIT_HARNESS  # the generator, not the target, was measured: no verdict
+    if found.outcome in (GENERATOR_BOUND, NOT_MEASURED) and (failed or not verdicts):
+        return EXIT_HARNESS  # the target was not measured where it mattered: no verdict
     return EXIT_THRESHOLD if failed else EXIT_OK
 
 
@@ -112,12 +164,15 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
             "outcome": "failure" if failure else found.outcome,
             "first_to_break": first_to_break(found),
             "generator_bound_at": found.generator_bound_at,
+            "not_measured_at": found.not_measured_at,
+            "checkins_per_s": _checkins_per_s(context, multiple),
         },
         **context,
         "settings": {"start_multiple": config.settings.start_multiple,
                      "ramp_factor": config.settings.ramp_factor,
                      "max_multiple": config.settings.max_multiple,
                      "precision": config.settings.precision, "level_s": config.level_s,
+                     "max_level_s": config.max_level_s,
                      "workers": config.workers, "host": config.host or "embedded",
                      "database": ("postgresql" if config.database_url else "sqlite")
                      if not config.host else None,

@@ -15,12 +15,12 @@ import numpy as np
 
 from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
-from loadtests.thresholds import Threshold, parse_threshold
+from loadtests.thresholds import Threshold
 from pollday.capacity_config import CapacityConfig
-from pollday.capacity_cpus import CpuSplit, cpu_split
+from pollday.capacity_cpus import CpuSplit, available_cpus, cpu_split
 from pollday.capacity_database import check_database_url
 from pollday.capacity_level import LevelSetup, level_thresholds, run_level
-from pollday.capacity_output import write_outputs
+from pollday.capacity_output import target_label, write_outputs
 from pollday.capacity_search import SearchResult, search
 from pollday.capacity_window import (
     PEAK_SPAN_MIN,
@@ -37,6 +37,7 @@ from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
 from pollday.scenario_file import load_scenario
+from pollday.threshold_option import describe, merge_thresholds
 from simulation import Scenario, simulate
 
 
@@ -50,6 +51,9 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]
     problems = config.settings.problems()
     if not config.level_s > 0:
         problems.append(f"--level-s {config.level_s:g} must be positive")
+    if not config.max_level_s >= config.level_s:
+        problems.append(f"--max-level-s {config.max_level_s:g} must be at least --level-s "
+                        f"{config.level_s:g}")
     if problems:
         raise RunFailure(EXIT_BAD_INPUT, "; ".join(problems))
     scenario = load_scenario(config.scenario_path)
@@ -63,7 +67,11 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]
             parse_window(config.window, scenario)
         except WindowError as error:
             raise RunFailure(EXIT_BAD_INPUT, str(error)) from None
-    return scenario, [parse_threshold(t) for t in scenario.thresholds], cpus
+    merged = merge_thresholds(scenario.thresholds, config.thresholds)
+    if not config.quiet:
+        for line in describe(merged):
+            err_console.print(line)
+    return scenario, merged.thresholds, cpus
 
 
 def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
@@ -94,7 +102,8 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
         registered=result.stations.registered.astype(np.int64), cpus=cpus,
         terminals=result.stations.terminals.astype(np.int64),
-        database_url=config.database_url)
+        database_url=config.database_url, max_level_s=config.max_level_s,
+        checkins_per_s=window_rate / 60)
     context = {
         "national_peak": {"checkins_per_min": round(peak_per_min, 2),
                           "span_min": PEAK_SPAN_MIN,
@@ -103,6 +112,9 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
                    "start_s": window.start_s, "end_s": window.end_s,
                    "checkins_per_min": round(window_rate, 2)},
         "stations": n,
+        "target": target_label(config.host, config.database_url, cpus,
+                               len(available_cpus())),
+        "rule": setup.rule.as_json(),
     }
     return setup, context
 
@@ -139,7 +151,14 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
 
 def _print_level(record: dict[str, Any]) -> None:
     why = f" ({', '.join(record['failing'])})" if record["failing"] else ""
+    if record.get("not_measured"):
+        why = f": {record['not_measured']}"
+    head = (f"level {record['index']}: {record['multiple']:g}x national real time "
+            f"({record['checkins_per_s']:,.4g} check-ins/s)")
+    if not record.get("ran", True):
+        err_console.print(f"{head}, not run: {record['verdict']}{why}")
+        return
+    passes = f", {record['passes']} passes" if record.get("passes", 1) > 1 else ""
     err_console.print(
-        f"level {record['index']}: {record['multiple']:g}x national real time, "
-        f"{record['offered_rps']:,.0f} req/s offered, {record['achieved_rps']:,.0f} achieved: "
-        f"{record['verdict']}{why}")
+        f"{head}, {record['replay_s']:,.3g} s{passes}, {record['offered_rps']:,.0f} req/s "
+        f"offered, {record['achieved_rps']:,.0f} achieved: {record['verdict']}{why}")

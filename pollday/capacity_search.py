@@ -2,11 +2,14 @@
 
 Pure logic: the level runner is a callable, so the tests drive it with a known breaking
 point. A level is ``held`` (every threshold met), ``failed`` (a threshold on the target
-failed) or ``generator-bound`` (the generator's own figures failed: the level says nothing
-about the target). A generator-bound level ends the ramp and is the highest multiple this
-generator can judge: the search bisects below it, and the capacity is bracketed only by a
-level the target failed with the generator within its limits; when every level below the
-generator-bound one holds, the answer is "at least ... (generator-bound)".
+failed, or it answered well below the offered rate), ``generator-bound`` (the generator's
+own figures failed: the level says nothing about the target) or ``not-measured`` (too few
+requests or too short to judge, with ``side`` "low" when its rate is too low for that and
+"high" when too high). A generator-bound or high not-measured level ends the ramp and is the
+highest multiple this search can judge: the search bisects below it, and the capacity is
+bracketed only by a level the target failed; when every level below such a one holds, the
+answer is "at least ...". A low not-measured level is stepped over upwards: it says nothing,
+and a higher multiple sends more requests in the same time.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HELD, FAILED, GENERATOR_BOUND = "held", "failed", "generator-bound"
+NOT_MEASURED = "not-measured"  # the level could not send enough, long enough (capacity_plan)
 MAX_DOWN_STEPS = 8  # below the start: at most start / factor**8
 
 
@@ -47,7 +51,15 @@ class SearchResult:
     held: float | None = None  # highest multiple that held
     failed: float | None = None  # lowest multiple where the target failed (above ``held``)
     generator_bound: list[float] = field(default_factory=list)  # every such level
+    not_measured: list[float] = field(default_factory=list)  # too high a rate to judge
+    too_low: list[float] = field(default_factory=list)  # too low a rate to judge
     reached_max: bool = False
+
+    @property
+    def not_measured_at(self) -> float | None:
+        """The lowest not-measured (high) multiple above what held (any, when nothing held)."""
+        above = [m for m in self.not_measured if self.held is None or m > self.held]
+        return min(above) if above else None
 
     @property
     def generator_bound_at(self) -> float | None:
@@ -57,21 +69,28 @@ class SearchResult:
 
     def upper(self) -> float | None:
         """The lowest multiple above ``held`` that did not hold (failed or generator-bound)."""
-        candidates = [m for m in (self.failed, self.generator_bound_at) if m is not None]
+        candidates = [m for m in (self.failed, self.generator_bound_at, self.not_measured_at)
+                      if m is not None]
         return min(candidates) if candidates else None
 
     @property
     def outcome(self) -> str:
-        """``bracketed``, ``generator-bound``, ``above-max`` or ``below-min``."""
-        bound = self.generator_bound_at
-        if bound is not None and (self.failed is None or bound < self.failed):
-            return GENERATOR_BOUND  # the lowest level above ``held`` says nothing
+        """``bracketed``, ``generator-bound``, ``not-measured``, ``above-max`` or
+        ``below-min``."""
+        upper = self.upper()
+        if upper is not None and upper != self.failed:
+            # The lowest level above ``held`` says nothing about the target.
+            return GENERATOR_BOUND if upper == self.generator_bound_at else NOT_MEASURED
+        if self.held is None and self.failed is None:
+            return NOT_MEASURED  # nothing could be judged (every level too low a rate)
         if self.held is None:
             return "below-min"
         if self.failed is None:
             return "above-max"
         return "bracketed"
 
+
+TOO_LOW = "too-low"  # the search's own word for a low not-measured level
 
 RunLevel = Callable[[float], dict[str, Any]]  # multiple -> level record with "verdict"
 
@@ -82,6 +101,11 @@ def _run(run_level: RunLevel, multiple: float, result: SearchResult) -> str:
     verdict = str(record["verdict"])
     if verdict == GENERATOR_BOUND:
         result.generator_bound.append(multiple)
+    elif verdict == NOT_MEASURED:
+        (result.too_low if record.get("side") == "low" else result.not_measured).append(
+            multiple)
+        if record.get("side") == "low":
+            return TOO_LOW
     elif verdict == HELD:
         result.held = multiple if result.held is None else max(result.held, multiple)
     else:
@@ -101,13 +125,17 @@ def search(run_level: RunLevel, settings: SearchSettings,
     result = SearchResult() if result is None else result
     m = settings.start_multiple
     verdict = _run(run_level, m, result)
-    # Ramp up while it holds; or down while it fails (a start above the capacity).
-    while verdict == HELD and m < settings.max_multiple:
+    # Ramp up while it holds (or is too low a rate to judge); or down while it fails (a
+    # start above the capacity).
+    while verdict in (HELD, TOO_LOW) and m < settings.max_multiple:
         m = _round(min(m * settings.ramp_factor, settings.max_multiple))
         verdict = _run(run_level, m, result)
     steps = 0
-    # A first level that did not hold: ramp down until one holds.
-    while verdict != HELD and result.held is None and steps < MAX_DOWN_STEPS:
+    # A first level that did not hold: ramp down until one holds, never down to multiples
+    # too low to judge.
+    floor = max(result.too_low, default=0.0)
+    while (verdict not in (HELD, TOO_LOW) and result.held is None and steps < MAX_DOWN_STEPS
+           and m / settings.ramp_factor > floor):
         m = _round(m / settings.ramp_factor)
         verdict = _run(run_level, m, result)
         steps += 1

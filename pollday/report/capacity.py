@@ -11,7 +11,9 @@ def capacity_section(folder: RunFolder) -> Section | None:
     doc = folder.capacity
     if not doc:
         return None
-    levels = list(doc.get("levels", []))
+    # Levels not run (not measurable at their multiple) have no figures for the table; the
+    # headline and capacity.json say why.
+    levels = [r for r in doc.get("levels", []) if r.get("achieved_rps") is not None]
     return Section(
         id="capacity",
         title="Capacity",

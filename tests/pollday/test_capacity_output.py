@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pollday.capacity_output import _exit_code, capacity_multiple, headline
+from pollday.capacity_command import verdict_lines
+from pollday.capacity_cpus import CpuSplit
+from pollday.capacity_output import _exit_code, capacity_multiple, headline, target_label
 from pollday.capacity_search import SearchResult
 from pollday.run_pipeline import RunFailure
 
 AUTO = {"national_peak": {"checkins_per_min": 26670.4},
-        "window": {"auto": True, "label": "08:00-09:00", "checkins_per_min": 26670.4}}
+        "window": {"auto": True, "label": "08:00-09:00", "checkins_per_min": 26670.4},
+        "target": "the embedded reference service (SQLite, CPU 0)"}
 
 
 def result(levels: list[tuple[float, str, list[str]]], **kw: Any) -> SearchResult:
@@ -24,7 +27,8 @@ def test_bracketed_headline_names_the_first_threshold_to_break() -> None:
                                                             "audit.lost_checkins == 0"])],
                    held=5.657, failed=6.727)
     assert headline(found, AUTO, None) == (
-        "holds 5.657x (5.657-6.727x) the national peak of 26,670 check-ins per minute; "
+        "holds 5.657x (5.657-6.727x) the national peak of 26,670 check-ins per minute, i.e. "
+        "2,515 check-ins/s, on the embedded reference service (SQLite, CPU 0); "
         "first to break: checkin.p95_ms < 300, audit.lost_checkins == 0 at 6.727x")
     assert capacity_multiple(found) == 5.657
 
@@ -50,5 +54,40 @@ def test_below_min_and_generator_bound_headlines() -> None:
     bound = result([(1.0, "generator-bound", ["generator.lag_p99_ms < 100"])],
                    generator_bound=[1.0])
     assert headline(bound, AUTO, None) == (
-        "generator-bound at 1x before any level held: add --workers")
+        "generator-bound at 1x before any level held on the embedded reference service "
+        "(SQLite, CPU 0): add --workers")
     assert capacity_multiple(bound) is None
+
+
+def test_not_measured_headlines_say_why_and_claim_nothing_beyond() -> None:
+    why = "at 8x a level needs 40 passes of the window (0.2 s each) and the stations have " \
+          "fresh voters for 22"
+    above = result([(4.0, "held", []), (8.0, "not-measured", [])], held=4.0,
+                   not_measured=[8.0])
+    above.levels[1]["not_measured"] = why
+    assert above.outcome == "not-measured"
+    assert headline(above, AUTO, None) == (
+        "holds at least 4x the national peak of 26,670 check-ins per minute, i.e. 1,778 "
+        f"check-ins/s, on the embedded reference service (SQLite, CPU 0); not measured "
+        f"above: {why}")
+    assert _exit_code(above, None, []) == 3  # no capacity.* threshold shown met
+    low = result([(1.0, "not-measured", [])], too_low=[1.0])
+    low.levels[0]["not_measured"] = "too few check-ins"
+    assert headline(low, AUTO, None) == (
+        "not measured on the embedded reference service (SQLite, CPU 0): too few check-ins")
+
+
+def test_the_target_is_named() -> None:
+    assert target_label("http://127.0.0.1:8000", None, CpuSplit(), 2) == "http://127.0.0.1:8000"
+    assert target_label(None, "postgresql://u@h/db", CpuSplit(frozenset({0, 1})), 4) == (
+        "the embedded reference service (PostgreSQL, CPUs 0,1)")
+    assert target_label(None, None, CpuSplit(), 2) == (
+        "the embedded reference service (SQLite, 2 CPUs shared with the generator)")
+
+
+def test_quiet_still_prints_the_verdict_and_every_failed_threshold() -> None:
+    doc = {"verdict": "failed", "headline": "holds 2x ...",
+           "thresholds": [{"rule": "capacity.multiple >= 3", "value": 2.0, "verdict": "failed"},
+                          {"rule": "capacity.multiple >= 1", "value": 2.0, "verdict": "met"}]}
+    assert verdict_lines(doc, 1) == ["pollday capacity: failed (exit 1): holds 2x ...",
+                                     "  failed: capacity.multiple >= 3 (measured 2.0)"]

@@ -10,6 +10,7 @@ from pollday.capacity_search import (
     FAILED,
     GENERATOR_BOUND,
     HELD,
+    NOT_MEASURED,
     SearchSettings,
     search,
 )
@@ -110,3 +111,53 @@ def test_levels_before_a_failing_one_are_kept() -> None:
     with pytest.raises(RuntimeError):
         search(breaks_at_third, SearchSettings(1.0, 2.0, 64.0, 0.05), found)
     assert [lvl["multiple"] for lvl in found.levels] == [1.0, 2.0] and found.held == 2.0
+
+
+def measurable(capacity: float, low: float, high: float):  # type: ignore[no-untyped-def]
+    """A target of ``capacity`` whose levels can be judged only in (low, high]."""
+    tried: list[float] = []
+
+    def run(multiple: float) -> dict[str, Any]:
+        tried.append(multiple)
+        if multiple <= low:
+            return {"multiple": multiple, "verdict": NOT_MEASURED, "side": "low",
+                    "not_measured": "too few check-ins"}
+        if multiple > high:
+            return {"multiple": multiple, "verdict": NOT_MEASURED, "side": "high",
+                    "not_measured": "no fresh voters"}
+        return {"multiple": multiple, "verdict": HELD if multiple <= capacity else FAILED}
+
+    return run, tried
+
+
+def test_levels_too_low_to_judge_are_stepped_over_upwards() -> None:
+    run, tried = measurable(capacity=10.0, low=2.0, high=1000.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried[:3] == [1.0, 2.0, 4.0]
+    assert found.too_low == [1.0, 2.0] and found.outcome == "bracketed"
+    assert found.held is not None and found.held <= 10.0 < found.failed  # type: ignore[operator]
+
+
+def test_a_level_not_measurable_above_is_never_claimed() -> None:
+    """The target holds everything, but above 5x no level can be judged: the answer is "at
+    least" the highest judged level, bisected up to where judging stops, never beyond."""
+    run, tried = measurable(capacity=1e9, low=0.0, high=5.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried[:4] == [1.0, 2.0, 4.0, 8.0]
+    assert found.outcome == NOT_MEASURED and found.failed is None
+    assert found.held is not None and found.held <= 5.0 < found.not_measured_at  # type: ignore[operator]
+    assert all(m <= 8.0 for m in tried)  # nothing tried past the first unmeasurable level
+
+
+def test_a_failure_above_the_lowest_measurable_level_does_not_ramp_down_into_it() -> None:
+    run, tried = measurable(capacity=1.0, low=4.0, high=1000.0)
+    found = search(run, SearchSettings(1.0, 2.0, 64.0, 0.05))
+    assert tried == [1.0, 2.0, 4.0, 8.0]  # 8x fails; 4x was too low to judge: stop
+    assert found.outcome == "below-min" and found.held is None and found.failed == 8.0
+
+
+def test_nothing_measurable_is_not_measured() -> None:
+    run, tried = measurable(capacity=1e9, low=1e9, high=1e9)
+    found = search(run, SearchSettings(1.0, 2.0, 8.0, 0.05))
+    assert tried == [1.0, 2.0, 4.0, 8.0]
+    assert found.outcome == NOT_MEASURED and found.held is None

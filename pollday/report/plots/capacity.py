@@ -15,13 +15,17 @@ from pollday.report.plots.common import (
     to_image,
 )
 
-_VERDICT_MARKERS = {"held": "o", "failed": "x", "generator-bound": "s"}
+_VERDICT_MARKERS = {"held": "o", "failed": "x", "generator-bound": "s", "not-measured": "^"}
 
 
 def capacity_figure(levels: list[dict[str, Any]], knee: float | None) -> Image:
     """Two panels over the multiple of real time: requests/s offered and achieved; check-in
-    p95 from the send and from the intended time. ``knee``: the highest multiple that held."""
-    ordered = sorted(levels, key=lambda r: float(r["multiple"]))
+    p95 from the send and from the intended time. ``knee``: the highest multiple that held.
+    The multiple's axis is logarithmic: a search ramps by factors, so its levels are evenly
+    spaced there. Levels that were not run (not measurable at their multiple) have no
+    figures to draw."""
+    ordered = sorted((r for r in levels if r.get("achieved_rps") is not None),
+                     key=lambda r: float(r["multiple"]))
     m = [float(r["multiple"]) for r in ordered]
     with styled():
         fig = new_figure(3.4)
@@ -41,9 +45,11 @@ def capacity_figure(levels: list[dict[str, Any]], knee: float | None) -> Image:
             rate_ax.scatter([float(r["multiple"])], [r["achieved_rps"]], marker=marker,
                             color=SIMULATED, zorder=3)
         for ax in (rate_ax, lat_ax):
-            if knee is not None:
+            if knee:  # 0: nothing held (no knee on a log axis)
                 ax.axvline(knee, color=WAIT_STANDARD_COLOUR, linestyle=":", linewidth=1.2,
                            label=f"knee: held at {knee:g}x")
-            ax.set_xlabel("multiple of real time (o held, x failed, square generator-bound)")
+            ax.set_xscale("log")
+            ax.set_xlabel("multiple of real time, log scale (o held, x failed, "
+                          "square generator-bound, triangle not measured)")
             ax.legend(loc="upper left")
         return to_image(fig, "throughput and check-in latency against the offered multiple")
