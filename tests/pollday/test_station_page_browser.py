@@ -26,7 +26,11 @@ from pollday.station_web import fixed_inputs, running_server
 from tests.pollday.report_support import ROOT, Chromium, find_chromium
 
 PHONE, DESKTOP = (390, 844), (1280, 800)
-DAYS = 3  # simulated days per answer: enough for the page, a second or two each
+DAYS = 3  # simulated days per answer: enough for the page, about a second each
+# The station the server starts with: fails the standard (lost votes) and meets it with one
+# more terminal, each answer quick (desks and booths do not cap the terminals' search).
+START = {"registered": "1600", "desks": "2", "booths": "4"}
+FIRST = "registered=1600&desks=2&booths=4&replications=3"  # what the first load asks
 SMOKE = ROOT / "scenarios" / "smoke.toml"
 BRAZIL = ROOT / "scenarios" / "brazil-2022.toml"
 
@@ -85,7 +89,8 @@ def url() -> Iterator[str]:
     """The real command, ``pollday station --web --port 0``, as a planner starts it."""
     server = subprocess.Popen(
         [sys.executable, "-m", "pollday", "station", "--web", "--port", "0",
-         "--registered", "2400", "--replications", str(DAYS)],
+         "--replications", str(DAYS),
+         *(a for k, v in START.items() for a in (f"--{k}", v))],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )
     assert server.stdout is not None and server.stderr is not None
@@ -174,7 +179,7 @@ def _submit(browser: Chromium, **fields: str) -> dict[str, Any]:
 def test_phone_answer_first_fits_the_screen(browser: Chromium, url: str, shots: Path) -> None:
     _open(browser, url, PHONE)
     assert browser.evaluate(WAIT_DONE) == "done"
-    expected = _api(url, f"registered=2400&replications={DAYS}")
+    expected = _api(url, FIRST)
     page, where = browser.evaluate(ANSWER), browser.evaluate(GEOMETRY)
     _shot(browser, shots / "phone-first-screen.png", full=False)
     _shot(browser, shots / "phone-full.png", full=True)
@@ -195,7 +200,7 @@ def test_phone_answer_first_fits_the_screen(browser: Chromium, url: str, shots: 
     assert page["verdict_class"] == ("good" if standard["holds"] else "bad")
     assert page["failed"] == [f["text"] for f in standard.get("failed", [])]
     assert page["results_shown"] == page["results"] == 4
-    assert page["external"] == [] and page["asked"] == [f"registered=2400&replications={DAYS}"]
+    assert page["external"] == [] and page["asked"] == [FIRST]
     # Labels in a planner's words, units included.
     assert "Mean time between failures (hours)" in page["labels"]
     assert "Close the line at closing time (those in it go home)" in page["options"]
@@ -258,7 +263,7 @@ def test_desktop_busy_then_answer(browser: Chromium, url: str, shots: Path) -> N
     assert where["verdict"]["top"] >= 0 and where["verdict"]["bottom"] <= DESKTOP[1]
     assert where["button"]["bottom"] <= DESKTOP[1]  # Calculate in sight with every setting open
 
-    busy = _submit(browser, terminals="3")
+    busy = _submit(browser, terminals="2")
     _shot(browser, shots / "desktop-busy.png", full=False)  # likely still calculating
     assert busy["state"] == "busy" and busy["disabled"] and busy["button"] == "Calculating…"
     assert busy["busy_shown"] and busy["busy_in_view"] and busy["aria_busy"] == "true"
@@ -268,7 +273,7 @@ def test_desktop_busy_then_answer(browser: Chromium, url: str, shots: Path) -> N
     after = browser.evaluate("""({disabled: document.getElementById('calculate').disabled,
       busy: document.getElementById('busy').getBoundingClientRect().height})""")
     assert after == {"disabled": False, "busy": 0}
-    expected = _api(url, f"registered=2400&terminals=3&replications={DAYS}")
+    expected = _api(url, FIRST.replace("&desks", "&terminals=2&desks"))
     assert browser.evaluate(ANSWER)["verdict"] == _expected_verdict(expected["standard"])
     _shot(browser, shots / "desktop-answer.png", full=False)
 
