@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pollday.console import progress_bar
+from pollday.console import phase, progress_bar
 from pollday.outputs import check_out_folder, remove_run_files, simulate_into_folder
 from pollday.report import write_report
 from pollday.scenario_file import load_scenario
@@ -59,5 +59,6 @@ def simulate_to_folder(options: SimulateOptions) -> SimulateResult:
         _, summary = simulate_into_folder(
             options.out, scenario, options.scenario, options=run_options,
             workers=options.workers, cluster=options.cluster, progress=advance)
-    write_report(options.out)
+    with phase("writing the report", quiet=options.quiet):  # seconds for a country
+        write_report(options.out)
     return SimulateResult(summary, list(removed))

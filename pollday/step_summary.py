@@ -97,7 +97,9 @@ def run_markdown(summary: dict[str, Any], out: Path) -> str:
     if multiple is not None:
         lines += [f"Replayed at {multiple:g}x the national check-in peak.", ""]
     if "wait_standard" in summary or "standard" in summary:
-        lines += [f"Stations: {escape(standard_verdict(summary))}", ""]
+        # The planner's verdict on the simulated day is not the thresholds': say whose it is.
+        lines += ["The stations' standard (the simulated day, judged apart from the thresholds "
+                  f"above unless they name it): {escape(standard_verdict(summary))}", ""]
     for note in summary.get("notes", []):
         lines += [f"Note: {escape(note)}", ""]
     lines += [f"Run folder: `{out}` (`summary.json`, `junit.xml`, `report.html`)"]

@@ -38,7 +38,10 @@ def threshold_type(judged_by: str = "run") -> Callable[[str], Threshold]:
         try:
             threshold = parse_threshold(text)
         except ThresholdError as error:
-            raise argparse.ArgumentTypeError(f"{error}; {HOW_TO}") from None
+            # A rule of the wrong shape already got the example; other errors get the how-to.
+            shape = error.reason.startswith("not 'figure op value'")
+            how = "the figures are listed in docs/figures.md" if shape else HOW_TO
+            raise argparse.ArgumentTypeError(f"{error}; {how}") from None
         figure = BY_NAME[threshold.figure]
         # A capacity search judges each level by the run's figures, and its own multiple.
         accepted = ("run", "capacity") if judged_by == "capacity" else (judged_by,)
