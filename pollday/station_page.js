@@ -130,7 +130,8 @@ function show(r) {
   $('key-figures').replaceChildren(
     tile('95 % of voters wait at most', `${num(w.p95)} min`,
          r.wait_measures === 'time in every line' ? 'in every line' : 'to reach a terminal'),
-    tile('Lost votes a day', num(total, total > 0 && total < 10 ? 1 : 0)),
+    tile('Lost votes a day', num(total, total > 0 && total < 10 ? 1 : 0),
+         typeof lost.share === 'number' ? `${num(100 * lost.share, 1)} % of those who came` : ''),
     tile('Last voter out', r.last_voter_left, `polls close ${i.closing}`),
     tile('Longest line', `${num(line.people)} people`, `at ${line.at}, average day`),
     tile('Fewest terminals meeting the standard', f.applicable === false ? 'n/a' : fewest));

@@ -214,6 +214,25 @@ def test_phone_answer_first_fits_the_screen(browser: Chromium, url: str, shots: 
     assert browser.console_errors() == []
 
 
+def test_an_older_answer_without_a_verdict_sentence(browser: Chromium, url: str) -> None:
+    """Answers without ``standard.verdict``/``failed`` (the older shape): the page says holds
+    or not in its own words and lists the notes instead."""
+    _open(browser, url, PHONE)
+    assert browser.evaluate(WAIT_DONE) == "done"
+    older = browser.evaluate(f"""(async () => {{
+      const r = await (await fetch('api/station?{FIRST}')).json();
+      delete r.standard.verdict; delete r.standard.failed; r.notes = ['a note'];
+      show(r);
+      return {{holds: r.standard.holds,
+               notes: [...document.querySelectorAll('#notes p')].map(p => p.textContent)}};
+    }})()""")
+    page = browser.evaluate(ANSWER)
+    assert page["verdict"] == _expected_verdict({"holds": older["holds"]})
+    assert page["verdict_class"] == ("good" if older["holds"] else "bad")
+    assert page["failed"] == [] and older["notes"] == ["Note: a note"]
+    assert browser.console_errors() == []
+
+
 def test_phone_error_at_the_field_hides_the_old_answer(
     browser: Chromium, url: str, shots: Path
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -36,9 +37,10 @@ def _get(url: str) -> tuple[int, dict[str, Any]]:
 
 
 def test_api_answers_as_the_command_line_does(url: str) -> None:
-    status, body = _get(url + "api/station?registered=2400&terminals=2&replications=3")
+    given = {"registered": "1600", "terminals": "2", "desks": "2", "booths": "4"}
+    status, body = _get(url + "api/station?" + urllib.parse.urlencode(given) + "&replications=3")
     assert status == 200
-    expected = answer(base_data(None, None), {"registered": "2400", "terminals": "2"}, 3, None)
+    expected = answer(base_data(None, None), given, 3, None)
     body.pop("wall_s"), expected.pop("wall_s")
     assert body == expected
 
