@@ -184,7 +184,8 @@ function plot(r) {
   }
   const every = (W - L - R) / (end / 60) < 48 ? 120 : 60;  // keep hour labels apart
   for (let m = (60 - open % 60) % 60; m <= end; m += every) {
-    svg.append(el('text', {x: x(m), y: H - 8, 'text-anchor': 'middle'},
+    const edge = x(m) > W - R - 18 ? 'end' : 'middle';  // the last label is not cut off
+    svg.append(el('text', {x: edge === 'end' ? W - 2 : x(m), y: H - 8, 'text-anchor': edge},
                   `${String(Math.floor((open + m) / 60) % 24).padStart(2, '0')}:00`));
   }
   const pts = curve.map((p, k) => `${x(k * step).toFixed(1)},${y(p.people).toFixed(1)}`);
