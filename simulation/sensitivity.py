@@ -118,6 +118,8 @@ def paired_change(base: list[BandAnswer], variant: list[BandAnswer]) -> dict[str
         before = at_base[answer.representative].final.p95_wait_min
         assert answer.at_floor is not None, "a what-if is sized with floors"
         after = answer.at_floor.p95_wait_min
+        if len(after) != len(before):  # a base band re-searched on more (other) days
+            continue
         weight = len(answer.stations)
         stations += weight
         diffs = [weight * (a - b) for a, b in zip(after, before, strict=True)]
