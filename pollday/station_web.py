@@ -89,9 +89,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _json(self, status: int, data: dict[str, Any]) -> None:
         self._send(status, json.dumps(data).encode(), "application/json")
 
+    def _foreign(self, *, api: bool) -> str | None:
+        """Why this request is not from the page itself, or None. A page on localhost is
+        reachable from any site the planner opens: a rebound DNS name (a Host that is not
+        ours) could read the answers, and a cross-site request could start calculations.
+        The page itself may be opened from a link on another site (it does no work)."""
+        port = self.connection.getsockname()[1]  # the bound one, also with --port 0
+        ours = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        if self.headers.get("Host", "") not in ours:
+            return f"Host {self.headers.get('Host')!r} is not this page's ({sorted(ours)})"
+        if not api:
+            return None
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.removeprefix("http://") not in ours:
+            return f"Origin {origin!r} is not this page's"
+        site = self.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            return f"a {site} request (Sec-Fetch-Site)"
+        return None
+
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path == "/":
+        if (why := self._foreign(api=url.path != "/")) is not None:
+            self._json(403, {"error": f"refused: {why}"})
+        elif url.path == "/":
             self._send(200, self.page, "text/html; charset=utf-8")
         elif url.path == "/api/station":
             self._calculate(dict(parse_qsl(url.query)))

@@ -127,3 +127,30 @@ def test_page_has_no_external_assets(url: str) -> None:
     assert "default-src 'none'" in csp
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
     assert 'value="2400"' in page  # the given input starts the form
+
+
+@pytest.mark.parametrize(("header", "value"), [
+    ("Host", "evil.example:80"),  # a rebound DNS name would read the answers
+    ("Origin", "http://evil.example"),  # another site's script
+    ("Sec-Fetch-Site", "cross-site"),  # an <img> or form on another site
+])
+def test_requests_from_elsewhere_are_refused(url: str, header: str, value: str) -> None:
+    # The page may be opened from a link on another site (no work); not with another Host.
+    paths = ["api/station?registered=1"] + ([""] if header == "Host" else [])
+    for path in paths:
+        request = urllib.request.Request(url + path, headers={header: value})
+        status, body = 200, {}
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                status = reply.status
+        except urllib.error.HTTPError as error:
+            status, body = error.code, json.loads(error.read())
+        assert status == 403, (header, path)
+        assert "refused" in body["error"]
+    mine = url.rstrip("/").removeprefix("http://")
+    for same in ({"Origin": url.rstrip("/")}, {"Sec-Fetch-Site": "same-origin"},
+                 {"Host": mine.replace("127.0.0.1", "localhost")},
+                 {"Sec-Fetch-Site": "cross-site"}):  # the page, from a link elsewhere
+        with urllib.request.urlopen(urllib.request.Request(url, headers=same),
+                                    timeout=60) as reply:
+            assert reply.status == 200, same
