@@ -134,16 +134,19 @@ class Heartbeat:
 class Counted:
     """Units done out of a total, with the rate and the time left, for a :class:`Heartbeat`.
 
-    ``advance`` only adds (an int under the GIL): the heartbeat's thread reads the count.
+    ``advance`` may come from a worker pool's callback thread; the heartbeat's thread only
+    reads the count.
     """
 
     def __init__(self, total: int, unit: str) -> None:
         self.total = total
         self.unit = unit
         self.done = 0
+        self._lock = threading.Lock()  # += is not atomic across threads
 
     def advance(self, n: int) -> None:
-        self.done += n
+        with self._lock:
+            self.done += n
 
     def status(self, elapsed_s: float) -> str:
         done, total = self.done, self.total

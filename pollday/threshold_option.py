@@ -88,7 +88,9 @@ def merge_thresholds(scenario: Sequence[str | Threshold],
         if overrides is None:
             merged.append(rule)
             continue
-        replaced.append((rule.rule, " and ".join(t.rule for t in overrides)))
+        new = " and ".join(t.rule for t in overrides)
+        if new != rule.rule:  # the same rule again changes nothing worth saying
+            replaced.append((rule.rule, new))
         if rule.figure not in placed:
             merged += overrides
             placed.add(rule.figure)

@@ -52,6 +52,8 @@ def test_several_rules_on_one_figure_are_all_kept_and_replace_every_scenario_rul
 def test_no_rules_leave_the_scenario_as_it_is() -> None:
     merged = merge_thresholds(SCENARIO, [])
     assert _rules(merged.thresholds) == SCENARIO and describe(merged) == []
+    same = merge_thresholds(SCENARIO, [parse_threshold("checkin.p95_ms < 300")])
+    assert _rules(same.thresholds) == SCENARIO and describe(same) == []
 
 
 @pytest.mark.parametrize(
