@@ -132,10 +132,10 @@ def _checks(scenario: Scenario, stations: StationTable, request: SizingRequest,
 def _contradicted(answers: list[BandAnswer], current: list[Hardware],
                   checks: list[BandCheck], confidence: float) -> list[int]:
     """Bands whose recommendation fresh days contradict: it misses the standard, or it
-    cuts hardware and loses more votes than today."""
+    cuts hardware and loses more votes, or meets the standard on fewer days, than today."""
     flags = band_flags(answers, current, checks)
     return [k for k, f in enumerate(flags)
-            if f["cut_loses_votes"] or f["fresh_met_share"] < confidence]
+            if f["cut_loses_votes"] or f["cut_meets_less"] or f["fresh_met_share"] < confidence]
 
 
 def _keep_today(answer: BandAnswer, today: Hardware) -> BandAnswer:

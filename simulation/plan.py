@@ -7,8 +7,8 @@ station, and a change of hardware leaves every draw unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -183,14 +183,29 @@ def _draw_voting(
     return flow, ballot_s, booth_s, patience_s
 
 
+DEFAULT_POOLS = ("terminal", "desk", "booth")  # the default flow's pools, in flow order
+
+
+def station_units(scenario: Scenario, stations: StationTable, station: int) -> dict[str, int]:
+    """Today's units of every pool of the station's flow (the default flow's too)."""
+    if not scenario.flow:
+        return {"terminal": int(stations.terminals[station]),
+                "desk": int(stations.desks[station]), "booth": int(stations.booths[station])}
+    group = scenario.station_groups[int(stations.group[station])]
+    return {p: int(group.pools[p]) for p in scenario.pool_names}
+
+
 def _station_units(
-    scenario: Scenario, hw: Hardware, flow: FlowInput | None
-) -> tuple[dict[str, int], int]:
-    """Units per pool, and how many serve identification (the engine's 'terminals')."""
+    scenario: Scenario, units: Mapping[str, int], flow: FlowInput | None
+) -> tuple[FlowInput | None, dict[str, int], int]:
+    """The flow with ``units`` in its pools, units per pool, and how many serve
+    identification (the engine's 'terminals')."""
     if flow is None:
-        return {"terminal": hw.terminals, "desk": hw.desks, "booth": hw.booths}, hw.terminals
-    units = dict(flow.pools)
-    return units, units[scenario.pool_names[flow.stages[flow.identification_stage].pool]]
+        chosen = {p: int(units[p]) for p in DEFAULT_POOLS}
+        return None, chosen, chosen["terminal"]
+    flow = replace(flow, pools=[(name, int(units.get(name, count))) for name, count in flow.pools])
+    chosen = dict(flow.pools)
+    return flow, chosen, chosen[scenario.pool_names[flow.stages[flow.identification_stage].pool]]
 
 
 def _station_input(
@@ -249,10 +264,12 @@ def plan_station(
     replication: int = 0,
     seed: int | None = None,
     hardware: Hardware | None = None,
+    units: Mapping[str, int] | None = None,
     central_latency_s: Distribution | None = None,
 ) -> StationPlan:
-    """Draw station ``station``'s day. ``hardware`` and ``central_latency_s`` override the
-    scenario (sizing searches, the closed loop) without changing any other draw."""
+    """Draw station ``station``'s day. ``hardware`` (the default flow's), ``units`` (pool
+    name -> units, any flow) and ``central_latency_s`` override the scenario (sizing,
+    allocation, the closed loop) without changing any other draw but the pools' faults."""
     root = scenario.election.seed if seed is None else seed
 
     def rng(stream: Stream) -> np.random.Generator:
@@ -274,10 +291,14 @@ def plan_station(
         rng=rng(Stream.CENTRAL),
     )
     voting = _draw_voting(scenario, group, voter_group, ident.ended, rng)
-    hw = hardware or Hardware(
-        *(int(count[station]) for count in (stations.terminals, stations.desks, stations.booths))
-    )
-    units, id_units = _station_units(scenario, hw, voting[0])
+    chosen = dict(station_units(scenario, stations, station))
+    if hardware is not None:
+        chosen.update(terminal=hardware.terminals, desk=hardware.desks, booth=hardware.booths)
+    chosen.update(units or {})
+    flow, units_, id_units = _station_units(scenario, chosen, voting[0])
+    voting = (flow, *voting[1:])
+    hw = Hardware(units_.get("terminal", 1), units_.get("desk", 1), units_.get("booth", 1))
+    units = units_
     faults = draw_faults(scenario, units, close_s, rng=rng(Stream.FAILURES))
     online = group.connectivity == "online"
     inp = _station_input(

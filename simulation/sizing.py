@@ -188,15 +188,16 @@ def _search(
 ) -> tuple[int, Evaluation]:
     """Smallest count from ``floor`` up meeting the standard and the targets, walking from
     ``start`` (monotone in count). Below today's ``current`` count a candidate must also lose
-    no more votes than today's count on the same days: sizing never trades votes for
-    hardware."""
+    no more votes, and meet the standard on no fewer days, than today's count on the same
+    days: sizing never trades votes for hardware."""
 
     def holds(count: int) -> tuple[bool, Evaluation]:
         result = ev.evaluate(with_count(hw, resource, count), resource)
         ok = result.met_share >= request.confidence
-        if ok and count < current:
+        if ok and count < current:  # a cut: no worse than today on the same days
             today = ev.evaluate(with_count(hw, resource, current), resource)
-            ok = result.lost_votes_mean <= today.lost_votes_mean
+            ok = (result.lost_votes_mean <= today.lost_votes_mean
+                  and result.met_share >= today.met_share)
         return ok, result
 
     count = max(1, floor, start)

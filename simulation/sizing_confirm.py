@@ -113,8 +113,12 @@ def band_flags(answers: Sequence[BandAnswer], current: Sequence[Hardware],
         cuts = any(getattr(answer.hardware, r) < getattr(now, r) for r in now.__dict__)
         lost_now = float(np.mean([d[1] for d in check.now]))
         lost_rec = float(np.mean([d[1] for d in check.recommended]))
+        met_now = float(np.mean([d[0] for d in check.now]))
+        met_rec = float(np.mean([d[0] for d in check.recommended]))
         out.append({
-            "fresh_met_share": round(float(np.mean([d[0] for d in check.recommended])), 3),
+            "fresh_met_share": round(met_rec, 3),
+            "fresh_met_share_now": round(met_now, 3),
+            "cut_meets_less": bool(cuts and met_rec < met_now),
             "fresh_lost_votes_now": round(lost_now, 2),
             "fresh_lost_votes_recommended": round(lost_rec, 2),
             "cut_loses_votes": bool(cuts and lost_rec > lost_now),
