@@ -269,7 +269,10 @@ def _load_target(
             with phase("starting the reference service", quiet=config.quiet):
                 service = stack.enter_context(ReferenceService(
                     config.out, register, secret, admin_token, config.service_args))
-            return _load_and_audit(config, locust, service.url, admin_token)
+            figures = _load_and_audit(config, locust, service.url, admin_token)
+            with phase("stopping the reference service", quiet=config.quiet):  # up to 20 s
+                stack.close()
+            return figures
     except TargetUnavailable as error:
         raise RunFailure(EXIT_HARNESS, str(error), "load test") from None
 

@@ -74,6 +74,7 @@ def test_a_run_in_a_pipe_shows_progress_every_15_s_and_ends_with_verdict_and_ste
     texts = [text for _, text in timeline]
     for phase in ("simulating stations:", "writing the replay schedule:", "writing register:",
                   "starting the reference service:", "load test:", "audit:",
+                  "stopping the reference service:",
                   "closed loop: simulating stations again:", "writing summary.json"):
         assert any(t.startswith(phase) for t in texts), (phase, texts)
     ticks = [t for t in texts if re.match(r"load test \d+:\d\d / \d+:\d\d .*req/s", t)]
