@@ -34,6 +34,7 @@ from pollday.run_command import add_run_arguments, run_command
 from pollday.serve_command import add_serve_arguments, exec_service
 from pollday.simulate_run import SimulateOptions, simulate_to_folder
 from pollday.size_command import add_size_arguments, run_size
+from pollday.spares_command import add_spares_arguments, run_spares
 from pollday.station_command import add_station_arguments, run_station_command
 from pollday.step_summary import append_step_summary, simulate_markdown
 from pollday.validate_run import ValidateOptions, validate_scenario_file
@@ -130,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
 
+    p = sub.add_parser("spares", help="spare units per reserve so replacements do not run out")
+    add_spares_arguments(p, _positive_int, _seed)
+
     p = sub.add_parser("station", help="one station's day in a second: waits, line, lost votes")
     add_station_arguments(p, _positive_int, _seed)
 
@@ -225,6 +229,7 @@ _COMMANDS = {
     "validate": _validate,
     "simulate": _simulate,
     "size": run_size,  # SizeInputError: "pollday size: ...", exit 2 (main)
+    "spares": run_spares,
     "station": run_station_command,
     "init": run_init,
     "schema": run_schema,

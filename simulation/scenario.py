@@ -39,6 +39,7 @@ from simulation.scenario_sections import (
     Interval,
     Outage,
     Share,
+    Spares,
     Standard,
     StationGroup,
     TimeZone,
@@ -68,6 +69,7 @@ __all__ = [
     "Reference",
     "Scenario",
     "Share",
+    "Spares",
     "Stage",
     "Standard",
     "StationGroup",
@@ -148,6 +150,7 @@ class Scenario(_Model):
     )
     failures: Failures = Failures()
     device_faults: list[DeviceFaults] = Field(default_factory=list)
+    spares: Spares = Spares()
     central: Central
     voting: Voting
     closing: Closing = Closing()

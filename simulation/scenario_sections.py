@@ -144,6 +144,11 @@ class StationGroup(_Model):
     utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
     time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
     constituencies: tuple[int, int] | None = None
+    reserve: str | None = Field(
+        default=None, min_length=1,
+        description="the reserve of spares its replacements draw from (default: the group's "
+        "name); groups naming the same reserve share it",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -219,6 +224,22 @@ class Failures(_Model):
                 f"repair_probability {self.repair_probability} < 1 needs replacement_time_min"
             )
         return self
+
+
+class Spares(_Model):
+    """Reserves of spare units (``pollday spares``; docs/spares.md). A replacement takes a
+    spare from its station's reserve (``replacement_time_min`` is its delivery); once the
+    reserve is empty, a replacement takes ``missing_delivery_min`` instead."""
+
+    confidence: float = Field(
+        default=0.95, gt=0, lt=1,
+        description="share of days on which a reserve's spares must cover its replacements",
+    )
+    missing_delivery_min: Distribution | None = Field(
+        default=None,
+        description="time to bring a unit when the reserve is empty; none: the unit stays "
+        "out until polls close",
+    )
 
 
 class Outage(_TimeSpan):

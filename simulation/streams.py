@@ -28,6 +28,7 @@ class Stream(IntEnum):
     GROUPS = 11
     SYNC = 12
     UPLOAD = 13
+    SPARES = 14  # only pollday spares: delivery times when a reserve is empty
 
 
 def station_rng(
