@@ -83,8 +83,12 @@ def _run_once(args: argparse.Namespace, out: Path, database_url: str | None,
         "first_to_break": capacity["first_to_break"],
         "generator_bound_at": capacity["generator_bound_at"],
         "checkins_per_s_at_capacity": round(held * per_min / 60) if held and per_min else None,
-        "levels": [(lvl["multiple"], lvl["verdict"], lvl["generator"]["lag_p99_ms"],
-                    lvl["endpoints"].get("checkin", {}).get("p95_ms"))
+        "not_measured_at": capacity.get("not_measured_at"),
+        # (multiple, verdict, lag p99, check-in p95, passes, why not measured); a level not
+        # run (not measurable at its multiple) has no generator or endpoint figures.
+        "levels": [(lvl["multiple"], lvl["verdict"], lvl["generator"].get("lag_p99_ms"),
+                    lvl["endpoints"].get("checkin", {}).get("p95_ms"), lvl.get("passes"),
+                    lvl.get("not_measured"))
                    for lvl in doc["levels"]],
         "national_peak_checkins_per_min": per_min,
         "ratio_to_simulate": round(wall_s / sim_s, 1),

@@ -3,8 +3,8 @@ where the replayed voters have not voted yet; judged by the thresholds and the a
 
 The embedded reference service is started afresh for every level (its own folder, SQLite
 database and register). With ``--host`` every level checks in its own block of each
-station's voters (:func:`fresh_voters`), so its voters are fresh on a target that keeps its
-database (see docs/capacity.md).
+station's voters (:mod:`pollday.capacity_voters`), so its voters are fresh on a target that
+keeps its database (see docs/capacity.md).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pollday.capacity_register import (
     write_level_register,
 )
 from pollday.capacity_search import NOT_MEASURED
+from pollday.capacity_voters import level_rows
 from pollday.capacity_window import Window
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.locust_process import LocustRun, run_locust
@@ -47,7 +48,7 @@ from pollday.run_pipeline import RunFailure
 from pollday.run_register import write_run_register
 from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
-from simulation import EventKind, Scenario, schedule
+from simulation import Scenario, schedule
 
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.
@@ -99,35 +100,6 @@ class LevelSetup:
         self.rule = level_rule(self.thresholds)
         self.main = main_per_station(self.rows, len(self.load))
         self.window_voters = voters_per_station(self.rows, len(self.load))
-
-
-def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
-                 host: str) -> NDArray[np.void]:
-    """``rows`` with each station's voters replaced by its ``block``-th block of voters: the
-    window's distinct voters of a station, ranked, then shifted by ``block`` times their
-    number. Different blocks are different people, so every level on a target that keeps
-    its database (``--host``) meets voters who have not voted yet; the load is unchanged
-    (same stations, same times)."""
-    out = rows.copy()
-    real = out["voter"] >= 0  # duplicates (-1) pick someone accepted in the level itself
-    station = out["station"][real].astype(np.int64)
-    keys = (station << 32) | out["voter"][real].astype(np.int64)
-    unique, inverse = np.unique(keys, return_inverse=True)
-    unique_station = unique >> 32
-    first = np.searchsorted(unique_station, unique_station)  # first key of each station
-    rank = (np.arange(len(unique)) - first)[inverse]
-    per_station = np.bincount(unique_station, minlength=len(registered))
-    voter = block * per_station[station] + rank
-    over = voter >= registered[station]
-    if over.any():
-        s = int(station[over][0])
-        raise RunFailure(EXIT_HARNESS, (
-            f"no fresh voters left for level {block + 1} on {host}: station {s} has "
-            f"{int(registered[s])} registered and the window checks in {per_station[s]} of "
-            f"them per level; restart the target with a fresh database, or use a shorter "
-            "--window or a larger --precision (fewer levels)"))
-    out["voter"][real] = voter.astype(out["voter"].dtype)
-    return out
 
 
 def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[str, float | None]:
@@ -280,25 +252,6 @@ def level_plan(setup: LevelSetup, multiple: float) -> LevelPlan:
                       setup.level_s, setup.rule, setup.max_level_s, allowed)
 
 
-def level_rows(setup: LevelSetup, plan: LevelPlan, registered: NDArray[np.int64] | None,
-               first_block: int) -> NDArray[np.void]:
-    """The level's schedule: the window's rows of its stations, once, or ``plan.passes``
-    times back to back, each pass with the next block of every station's voters. Protocols
-    are sent in the first pass only: a station counts once."""
-    rows = setup.rows[np.isin(setup.rows["station"], plan.load.stations)]
-    if registered is None:  # one pass on a fresh embedded service: the simulated voters
-        return rows
-    host = setup.host or "the embedded service"
-    parts = []
-    for k in range(plan.passes):
-        part = fresh_voters(rows, registered, first_block + k, host)
-        if k:
-            part = part[part["kind"] != EventKind.PROTOCOL]
-            part["time_s"] += k * setup.window.span_s
-        parts.append(part)
-    return np.concatenate(parts)
-
-
 def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
     plan = level_plan(setup, multiple)
     level = plan.load
@@ -310,14 +263,16 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
     voters = None
     if setup.host:
         assert setup.registered is not None
-        rows = level_rows(setup, plan, setup.registered, setup.blocks_used)
+        rows = level_rows(setup.rows, level.stations, plan.passes, setup.window.span_s,
+                          setup.registered, setup.blocks_used, setup.host)
         setup.blocks_used += plan.passes
     elif plan.passes > 1:
         assert setup.registered is not None
         voters = level_voters(setup.registered, setup.window_voters, plan.passes)
-        rows = level_rows(setup, plan, voters, 0)
+        rows = level_rows(setup.rows, level.stations, plan.passes, setup.window.span_s,
+                          voters, 0, "the embedded service")
     else:
-        rows = level_rows(setup, plan, None, 0)
+        rows = level_rows(setup.rows, level.stations, 1, setup.window.span_s, None, 0, "")
     schedule.save(replay_dir / "schedule.npy", rows)
     shutil.copyfile(setup.scenario_path, replay_dir / "scenario.toml")
     replay_s = plan.replay_s

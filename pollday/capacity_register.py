@@ -2,7 +2,7 @@
 of the window need.
 
 A level that replays the window several times checks in other voters of the same stations
-in every pass (:func:`pollday.capacity_level.fresh_voters`): pass k uses the k-th block of
+in every pass (:func:`pollday.capacity_voters.fresh_voters`): pass k uses the k-th block of
 each station's window voters. The embedded service is the harness's own target, started
 afresh for the level, so its register simply holds those blocks even where they go past the
 station's simulated register (a small station replayed many times at a high multiple); ids
