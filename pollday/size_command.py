@@ -41,8 +41,9 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     )
     p.add_argument(
         "--resources",
-        default="terminals,desks,booths",
-        help="comma-separated subset of terminals,desks,booths (default all three)",
+        default="",
+        help="comma-separated pools to size, by name (a [[flow]]'s pools; the default flow's "
+        "terminal, desk, booth, also spelled terminals, desks, booths); default: every pool",
     )
     p.add_argument(
         "--replications",
@@ -137,7 +138,7 @@ def _print_table(summary: dict[str, Any], out: Path) -> None:
     console.print(table)
     why = ", ".join(f"{n:,} {reason}" for reason, n in summary["reasons"].items())
     if why:
-        console.print(f"why the terminals, by station: {why} (see docs/sizing.md)",
+        console.print(f"why the {summary['resources'][0]}, by station: {why} (see docs/sizing.md)",
                       markup=False, highlight=False)
     print(
         f"{summary['station_days_simulated']:,} station-days simulated in "

@@ -18,7 +18,6 @@ from pollday.scenario_file import load_scenario
 from simulation import build_stations
 from simulation.cluster import parse_local_workers
 from simulation.errors import InputError
-from simulation.plan import Hardware
 from simulation.scenario import Scenario
 from simulation.sensitivity import VARIANTS, paired_change, with_floors
 from simulation.sizing import BandAnswer, SizingRequest, size_stations
@@ -30,11 +29,13 @@ from simulation.sizing_confirm import (
     confirm_bands,
     confirmation_summary,
 )
+from simulation.sizing_evaluate import today_units
 from simulation.sizing_model import SizingOutput
+from simulation.sizing_request import PoolNameError, Units, sized_pools
 from simulation.sizing_summary import national_totals, sizing_summary, station_rows
 from simulation.standard import rule_text
 from simulation.stations import StationTable
-from simulation.targets import RESOURCES, TargetError, parse_target
+from simulation.targets import TargetError, parse_target
 from simulation.task_pool import TaskPool, task_pool
 
 __all__ = ["SizeInputError", "SizeOptions", "size", "sizing_request"]
@@ -53,7 +54,7 @@ class SizeOptions:
     out: Path
     targets: tuple[str, ...] = DEFAULT_TARGETS
     confidence: float = 0.95
-    resources: str = ",".join(RESOURCES)  # comma-separated subset, as on the command line
+    resources: str = ""  # comma-separated pool names (or terminals, desks, booths); "": every pool
     replications: int = 20
     band_voters: int = 50
     seed: int | None = None
@@ -63,7 +64,7 @@ class SizeOptions:
     quiet: bool = True  # no progress bars
 
 
-def sizing_request(options: SizeOptions) -> SizingRequest:
+def sizing_request(options: SizeOptions, scenario: Scenario) -> SizingRequest:
     """The validated request; raises SizeInputError naming the option."""
     try:
         targets = tuple(parse_target(t) for t in options.targets)
@@ -71,15 +72,15 @@ def sizing_request(options: SizeOptions) -> SizingRequest:
         raise SizeInputError(str(error)) from None
     if not 0 < options.confidence < 1:
         raise SizeInputError(f"--confidence {options.confidence} must be between 0 and 1")
-    resources = tuple(r.strip() for r in options.resources.split(",") if r.strip())
-    unknown = [r for r in resources if r not in RESOURCES]
-    if unknown or not resources:
-        raise SizeInputError(f"--resources {options.resources!r}: use a subset of {RESOURCES}")
+    try:
+        pools = sized_pools(scenario, options.resources.split(","))
+    except PoolNameError as error:
+        raise SizeInputError(f"--resources {options.resources!r}: {error}") from None
     return SizingRequest(
         targets=targets,
         confidence=options.confidence,
         replications=options.replications,
-        resources=tuple(r for r in RESOURCES if r in resources),
+        resources=tuple(pools),
         band_voters=options.band_voters,
         seed=options.seed,
     )
@@ -123,13 +124,12 @@ REFINE_FACTOR = 4  # ... with this many times the replications
 
 def _checks(scenario: Scenario, stations: StationTable, request: SizingRequest,
             answers: list[BandAnswer], seed: int, pool: TaskPool,
-            ) -> tuple[list[Hardware], list[BandCheck]]:
-    current = [Hardware(*(int(getattr(stations, r)[a.representative]) for r in RESOURCES))
-               for a in answers]
+            ) -> tuple[list[Units], list[BandCheck]]:
+    current = [today_units(scenario, stations, a.representative) for a in answers]
     return current, confirm_bands(scenario, answers, current, request, seed=seed, pool=pool)
 
 
-def _contradicted(answers: list[BandAnswer], current: list[Hardware],
+def _contradicted(answers: list[BandAnswer], current: list[Units],
                   checks: list[BandCheck], confidence: float) -> list[int]:
     """Bands whose recommendation fresh days contradict: it misses the standard, or it
     cuts hardware and loses more votes, or meets the standard on fewer days, than today."""
@@ -138,12 +138,14 @@ def _contradicted(answers: list[BandAnswer], current: list[Hardware],
             if f["cut_loses_votes"] or f["cut_meets_less"] or f["fresh_met_share"] < confidence]
 
 
-def _keep_today(answer: BandAnswer, today: Hardware) -> BandAnswer:
-    """The answer with no resource below today's count (fresh days contradicted the cut)."""
-    kept = Hardware(*(max(getattr(answer.hardware, r), getattr(today, r)) for r in RESOURCES))
-    if kept == answer.hardware:
+def _keep_today(answer: BandAnswer, today: Units) -> BandAnswer:
+    """The answer with no pool below today's count (fresh days contradicted the cut)."""
+    now = dict(today)
+    kept = tuple((p, max(n, now[p])) for p, n in answer.units)
+    if kept == answer.units:
         return answer
-    return replace(answer, hardware=kept, reason="kept: fresh days")
+    return replace(answer, units=kept, reason="kept: fresh days",
+                   reasons={p: "kept: fresh days" for p in answer.reasons})
 
 
 def _confirm(
@@ -186,12 +188,7 @@ def size(options: SizeOptions) -> dict[str, Any]:
         parse_local_workers(options.cluster)  # a bad local:N is exit 2 before any work
     check_out_folder(options.out)
     scenario = load_scenario(options.scenario)
-    if scenario.flow:  # sizing searches terminals, desks and booths of the default flow
-        raise SizeInputError(
-            f"{options.scenario}: flow: pollday size sizes the default flow (terminals, desks, "
-            "booths); this scenario describes its own stages and pools"
-        )
-    request = sizing_request(options)
+    request = sizing_request(options, scenario)
     started = time.perf_counter()
     stations = build_stations(scenario)
     # One pool (local processes or a Dask cluster) for the base sizing and every what-if.

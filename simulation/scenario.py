@@ -109,6 +109,14 @@ class Costs(_Model):
     terminal: float = Field(default=0, ge=0)
     desk: float = Field(default=0, ge=0)
     booth: float = Field(default=0, ge=0)
+    pools: dict[PoolName, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict, description="a [[flow]]'s pools: price of one unit by pool name")
+
+    def price(self, pool: str) -> float:
+        """One unit of ``pool``: its ``pools`` price, else the default flow's field."""
+        if pool in self.pools:
+            return float(self.pools[pool])
+        return float(getattr(self, pool, 0.0)) if pool in ("terminal", "desk", "booth") else 0.0
 
 
 class LoadTest(_Model):

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulation.identification import mean_scan_s
+from simulation.plan import StationPlan
 from simulation.queueing import erlang_c
 from simulation.scenario import Scenario, minutes_of_day
 from simulation.targets import Target
@@ -49,25 +52,57 @@ def servers_needed(
     return _MAX_SERVERS
 
 
+def mean_hold_s(plan: StationPlan, pool: str) -> float:
+    """Mean time one arriving person holds a unit of ``pool`` on this drawn day: the
+    identification stage's scan and central call, another stage's service time; a unit kept
+    into later stages (``keep_unit``) is held through the stages in between."""
+    inp = plan.input
+    n = inp.size
+    if n == 0:
+        return 0.0
+    flow = inp.flow
+    if flow is None:
+        held = {"terminal": inp.scan_s + inp.call_s, "desk": inp.ballot_s,
+                "booth": inp.booth_s}[pool]
+        return float(np.nansum(held)) / n
+    pools = [name for name, _ in flow.pools]
+    total = 0.0
+    for r, route in enumerate(flow.routes):
+        mine = flow.route == r
+        on_pool = [k for k in route if pools[flow.stages[k].pool] == pool]
+        if not on_pool or not mine.any():
+            continue
+        kept = any(flow.stages[k].keep_unit for k in on_pool)
+        span = route[route.index(on_pool[0]): route.index(on_pool[-1]) + 1] if kept else on_pool
+        for k in span:
+            stage = flow.stages[k]
+            times = inp.scan_s + inp.call_s if stage.identification else stage.service_s
+            total += float(np.nansum(np.asarray(times)[mine]))
+    return total / n
+
+
 def first_guess(
     scenario: Scenario,
+    plan: StationPlan,
     registered: int,
-    resource: str,
-    online: bool,
+    pool: str,
     wait_target: Target | None,
     confidence: float,
 ) -> int:
-    service_s = {
-        "terminals": mean_checkin_s(scenario, online),
-        "desks": scenario.voting.ballot_time_s.mean,
-        "booths": scenario.voting.booth_time_s.mean,
-    }[resource]
+    """Units of ``pool`` an M/M/c queue at the busiest interval's rate needs, plus (for the
+    pool that identifies) clearing the opening line within the wait limit."""
+    service_s = mean_hold_s(plan, pool)
     rate = peak_arrivals_per_s(scenario, registered)
     limit_min = scenario.standard.wait_p95_max_min
     target_s = 60 * (wait_target.value if wait_target is not None else limit_min)
     guess = servers_needed(rate, service_s, target_s, 1 - confidence)
-    if resource == "terminals":
+    if pool == identification_pool(scenario):
         arrivals = scenario.arrivals
         opening_line = registered * arrivals.turnout * arrivals.queue_at_opening_share
         guess = max(guess, math.ceil(opening_line * service_s / max(target_s, 1.0)))
     return max(1, guess)
+
+
+def identification_pool(scenario: Scenario) -> str:
+    """The pool of the stage that identifies voters ("terminal" in the default flow)."""
+    return next((s.pool for s in scenario.flow if s.kind == "identification"), "terminal")

@@ -105,7 +105,7 @@ VARIANTS: dict[str, Callable[[Scenario], Scenario]] = {
 def with_floors(request: SizingRequest, base: list[BandAnswer]) -> SizingRequest:
     """The request for a what-if: every case here can only make the day harder, so no band
     may need less than its base answer; the search starts there (same days as the base)."""
-    return replace(request, floors={a.representative: a.hardware for a in base})
+    return replace(request, floors={a.representative: a.units for a in base})
 
 
 def paired_change(base: list[BandAnswer], variant: list[BandAnswer]) -> dict[str, Any]:
@@ -126,7 +126,7 @@ def paired_change(base: list[BandAnswer], variant: list[BandAnswer]) -> dict[str
         per_day = [x + d for x, d in zip(per_day, diffs, strict=True)] if per_day else diffs
     mean, low, high = mean_interval([d / max(stations, 1) for d in per_day])
     more = sum(1 for a in variant
-               if a.hardware != at_base[a.representative].hardware)
+               if a.units != at_base[a.representative].units)
     return {
         "p95_wait_change_min": round(mean, 3),
         "p95_wait_change_ci_min": [round(low, 3), round(high, 3)],

@@ -1,13 +1,15 @@
-"""Hardware sizing: the fewest terminals, desks and booths that keep every station within
-its targets with the stated confidence across replications.
+"""Hardware sizing: the fewest units of each pool of any flow (the default flow's terminals,
+desks and booths; a flow's urnas, BVAS kits, poll pads...) that keep every station within
+the scenario's standard, and any extra targets, with the stated confidence.
 
 Stations of one group whose sizes fall in the same band share one answer, found and
 verified on the band's largest station. For each band the search starts from the analytic
 screen (:mod:`simulation.screen`) and walks down while the target still holds and up until
 it does; requirements are monotone in each resource, so the first boundary found is the
 answer. Every candidate runs the same replications with the same draws (common random
-numbers): only the hardware changes between candidates. Resources are sized in order
-terminals, desks, booths, each with the ones before at their recommended values.
+numbers): only the hardware changes between candidates. Pools are sized in the flow's
+order (the order voters meet them: the line at the first is what the second sees), each
+with the ones before at their recommended values and the ones after at plenty.
 """
 
 from __future__ import annotations
@@ -22,17 +24,21 @@ from simulation.plan import Hardware, plan_station
 from simulation.rosters import roster, roster_key
 from simulation.scenario import Scenario
 from simulation.screen import first_guess
+from simulation.sizing_evaluate import Evaluator, today_units, units_from
 from simulation.sizing_request import (
     Evaluation,
     SizingRequest,
+    Units,
+    as_units,
     day_meets,
+    hardware_of,
+    resolved,
     targets_for,
     with_count,
 )
 from simulation.sizing_why import explain
-from simulation.station import run_station
 from simulation.stations import StationTable
-from simulation.targets import RESOURCES, WAIT_METRICS, DayFigures, day_figures
+from simulation.targets import WAIT_METRICS, DayFigures
 from simulation.task_pool import TaskPool, task_pool
 
 # SizingRequest and Evaluation live in sizing_request.py (shared with sizing_why.py) and are
@@ -61,129 +67,74 @@ class BandAnswer:
     group: int
     representative: int
     stations: list[int]
-    hardware: Hardware
+    units: Units  # the recommendation: every pool of the flow, sized or kept
     final: Evaluation
-    unreachable: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)  # pools the search could not meet
     station_days: int = 0
-    reason: str = ""  # why this many terminals: see simulation.sizing_why
+    reason: str = ""  # why this many units of the identifying pool: see sizing_why
+    reasons: dict[str, str] = field(default_factory=dict)  # per sized pool
     current: Evaluation | None = None  # the station's current hardware, same days
     at_floor: Evaluation | None = None  # a what-if at its floor (the base answer), same days
 
+    @property
+    def hardware(self) -> Hardware:
+        """The default flow's view (terminals, desks, booths)."""
+        return hardware_of(self.units)
 
-class _Evaluator:
-    """Runs one station under candidate hardware for every replication (same draws)."""
 
-    def __init__(
-        self, scenario: Scenario, stations: StationTable, station: int, request: SizingRequest
-    ) -> None:
-        self.scenario, self.stations, self.station, self.request = (
-            scenario,
-            stations,
-            station,
-            request,
-        )
-        self.seed = scenario.election.seed if request.seed is None else request.seed
-        self.station_days = 0
-        self._days: dict[Hardware, list[DayFigures]] = {}  # same hardware, same days
-
-    def days(self, hw: Hardware) -> list[DayFigures]:
-        if hw in self._days:
-            return self._days[hw]
-        out = []
-        for r in range(self.request.replications):
-            plan = plan_station(
-                self.scenario,
-                self.stations,
-                self.station,
-                replication=r,
-                seed=self.seed,
-                hardware=hw,
-            )
-            out.append(day_figures(plan, run_station(plan.input), self.scenario.standard))
-        self.station_days += len(out)
-        self._days[hw] = out
-        return out
-
-    def evaluate(self, hw: Hardware, resource: str) -> Evaluation:
-        """``hw`` judged on the scenario's standard (every part) and the request's extra
-        targets for ``resource``, on the same days as every other candidate."""
-        days = self.days(hw)
-        targets = targets_for(self.request, resource)
-        met = [not d.standard_failed and all(t.holds(d.value(t.metric, resource))
-                                             for t in targets) for d in days]
-        failing: dict[str, int] = {}
-        for d in days:
-            for part in d.standard_failed:
-                failing[part] = failing.get(part, 0) + 1
-        return Evaluation(
-            hardware=hw,
-            met_share=sum(met) / len(met),
-            p95_wait_min=[d.visit_p95_min for d in days],
-            lost_votes_mean=float(np.mean([d.lost_votes for d in days])),
-            last_left_after_close_min=float(
-                np.percentile([d.last_voter_left_after_close_min for d in days], 95)
-            ),
-            days_failing=failing,
-        )
+def _start(scenario: Scenario, stations: StationTable, station: int, ev: Evaluator,
+           pool: str, request: SizingRequest) -> int:
+    """The analytic screen's guess for ``pool`` from the station's first drawn day."""
+    plan = plan_station(scenario, stations, station, replication=0, seed=ev.seed)
+    wait = next((t for t in targets_for(request, pool) if t.metric in WAIT_METRICS), None)
+    return first_guess(scenario, plan, int(stations.registered[station]), pool, wait,
+                       request.confidence)
 
 
 def size_band(
     scenario: Scenario, stations: StationTable, band: Sequence[int], request: SizingRequest
 ) -> BandAnswer:
+    """The fewest units of each sized pool (in the flow's order, each with the pools before
+    at their answer and the pools after at plenty) meeting the standard at the band's
+    largest station on ``request.replications`` days."""
+    request = resolved(scenario, request)
     representative = max(band, key=lambda s: (int(stations.registered[s]), s))
-    ev = _Evaluator(scenario, stations, representative, request)
-    current = Hardware(
-        int(stations.terminals[representative]),
-        int(stations.desks[representative]),
-        int(stations.booths[representative]),
-    )
-    # Resources not being sized stay as they are; those still to be sized wait their turn
+    ev = Evaluator(scenario, stations, representative, request)
+    current = today_units(scenario, stations, representative)
+    # Pools not being sized stay as they are; those still to be sized wait their turn
     # with plenty, so they do not mask the one being searched.
-    hw = Hardware(
-        **{
-            r: (MAX_PER_RESOURCE if r in request.resources else getattr(current, r))
-            for r in RESOURCES
-        }
-    )
+    units: Units = tuple((p, MAX_PER_RESOURCE if p in request.resources else n)
+                         for p, n in current)
+    floors = dict(request.floors.get(representative, ()))
     unreachable: list[str] = []
     final: Evaluation | None = None
-    for resource in RESOURCES:
-        if resource not in request.resources:
-            continue
-        wait = next((t for t in targets_for(request, resource) if t.metric in WAIT_METRICS), None)
-        guess = first_guess(
-            scenario,
-            int(stations.registered[representative]),
-            resource,
-            bool(stations.online[representative]),
-            wait,
-            request.confidence,
-        )
-        floor = getattr(request.floors.get(representative, Hardware(1, 1, 1)), resource)
-        count, final = _search(ev, hw, resource, min(guess, MAX_PER_RESOURCE), floor, request,
-                               getattr(current, resource))
+    for pool in request.resources:
+        guess = _start(scenario, stations, representative, ev, pool, request)
+        count, final = _search(ev, units, pool, min(guess, MAX_PER_RESOURCE),
+                               floors.get(pool, 1), request, dict(current)[pool])
         if final.met_share < request.confidence:
-            unreachable.append(resource)
-        hw = with_count(hw, resource, count)
+            unreachable.append(pool)
+        units = with_count(units, pool, count)
     if final is None:  # nothing to size: report the current hardware as it performs
-        final = ev.evaluate(hw, "terminals")
-    why = explain(ev, hw, current, request, _Evaluator)
+        final = ev.evaluate(units, request.resources[0] if request.resources else "")
+    why = explain(ev, units, current, request)
     return BandAnswer(
         group=int(stations.group[representative]),
         representative=representative,
         stations=list(band),
-        hardware=hw,
+        units=units,
         final=final,
         unreachable=unreachable,
         station_days=ev.station_days,
         reason=why.reason,
+        reasons=why.reasons,
         current=why.current,
         at_floor=why.at_floor,
     )
 
 
 def _search(
-    ev: _Evaluator, hw: Hardware, resource: str, start: int, floor: int,
+    ev: Evaluator, units: Units, pool: str, start: int, floor: int,
     request: SizingRequest, current: int,
 ) -> tuple[int, Evaluation]:
     """Smallest count from ``floor`` up meeting the standard and the targets, walking from
@@ -192,10 +143,10 @@ def _search(
     days: sizing never trades votes for hardware."""
 
     def holds(count: int) -> tuple[bool, Evaluation]:
-        result = ev.evaluate(with_count(hw, resource, count), resource)
+        result = ev.evaluate(with_count(units, pool, count), pool)
         ok = result.met_share >= request.confidence
         if ok and count < current:  # a cut: no worse than today on the same days
-            today = ev.evaluate(with_count(hw, resource, current), resource)
+            today = ev.evaluate(with_count(units, pool, current), pool)
             ok = (result.lost_votes_mean <= today.lost_votes_mean
                   and result.met_share >= today.met_share)
         return ok, result
@@ -231,28 +182,31 @@ def recheck_days(
     scenario: Scenario,
     stations: StationTable,
     station: int,
-    hardware: Hardware,
+    hardware: Hardware | Units,
     request: SizingRequest,
     *,
     seed: int,
 ) -> list[DayFigures]:
     """``hardware`` at ``station`` on ``request.replications`` fresh days (another seed)."""
-    return _Evaluator(scenario, stations, station, replace(request, seed=seed)).days(hardware)
+    ev = Evaluator(scenario, stations, station, replace(resolved(scenario, request), seed=seed))
+    today = dict(today_units(scenario, stations, station))
+    return ev.days(as_units(scenario, {**today, **dict(units_from(scenario, hardware))}))
 
 
 def recheck(
     scenario: Scenario,
     stations: StationTable,
     station: int,
-    hardware: Hardware,
+    hardware: Hardware | Units,
     request: SizingRequest,
     *,
     seed: int,
 ) -> float:
     """Share of fresh replications (another seed) in which ``hardware`` meets the standard
-    and the targets for every sized resource at ``station``."""
+    and the targets for every sized pool at ``station``."""
     days = recheck_days(scenario, stations, station, hardware, request, seed=seed)
-    return sum(day_meets(d, request) for d in days) / len(days)
+    checked = resolved(scenario, request)
+    return sum(day_meets(d, checked) for d in days) / len(days)
 
 
 @dataclass(frozen=True)
@@ -276,7 +230,7 @@ def _band_task(spec: SizingSpec, number: int, band: list[int]) -> tuple[int, Ban
 
 
 def _recheck_task(
-    spec: SizingSpec, number: int, rows: list[tuple[int, Hardware]], seed: int
+    spec: SizingSpec, number: int, rows: list[tuple[int, Hardware | Units]], seed: int
 ) -> tuple[int, list[float]]:
     stations = roster(spec.scenario, spec.roster_key)
     return number, [recheck(spec.scenario, stations, s, hw, spec.request, seed=seed)
@@ -285,7 +239,7 @@ def _recheck_task(
 
 def recheck_stations(
     scenario: Scenario,
-    hardware: Sequence[tuple[int, Hardware]],
+    hardware: Sequence[tuple[int, Hardware | Units]],
     request: SizingRequest,
     *,
     seed: int,

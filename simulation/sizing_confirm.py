@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from simulation.plan import Hardware
 from simulation.rosters import roster
 from simulation.scenario import Scenario
 from simulation.sizing import BandAnswer, SizingRequest, SizingSpec, recheck_days, sizing_spec
-from simulation.sizing_request import day_meets
+from simulation.sizing_request import Units, day_meets, resolved
 from simulation.stats import mean_interval
 from simulation.task_pool import TaskPool, task_pool
 
@@ -43,7 +42,7 @@ class BandCheck:
     recommended: list[Day]
 
 
-def _days(scenario: Scenario, spec: SizingSpec, station: int, hw: Hardware,
+def _days(scenario: Scenario, spec: SizingSpec, station: int, hw: Units,
           seed: int) -> list[Day]:
     stations = roster(scenario, spec.roster_key)
     days = recheck_days(scenario, stations, station, hw, spec.request, seed=seed)
@@ -51,7 +50,7 @@ def _days(scenario: Scenario, spec: SizingSpec, station: int, hw: Hardware,
             for d in days]
 
 
-def _confirm_task(spec: SizingSpec, number: int, rows: list[tuple[int, Hardware, Hardware]],
+def _confirm_task(spec: SizingSpec, number: int, rows: list[tuple[int, Units, Units]],
                   seed: int) -> tuple[int, list[BandCheck]]:
     return number, [BandCheck(_days(spec.scenario, spec, s, now, seed),
                               _days(spec.scenario, spec, s, rec, seed)) for s, now, rec in rows]
@@ -60,7 +59,7 @@ def _confirm_task(spec: SizingSpec, number: int, rows: list[tuple[int, Hardware,
 def confirm_bands(
     scenario: Scenario,
     answers: Sequence[BandAnswer],
-    current: Sequence[Hardware],
+    current: Sequence[Units],
     request: SizingRequest,
     *,
     seed: int,
@@ -69,8 +68,9 @@ def confirm_bands(
 ) -> list[BandCheck]:
     """Each band's representative with ``current[k]`` and its recommendation on fresh days."""
     days = max(request.replications, MIN_FRESH_DAYS)
-    spec = sizing_spec(scenario, replace(request, floors={}, replications=days))
-    rows = [(a.representative, now, a.hardware) for a, now in zip(answers, current, strict=True)]
+    spec = sizing_spec(scenario, replace(resolved(scenario, request), floors={},
+                                         replications=days))
+    rows = [(a.representative, now, a.units) for a, now in zip(answers, current, strict=True)]
     step = 20
     jobs = [(spec, n, rows[k: k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
     parts: list[list[BandCheck]] = [[] for _ in jobs]
@@ -104,13 +104,14 @@ def _side(answers: Sequence[BandAnswer], checks: Sequence[BandCheck], which: str
     }
 
 
-def band_flags(answers: Sequence[BandAnswer], current: Sequence[Hardware],
+def band_flags(answers: Sequence[BandAnswer], current: Sequence[Units],
                checks: Sequence[BandCheck]) -> list[dict[str, Any]]:
     """Per band: fresh-day figures and whether the recommendation cuts hardware at a station
     that then loses more votes than today on the same fresh days."""
     out = []
     for answer, now, check in zip(answers, current, checks, strict=True):
-        cuts = any(getattr(answer.hardware, r) < getattr(now, r) for r in now.__dict__)
+        today = dict(now)
+        cuts = any(n < today[p] for p, n in answer.units)
         lost_now = float(np.mean([d[1] for d in check.now]))
         lost_rec = float(np.mean([d[1] for d in check.recommended]))
         met_now = float(np.mean([d[0] for d in check.now]))
@@ -127,7 +128,7 @@ def band_flags(answers: Sequence[BandAnswer], current: Sequence[Hardware],
 
 
 def confirmation_summary(
-    scenario: Scenario, answers: Sequence[BandAnswer], current: Sequence[Hardware],
+    scenario: Scenario, answers: Sequence[BandAnswer], current: Sequence[Units],
     checks: Sequence[BandCheck], request: SizingRequest, seed: int,
 ) -> dict[str, Any]:
     """The national and per-group comparison a planner reads before any hardware change."""

@@ -37,9 +37,7 @@ class HardStation(Part):
     station: str
     group: str
     registered: int
-    terminals: int
-    desks: int
-    booths: int
+    units: dict[str, int] = Field(description="recommended units by pool label")
     p95_wait_min: float
 
 

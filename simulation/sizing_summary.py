@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulation.plan import station_units
 from simulation.scenario import Scenario
+from simulation.screen import identification_pool
 from simulation.sizing import BandAnswer, SizingRequest
 from simulation.sizing_model import SizingOutput
+from simulation.sizing_request import pool_labels, resolved
 from simulation.stations import StationTable, station_code
-from simulation.targets import RESOURCES
 
 _HARDEST = 10
-_UNIT = {"terminals": "terminal", "desks": "desk", "booths": "booth"}
 
 
 def station_rows(
     scenario: Scenario, stations: StationTable, answers: list[BandAnswer],
     flags: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per station; ``flags`` (per band, :func:`simulation.sizing_confirm.band_flags`)
-    adds the fresh-day figures."""
+    """One row per station, a pair of columns per pool (``<label>_current``, ``<label>``);
+    ``flags`` (per band, :func:`simulation.sizing_confirm.band_flags`) adds the fresh-day
+    figures."""
+    labels = pool_labels(scenario)
     rows: list[dict[str, Any]] = []
     for k, answer in enumerate(answers):
         mean, low, high = answer.final.p95_ci()
+        recommended = dict(answer.units)
         for s in answer.stations:
             row: dict[str, Any] = {
                 "index": s,
@@ -31,9 +35,10 @@ def station_rows(
                 "registered": int(stations.registered[s]),
                 "verified_on": answer.representative,
             }
-            for r in RESOURCES:
-                row[f"{r}_current"] = int(getattr(stations, r)[s])
-                row[r] = getattr(answer.hardware, r)
+            today = station_units(scenario, stations, s)
+            for pool, label in labels.items():
+                row[f"{label}_current"] = today[pool]
+                row[label] = recommended[pool]
             row.update(
                 p95_wait_min=round(mean, 2),
                 p95_wait_ci_low=round(low, 2),
@@ -41,8 +46,9 @@ def station_rows(
                 target_met_share=round(answer.final.met_share, 3),
                 lost_votes_mean=round(answer.final.lost_votes_mean, 2),
                 last_left_after_close_p95_min=round(answer.final.last_left_after_close_min, 1),
-                unreachable=";".join(answer.unreachable),
+                unreachable=";".join(labels[p] for p in answer.unreachable),
                 reason=answer.reason,
+                **{f"reason_{labels[p]}": r for p, r in answer.reasons.items()},
                 **_current(answer),
                 **(flags[k] if flags else {}),
             )
@@ -78,7 +84,9 @@ def reasons(rows: list[dict[str, Any]]) -> dict[str, int]:
 def national_totals(rows: list[dict[str, Any]], scenario: Scenario) -> dict[str, Any]:
     totals: dict[str, Any] = {}
     costs = scenario.costs
-    for r in RESOURCES:
+    for pool, r in pool_labels(scenario).items():
+        if not rows or r not in rows[0]:
+            continue
         current = sum(int(row[f"{r}_current"]) for row in rows)
         recommended = sum(int(row[r]) for row in rows)
         to_add = sum(max(0, int(row[r]) - int(row[f"{r}_current"])) for row in rows)
@@ -90,7 +98,7 @@ def national_totals(rows: list[dict[str, Any]], scenario: Scenario) -> dict[str,
             "could_move_elsewhere": spare,
         }
         if costs is not None:
-            price = float(getattr(costs, _UNIT[r]))
+            price = costs.price(pool)
             # Spare units moved to stations that need them are not bought twice.
             entry["cost_to_add"] = round(max(0, to_add - spare) * price, 2)
             entry["cost_recommended"] = round(recommended * price, 2)
@@ -127,19 +135,22 @@ def _mean_of(rows: list[dict[str, Any]], key: str) -> float | None:
     return round(sum(values) / len(values), 3) if values else None
 
 
-def hardest_stations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Stations needing the most terminals, then the longest waits even so."""
+def hardest_stations(rows: list[dict[str, Any]], scenario: Scenario) -> list[dict[str, Any]]:
+    """Stations needing the most units of the identifying pool, then the longest waits."""
+    labels = pool_labels(scenario)
+    first = labels.get(identification_pool(scenario), next(iter(labels.values())))
     ranked = sorted(
         rows,
         key=lambda r: (
-            -int(r["terminals"]),
+            -int(r[first]),
             -float(r["p95_wait_min"]),
             -int(r["registered"]),
             int(r["index"]),
         ),
     )
-    keep = ("station", "group", "registered", "terminals", "desks", "booths", "p95_wait_min")
-    return [{k: r[k] for k in keep} for r in ranked[:_HARDEST]]
+    return [{"station": r["station"], "group": r["group"], "registered": r["registered"],
+             "units": {label: int(r[label]) for label in labels.values()},
+             "p95_wait_min": r["p95_wait_min"]} for r in ranked[:_HARDEST]]
 
 
 def sizing_summary(
@@ -155,7 +166,7 @@ def sizing_summary(
         "targets": [str(t) for t in request.targets],
         "confidence": request.confidence,
         "replications": request.replications,
-        "resources": list(request.resources),
+        "resources": [pool_labels(scenario)[p] for p in resolved(scenario, request).resources],
         "band_voters": request.band_voters,
         "seed": seed,
         "stations": len(rows),
@@ -166,5 +177,5 @@ def sizing_summary(
         "reasons": reasons(rows),
         "interval": "95 % t interval over the replications (n - 1 degrees of freedom)",
         "groups": group_totals(rows, scenario),
-        "hardest_stations": hardest_stations(rows),
+        "hardest_stations": hardest_stations(rows, scenario),
     })

@@ -7,20 +7,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.errors import InputError
-from simulation.plan import StationPlan
+from simulation.plan import DEFAULT_POOLS, StationPlan
 from simulation.rules import ORDER_OPS, Rule, RuleSyntaxError, split_rule
 from simulation.scenario_sections import Standard
 from simulation.standard import day_measures, failed_parts
 from simulation.station_input import StationOutcome, Status
+from simulation.station_metrics import stage_waits
 
-# Wait metrics apply to each resource's own queue: the line outside for terminals, the
-# wait for a free desk, the wait for a free booth.
+# Wait metrics apply to each pool's own lines (every stage on the pool): the line outside
+# for the default flow's terminals, the wait for a free desk, the wait for a free booth.
 WAIT_METRICS = ("p95_wait_min", "max_wait_min", "mean_wait_min")
-# Lost votes depend on the line only; the last voter's exit on every stage.
+# Lost votes and the last voter's exit are the station's, judged whatever pool is sized.
 LOST_METRICS = ("reneged", "lost_votes", "lost_share")
 LAST_METRIC = "last_voter_left_after_close_min"
 METRICS = (*WAIT_METRICS, *LOST_METRICS, LAST_METRIC)
-RESOURCES = ("terminals", "desks", "booths")
+RESOURCES = ("terminals", "desks", "booths")  # the default flow's pools, as outputs label them
 
 
 class TargetError(InputError, ValueError):
@@ -34,9 +35,7 @@ class Target(Rule):
     def metric(self) -> str:
         return self.name
 
-    def applies_to(self, resource: str) -> bool:
-        if self.metric in LOST_METRICS:
-            return resource == "terminals"
+    def applies_to(self, pool: str) -> bool:
         return True
 
 
@@ -58,7 +57,7 @@ def parse_target(text: str) -> Target:
 class DayFigures:
     """One station-day, seen from each resource."""
 
-    waits_min: dict[str, np.ndarray]  # resource -> waits for that resource, minutes
+    waits_min: dict[str, np.ndarray]  # pool -> waits in its stages' lines, minutes
     reneged: int
     lost_votes: int  # the standard's: left the line or sent home at closing
     arrived: int
@@ -83,18 +82,26 @@ class DayFigures:
         return self.last_voter_left_after_close_min
 
 
+def _pool_waits_min(plan: StationPlan, out: StationOutcome) -> dict[str, np.ndarray]:
+    """Every wait in the lines of each pool's stages (the default flow: terminal, desk,
+    booth), for who reached the stage."""
+    _, per_stage = stage_waits(plan, out)
+    flow = plan.input.flow
+    pools = ([name for name, _ in flow.pools] if flow is not None else list(DEFAULT_POOLS))
+    stage_pool = ([pools[s.pool] for s in flow.stages] if flow is not None
+                  else list(DEFAULT_POOLS))
+    waits: dict[str, list[np.ndarray]] = {p: [] for p in pools}
+    for k, pool in enumerate(stage_pool):
+        column = per_stage[:, k]
+        waits[pool].append(column[~np.isnan(column)] / 60)
+    return {p: np.concatenate(w) if w else np.zeros(0) for p, w in waits.items()}
+
+
 def day_figures(plan: StationPlan, out: StationOutcome, rule: Standard) -> DayFigures:
     inp = plan.input
-    line = out.start_s - inp.arrival_s
-    desk = out.desk_start_s - out.checkin_end_s
-    booth = out.booth_start_s - (out.desk_start_s + inp.ballot_s)
     day = day_measures(plan, out, rule)
     return DayFigures(
-        waits_min={
-            "terminals": line[~np.isnan(line)] / 60,
-            "desks": desk[~np.isnan(desk)] / 60,
-            "booths": booth[~np.isnan(booth)] / 60,
-        },
+        waits_min=_pool_waits_min(plan, out),
         reneged=int((out.status == Status.RENEGED).sum()),
         lost_votes=day.lost_votes,
         arrived=inp.size,

@@ -17,7 +17,7 @@ from simulation.sizing_model import SizingOutput
 SIZING_JSON = "sizing.json"
 SIZING_CSV = "sizing.csv"
 SIZING_FILES = (SIZING_JSON, SIZING_CSV)
-RESOURCES = ("terminals", "desks", "booths")
+RESOURCES = ("terminals", "desks", "booths")  # the default flow's; sizing.json names its own
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,8 @@ class SizingData:
 
     @property
     def resources(self) -> list[str]:
-        """The resources that were sized, in the usual order."""
-        sized = set(self.summary.get("resources", RESOURCES))
-        return [r for r in RESOURCES if r in sized]
+        """The pools that were sized (their labels), in the flow's order."""
+        return list(self.current)
 
     @property
     def groups(self) -> list[str]:
@@ -60,8 +59,9 @@ def _groups_well_formed(groups: Any) -> bool:
             and isinstance(g.get("totals"), dict)
         ):
             return False
-        for r in RESOURCES:
-            entry = g["totals"].get(r, {})
+        for r, entry in g["totals"].items():
+            if r == "currency":
+                continue
             if not isinstance(entry, dict):
                 return False
             if not all(_is_number(entry.get(k, 0)) for k in ("cost_to_add", "cost_recommended")):
@@ -77,6 +77,8 @@ def read_sizing(folder: Path) -> SizingData | None:
     if not check_complete(folder, SIZING_FILES, (), "pollday size"):
         return None
     summary = _read_json(folder)
+    sized = [str(r) for r in summary.get("resources", RESOURCES)]
+
     def columns(read: Iterable[dict[str, str]]) -> SizingData:
         rows = list(read)  # one row per station, the sizing's few columns
 
@@ -86,11 +88,11 @@ def read_sizing(folder: Path) -> SizingData | None:
         return SizingData(
             summary=summary,
             group=[row["group"] for row in rows],
-            current={r: ints(f"{r}_current") for r in RESOURCES},
-            recommended={r: ints(r) for r in RESOURCES},
+            current={r: ints(f"{r}_current") for r in sized},
+            recommended={r: ints(r) for r in sized},
         )
 
-    needed = ("group", *RESOURCES, *(f"{r}_current" for r in RESOURCES))
+    needed = ("group", *sized, *(f"{r}_current" for r in sized))
     return read_csv(folder, SIZING_CSV, needed, columns)
 
 
@@ -128,15 +130,15 @@ def group_sizing(data: SizingData) -> list[GroupSizing]:
     out = []
     for name in data.groups:
         mine = groups == name
-        delta = {r: data.recommended[r][mine] - data.current[r][mine] for r in RESOURCES}
+        delta = {r: data.recommended[r][mine] - data.current[r][mine] for r in data.resources}
         out.append(
             GroupSizing(
                 name=name,
                 stations=int(mine.sum()),
-                current={r: int(data.current[r][mine].sum()) for r in RESOURCES},
-                recommended={r: int(data.recommended[r][mine].sum()) for r in RESOURCES},
-                more={r: int((delta[r] > 0).sum()) for r in RESOURCES},
-                fewer={r: int((delta[r] < 0).sum()) for r in RESOURCES},
+                current={r: int(data.current[r][mine].sum()) for r in data.resources},
+                recommended={r: int(data.recommended[r][mine].sum()) for r in data.resources},
+                more={r: int((delta[r] > 0).sum()) for r in data.resources},
+                fewer={r: int((delta[r] < 0).sum()) for r in data.resources},
                 cost_to_add=costs[name][0] if name in costs else None,
                 cost_recommended=costs[name][1] if name in costs else None,
             )

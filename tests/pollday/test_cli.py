@@ -311,10 +311,24 @@ def test_live_stats_reads_the_last_complete_history_row(tmp_path: Path) -> None:
     assert live_stats(history) == (299_000, 29, 399.0)
 
 
-def test_size_refuses_a_configured_flow(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_size_sizes_every_pool_of_a_configured_flow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Brazil's sections: a mesa and an urna each; the urnas are what the day needs."""
     brazil = ROOT / "scenarios" / "brazil-2022.toml"
-    assert main(["size", str(brazil), "--out", str(tmp_path / "s"), "--quiet"]) == 2
-    assert "pollday size sizes the default flow" in capsys.readouterr().err
+    out = tmp_path / "s"
+    assert main(["size", str(brazil), "--out", str(out), "--quiet", "--replications", "3",
+                 "--no-sensitivity", "--workers", "1"]) == 0
+    summary = json.loads((out / "sizing.json").read_text())
+    assert summary["resources"] == ["mesa", "urna"]
+    header = (out / "sizing.csv").read_text().splitlines()[0].split(",")
+    assert {"mesa", "mesa_current", "urna", "urna_current", "reason_urna"} <= set(header)
+    confirmation = summary["confirmation"]
+    assert confirmation["days"] >= 20 and confirmation["stations"] == summary["stations"]
+    assert "before you change hardware" in capsys.readouterr().out
+    assert main(["size", str(brazil), "--out", str(tmp_path / "t"), "--resources",
+                 "terminals"]) == 2
+    assert "this scenario's pools are ['mesa', 'urna']" in capsys.readouterr().err
 
 
 def test_an_internal_error_is_exit_3_never_1(

@@ -10,16 +10,16 @@ import statistics
 import pytest
 
 from simulation import build_stations, load_scenario
-from simulation.plan import Hardware
 from simulation.sizing import BandAnswer, Evaluation
 from simulation.sizing_summary import station_rows
 from tests.simulation.conftest import SMOKE
 
+UNITS = (("terminal", 2), ("desk", 1), ("booth", 2))
 T_975_3 = 3.1824  # Student's t, 97.5 % quantile, 3 degrees of freedom (tables)
 
 
 def _evaluation(p95_wait_min: list[float]) -> Evaluation:
-    return Evaluation(Hardware(2, 1, 2), 0.75, p95_wait_min, 1.5, 4.0)
+    return Evaluation(UNITS, 0.75, p95_wait_min, 1.5, 4.0)
 
 
 def test_each_stations_interval_is_the_t_interval_of_its_bands_replications() -> None:
@@ -27,7 +27,7 @@ def test_each_stations_interval_is_the_t_interval_of_its_bands_replications() ->
     stations = build_stations(scenario)
     waits = [12.0, 20.0, 16.0, 8.0]  # mean 14, four replications
     near_zero = [0.1, 0.0, 0.5, 0.2]  # its interval would reach below zero
-    answer = BandAnswer(group=0, representative=3, stations=[1, 3], hardware=Hardware(2, 1, 2),
+    answer = BandAnswer(group=0, representative=3, stations=[1, 3], units=UNITS,
                         final=_evaluation(waits), current=_evaluation(near_zero))
     rows = station_rows(scenario, stations, [answer])
     assert [r["index"] for r in rows] == [1, 3]

@@ -1,0 +1,169 @@
+"""``allocate``: spread a fixed budget of a pool's units over the stations.
+
+For each budgeted pool, in the flow's order (a pool allocated earlier keeps its new units
+while the next is allocated; pools without a budget keep today's): today's and the
+proportional allocations, every band's curve on the same days, the exact optimum on the
+curves (:mod:`simulation.allocation.optimise`), the move plan, and, on fresh days, every
+station under the three allocations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulation.allocation.bands import CurveSpec, build_curves, curve_jobs
+from simulation.allocation.baselines import proportional
+from simulation.allocation.check import CheckRow, CheckSpec, station_points
+from simulation.allocation.curves import MAX_UNITS, Curve, Point
+from simulation.allocation.moves import Move, move_plan
+from simulation.allocation.optimise import Answer, Choices, optimise
+from simulation.errors import InputError
+from simulation.plan import station_units
+from simulation.rosters import roster, roster_key
+from simulation.scenario import Scenario
+from simulation.sizing_confirm import FRESH_SEED_OFFSET
+from simulation.stations import StationTable
+from simulation.task_pool import TaskPool
+
+__all__ = [
+    "ALLOCATIONS",
+    "AllocationInputError",
+    "AllocationRequest",
+    "Phases",
+    "PoolResult",
+    "allocate",
+]
+
+IntArray = NDArray[np.int64]
+ALLOCATIONS = ("today", "proportional", "recommended")
+# A phase's progress: (label, total stations) -> a context giving "n more done".
+Phases = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
+
+
+class AllocationInputError(InputError, ValueError):
+    """A budget, floor or pool that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    budgets: tuple[tuple[str, int], ...]  # (pool, units), at least one
+    floors: Mapping[str, int] = field(default_factory=dict)  # pool -> floor (default 1)
+    replications: int = 20  # days per curve point
+    band_voters: int = 50  # stations of a group within this many voters share a curve; 0: none
+    seed: int | None = None  # None: the scenario's
+    fresh_days: int = 1  # days per station of the out-of-sample check; 0: none
+
+
+@dataclass
+class PoolResult:
+    pool: str
+    budget: int
+    floor: int
+    allocations: dict[str, IntArray]  # ALLOCATIONS -> units per station
+    curves: list[Curve]
+    curve_of: IntArray  # station -> index in curves
+    answer: Answer
+    moves: list[Move]
+    fresh: dict[str, list[Point]] | None  # ALLOCATIONS -> each station's fresh point
+    fresh_seed: int
+    station_days: int
+
+    def point(self, allocation: str, station: int) -> Point:
+        """``station``'s point under ``allocation`` on the curves' days."""
+        units = int(self.allocations[allocation][station])
+        return self.curves[int(self.curve_of[station])].at(units)
+
+
+@contextmanager
+def _silent(_label: str, _total: int) -> Iterator[Callable[[int], None]]:
+    yield lambda _n: None
+
+
+def _check(scenario: Scenario, request: AllocationRequest) -> list[tuple[str, int, int]]:
+    """(pool, budget, floor) in flow order; AllocationInputError naming what is wrong."""
+    pools = scenario.pool_names
+    seen: dict[str, int] = {}
+    for name, budget in request.budgets:
+        if name not in pools:
+            raise AllocationInputError(f"--budget {name}={budget}: {name!r} is not a pool of "
+                                       f"this scenario's flow (pools: {', '.join(pools)})")
+        if name in seen:
+            raise AllocationInputError(f"--budget {name}: given twice")
+        seen[name] = budget
+    for name, floor in request.floors.items():
+        if name not in pools or floor < 1:
+            raise AllocationInputError(f"--floor {name}={floor}: a floor is at least 1 unit "
+                                       f"of a pool of the flow ({', '.join(pools)})")
+    if not seen:
+        raise AllocationInputError("give a budget: --budget POOL=N")
+    if request.replications < 1 or request.band_voters < 0 or request.fresh_days < 0:
+        raise AllocationInputError("replications must be at least 1, band and fresh days "
+                                   "not negative")
+    return [(p, seen[p], int(request.floors.get(p, 1))) for p in pools if p in seen]
+
+
+def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name: str,
+                   budget: int, floor: int, other: list[dict[str, int]],
+                   request: AllocationRequest, pool: TaskPool, phases: Phases) -> PoolResult:
+    n = len(table)
+    seed = scenario.election.seed if request.seed is None else request.seed
+    floors = np.full(n, floor, dtype=np.int64)
+    if budget < floor * n:
+        raise AllocationInputError(f"--budget {pool_name}={budget:,} is below the floors: "
+                                   f"{n:,} stations x {floor} = {floor * n:,} units")
+    today = np.array([station_units(scenario, table, s)[pool_name] for s in range(n)],
+                     dtype=np.int64)
+    load = table.registered.astype(np.float64) * scenario.arrivals.turnout
+    prop = proportional(load, floors, budget)
+    need = np.minimum(np.maximum(today, prop), max(MAX_UNITS, int(today.max(initial=0))))
+    jobs = curve_jobs(table, request.band_voters, floors, need, budget - floor * n, other)
+    spec = CurveSpec(scenario, key, pool_name, request.replications, seed)
+    with phases(f"{pool_name}: curves ({len(jobs):,} bands)", n) as advance:
+        curves = build_curves(spec, jobs, pool, advance)
+    curve_of = np.zeros(n, dtype=np.int64)
+    for k, curve in enumerate(curves):
+        curve_of[list(curve.stations)] = k
+    choices = [Choices(floor, np.array([p.over for p in curves[c].points], dtype=np.int64),
+                       np.array([p.p95_min for p in curves[c].points]), int(today[s]))
+               for s, c in enumerate(curve_of.tolist())]
+    answer = optimise(choices, budget)
+    allocations = {"today": today, "proportional": prop, "recommended": answer.units}
+    days = sum(len(c.points) for c in curves) * request.replications
+    fresh, fresh_seed = None, seed + FRESH_SEED_OFFSET
+    if request.fresh_days:
+        rows = [CheckRow(s, tuple(sorted({int(a[s]) for a in allocations.values()})), other[s])
+                for s in range(n)]
+        check = CheckSpec(scenario, key, pool_name, request.fresh_days, fresh_seed)
+        with phases(f"{pool_name}: fresh days, every station", n) as advance:
+            points = station_points(check, rows, pool, advance)
+        fresh = {name: [points[s][int(a[s])] for s in range(n)]
+                 for name, a in allocations.items()}
+        days += sum(len(r.units) for r in rows) * request.fresh_days
+    return PoolResult(
+        pool=pool_name, budget=budget, floor=floor, allocations=allocations, curves=curves,
+        curve_of=curve_of, answer=answer,
+        moves=move_plan(today, answer.units, table.group, table.constituency),
+        fresh=fresh, fresh_seed=fresh_seed, station_days=days,
+    )
+
+
+def allocate(scenario: Scenario, request: AllocationRequest, *, pool: TaskPool,
+             phases: Phases | None = None) -> list[PoolResult]:
+    """Every budgeted pool's allocation, in flow order (see the module's docstring)."""
+    budgets = _check(scenario, request)
+    key = roster_key(scenario)
+    table = roster(scenario, key)
+    other: list[dict[str, int]] = [{} for _ in range(len(table))]
+    results = []
+    for name, budget, floor in budgets:
+        result = _allocate_pool(scenario, table, key, name, budget, floor, other, request,
+                                pool, phases or _silent)
+        results.append(result)
+        for s, units in enumerate(result.answer.units.tolist()):
+            other[s] = {**other[s], name: int(units)}
+    return results
