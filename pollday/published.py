@@ -18,6 +18,7 @@ from pollday.figure_docs import figures_markdown
 from pollday.run_summary import RunSummary
 from simulation.output_model import Output
 from simulation.sizing_model import SizingOutput
+from simulation.spares.model import SparesOutput
 from simulation.summary_model import SimulationSummary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +30,7 @@ SCHEMAS: dict[str, type[Output]] = {
     "audit.schema.json": AuditOutput,
     "capacity.schema.json": CapacityOutput,
     "sizing.schema.json": SizingOutput,
+    "spares.schema.json": SparesOutput,
     "failure-summary.schema.json": FailureSummary,
     "failed-run-summary.schema.json": SimulatedThenFailed,
 }
