@@ -158,7 +158,8 @@ def test_capacity_of_the_reference_service_falls_as_latency_rises(tmp_path: Path
         assert all(lvl["audit"]["lost_checkins"] == 0 for lvl in doc["levels"]), stderr
     assert found[20]["outcome"] == "above-max" and found[20]["multiple"] == 76
     assert found[800]["outcome"] == "bracketed" and found[800]["bracket"] == [40, 76]
-    assert found[800]["first_to_break"] == ["checkin.p95_ms_intended < 3000"]
+    breaks = found[800]["first_to_break"]  # the answers may also have fallen behind the offer
+    assert breaks[0] == "checkin.p95_ms_intended < 3000" and set(breaks) <= {breaks[0], RATE_RULE}
 
 
 def test_an_unreachable_target_is_exit_3_with_both_files_saying_why(tmp_path: Path) -> None:
