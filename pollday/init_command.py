@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,16 +14,36 @@ from pollday.scenario_schema import SCHEMA_FILE, schema_text
 from simulation.errors import InputError
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-TEMPLATES = ("smoke", "azerbaijan-2024")
+
+
+def shipped_scenarios(folder: Path = SCENARIOS) -> tuple[str, ...]:
+    """Every shipped scenario (``scenarios/*.toml``) by name, in alphabetical order."""
+    return tuple(sorted(p.stem for p in folder.glob("*.toml")))
+
+
+TEMPLATES = shipped_scenarios()
+
+
+def scenario_title(like: str) -> str:
+    """The shipped scenario's ``election.name`` (for help), or "" if it cannot be read."""
+    try:
+        data = tomllib.loads((SCENARIOS / f"{like}.toml").read_text(encoding="utf-8"))
+        return str(data["election"]["name"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
 
 
 def add_init_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="the scenario file to write")
+    listed = "; ".join(f"{name} ({title})" if (title := scenario_title(name)) else name
+                       for name in TEMPLATES)
     p.add_argument(
         "--like",
         choices=TEMPLATES,
         default="smoke",
-        help="start from this shipped scenario (default smoke: 20 stations, every stage)",
+        metavar="NAME",
+        help=f"start from this shipped scenario (default smoke: 20 stations, every stage): "
+        f"{listed}",
     )
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     p.add_argument("--quiet", action="store_true", help="no closing lines")

@@ -3,7 +3,7 @@ reads a line calculator's answer.
 
 It runs the model ``pollday simulate`` runs, through the same entry points
 (:func:`simulation.simulate_station` for the day, :func:`simulation.sizing.size_band` for
-the fewest terminals), on a one-station scenario built by :mod:`pollday.station_inputs`.
+the fewest units of each pool), on a one-station scenario built by :mod:`pollday.station_inputs`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from pollday.station_defaults import resolved_inputs
+from pollday.station_defaults import identification_pool, resolved_inputs
 from pollday.station_inputs import station_scenario
 from simulation import Scenario, build_stations, simulate_station
 from simulation.runner import day_layout
@@ -125,30 +125,24 @@ def _part_detail(part: str, rule: Standard, results: list[StationResult],
     return f"{what} over {limit:g} min {share}{detail}"
 
 
-def _fewest_terminals(scenario: Scenario, days: int, seed: int) -> dict[str, Any]:
-    """The sizing search of ``pollday size``, terminals only, on this station's days."""
-    if scenario.flow:
-        return {
-            "terminals": None,
-            "reachable": False,
-            "applicable": False,
-            # pollday size searches terminals/desks/booths only: say what to do instead.
-            "reason": "the scenario describes its own stage flow and pools "
-            f"{scenario.pool_names}; change station_groups.pools in the file and compare",
-        }
+def _fewest_units(scenario: Scenario, days: int, seed: int) -> dict[str, Any]:
+    """The sizing search of ``pollday size`` on this station's days: the fewest units of
+    every pool of its flow meeting the standard (the default flow's pools are terminal, desk
+    and booth), pool by pool in flow order, and never a cut that loses more votes than the
+    station's units as given on the same days."""
     request = SizingRequest(
         targets=(),  # the scenario's standard, every part
         confidence=CONFIDENCE,
         replications=days,
-        resources=("terminals",),
+        resources=tuple(scenario.pool_names),
         seed=seed,
     )
     answer = size_band(scenario, build_stations(scenario), [0], request)
     mean_p95, low, high = answer.final.p95_ci()
     return {
-        "terminals": answer.hardware.terminals,
+        "pools": {str(pool): int(units) for pool, units in dict(answer.units).items()},
         "reachable": not answer.unreachable,
-        "applicable": True,
+        "unreachable": [str(pool) for pool in answer.unreachable],
         "days_meeting_standard": round(answer.final.met_share, 4),
         "p95_wait_min_mean": round(mean_p95, 2),
         "p95_wait_min_interval": [round(low, 2), round(high, 2)],
@@ -188,11 +182,13 @@ def calculate(
             "worst_day_people": max(int(r.row["max_queue"]) for r in results),
         },
         "lost_votes_per_day": _lost(results),
-        "terminal_utilisation": _mean(results, "terminal_utilisation"),
+        # The identifying pool's busy share (the default flow's terminals).
+        "identification_utilisation": {"pool": identification_pool(scenario),
+                                       "share": _mean(results, "terminal_utilisation")},
         "last_voter_left": _clock(opening + last_left_min),
         "notes": [f["text"] for f in standard["failed"]],
         "standard": standard,
-        "fewest_terminals": _fewest_terminals(scenario, days, root),
+        "fewest_units": _fewest_units(scenario, days, root),
         "line_curve": curve,
         "opening_hours": hours,
         "wall_s": round(time.perf_counter() - started, 3),

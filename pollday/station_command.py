@@ -15,6 +15,7 @@ from pollday.console import fail, print_json
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
 from pollday.station_calc import DEFAULT_DAYS
 from pollday.station_inputs import INPUTS, StationInputError
+from pollday.station_pools import MAX_POOL_UNITS, pool_inputs
 from pollday.station_run import StationOptions, serve_station_page, station_answer
 
 
@@ -32,6 +33,12 @@ def add_station_arguments(
             metavar="|".join(spec.choices) if spec.choices else spec.kind.upper(),
             help=f"{spec.help} (default {spec.default or 'none'}; with --scenario: {start})",
         )
+    p.add_argument(
+        "--pool", action="append", default=[], metavar="NAME=N",
+        help=f"units of one pool of the station's flow, 1-{MAX_POOL_UNITS} (repeatable; a "
+        "[[flow]] scenario's pools, e.g. --pool urna=2; the default flow's are terminal, "
+        "desk, booth)",
+    )
     p.add_argument(
         "--replications",
         type=positive_int,
@@ -60,26 +67,44 @@ def port_number(text: str) -> int:
 
 
 def given_inputs(args: argparse.Namespace) -> dict[str, str]:
-    return {s.name: getattr(args, f"in_{s.name}") for s in INPUTS
-            if getattr(args, f"in_{s.name}") is not None}
+    """The flags given, as the calculator's inputs (``--pool urna=2``: ``pool.urna``)."""
+    given = {s.name: getattr(args, f"in_{s.name}") for s in INPUTS
+             if getattr(args, f"in_{s.name}") is not None}
+    return {**given, **pool_inputs(getattr(args, "pool", None) or [])}
+
+
+def units_text(pools: dict[str, int]) -> str:
+    """``{"mesa": 1, "urna": 2}`` as ``mesa 1, urna 2``."""
+    return ", ".join(f"{pool} {units}" for pool, units in pools.items())
+
+
+def fewest_text(fewest: dict[str, Any]) -> str:
+    """The fewest units of each pool, or which pools no count tried could bring to it."""
+    if fewest["reachable"]:
+        return units_text(fewest["pools"])
+    return (f"not reached ({', '.join(fewest['unreachable'])} fall short) with "
+            f"{units_text(fewest['pools'])}")
+
+
+def fault_text(fault: dict[str, Any]) -> str:
+    """One pool's failures in a line: how often, and how long a unit is out."""
+    repaired = fault["repair_probability"]
+    out = f"one every {fault['mtbf_h']:g} h a unit; "
+    if repaired >= 1:
+        return out + f"repaired in {fault['repair_time_min_mean']:g} min"
+    return (out + f"{repaired:.0%} repaired ({fault['repair_time_min_mean']:g} min), the rest "
+            f"replaced ({fault['replacement_time_min_mean']:g} min)")
 
 
 def print_station_table(result: dict[str, Any]) -> None:
     i, w, line = result["inputs"], result["wait_min"], result["longest_line"]
-    lost, fewest, std = result["lost_votes_per_day"], result["fewest_terminals"], result["standard"]
-    hardware = (f"{i['terminals']} terminal(s), {i['desks']} desk(s), {i['booths']} booth(s)"
-                if fewest.get("applicable", True) else "its own stage flow")
+    lost, std = result["lost_votes_per_day"], result["standard"]
+    busy = result["identification_utilisation"]
     title = (f"one station: {i['registered']:,} registered, turnout {i['turnout']:.0%}, "
-             f"{hardware}")
+             f"units: {units_text(i['pools'])}")
     table = Table(title=title, show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
-    if not fewest.get("applicable", True):
-        fewest_text = f"n/a: {fewest['reason']}"
-    elif fewest["reachable"]:
-        fewest_text = f"{fewest['terminals']}"
-    else:
-        fewest_text = f"not reached with {fewest['terminals']}"
     rows = [
         ("voters per day (arrived / voted)",
          f"{result['arrived_per_day']:,.0f} / {result['voted_per_day']:,.0f}"),
@@ -92,12 +117,13 @@ def print_station_table(result: dict[str, Any]) -> None:
          f"{lost['left_line']:g} / {lost['not_served_at_close']:g}"),
         ("refused at identification per day (not lost votes)",
          f"{lost['refused_biometric']:g}"),
-        ("terminal utilisation", f"{result['terminal_utilisation']:.0%}"),
+        (f"{busy['pool']} utilisation (identification)", f"{busy['share']:.0%}"),
         ("last voter left (median day)", result["last_voter_left"]),
         ("the standard", "holds" if std["holds"] else "DOES NOT HOLD"),
-        ("fewest terminals meeting it", fewest_text),
+        ("fewest units meeting it", fewest_text(result["fewest_units"])),
         ("simulated days / seed", f"{result['days_simulated']} / {result['seed']}"),
     ]
+    rows += [(f"{f['pool']} failures", fault_text(f)) for f in i["faults"]]
     for k, v in rows:
         table.add_row(k, v)
     Console(file=sys.stdout).print(table)
@@ -113,8 +139,8 @@ def options_from_args(args: argparse.Namespace) -> StationOptions:
 
 
 def run_station_command(args: argparse.Namespace) -> int:
-    options = options_from_args(args)
     try:
+        options = options_from_args(args)
         if args.web:
             try:
                 return serve_station_page(options, args.port)

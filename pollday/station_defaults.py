@@ -1,11 +1,23 @@
-"""The calculator's built-in station (the inputs' documented defaults) and the inputs as a
-scenario resolves them."""
+"""The calculator's built-in station (the inputs' documented defaults), the inputs as a
+scenario resolves them (pools and their faults included), and the error for an input it
+cannot take."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from simulation import Scenario
+from simulation.distributions import Distribution
+from simulation.errors import InputError
+
+# The default flow's pools and the station_groups fields that count their units.
+DEFAULT_POOL_FIELDS = {"terminal": "terminals", "desk": "desks", "booth": "booths"}
+# Inputs of the built-in model's terminals, desks and booths: a [[flow]] has none of them.
+FLOW_INPUTS = ("terminals", "desks", "booths", "ballot_time_s", "booth_time_s")
+
+
+class StationInputError(InputError, ValueError):
+    """An input that cannot be turned into a station; the message names it."""
 
 # Illustrative values (those of scenarios/smoke.toml), not sourced; each input's default
 # in :data:`pollday.station_inputs.INPUTS` matches this station (a test checks it).
@@ -38,11 +50,49 @@ BUILT_IN: dict[str, Any] = {
 }
 
 
+def identification_pool(scenario: Scenario) -> str:
+    """The pool of the stage that identifies voters ("terminal" in the default flow)."""
+    return next((s.pool for s in scenario.flow if s.kind == "identification"), "terminal")
+
+
+def pool_units(scenario: Scenario) -> dict[str, int]:
+    """Units of every pool of the one station's flow, in flow order (the default flow's
+    pools are terminal, desk and booth)."""
+    g = scenario.station_groups[0]
+    if not scenario.flow:
+        return {pool: int(getattr(g, field)) for pool, field in DEFAULT_POOL_FIELDS.items()}
+    return {pool: int(g.pools[pool]) for pool in scenario.pool_names}
+
+
+def _mean(dist: Distribution | None) -> float | None:
+    return None if dist is None else round(dist.mean, 3)
+
+
+def pool_faults(scenario: Scenario) -> list[dict[str, Any]]:
+    """The failures that apply, one entry per pool that fails: ``[failures]`` is the
+    identification pool's, each ``[[device_faults]]`` another pool's."""
+    out = []
+    f = scenario.failures
+    if f.mtbf_h is not None:
+        out.append({"pool": identification_pool(scenario), "source": "failures",
+                    "mtbf_h": f.mtbf_h, "repair_probability": f.repair_probability,
+                    "repair_time_min_mean": _mean(f.repair_time_min),
+                    "replacement_time_min_mean": _mean(f.replacement_time_min)})
+    for d in scenario.device_faults:
+        out.append({"pool": d.pool, "source": "device_faults", "mtbf_h": d.mtbf_h,
+                    "repair_probability": d.repair_probability,
+                    "repair_time_min_mean": _mean(d.repair_time_min),
+                    "replacement_time_min_mean": _mean(d.replacement_time_min)})
+    return out
+
+
 def resolved_inputs(scenario: Scenario) -> dict[str, Any]:
-    """The inputs as the station will run them (also the web form's starting values)."""
+    """The inputs as the station will run them (also the web form's starting values).
+    A scenario with its own ``[[flow]]`` has pools, not terminals, desks and booths: those
+    fields (and the built-in desk and booth times) are left out rather than shown unused."""
     g, bio, voting = scenario.station_groups[0], scenario.biometrics, scenario.voting
     patience = voting.patience_min
-    return {
+    resolved = {
         "registered": int(g.registered.mean),
         "turnout": scenario.arrivals.turnout,
         "opening": f"{scenario.election.opening:%H:%M}",
@@ -66,4 +116,11 @@ def resolved_inputs(scenario: Scenario) -> dict[str, Any]:
         "patience_mean_min": None if patience is None else round(patience.mean, 3),
         "mtbf_h": scenario.failures.mtbf_h,
         "close_line": "serve" if scenario.closing.serve_queue else "close",
+        "pools": pool_units(scenario),
+        "identification_pool": identification_pool(scenario),
+        "faults": pool_faults(scenario),
     }
+    if scenario.flow:
+        for name in FLOW_INPUTS:
+            resolved.pop(name)
+    return resolved

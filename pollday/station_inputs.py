@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from pollday.scenario_file import load_scenario, parse_scenario
-from pollday.station_defaults import BUILT_IN
+from pollday.station_defaults import BUILT_IN, FLOW_INPUTS, StationInputError
+from pollday.station_pools import apply_pools, base_pools, is_pool_input
 from simulation import Scenario
-from simulation.errors import InputError
 from simulation.loading import Problem, ScenarioError
+
+__all__ = ["CHAIN_INPUTS", "FLOW_INPUTS", "INPUTS", "INPUT_NAMES", "StationInputError",
+           "base_data", "hourly_intervals", "profile_weights", "station_scenario"]
 
 # Arrival profiles: relative weight of an hour by where it falls in the day (0 = opening,
 # 1 = closing). Rough shapes, not data: give --hourly-shares for a measured profile.
@@ -76,26 +79,30 @@ INPUTS: tuple[Input, ...] = (
 INPUT_NAMES = tuple(i.name for i in INPUTS)
 
 
-class StationInputError(InputError, ValueError):
-    """An input that cannot be turned into a station; the message names it."""
-
-
 # Inputs the built-in station model has but a scenario with its own description has not:
-# a [[flow]] brings its own stages, pools and times; a modality chain its own scans.
-FLOW_INPUTS = ("terminals", "desks", "booths", "ballot_time_s", "booth_time_s")
+# a [[flow]] brings its own stages, pools and times (FLOW_INPUTS); a modality chain its own
+# scans.
 CHAIN_INPUTS = ("scan_time_s", "success", "attempts")
 
 
 def refuse_inapplicable(base: Mapping[str, Any], given: Mapping[str, str]) -> None:
     """A flag that would silently do nothing (or break the scenario) is refused, named."""
-    pools = sorted(base["station_groups"][0].get("pools") or {})
+    pools = base_pools(base)
     for name in given:
         flag = f"--{name.replace('_', '-')}"
         if base.get("flow") and name in FLOW_INPUTS:
+            identifying = next(str(s["pool"]) for s in base["flow"]
+                               if s.get("kind") == "identification")
             raise StationInputError(
                 f"{flag}: this scenario describes its own stage flow ([[flow]]) and pools "
                 f"{pools}; its stations have no terminals/desks/booths of the built-in "
-                "model: change the flow or station_groups.pools in the scenario file"
+                "model: " + (
+                    "change the stages' time_s in the scenario file"
+                    if name.endswith("_time_s") else
+                    f"set a pool's units with --pool NAME=N (its voters are identified on "
+                    f"the {identifying}: --pool {identifying}={given[name]})"
+                    if name == "terminals" else
+                    f"set a pool's units with --pool NAME=N, NAME one of {', '.join(pools)}")
             )
         if base.get("biometrics", {}).get("modalities") and name in CHAIN_INPUTS:
             raise StationInputError(
@@ -266,13 +273,15 @@ def station_scenario(base: dict[str, Any], given: Mapping[str, str]) -> Scenario
     arrival intervals; otherwise the base's are kept (a scenario's own profile)."""
     data = copy.deepcopy(base)
     hours_before = (str(base["election"]["opening"])[:5], str(base["election"]["closing"])[:5])
-    unknown = sorted(set(given) - set(INPUT_NAMES))
+    unknown = sorted(set(given) - set(INPUT_NAMES) - {n for n in given if is_pool_input(n)})
     if unknown:
-        raise StationInputError(f"unknown input(s) {unknown}; inputs: {list(INPUT_NAMES)}")
+        raise StationInputError(f"unknown input(s) {unknown}; inputs: {list(INPUT_NAMES)} "
+                                "and pool.NAME (a pool's units)")
     refuse_inapplicable(base, given)
     for name in INPUT_NAMES:
         if name in given and name not in ("profile", "hourly_shares"):
             _apply(data, name, given[name])
+    apply_pools(data, given)
     opening, closing = str(data["election"]["opening"])[:5], str(data["election"]["closing"])[:5]
     # The base's own profile stays unless a profile is given or the hours move.
     reshape = bool({"profile", "hourly_shares"} & set(given)) or (opening, closing) != hours_before

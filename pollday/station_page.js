@@ -13,7 +13,6 @@ function el(tag, attrs, text) {
   return e;
 }
 const num = (v, digits = 0) => (typeof v === 'number' ? v.toFixed(digits) : '–');
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 const minutes = t => { const [h, m] = String(t).split(':').map(Number); return h * 60 + m; };
 
 // Only what differs from the starting station is sent (and what was given at start): the
@@ -112,7 +111,7 @@ function para(text) { const p = document.createElement('p'); p.textContent = tex
 
 function show(r) {
   const s = r.standard, i = r.inputs, w = r.wait_min, line = r.longest_line;
-  const lost = r.lost_votes_per_day, f = r.fewest_terminals;
+  const lost = r.lost_votes_per_day, f = r.fewest_units;
   const verdict = $('verdict');
   // The calculator's own sentence when it has one; older answers only say holds or not.
   verdict.textContent = s.verdict || (s.holds ? 'The station meets the standard'
@@ -120,12 +119,12 @@ function show(r) {
   verdict.className = s.holds ? 'good' : 'bad';
   $('failed').replaceChildren(...(s.failed || []).map(x => {
     const li = document.createElement('li'); li.textContent = x.text; return li; }));
-  const fewest = f.applicable === false ? `n/a: ${f.reason}`
-    : f.reachable ? plural(f.terminals, 'terminal', 'terminals')
-    : `not reached with ${f.terminals} terminals`;
-  $('hardware').textContent = f.applicable === false ? ''
-    : `With ${plural(i.terminals, 'terminal', 'terminals')}, ${plural(i.desks, 'desk', 'desks')}`
-      + ` and ${plural(i.booths, 'booth', 'booths')}.`;
+  // Units per pool of the station's flow (the default flow's: terminal, desk, booth).
+  const units = pools => Object.entries(pools).map(([p, n]) => `${p} ${n}`).join(', ');
+  const fewest = f.reachable ? units(f.pools)
+    : `not reached (${f.unreachable.join(', ')} fall short) with ${units(f.pools)}`;
+  $('hardware').textContent = `With ${units(i.pools)}.`;
+  const busy = r.identification_utilisation;
   const total = lost.total ?? (lost.left_line + lost.not_served_at_close + lost.refused_biometric);
   $('key-figures').replaceChildren(
     tile('95 % of voters wait at most', `${num(w.p95)} min`,
@@ -134,7 +133,7 @@ function show(r) {
          typeof lost.share === 'number' ? `${num(100 * lost.share, 1)} % of those who came` : ''),
     tile('Last voter out', r.last_voter_left, `polls close ${i.closing}`),
     tile('Longest line', `${num(line.people)} people`, `at ${line.at}, average day`),
-    tile('Fewest terminals meeting the standard', f.applicable === false ? 'n/a' : fewest));
+    tile('Fewest units meeting the standard', fewest));
   $('rule').textContent = `Standard: ${s.rule}; met on ${num(100 * s.days_meeting)} % of `
     + `${r.days_simulated} simulated days.`;
   const said = new Set((s.failed || []).map(x => x.text));  // a note may repeat a failure
@@ -150,9 +149,10 @@ function show(r) {
         `${num(line.people)} at ${line.at} / ${line.worst_day_people}`),
     row('Lost votes a day: left the line / sent home at closing / turned away at check-in',
         `${lost.left_line} / ${lost.not_served_at_close} / ${lost.refused_biometric}`),
-    row('Terminals busy (share of opening hours)', `${num(100 * r.terminal_utilisation)} %`),
+    row(`${busy.pool} busy, identifying voters (share of opening hours)`,
+        `${num(100 * busy.share)} %`),
     row('Last voter out (median day)', r.last_voter_left),
-    row('Fewest terminals meeting the standard', fewest),
+    row('Fewest units meeting the standard', fewest),
     row('Simulated days / seed', `${r.days_simulated} / ${r.seed}`));
   last = r;
   setResults('shown');

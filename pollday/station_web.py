@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import sys
 import threading
 import traceback
@@ -31,6 +32,7 @@ from pollday.station_inputs import (
 )
 from pollday.station_page import render_page
 from pollday.station_page_errors import days_error, field_errors
+from pollday.station_pools import MAX_POOL_UNITS, POOL_KEY
 from simulation.loading import ScenarioError
 
 # Form fields filled from the starting station (others start blank: "keep the base's").
@@ -38,6 +40,22 @@ _DIRECT = ("registered", "turnout", "opening", "closing", "queue_at_opening", "t
            "scan_time_s", "success", "attempts", "fallback", "manual_time_s", "connectivity",
            "desks", "ballot_time_s", "booths", "booth_time_s", "close_line")
 _MAX_DAYS = 200  # one request must stay about a second
+# "--pool urna=0: the units must be ..." / "--pool kiems: this scenario's flow has no pool"
+_POOL_ERROR = re.compile(r"--pool (?P<name>[^=:\s]+)(?:=(?P<raw>[^:]*))?: (?P<rest>.*)", re.S)
+
+
+def pool_errors(text: str) -> list[dict[str, str | None]] | None:
+    """A ``pool.NAME`` input's error at its field, in words; None for other errors."""
+    m = _POOL_ERROR.fullmatch(text.strip())
+    if m is None:
+        return None
+    rest = m["rest"]
+    if rest.startswith("the units must be"):
+        message = (f"Units of {m['name']} must be a whole number from 1 to {MAX_POOL_UNITS} "
+                   f"(you typed {m['raw']})")
+    else:
+        message = f"Units of {m['name']}: {rest}"
+    return [{"field": POOL_KEY + m["name"], "message": message}]
 
 
 def form_start(base: dict[str, Any], given: dict[str, str], *, built_in: bool) -> dict[str, str]:
@@ -139,7 +157,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         try:
             self._json(200, answer(self.base, given, days, self.seed))
         except (StationInputError, ScenarioError) as error:
-            self._refuse(field_errors(str(error), given), str(error))
+            self._refuse(pool_errors(str(error)) or field_errors(str(error), given),
+                         str(error))
         except Exception as error:  # a bug, not bad input: say so on the page, trace on stderr
             traceback.print_exc()
             self._json(500, {"error": f"the calculation failed ({type(error).__name__}: "

@@ -75,21 +75,33 @@ def test_same_station_model_as_simulate(tmp_path: Path, capsys: pytest.CaptureFi
     assert answer["lost_votes_per_day"]["left_line"] == int(row["reneged"])
 
 
-def test_fewest_terminals_is_the_boundary(capsys: pytest.CaptureFixture[str]) -> None:
-    """A busy station fails with one terminal; the answer meets it, one fewer does not."""
-    # Desks and booths to spare: the whole visit's standard then binds on the terminals.
+def test_fewest_units_are_the_boundary(capsys: pytest.CaptureFixture[str]) -> None:
+    """A busy station fails with one terminal; at the fewest units of every pool it meets
+    the standard, and one unit fewer of any pool sized above one does not."""
     busy = ("--registered", "2400", "--turnout", "0.8", "--replications", "6",
             "--patience-min", "0", "--desks", "6", "--booths", "10")
     one = station(capsys, *busy, "--terminals", "1")
     assert not one["standard"]["holds"]
-    fewest = one["fewest_terminals"]
-    assert fewest["reachable"] and fewest["terminals"] > 1
-    enough = station(capsys, *busy, "--terminals", str(fewest["terminals"]))
+    fewest = one["fewest_units"]
+    assert fewest["reachable"] and fewest["unreachable"] == []
+    assert list(fewest["pools"]) == ["terminal", "desk", "booth"]
+    assert fewest["pools"]["terminal"] > 1
+    assert fewest["pools"]["desk"] <= 6 and fewest["pools"]["booth"] <= 10
+    at = [a for pool, n in fewest["pools"].items() for a in ("--pool", f"{pool}={n}")]
+    base = busy[:-4]  # the same station, its desks and booths from the answer
+    enough = station(capsys, *base, *at)
     assert enough["standard"]["holds"]
-    assert enough["fewest_terminals"]["terminals"] == fewest["terminals"]
-    short = station(capsys, *busy, "--terminals", str(fewest["terminals"] - 1))
-    assert not short["standard"]["holds"]
-    assert enough["wait_min"]["p95"] < short["wait_min"]["p95"]
+    assert enough["inputs"]["pools"] == fewest["pools"]
+    assert enough["fewest_units"]["pools"] == fewest["pools"]
+    for pool, n in fewest["pools"].items():
+        if n == 1:
+            continue
+        fewer = {**fewest["pools"], pool: n - 1}
+        short = station(capsys, *base, *[a for q, m in fewer.items()
+                                         for a in ("--pool", f"{q}={m}")])
+        assert not short["standard"]["holds"], pool
+        assert enough["wait_min"]["p95"] <= short["wait_min"]["p95"] or \
+            short["lost_votes_per_day"]["total"] > 0, pool
 
 
 def test_lost_votes_by_cause(capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +166,8 @@ def test_table_on_the_command_line() -> None:
     )
     assert run.returncode == 0, run.stderr
     for label in ("time in every line, min (median / p95 / max)", "longest line",
-                  "lost votes per day", "fewest terminals meeting it", "600 registered"):
+                  "lost votes per day", "fewest units meeting it", "600 registered",
+                  "units: terminal 1, desk 1, booth 2", "terminal utilisation"):
         assert label in run.stdout
 
 
@@ -207,22 +220,92 @@ def test_flags_a_flow_scenario_has_no_use_for_are_refused(
     assert f"{flag}: this scenario describes its {says}" in err and "Traceback" not in err
 
 
-def test_a_flow_scenario_says_what_its_waits_are_and_no_fewest_terminals(
+def test_a_flow_scenario_reports_its_pools_faults_and_fewest_units(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     result = station(capsys, "--scenario", str(BRAZIL), "--replications", "2",
                      "--fallback", "refuse")
     assert result["wait_measures"] == "time in every line"
-    fewest = result["fewest_terminals"]
-    assert fewest["applicable"] is False and fewest["terminals"] is None
-    assert "own stage flow" in fewest["reason"]
+    inputs = result["inputs"]
+    assert inputs["pools"] == {"mesa": 1, "urna": 1}
+    assert inputs["identification_pool"] == "urna"
+    # No fields of the built-in model's hardware: this station has none.
+    assert not {"terminals", "desks", "booths", "ballot_time_s", "booth_time_s"} & set(inputs)
+    assert "terminal_utilisation" not in result
+    assert result["identification_utilisation"]["pool"] == "urna"
+    assert inputs["faults"] == [{
+        "pool": "urna", "source": "failures", "mtbf_h": 1800.0, "repair_probability": 0.4,
+        "repair_time_min_mean": 10.0, "replacement_time_min_mean": 60.0}]
+    fewest = result["fewest_units"]
+    assert list(fewest["pools"]) == ["mesa", "urna"]
+    assert fewest["reachable"] and all(n >= 1 for n in fewest["pools"].values())
     assert result["lost_votes_per_day"]["refused_biometric"] > 0  # --fallback still applies
     from pollday.station_command import print_station_table
 
     print_station_table(result)
     out = capsys.readouterr().out
-    assert "time in every line, min" in out and "n/a: the scenario describes" in out
-    assert "wait to terminal" not in out and "terminal(s)" not in out
+    assert "time in every line, min" in out and "units: mesa 1, urna 1" in out
+    assert "urna utilisation (identification)" in out and "urna failures" in out
+    assert "wait to terminal" not in out and "terminal" not in out
+
+
+def test_pool_sets_a_flow_scenarios_units(capsys: pytest.CaptureFixture[str]) -> None:
+    """--pool urna=2 on Brazil's section: two urnas, shorter lines, same day otherwise."""
+    one = station(capsys, "--scenario", str(BRAZIL), "--replications", "3",
+                  "--registered", "480")
+    two = station(capsys, "--scenario", str(BRAZIL), "--replications", "3",
+                  "--registered", "480", "--pool", "urna=2")
+    assert one["inputs"]["pools"] == {"mesa": 1, "urna": 1}
+    assert two["inputs"]["pools"] == {"mesa": 1, "urna": 2}
+    assert two["arrived_per_day"] == one["arrived_per_day"]  # the same voters
+    assert two["wait_min"]["p95"] < one["wait_min"]["p95"]
+    kenya = station(capsys, "--scenario", str(KENYA), "--replications", "2",
+                    "--pool", "kiems=2", "--pool", "booth=6")
+    assert kenya["inputs"]["pools"] == {"kiems": 2, "clerk": 1, "booth": 6}
+    assert list(kenya["fewest_units"]["pools"]) == ["kiems", "clerk", "booth"]
+
+
+def test_pool_on_the_default_flow_is_terminals_desks_booths(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    by_pool = station(capsys, "--replications", "2", "--registered", "1600",
+                      "--pool", "terminal=2", "--pool", "desk=2", "--pool", "booth=3")
+    by_flag = station(capsys, "--replications", "2", "--registered", "1600",
+                      "--terminals", "2", "--desks", "2", "--booths", "3")
+    by_pool.pop("wall_s"), by_flag.pop("wall_s")
+    assert by_pool == by_flag
+    assert by_pool["inputs"]["pools"] == {"terminal": 2, "desk": 2, "booth": 3}
+    assert by_pool["inputs"]["terminals"] == 2  # the default flow keeps its own fields
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--scenario", str(BRAZIL), "--pool", "kiems=2"],
+         "--pool kiems: this scenario's flow has no pool 'kiems'; its pools: mesa, urna"),
+        (["--pool", "urna=2"], "--pool urna: the built-in station (the default flow) has no "
+         "pool 'urna'; its pools: terminal, desk, booth"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=0"],
+         "--pool urna=0: the units must be a whole number from 1 to 500"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=501"], "from 1 to 500"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=1.5"], "from 1 to 500"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=\u00b2"], "from 1 to 500"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=-1"], "from 1 to 500"),
+        (["--scenario", str(BRAZIL), "--pool", "urna"], "write NAME=N"),
+        (["--scenario", str(BRAZIL), "--pool", "urna=2", "--pool", "urna=3"], "given twice"),
+        (["--pool", "terminal=2", "--terminals", "3"], "--terminals also sets it"),
+        (["--scenario", str(BRAZIL), "--terminals", "3"],
+         "--pool NAME=N (its voters are identified on the urna: --pool urna=3)"),
+        (["--scenario", str(KENYA), "--booths", "3"],
+         "--pool NAME=N, NAME one of kiems, clerk, booth"),
+    ],
+)
+def test_bad_pools_exit_2_naming_the_pools(
+    args: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["station", *args, "--replications", "1"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "http"])

@@ -154,3 +154,22 @@ def test_requests_from_elsewhere_are_refused(url: str, header: str, value: str) 
         with urllib.request.urlopen(urllib.request.Request(url, headers=same),
                                     timeout=60) as reply:
             assert reply.status == 200, same
+
+
+def test_api_takes_pool_units_by_name() -> None:
+    """``pool.NAME`` sets a pool's units on the page's API as --pool NAME=N does; a bad one
+    is an error at that pool's field, naming the scenario's pools."""
+    brazil = base_data(ROOT / "scenarios" / "brazil-2022.toml", None)
+    with running_server(brazil, {}, 2, None) as address:
+        status, body = _get(address + "api/station?pool.urna=2&replications=2")
+        assert status == 200 and body["inputs"]["pools"] == {"mesa": 1, "urna": 2}
+        expected = answer(brazil, {"pool.urna": "2"}, 2, None)
+        body.pop("wall_s"), expected.pop("wall_s")
+        assert body == expected
+        status, body = _get(address + "api/station?pool.urna=0")
+        assert status == 400 and body["errors"] == [{
+            "field": "pool.urna",
+            "message": "Units of urna must be a whole number from 1 to 500 (you typed 0)"}]
+        status, body = _get(address + "api/station?pool.kiems=2")
+        assert status == 400 and body["errors"][0]["field"] == "pool.kiems"
+        assert "its pools: mesa, urna" in body["errors"][0]["message"]
