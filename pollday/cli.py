@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pollday import __version__
+from pollday.allocate_command import add_allocate_arguments, run_allocate
 from pollday.capacity_command import add_capacity_arguments, run_capacity_command
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import (
@@ -134,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("spares", help="spare units per reserve so replacements do not run out")
     add_spares_arguments(p, _positive_int, _seed)
 
+    p = sub.add_parser("allocate", help="spread a fixed budget of a pool's units over the "
+                       "stations")
+    add_allocate_arguments(p, _positive_int, _seed)
+
     p = sub.add_parser("station", help="one station's day in a second: waits, line, lost votes")
     add_station_arguments(p, _positive_int, _seed)
 
@@ -229,6 +234,7 @@ _COMMANDS = {
     "validate": _validate,
     "simulate": _simulate,
     "size": run_size,  # SizeInputError: "pollday size: ...", exit 2 (main)
+    "allocate": run_allocate,  # AllocationInputError: exit 2 (main)
     "spares": run_spares,
     "station": run_station_command,
     "init": run_init,

@@ -138,11 +138,20 @@ def _days_on(stations: Sequence[int], table: StationTable, days: int) -> list[in
     return [ordered[(r * m) // days] if m >= days else ordered[r % m] for r in range(days)]
 
 
+def _plateau(points: Sequence[Point]) -> bool:
+    """The last two units bought nothing (same voters over, same p95: another pool, not
+    this one, limits the station): more of this pool will not help either."""
+    if len(points) < 3:
+        return False
+    a, _, c = points[-3:]
+    return c.over >= a.over and c.p95_min >= a.p95_min - 1e-9 and c.meets == a.meets
+
+
 def band_curve(scenario: Scenario, table: StationTable, job: CurveJob, pool: str, *,
                days: int, seed: int) -> Curve:
     """The band's curve from ``job.floor`` up: to ``job.need_to`` at least, then on while
     voters are over the limit (up to ``job.spare_top``) or the standard fails (up to
-    :data:`MAX_UNITS`)."""
+    :data:`MAX_UNITS`), unless two more units bought nothing (:func:`_plateau`)."""
     simulated_on = _days_on(job.stations, table, days)
     points: list[Point] = []
     units = job.floor
@@ -156,7 +165,7 @@ def band_curve(scenario: Scenario, table: StationTable, job: CurveJob, pool: str
         points.append(point)
         more = units < job.need_to or (point.over > 0 and units < job.spare_top) or (
             not point.meets and units < MAX_UNITS)
-        if not more:
+        if not more or (units >= job.need_to and _plateau(points)):
             break
         units += 1
     return Curve(tuple(job.stations), tuple(simulated_on), tuple(points))

@@ -98,7 +98,8 @@ def optimise(choices: Sequence[Choices], budget: int) -> Answer:
         raise ValueError(f"budget {budget} is below the floors' {floors} units")
     if max((len(c.over) for c in choices), default=0) > 127:
         raise ValueError("a curve has more than 127 points")
-    spare = budget - floors
+    # No station can use more than its curve's top: units beyond are not needed anywhere.
+    spare = min(budget - floors, sum(len(c.over) - 1 for c in choices))
     big = 2 * (budget + sum(c.today for c in choices)) + 1
     if sum(int(c.over.max()) for c in choices) * big >= int(INF):
         raise ValueError("voters over the limit too many to optimise exactly")
