@@ -143,7 +143,10 @@ def test_capacity_of_the_reference_service_falls_as_latency_rises(tmp_path: Path
     """Latency injected on check-ins: each station has 2 terminals waiting for the answers,
     so at 800 ms the stations fall behind (latency from the intended time over the limit) at
     a multiple that 20 ms sustains easily."""
+    # The generator's own limit loosened: this test is about the target's latency, and on
+    # a shared 2-core box a 27 s level (9 x the 3 s limit) sees scheduling stalls.
     scenario = scenario_with(tmp_path, ["checkin.p95_ms_intended < 3000",
+                                        "generator.lag_p99_ms < 2000",
                                         "audit.lost_checkins == 0",
                                         "audit.double_acceptances == 0"])
     found = {}
