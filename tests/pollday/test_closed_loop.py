@@ -49,9 +49,9 @@ def test_the_resimulation_uses_the_measured_latency(fixed_latency: Scenario) -> 
     assert slow["measured_latency_mean_s"] == 20.0
     assumed, measured = slow["assumed"], slow["with_measured_latency"]
     assert assumed == same["assumed"]
-    # Measured here: national p95 0.653 -> 1.232 min, mean 0.44 -> 0.548 min; a loop that
-    # ignored the measurement would give the assumed figures exactly.
-    assert measured["national_p95_wait_min"] > 1.5 * assumed["national_p95_wait_min"]
+    # Measured here (time in line over the whole visit): national p95 1.089 -> 1.401 min; a
+    # loop that ignored the measurement would give the assumed figures exactly.
+    assert measured["national_p95_wait_min"] > 1.2 * assumed["national_p95_wait_min"]
     assert measured["mean_wait_min"] > 1.1 * assumed["mean_wait_min"]
     assert measured["worst_station_p95_wait_min"] > assumed["worst_station_p95_wait_min"]
 
