@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +41,11 @@ __all__ = [
 
 IntArray = NDArray[np.int64]
 ALLOCATIONS = ("today", "proportional", "recommended")
+# Bands whose units the answer changes are simulated again on REFINE_FACTOR times the days,
+# up to REFINE_ROUNDS times: the optimum picks the bands whose few days were luckiest (a
+# terminal failure is a rare day), and more days on exactly those bands undo the luck.
+REFINE_ROUNDS = 2
+REFINE_FACTOR = 4
 # A phase's progress: (label, total stations) -> a context giving "n more done".
 Phases = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
 
@@ -57,6 +62,7 @@ class AllocationRequest:
     band_voters: int = 50  # stations of a group within this many voters share a curve; 0: none
     seed: int | None = None  # None: the scenario's
     fresh_days: int = 1  # days per station of the out-of-sample check; 0: none
+    refine_rounds: int = REFINE_ROUNDS  # bands the answer changes, again on more days
 
 
 @dataclass
@@ -69,7 +75,8 @@ class PoolResult:
     curve_of: IntArray  # station -> index in curves
     answer: Answer
     moves: list[Move]
-    fresh: dict[str, list[Point]] | None  # ALLOCATIONS -> each station's fresh point
+    fresh: dict[str, list[Point]] | None  # ALLOCATIONS -> fresh point of each fresh station
+    fresh_stations: list[int]  # the stations judged on fresh days (the allocations differ)
     fresh_seed: int
     station_days: int
 
@@ -101,10 +108,22 @@ def _check(scenario: Scenario, request: AllocationRequest) -> list[tuple[str, in
                                        f"of a pool of the flow ({', '.join(pools)})")
     if not seen:
         raise AllocationInputError("give a budget: --budget POOL=N")
-    if request.replications < 1 or request.band_voters < 0 or request.fresh_days < 0:
+    if (request.replications < 1 or request.band_voters < 0 or request.fresh_days < 0
+            or request.refine_rounds < 0):
         raise AllocationInputError("replications must be at least 1, band and fresh days "
                                    "not negative")
     return [(p, seen[p], int(request.floors.get(p, 1))) for p in pools if p in seen]
+
+
+def _choices(curves: list[Curve], curve_of: IntArray, today: IntArray) -> list[Choices]:
+    """Each station's options; voters over scaled to the most days any curve has (curves
+    refined on more days count per day like the others, in whole numbers)."""
+    most = max(c.days for c in curves)
+    return [Choices(curves[c].floor,
+                    np.array([p.over * (most // curves[c].days) for p in curves[c].points],
+                             dtype=np.int64),
+                    np.array([p.p95_min for p in curves[c].points]), int(today[s]))
+            for s, c in enumerate(curve_of.tolist())]
 
 
 def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name: str,
@@ -128,27 +147,44 @@ def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name:
     curve_of = np.zeros(n, dtype=np.int64)
     for k, curve in enumerate(curves):
         curve_of[list(curve.stations)] = k
-    choices = [Choices(floor, np.array([p.over for p in curves[c].points], dtype=np.int64),
-                       np.array([p.p95_min for p in curves[c].points]), int(today[s]))
-               for s, c in enumerate(curve_of.tolist())]
-    answer = optimise(choices, budget)
+    answer = optimise(_choices(curves, curve_of, today), budget)
+    simulated = sum(len(c.points) * c.days for c in curves)
+    for round_ in range(1, request.refine_rounds + 1):
+        days = request.replications * REFINE_FACTOR**round_
+        moved = sorted({int(curve_of[s]) for s in np.flatnonzero(answer.units != today)
+                        if curves[int(curve_of[s])].days < days})
+        if not moved:
+            break
+        label = f"{pool_name}: {len(moved):,} bands that change again on {days} days"
+        with phases(label, sum(len(curves[k].stations) for k in moved)) as advance:
+            redone = build_curves(replace(spec, days=days), [jobs[k] for k in moved], pool,
+                                  advance)
+        for k, curve in zip(moved, redone, strict=True):
+            curves[k] = curve
+        simulated += sum(len(c.points) * c.days for c in redone)
+        answer = optimise(_choices(curves, curve_of, today), budget)
     allocations = {"today": today, "proportional": prop, "recommended": answer.units}
-    days = sum(len(c.points) for c in curves) * request.replications
-    fresh, fresh_seed = None, seed + FRESH_SEED_OFFSET
+    fresh, fresh_seed, fresh_stations = None, seed + FRESH_SEED_OFFSET, []
     if request.fresh_days:
+        # Stations where the three allocations agree add the same to each: only the others
+        # are simulated, so the fresh figures compare the allocations where they differ.
+        differ = [s for s in range(n) if len({int(a[s]) for a in allocations.values()}) > 1]
         rows = [CheckRow(s, tuple(sorted({int(a[s]) for a in allocations.values()})), other[s])
-                for s in range(n)]
+                for s in differ]
         check = CheckSpec(scenario, key, pool_name, request.fresh_days, fresh_seed)
-        with phases(f"{pool_name}: fresh days, every station", n) as advance:
+        with phases(f"{pool_name}: fresh days, stations where the allocations differ",
+                    len(rows)) as advance:
             points = station_points(check, rows, pool, advance)
-        fresh = {name: [points[s][int(a[s])] for s in range(n)]
+        fresh = {name: [points[k][int(a[s])] for k, s in enumerate(differ)]
                  for name, a in allocations.items()}
-        days += sum(len(r.units) for r in rows) * request.fresh_days
+        fresh_stations = differ
+        simulated += sum(len(r.units) for r in rows) * request.fresh_days
     return PoolResult(
         pool=pool_name, budget=budget, floor=floor, allocations=allocations, curves=curves,
         curve_of=curve_of, answer=answer,
         moves=move_plan(today, answer.units, table.group, table.constituency),
-        fresh=fresh, fresh_seed=fresh_seed, station_days=days,
+        fresh=fresh, fresh_stations=fresh_stations, fresh_seed=fresh_seed,
+        station_days=simulated,
     )
 
 

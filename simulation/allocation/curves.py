@@ -101,6 +101,10 @@ class Curve:
     points: tuple[Point, ...]  # units floor, floor + 1, ... (consecutive)
 
     @property
+    def days(self) -> int:
+        return len(self.simulated_on)
+
+    @property
     def floor(self) -> int:
         return self.points[0].units
 

@@ -23,16 +23,18 @@ def mean_absolute_difference(values: Sequence[float]) -> float:
     return 2 * pairs_sum / (n * (n - 1))
 
 
-def figures(units: Sequence[int], points: Sequence[Point], days: int,
+def figures(units: Sequence[int], points: Sequence[Point], days: Sequence[int],
             names: Sequence[str]) -> AllocationFigures:
-    """The allocation ``units`` (one per station) from each station's point (on ``days``
-    days); ``names``: the stations' public ids."""
+    """The allocation ``units`` (one per station) from each station's point (on that
+    station's ``days``); ``names``: the stations' public ids. Per-day figures: each station's
+    mean over its days, summed."""
     worst = max(range(len(points)), key=lambda s: (points[s].p95_min, -s), default=None)
     return AllocationFigures(
         units=int(sum(units)),
-        voters_over_per_day=round(sum(p.over for p in points) / days, 2),
-        waited_over_per_day=round(sum(p.waited_over for p in points) / days, 2),
-        lost_per_day=round(sum(p.lost for p in points) / days, 2),
+        voters_over_per_day=round(sum(p.over / d for p, d in zip(points, days, strict=True)), 2),
+        waited_over_per_day=round(sum(p.waited_over / d for p, d in zip(points, days,
+                                                                        strict=True)), 2),
+        lost_per_day=round(sum(p.lost / d for p, d in zip(points, days, strict=True)), 2),
         worst_p95_min=round(points[worst].p95_min, 2) if worst is not None else 0.0,
         worst_station=names[worst] if worst is not None else None,
         equity_mad_wait_min=round(mean_absolute_difference([p.mean_wait_min for p in points]),

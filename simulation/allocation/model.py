@@ -28,10 +28,13 @@ class AllocationFigures(Part):
 
 
 class FreshCheck(Part):
-    """Every station simulated on its own, on days no curve saw (another seed)."""
+    """The stations where the three allocations differ, each simulated on its own (no band)
+    on days no curve saw (another seed), the same days for the three; the other stations
+    would add the same to each."""
 
     seed: int
     days: int
+    stations: int = Field(description="stations judged (where the allocations differ)")
     station_days: int
     today: AllocationFigures
     proportional: AllocationFigures

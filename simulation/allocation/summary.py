@@ -43,20 +43,21 @@ def _verdict(result: PoolResult, pool: PoolAllocation) -> str:
 
 def _pool(result: PoolResult, request: AllocationRequest, table: StationTable) -> PoolAllocation:
     names = [station_code(s) for s in range(len(table))]
-    days = request.replications
+    days = [result.curves[c].days for c in result.curve_of.tolist()]
     judged = {a: figures(result.allocations[a].tolist(),
                          [result.point(a, s) for s in range(len(table))], days, names)
               for a in ALLOCATIONS}
     fresh = None
     if result.fresh is not None:
-        fresh_days = request.fresh_days
-        fresh = FreshCheck(seed=result.fresh_seed, days=fresh_days,
-                           station_days=0, **{a: figures(result.allocations[a].tolist(),
-                                                         result.fresh[a], fresh_days, names)
-                                              for a in ALLOCATIONS})
-        simulated = {(s, int(result.allocations[a][s])) for a in ALLOCATIONS
-                     for s in range(len(table))}
-        fresh.station_days = len(simulated) * fresh_days
+        only = result.fresh_stations
+        fresh_names = [names[s] for s in only]
+        simulated = {(s, int(result.allocations[a][s])) for a in ALLOCATIONS for s in only}
+        fresh = FreshCheck(
+            seed=result.fresh_seed, days=request.fresh_days, stations=len(only),
+            station_days=len(simulated) * request.fresh_days,
+            **{a: figures([int(result.allocations[a][s]) for s in only], result.fresh[a],
+                          [request.fresh_days] * len(only), fresh_names)
+               for a in ALLOCATIONS})
     fewest = [result.curves[c].fewest_meeting for c in result.curve_of.tolist()]
     unreachable = [names[s] for s, f in enumerate(fewest) if f is None]
     between = [m for m in result.moves if m.from_station is not None and m.to_station is not None]
@@ -101,15 +102,16 @@ def station_rows(scenario: Scenario, request: AllocationRequest,
                  results: Sequence[PoolResult], table: StationTable) -> list[dict[str, Any]]:
     """allocation.csv: one row per station and budgeted pool."""
     rows = []
-    days = request.replications
     for result in results:
+        fresh_at = {s: k for k, s in enumerate(result.fresh_stations)}
         for s in range(len(table)):
             curve = result.curves[int(result.curve_of[s])]
+            days = curve.days
             row: dict[str, Any] = {
                 "station": station_code(s),
                 "group": scenario.station_groups[int(table.group[s])].name,
                 "registered": int(table.registered[s]), "pool": result.pool,
-                "curve_stations": len(curve.stations),
+                "curve_stations": len(curve.stations), "curve_days": days,
                 **{a: int(result.allocations[a][s]) for a in ALLOCATIONS},
             }
             for a in ALLOCATIONS:
@@ -118,11 +120,13 @@ def station_rows(scenario: Scenario, request: AllocationRequest,
                 row[f"p95_wait_min_{a}"] = round(point.p95_min, 2)
                 row[f"meets_standard_{a}"] = point.meets
             if result.fresh is not None:
+                k = fresh_at.get(s)
                 for a in ALLOCATIONS:
-                    fresh = result.fresh[a][s]
-                    row[f"fresh_voters_over_per_day_{a}"] = round(fresh.over / request.fresh_days,
-                                                                  3)
-                    row[f"fresh_p95_wait_min_{a}"] = round(fresh.p95_min, 2)
+                    fresh = None if k is None else result.fresh[a][k]
+                    row[f"fresh_voters_over_per_day_{a}"] = (
+                        "" if fresh is None else round(fresh.over / request.fresh_days, 3))
+                    row[f"fresh_p95_wait_min_{a}"] = "" if fresh is None else round(
+                        fresh.p95_min, 2)
             rows.append(row)
     return rows
 

@@ -76,8 +76,10 @@ def _direct_over(scenario: Scenario, station: int, units: int) -> tuple[int, flo
 
 
 def _allocate(scenario: Scenario, budget: int, **kw: Any) -> Any:
+    """Every station its own curve on DAYS days (no refinement on more days: the exhaustive
+    search judges the same days)."""
     request = AllocationRequest(budgets=(("terminal", budget),), replications=DAYS,
-                                band_voters=0, fresh_days=0, **kw)
+                                band_voters=0, **{"fresh_days": 0, "refine_rounds": 0, **kw})
     with task_pool(1) as pool:
         return allocate(scenario, request, pool=pool)[0]
 
@@ -214,6 +216,24 @@ def test_a_curve_reaches_today_and_stops_where_nobody_is_over() -> None:
         last = curve.points[-1]
         assert (last.over == 0 and last.meets) or curve.top == 2 or curve.top == 1 + 6
         assert [p.units for p in curve.points] == list(range(1, curve.top + 1))
+
+
+def test_stations_the_answer_changes_are_simulated_again_on_more_days() -> None:
+    scenario = tiny(3)
+    result = _allocate(scenario, 5, refine_rounds=1, fresh_days=1)
+    changed = np.flatnonzero(result.answer.units != result.allocations["today"])
+    assert len(changed) > 0
+    for s in range(3):
+        curve = result.curves[int(result.curve_of[s])]
+        # Refined from the first answer; the final one may change other stations too.
+        assert curve.days in (DAYS, 4 * DAYS)
+        # The first DAYS days are the same days (common random numbers across rounds).
+        assert list(curve.simulated_on[:DAYS]) == [s] * DAYS
+    assert max(result.curves[int(result.curve_of[s])].days for s in changed) == 4 * DAYS
+    # The fresh check judges exactly the stations where the allocations differ.
+    allocs = result.allocations
+    assert result.fresh_stations == [s for s in range(3) if len(
+        {int(allocs[a][s]) for a in ("today", "proportional", "recommended")}) > 1]
 
 
 def test_inputs_that_cannot_be_allocated_are_named() -> None:
