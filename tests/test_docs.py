@@ -17,7 +17,8 @@ replications, one band per group and no what-ifs); a scenario the reader would w
 is a smoke run folder; ``pollday run`` on the smoke scenario runs once (about 40 s), its other
 spellings are checked against the parser; at 20000x a generator on a loaded machine can miss
 the intended-time latency thresholds, so that run may also exit 1 (a threshold verdict, the
-run complete), not 2 or 3; a Python block reading ``runs/NAME/`` gets that folder first
+run complete), not 2 or 3; the capacity example may end generator-bound (exit 3, saying so)
+when a loaded machine's generator is the limit; a Python block reading ``runs/NAME/`` gets that folder first
 (``pollday simulate`` of the smoke scenario with ``--voters``); benchmarks (minutes each)
 are imported from the path the docs name, without running their main, which proves they
 start as named (``python benchmarks/x.py`` once failed with "No module named
@@ -280,6 +281,9 @@ def test_every_command_runs_or_is_checked(command: Shown, scratch: Path, run_dir
         assert (run.stdout + run.stderr).splitlines() == list(command.output), command.where
         return
     allowed = (0, 1) if _key(command) == "pollday run (once)" else (0,)
+    said = run.stdout + run.stderr
+    if text.startswith("pollday capacity") and run.returncode == 3 and "generator" in said:
+        return  # a loaded machine's generator was the limit: pollday's honest answer (exit 3)
     assert run.returncode in allowed, f"{command.where}: {text!r}\n{run.stderr[-3000:]}"
 
 
