@@ -177,8 +177,21 @@ def _confirm(
         answers = [by_station.get(a.representative, a) for a in answers]
     fresh = seed + (REFINE_ROUNDS + 1) * FRESH_SEED_OFFSET
     current, checks = _checks(scenario, stations, request, answers, fresh, pool)
-    return (answers, confirmation_summary(scenario, answers, current, checks, request, fresh),
-            band_flags(answers, current, checks))
+    # A cut the last fresh days contradict is not recommended: today's count is kept there,
+    # and those bands are measured again on the same days (where nothing else changed, the
+    # recommendation is then today's hardware, figure for figure).
+    flags = band_flags(answers, current, checks)
+    undo = [k for k, f in enumerate(flags) if f["cut_loses_votes"] or f["cut_meets_less"]]
+    if undo:
+        for k in undo:
+            answers[k] = _keep_today(answers[k], current[k])
+        _, remeasured = _checks(scenario, stations, request, [answers[k] for k in undo],
+                                fresh, pool)
+        for k, check in zip(undo, remeasured, strict=True):
+            checks[k] = check
+    summary = confirmation_summary(scenario, answers, current, checks, request, fresh)
+    summary["bands_kept_after_last_check"] = len(undo)
+    return answers, summary, band_flags(answers, current, checks)
 
 
 def size(options: SizeOptions) -> dict[str, Any]:

@@ -17,9 +17,10 @@ replications, one band per group and no what-ifs); a scenario the reader would w
 is a smoke run folder; ``pollday run`` on the smoke scenario runs once (about 40 s), its other
 spellings are checked against the parser; at 20000x a generator on a loaded machine can miss
 the intended-time latency thresholds, so that run may also exit 1 (a threshold verdict, the
-run complete), not 2 or 3; the capacity example may end generator-bound (exit 3, saying so)
-when a loaded machine's generator is the limit; a Python block reading ``runs/NAME/`` gets that folder first
-(``pollday simulate`` of the smoke scenario with ``--voters``); benchmarks (minutes each)
+run complete), not 2 or 3; the capacity example may end generator-bound (exit 3, saying
+so) when a loaded machine's generator is the limit; a Python block reading ``runs/NAME/``
+gets that folder first (``pollday simulate`` of the smoke scenario with ``--voters``);
+benchmarks (minutes each)
 are imported from the path the docs name, without running their main, which proves they
 start as named (``python benchmarks/x.py`` once failed with "No module named
 'benchmarks'"). A bare ``pollday X`` (or ``pollday X --flag``) in prose is checked against
