@@ -42,9 +42,10 @@ __all__ = [
 IntArray = NDArray[np.int64]
 ALLOCATIONS = ("today", "proportional", "recommended")
 # Bands whose units the answer changes are simulated again on REFINE_FACTOR times the days,
-# up to REFINE_ROUNDS times: the optimum picks the bands whose few days were luckiest (a
-# terminal failure is a rare day), and more days on exactly those bands undo the luck.
-REFINE_ROUNDS = 2
+# and the program runs again, until every band the answer changes has those days (at most
+# REFINE_ROUNDS rounds): the optimum picks the bands whose few days were luckiest (a
+# terminal failure is a rare day), and once one is refined the next luckiest takes its place.
+REFINE_ROUNDS = 4
 REFINE_FACTOR = 4
 # A phase's progress: (label, total stations) -> a context giving "n more done".
 Phases = Callable[[str, int], AbstractContextManager[Callable[[int], None]]]
@@ -149,13 +150,13 @@ def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name:
         curve_of[list(curve.stations)] = k
     answer = optimise(_choices(curves, curve_of, today), budget)
     simulated = sum(len(c.points) * c.days for c in curves)
-    for round_ in range(1, request.refine_rounds + 1):
-        days = request.replications * REFINE_FACTOR**round_
+    days = request.replications * REFINE_FACTOR
+    for _ in range(request.refine_rounds):
         moved = sorted({int(curve_of[s]) for s in np.flatnonzero(answer.units != today)
                         if curves[int(curve_of[s])].days < days})
         if not moved:
             break
-        label = f"{pool_name}: {len(moved):,} bands that change again on {days} days"
+        label = f"{pool_name}: {len(moved):,} bands the answer changes, on {days} days"
         with phases(label, sum(len(curves[k].stations) for k in moved)) as advance:
             redone = build_curves(replace(spec, days=days), [jobs[k] for k in moved], pool,
                                   advance)
