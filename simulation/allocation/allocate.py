@@ -45,6 +45,7 @@ ALLOCATIONS = ("today", "proportional", "recommended")
 # and the program runs again, until every band the answer changes has those days (at most
 # REFINE_ROUNDS rounds): the optimum picks the bands whose few days were luckiest (a
 # terminal failure is a rare day), and once one is refined the next luckiest takes its place.
+# Bands still unrefined when the rounds are spent keep today's units.
 REFINE_ROUNDS = 4
 REFINE_FACTOR = 4
 # A phase's progress: (label, total stations) -> a context giving "n more done".
@@ -116,15 +117,22 @@ def _check(scenario: Scenario, request: AllocationRequest) -> list[tuple[str, in
     return [(p, seen[p], int(request.floors.get(p, 1))) for p in pools if p in seen]
 
 
-def _choices(curves: list[Curve], curve_of: IntArray, today: IntArray) -> list[Choices]:
+def _choices(curves: list[Curve], curve_of: IntArray, today: IntArray,
+             frozen: frozenset[int] = frozenset()) -> list[Choices]:
     """Each station's options; voters over scaled to the most days any curve has (curves
-    refined on more days count per day like the others, in whole numbers)."""
+    refined on more days count per day like the others, in whole numbers). Stations of a
+    ``frozen`` curve keep today's units."""
     most = max(c.days for c in curves)
-    return [Choices(curves[c].floor,
-                    np.array([p.over * (most // curves[c].days) for p in curves[c].points],
-                             dtype=np.int64),
-                    np.array([p.p95_min for p in curves[c].points]), int(today[s]))
-            for s, c in enumerate(curve_of.tolist())]
+    out = []
+    for s, c in enumerate(curve_of.tolist()):
+        points = curves[c].points
+        if c in frozen:
+            points = (curves[c].at(int(today[s])),)
+        out.append(Choices(points[0].units,
+                           np.array([p.over * (most // curves[c].days) for p in points],
+                                    dtype=np.int64),
+                           np.array([p.p95_min for p in points]), int(today[s])))
+    return out
 
 
 def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name: str,
@@ -151,10 +159,16 @@ def _allocate_pool(scenario: Scenario, table: StationTable, key: str, pool_name:
     answer = optimise(_choices(curves, curve_of, today), budget)
     simulated = sum(len(c.points) * c.days for c in curves)
     days = request.replications * REFINE_FACTOR
-    for _ in range(request.refine_rounds):
+    for round_ in range(request.refine_rounds + 1 if request.refine_rounds else 0):
         moved = sorted({int(curve_of[s]) for s in np.flatnonzero(answer.units != today)
                         if curves[int(curve_of[s])].days < days})
         if not moved:
+            break
+        if round_ == request.refine_rounds:  # rounds spent: no change on fewer days
+            frozen = frozenset(k for k, c in enumerate(curves) if c.days < days)
+            choices = _choices(curves, curve_of, today, frozen)
+            if sum(c.floor for c in choices) <= budget:  # else the budget forces changes
+                answer = optimise(choices, budget)
             break
         label = f"{pool_name}: {len(moved):,} bands the answer changes, on {days} days"
         with phases(label, sum(len(curves[k].stations) for k in moved)) as advance:
