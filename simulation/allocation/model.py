@@ -62,6 +62,8 @@ class PoolAllocation(Part):
     smallest_budget_meeting_standard: int | None = Field(
         description="each station at its fewest units meeting the standard (None: some "
         "station cannot, up to the most units tried)")
+    smallest_budget_meeting_standard_elsewhere: int = Field(
+        description="the same with the unreachable stations at their floor")
     stations_unreachable: list[str] = Field(description="stations not meeting the standard "
                                             "even at the most units tried")
     units_moved: int

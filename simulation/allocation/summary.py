@@ -31,8 +31,12 @@ def _verdict(result: PoolResult, pool: PoolAllocation) -> str:
             f"{rec.stations_meeting_standard:,} of {len(result.curve_of):,} stations")
     smallest = pool.smallest_budget_meeting_standard
     if smallest is None:
-        text += (f". No budget meets the standard at every station: "
-                 f"{len(pool.stations_unreachable):,} cannot meet it with any count tried")
+        unreachable = pool.stations_unreachable
+        text += (f". No budget meets the standard at every station: {len(unreachable):,} "
+                 f"cannot with any count tried ({', '.join(unreachable[:5])}"
+                 f"{', ...' if len(unreachable) > 5 else ''}: more units stop helping); at "
+                 f"the others the smallest budget meeting it is "
+                 f"{pool.smallest_budget_meeting_standard_elsewhere:,}")
     elif smallest > pool.budget:
         text += (f". The budget cannot meet the standard at every station: the smallest "
                  f"budget that does is {smallest:,} ({smallest - pool.budget:+,})")
@@ -74,6 +78,8 @@ def _pool(result: PoolResult, request: AllocationRequest, table: StationTable) -
                                       for s in range(len(table))),
         smallest_budget_meeting_standard=None if unreachable else sum(
             f for f in fewest if f is not None),
+        smallest_budget_meeting_standard_elsewhere=sum(
+            result.floor if f is None else f for f in fewest),
         stations_unreachable=unreachable, units_moved=sum(m.units for m in between),
         moves=len(between),
         moves_by_scope={s: n for s in SCOPES
