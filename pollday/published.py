@@ -16,6 +16,7 @@ from pollday.capacity_model import CapacityOutput
 from pollday.failure_model import FailureSummary, SimulatedThenFailed
 from pollday.figure_docs import figures_markdown
 from pollday.run_summary import RunSummary
+from simulation.allocation.model import AllocationOutput
 from simulation.output_model import Output
 from simulation.sizing_model import SizingOutput
 from simulation.spares.model import SparesOutput
@@ -31,6 +32,7 @@ SCHEMAS: dict[str, type[Output]] = {
     "capacity.schema.json": CapacityOutput,
     "sizing.schema.json": SizingOutput,
     "spares.schema.json": SparesOutput,
+    "allocation.schema.json": AllocationOutput,
     "failure-summary.schema.json": FailureSummary,
     "failed-run-summary.schema.json": SimulatedThenFailed,
 }
