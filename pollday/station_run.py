@@ -17,7 +17,8 @@ __all__ = ["StationOptions", "serve_station_page", "station_answer"]
 class StationOptions:
     scenario: Path | None = None  # start from a station group of this scenario
     group: str | None = None  # the group, when the scenario has several
-    inputs: dict[str, str] = field(default_factory=dict)  # overrides, as typed by the user
+    # Overrides, as typed by the user; "pool.NAME" sets a pool's units ({"pool.urna": "2"}).
+    inputs: dict[str, str] = field(default_factory=dict)
     replications: int = DEFAULT_DAYS
     seed: int | None = None  # None: 1, or the scenario's
 
