@@ -118,8 +118,9 @@ def _what_ifs(
     return sensitivity
 
 
-REFINE_ROUNDS = 2  # re-searches of the bands the fresh days contradict
-REFINE_FACTOR = 4  # ... with this many times the replications
+REFINE_ROUNDS = 3  # fresh-day checks before the last one; the last of them keeps today's cuts
+REFINE_FACTOR = 4  # each re-search on this many times the days of the one before...
+REFINE_MAX_DAYS = 160  # ...up to this many
 
 
 def _checks(scenario: Scenario, stations: StationTable, request: SizingRequest,
@@ -166,7 +167,8 @@ def _confirm(
             for k in again:
                 answers[k] = _keep_today(answers[k], current[k])
             continue
-        deeper = replace(request, replications=request.replications * REFINE_FACTOR,
+        days = min(request.replications * REFINE_FACTOR**round_, REFINE_MAX_DAYS)
+        deeper = replace(request, replications=max(days, request.replications),
                          seed=seed + round_ * FRESH_SEED_OFFSET)
         only = [s for k in again for s in answers[k].stations]
         with progress_bar(f"re-sizing {len(only):,} stations on more days", len(only),
