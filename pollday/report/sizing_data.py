@@ -30,7 +30,8 @@ class SizingData:
     @property
     def resources(self) -> list[str]:
         """The pools that were sized (their labels), in the flow's order."""
-        return list(self.current)
+        sized = self.summary.get("resources", list(self.current))
+        return [r for r in self.current if r in sized]
 
     @property
     def groups(self) -> list[str]:
