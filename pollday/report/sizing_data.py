@@ -131,15 +131,16 @@ def group_sizing(data: SizingData) -> list[GroupSizing]:
     out = []
     for name in data.groups:
         mine = groups == name
-        delta = {r: data.recommended[r][mine] - data.current[r][mine] for r in data.resources}
+        pools = list(data.current)  # every pool in sizing.csv; costs count the sized ones
+        delta = {r: data.recommended[r][mine] - data.current[r][mine] for r in pools}
         out.append(
             GroupSizing(
                 name=name,
                 stations=int(mine.sum()),
-                current={r: int(data.current[r][mine].sum()) for r in data.resources},
-                recommended={r: int(data.recommended[r][mine].sum()) for r in data.resources},
-                more={r: int((delta[r] > 0).sum()) for r in data.resources},
-                fewer={r: int((delta[r] < 0).sum()) for r in data.resources},
+                current={r: int(data.current[r][mine].sum()) for r in pools},
+                recommended={r: int(data.recommended[r][mine].sum()) for r in pools},
+                more={r: int((delta[r] > 0).sum()) for r in pools},
+                fewer={r: int((delta[r] < 0).sum()) for r in pools},
                 cost_to_add=costs[name][0] if name in costs else None,
                 cost_recommended=costs[name][1] if name in costs else None,
             )
