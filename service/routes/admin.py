@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -18,6 +19,19 @@ State = Annotated[ServiceState, Depends(get_state)]
 ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorBody} for s in (401, 403, 404, 422, 503)
 }
+# An import refused before its body is read would close the connection with the body still
+# arriving; the kernel then resets it and the client may lose the answer. Reading (and
+# dropping) up to this much of the rest first lets the 401 or 422 reach the client; a larger
+# upload is still cut off, so a refused client cannot make the service read gigabytes.
+DRAIN_AFTER_REFUSAL_BYTES = 8 * 1024 * 1024
+
+
+async def _drain(stream: AsyncIterator[bytes], max_bytes: int) -> None:
+    drained = 0
+    async for chunk in stream:
+        drained += len(chunk)
+        if drained > max_bytes:
+            return
 
 
 @router.post(
@@ -30,10 +44,16 @@ ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {
 )
 async def import_register(request: Request, credentials: Credentials,
                           state: State) -> dict[str, int]:
-    check_admin(state.settings.admin_token, _authorization(credentials))
+    stream = request.stream()
     try:
-        return await import_stream(state.db, request.stream())
+        check_admin(state.settings.admin_token, _authorization(credentials))
+    except ApiError:
+        await _drain(stream, DRAIN_AFTER_REFUSAL_BYTES)
+        raise
+    try:
+        return await import_stream(state.db, stream)
     except ImportError_ as exc:
+        await _drain(stream, DRAIN_AFTER_REFUSAL_BYTES)
         raise ApiError(422, "bad_register_line",
                        f"{exc}; lines before it were imported, and importing again is safe"
                        ) from None

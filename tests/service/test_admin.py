@@ -120,3 +120,31 @@ def test_openapi_describes_every_endpoint(server: Server) -> None:
         paths["/v1/checkins"]["post"]["responses"]
     )
     assert ADMIN_TOKEN not in json.dumps(paths)
+
+
+def _post_whole_then_read(url: str, path: str, headers: dict[str, str], body: bytes) -> bytes:
+    """Send the whole request before reading a byte, as a simple client does."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    head = f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "Connection: close\r\n\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
+        sock.sendall(head.encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("authorised", [True, False])
+def test_refused_import_answers_after_the_rest_of_the_body(server: Server,
+                                                           authorised: bool) -> None:
+    # 6 MB: more than loopback's socket buffers, so a service that answered and closed
+    # without reading on would reset the connection and the client would never see why.
+    body = b'{"kind": "voter", "voter_id": "Z1"}\n' + b"x" * 6_000_000
+    headers = admin_headers() if authorised else {}
+    answer = _post_whole_then_read(server.url, "/admin/import", headers, body)
+    status = 422 if authorised else 401
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
