@@ -116,7 +116,8 @@ def _part_detail(part: str, rule: Standard, results: list[StationResult],
         arrived = float(np.mean([int(r.row["arrived"]) for r in results]))
         return (f"{lost:.1f} voters a day give up or are sent home at closing "
                 f"({lost / arrived if arrived else 0:.1%} of arrivals; at most "
-                f"{rule.lost_share_max:.1%} allowed, {share} over)")
+                f"{rule.lost_share_max:.1%} allowed in the long run: {share} lost more than "
+                f"a station at that share would on {rule.days_share:.0%} of its days)")
     p95 = float(np.mean([float(r.row["wait_p95_min"]) for r in results]))
     limit = rule.stage_wait_p95_max_min.get(part[5:], 0.0) if ":" in part else \
         rule.wait_p95_max_min

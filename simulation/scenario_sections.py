@@ -292,8 +292,10 @@ class Standard(_Model):
         "stage's line, minutes (default flow stages: identify, desk, booth)")
     lost_share_max: float = Field(
         default=0.005, ge=0, lt=1, description="lost votes (left the line, sent home at "
-        "closing) over arrivals; voters refused as not recognised are apart. 0.5 %: below the "
-        "0.6 % that long lines cost the 2012 US election (Stewart & Ansolabehere 2015)")
+        "closing) over arrivals in the long run; voters refused as not recognised are apart. "
+        "A day fails when it loses more than a station at exactly this share would on "
+        "days_share of its days (Poisson). 0.5 %: below the 0.6 % that long lines cost the "
+        "2012 US election (Stewart & Ansolabehere 2015)")
     last_out_after_close_max_min: float = Field(
         default=30, ge=0, description="the last voter out at most this long after closing, "
         "minutes (the wait standard for a voter who joins the line at closing)")

@@ -14,7 +14,13 @@ from loadtests.thresholds import parse_threshold
 from pollday.scenario_file import parse_scenario
 from simulation import ScenarioError, national_summary, simulate, station_code
 from simulation.scenario import Standard
-from simulation.standard import DayMeasures, day_measures, failed_parts, verdict_line
+from simulation.standard import (
+    DayMeasures,
+    day_measures,
+    failed_parts,
+    lost_votes_allowed,
+    verdict_line,
+)
 from simulation.station_metrics import visit_waits_s
 from tests.simulation.test_summary import _raw_day, _scenario
 
@@ -65,7 +71,7 @@ def test_a_day_fails_exactly_the_parts_over_their_limits() -> None:
     rule = Standard(stage_wait_p95_max_min={"desk": 5})
     calm = DayMeasures(10.0, {"desk": 1.0}, 0, 100, 0.0)
     assert failed_parts(rule, calm) == []
-    bad = DayMeasures(31.0, {"desk": 6.0}, 1, 100, 31.0)
+    bad = DayMeasures(31.0, {"desk": 6.0}, 3, 100, 31.0)  # 2 of 100 allowed
     assert failed_parts(rule, bad) == ["wait", "wait:desk", "lost_votes", "closing"]
     assert failed_parts(rule, DayMeasures(0.0, {}, 0, 0, -660.0)) == []  # nobody came
 
@@ -107,3 +113,24 @@ def test_three_days_a_station_fails_a_part_failing_on_more_than_5_percent_of_the
     assert summary["standard"]["stations_failing"] == failing
     assert summary["stations_failing_standard"] == failing
     assert day_figures("stations", summary)["stations_failing_standard"] == failing
+
+
+@pytest.mark.parametrize(("arrived", "allowed"), [(0, 0), (100, 2), (270, 3), (2000, 15)])
+def test_a_day_may_lose_what_a_station_at_the_limit_loses_on_most_days(
+        arrived: int, allowed: int) -> None:
+    rule = Standard()  # 0.5 % of arrivals, 95 % of days
+    assert lost_votes_allowed(rule, arrived) == allowed
+    at_limit = DayMeasures(1.0, {}, allowed, arrived, 0.0)
+    assert failed_parts(rule, at_limit) == []
+    assert failed_parts(rule, DayMeasures(1.0, {}, allowed + 1, arrived, 0.0)) == ["lost_votes"]
+
+
+@pytest.mark.parametrize("mean", [0.5, 1.35, 10.0, 400.0])
+def test_the_allowance_is_the_poisson_quantile_of_a_station_at_the_limit(mean: float) -> None:
+    # A station losing exactly lost_share_max of its voters fails the part on at most
+    # 1 - days_share of its days, and one voter less would make it fail on more.
+    arrived = round(mean / 0.005)
+    allowed = lost_votes_allowed(Standard(), arrived)
+    draws = np.random.default_rng(20261207).poisson(0.005 * arrived, 400_000)
+    assert np.mean(draws > allowed) <= 0.05 + 0.002
+    assert np.mean(draws > allowed - 1) > 0.05 - 0.002
