@@ -105,7 +105,15 @@ def answer_line(summary: dict[str, Any]) -> str:
                         for r in summary.get("resources", []) if r in totals)
     goals = [f"the standard ({summary['standard']})"] if summary.get("standard") else []
     goals += list(summary.get("targets", []))
-    return f"{changes} to meet {' and '.join(goals) or 'the targets'}"
+    line = f"{changes} to meet {' and '.join(goals) or 'the targets'}"
+    confirmation = summary.get("confirmation") or {}
+    if confirmation:
+        missing = (confirmation["stations"]
+                   - confirmation["recommended"]["stations_meeting_standard"])
+        if missing > 0:
+            line += (f"; {missing:,} of {confirmation['stations']:,} stations still miss it on "
+                     "fresh days (sizing.csv: fresh_met_share)")
+    return line
 
 
 def _print_table(summary: dict[str, Any], out: Path) -> None:

@@ -43,6 +43,12 @@ def outcome_lines(summary: dict[str, Any]) -> list[str]:
     if fewer > 0:
         lines.append(f"  WARNING: {fewer:,} fewer stations meet the standard on the fresh days "
                      "than with today's hardware (sizing.csv: fresh_met_share)")
+    missing = c["stations"] - c["recommended"]["stations_meeting_standard"]
+    if missing > 0:
+        lines.append(f"  NOTE: {missing:,} stations still miss the standard on these fresh days "
+                     "with the recommendation: it met it on the search's days, so they sit "
+                     "near the limit, where one unit more usually settles it (sizing.csv: "
+                     "fresh_met_share under the confidence)")
     for g in c["groups"]:
         lines.append(
             f"  {g['group']}: lost votes a day {g['now']['lost_votes_per_day']:,.0f} → "

@@ -12,7 +12,10 @@ stay true.
 
 Substitutions, so the docs test stays short: national runs of azerbaijan-2024 use the smoke
 scenario instead (``pollday run`` also gets ``--compress 20000``, ``pollday size`` three
-replications, one band per group and no what-ifs); a scenario the reader would write
+replications, one band per group and no what-ifs); ``pollday allocate`` gets three
+replications and one band per group; a capacity search stops at its first level
+(``--max-multiple`` = ``--start-multiple``: the search itself is tests/pollday/
+test_capacity*.py's); a scenario the reader would write
 (``my-election.toml``) is the smoke scenario; ``/tmp/`` is the scratch folder; ``RUN_DIR``
 is a smoke run folder; ``pollday run`` on the smoke scenario runs once (about 40 s), its other
 spellings are checked against the parser; at 20000x a generator on a loaded machine can miss
@@ -204,6 +207,11 @@ def _substituted(command: str, run_dir: Path, scratch: Path) -> list[str]:
             words += ["--compress", "20000", "--quiet"]
         if sub == "size":
             words += ["--replications", "3", "--band", "1000", "--no-sensitivity", "--quiet"]
+        if sub == "allocate":
+            words += ["--replications", "3", "--band", "1000", "--quiet"]
+        if sub == "capacity" and "--start-multiple" in words:
+            start = words[words.index("--start-multiple") + 1]
+            words += ["--max-multiple", start, "--quiet"]
     elif words[0].startswith(("python", ".venv/bin/python", "benchmarks/")):
         bench = next((w for w in words if "bench_" in w), None)
         words[0] = sys.executable
