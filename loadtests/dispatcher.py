@@ -152,10 +152,5 @@ class Dispatcher:
         return self.finished_jobs < self.sent_jobs or any(self.queues.values())
 
     @property
-    def dropped_jobs(self) -> int:
-        """Jobs never sent (the replay was stopped before them)."""
-        return len(self.plan) - self.sent_jobs
-
-    @property
     def dropped_events(self) -> int:
         return self.plan.scheduled_events - self.sent_events

@@ -217,17 +217,24 @@ class Recorder:
             found = self.endpoints[name] = Endpoint()
         return found
 
-    def record_answer(self, name: str, status: str, ok: bool, sent_s: float, answered_s: float,
-                      intended_s: float) -> None:
-        """One request's final outcome (``status`` is the HTTP status, or ``timeout`` /
-        ``connection`` when nothing came back); times in seconds from the replay start."""
+    def record_outcome(self, name: str, status: str, ok: bool, intended_s: float,
+                       answered_s: float) -> None:
+        """One request's final outcome once its attempts are over (each one recorded by
+        :meth:`Endpoint.record_attempt`): ``status`` is the HTTP status, or ``timeout`` /
+        ``connection`` when nothing came back; its latency counts from the intended time.
+        Times in seconds from the replay start."""
         ep = self.endpoint(name)
         ep.requests += 1
         ep.statuses[status] += 1
         if not ok:
             ep.errors[status] += 1
-        ep.record_attempt(sent_s, answered_s)
         ep.record_request(intended_s, answered_s)
+
+    def record_answer(self, name: str, status: str, ok: bool, sent_s: float, answered_s: float,
+                      intended_s: float) -> None:
+        """A request answered at its first attempt: that attempt, then the outcome."""
+        self.endpoint(name).record_attempt(sent_s, answered_s)
+        self.record_outcome(name, status, ok, intended_s, answered_s)
 
     def record_sent(self, at_s: float) -> None:
         self.sent_bins[int(at_s // BIN_S)] += 1

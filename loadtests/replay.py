@@ -148,7 +148,8 @@ class JobRunner:
         the same Idempotency-Key); record latency per attempt (from the send) and for the
         whole (from the intended time)."""
         rec, now = self.recorder, self.now
-        ep = rec.endpoint(f"{req.method} {req.name}")
+        name = f"{req.method} {req.name}"
+        ep = rec.endpoint(name)
         resp = Response(0, error="connection")
         answered = sent = now()
         rec.record_sent(sent)
@@ -164,11 +165,7 @@ class JobRunner:
             if resp.status and resp.status not in self.adapter.retry_statuses:
                 break
         status = str(resp.status) if resp.status else (resp.error or "connection")
-        ep.requests += 1
-        ep.statuses[status] += 1
-        if resp.status not in req.expected:
-            ep.errors[status] += 1
-        ep.record_request(intended_s, answered)
+        rec.record_outcome(name, status, resp.status in req.expected, intended_s, answered)
         rec.note_span(sent, answered)
         return resp
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,6 @@ from simulation.voters import VOTERS
 
 SUMMARY = "summary.json"
 SCENARIO = "scenario.toml"
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_stations_csv(path: Path, rows: list[dict[str, object]]) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that an arrival waits in an M/M/c queue (Erlang C).
@@ -27,12 +25,3 @@ def mmc_mean_wait(servers: int, arrival_rate: float, mean_service: float) -> flo
     """Mean time in queue (before service) of an M/M/c queue, in the unit of the inputs."""
     load = arrival_rate * mean_service
     return erlang_c(servers, load) * mean_service / (servers - load)
-
-
-def mmc_wait_quantile_exceeds(
-    servers: int, arrival_rate: float, mean_service: float, wait: float
-) -> float:
-    """P(W > wait) for an M/M/c queue: C * exp(-(c*mu - lambda) * wait)."""
-    load = arrival_rate * mean_service
-    rate = servers / mean_service - arrival_rate
-    return erlang_c(servers, load) * math.exp(-rate * wait)

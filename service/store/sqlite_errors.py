@@ -18,12 +18,6 @@ def _errorname(exc: sqlite3.Error) -> str:
     return str(getattr(exc, "sqlite_errorname", "") or "")
 
 
-def is_storage_error(exc: sqlite3.Error) -> bool:
-    """The disk is full, read-only or failing: nothing a retry on another key would fix."""
-    return _errorname(exc).startswith(("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR",
-                                        "SQLITE_CANTOPEN"))
-
-
 def describe(exc: sqlite3.Error, path: Path) -> str:
     """One sentence saying what went wrong with the database at ``path`` and what to do."""
     name = _errorname(exc)
