@@ -1,4 +1,5 @@
-"""The layers of DESIGN's Layout table hold: import-linter's contracts (pyproject.toml), and no
+"""The layers between the packages hold (simulation at the bottom, loadtests on it, pollday on
+both, service alone): import-linter's contracts (pyproject.toml), and no
 module imports a name through its own package's ``__init__`` (which imports it back)."""
 
 from __future__ import annotations
