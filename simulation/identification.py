@@ -70,6 +70,8 @@ class Identification:
 
 def _attempts_needed(p: FloatArray, n: int, *, rng: np.random.Generator) -> IntArray:
     cap = np.iinfo(np.int64).max // 2
+    if n == 0:  # a station nobody came to (tiny and empty stations are real)
+        return np.zeros(0, dtype=np.int64)
     if np.all(p == p[0]):  # one probability: the scalar draw (same stream as ever)
         if p[0] == 0:
             return np.full(n, cap, dtype=np.int64)
