@@ -83,7 +83,7 @@ def build_flow(
 
 def _unit_faults(
     mtbf_h: float,
-    repair_min: Distribution,
+    repair_min: Distribution | None,
     repair_probability: float,
     replacement_min: Distribution | None,
     units: int,
@@ -102,7 +102,9 @@ def _unit_faults(
         while sum(up) < close_s:
             up.extend(rng.exponential(mtbf_h * 3600, size=4).tolist())
         ups.append(up)
-        downs.append((repair_min.sample(len(up), rng=rng) * 60).tolist())
+        # Without repairs (repair_probability = 0) every failure is a replacement, below.
+        downs.append((repair_min.sample(len(up), rng=rng) * 60).tolist() if repair_min
+                     is not None else [0.0] * len(up))
     if repair_probability < 1:
         assert replacement_min is not None
         for k, up in enumerate(ups):
@@ -121,7 +123,7 @@ def draw_faults(
     pools = scenario.pool_names
     out = []
     f = scenario.failures
-    if f.mtbf_h is not None and f.repair_time_min is not None:
+    if f.mtbf_h is not None:
         id_pool = next(s.pool for s in scenario.flow if s.kind == "identification") if (
             scenario.flow
         ) else "terminal"

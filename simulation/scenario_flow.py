@@ -79,11 +79,17 @@ class DeviceFaults(_Model):
     pool: PoolName
     mtbf_h: float = Field(gt=0)
     repair_probability: Share = Field(default=1, description="else the unit is replaced")
-    repair_time_min: Distribution
+    repair_time_min: Distribution | None = Field(
+        default=None, description="needed unless repair_probability = 0")
     replacement_time_min: Distribution | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if self.repair_probability > 0 and self.repair_time_min is None:
+            raise ValueError(
+                f"device_faults for {self.pool!r}: repair_probability "
+                f"{self.repair_probability} > 0 needs repair_time_min (how long a repair "
+                "takes); with repair_probability = 0 every failed unit is replaced")
         if self.repair_probability < 1 and self.replacement_time_min is None:
             raise ValueError(
                 f"device_faults for {self.pool!r}: repair_probability "

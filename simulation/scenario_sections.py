@@ -217,8 +217,10 @@ class Failures(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        if self.mtbf_h is not None and self.repair_time_min is None:
-            raise ValueError("mtbf_h needs repair_time_min (how long a repair takes)")
+        if (self.mtbf_h is not None and self.repair_time_min is None
+                and self.repair_probability > 0):
+            raise ValueError("mtbf_h needs repair_time_min (how long a repair takes), unless "
+                             "repair_probability = 0 (every failed terminal is replaced)")
         if self.repair_probability < 1 and self.replacement_time_min is None:
             raise ValueError(
                 f"repair_probability {self.repair_probability} < 1 needs replacement_time_min"

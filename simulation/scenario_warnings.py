@@ -62,7 +62,8 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
     f = scenario.failures
     if f.mtbf_h is None and ("repair_time_min" in f.model_fields_set):
         out.append("failures.repair_time_min: no effect without mtbf_h")
-    if f.mtbf_h is not None and f.repair_probability == 0:
+    if (f.mtbf_h is not None and f.repair_probability == 0
+            and f.repair_time_min is not None):
         out.append("failures.repair_time_min: no effect with repair_probability = 0")
     if f.repair_probability == 1 and f.replacement_time_min is not None:
         out.append("failures.replacement_time_min: no effect with repair_probability = 1")
@@ -71,6 +72,8 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
             out.append(
                 f"device_faults[{k}].replacement_time_min: no effect with repair_probability = 1"
             )
+        if d.repair_probability == 0 and d.repair_time_min is not None:
+            out.append(f"device_faults[{k}].repair_time_min: no effect with repair_probability = 0")
     c = scenario.counting
     if c.upload_failure_probability == 0 and "upload_retry_min" in c.model_fields_set:
         out.append("counting.upload_retry_min: no effect with upload_failure_probability = 0")

@@ -85,7 +85,7 @@ def more_failures(scenario: Scenario, factor: float = 2.0) -> Scenario:
     """Terminals fail twice as often (half the MTBF); a scenario without failures gets the
     day's length as MTBF (about one failure per terminal-day) and one-hour repairs."""
     failures = scenario.failures
-    if failures.mtbf_h is None or failures.repair_time_min is None:
+    if failures.mtbf_h is None:
         changed = Failures(mtbf_h=scenario.election.day_s / 3600,
                            repair_time_min=Gamma(kind="gamma", mean_value=60, sd=20))
     else:

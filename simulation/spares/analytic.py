@@ -33,7 +33,8 @@ def mean_down_s(source: FaultSource) -> float:
     """E[D]: the mean time out of service after a failure (repair or replacement)."""
     p = source.repair_probability
     replace_min = source.replacement_min.mean if source.replacement_min is not None else 0.0
-    return (p * source.repair_min.mean + (1 - p) * replace_min) * 60
+    repair_min = source.repair_min.mean if source.repair_min is not None else 0.0
+    return (p * repair_min + (1 - p) * replace_min) * 60
 
 
 def unit_replacements(source: FaultSource, day_s: float) -> tuple[float, float]:

@@ -28,7 +28,7 @@ class FaultSource:
     pool: str
     mtbf_h: float
     repair_probability: float
-    repair_min: Distribution
+    repair_min: Distribution | None  # None: never repaired (repair_probability = 0)
     replacement_min: Distribution | None
 
     @property
@@ -47,7 +47,7 @@ def fault_sources(scenario: Scenario) -> list[FaultSource]:
     """Every fault section, in the order a station's faults are drawn."""
     out = []
     f = scenario.failures
-    if f.mtbf_h is not None and f.repair_time_min is not None:
+    if f.mtbf_h is not None:
         out.append(FaultSource(identification_pool(scenario), f.mtbf_h, f.repair_probability,
                                f.repair_time_min, f.replacement_time_min))
     out += [FaultSource(d.pool, d.mtbf_h, d.repair_probability, d.repair_time_min,
