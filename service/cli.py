@@ -10,17 +10,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from service.auth import MAX_TOKEN_CHARS
 from service.exits import ServiceError, ServiceInputError
-from service.faults import ENDPOINT_PREFIXES, LATENCY_FORMS
+from service.faults import ENDPOINT_PREFIXES, LATENCY_FORMS, LATENCY_RANGES
 from service.limits import (
     DEFAULT_BODY_TIMEOUT_S,
     DEFAULT_HEADER_TIMEOUT_S,
     DEFAULT_KEEP_ALIVE_S,
     DEFAULT_MAX_CONNECTIONS,
 )
+from service.ranges import RANGED_FLAGS, range_of, ranged_float, ranged_int
+from service.secret_files import read_secret_file
 from service.serve import LOG_LEVELS, ServeOptions, run_serve
 from service.settings import Settings
 from service.store.urls import DEFAULT_DATABASE_URL
@@ -38,21 +41,23 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080,
+    parser.add_argument("--port", type=ranged_int("--port"), default=8080,
                         help="port (default 8080); 0 picks a free one (the address is "
                         "printed first)")
     parser.add_argument("--register", type=Path, metavar="FILE",
                         help="NDJSON register to import before serving (from 'pollday register')")
     parser.add_argument("--secret-file", type=Path, metavar="FILE",
-                        help="read the station token secret from FILE (first line); "
-                        "default: $POLLDAY_SECRET")
+                        help="read the station token secret from FILE (first line, without "
+                        "a UTF-8 BOM and surrounding whitespace; a regular file of at most "
+                        "4 KiB); default: $POLLDAY_SECRET")
     parser.add_argument("--admin-token-file", type=Path, metavar="FILE",
-                        help="read the admin token from FILE (first line); "
+                        help="read the admin token from FILE (as --secret-file); "
                         "default: $POLLDAY_ADMIN_TOKEN")
     parser.add_argument("--secret", help="station token secret; visible to every user in the "
                         "process list, so prefer --secret-file or $POLLDAY_SECRET")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="uvicorn worker processes (default 1)")
+    parser.add_argument("--workers", type=ranged_int("--workers"), default=1,
+                        help="uvicorn worker processes (default 1); range "
+                        f"{range_of('--workers').short()} (4 per usable CPU, at most 64)")
     parser.add_argument("--log-level", default="warning",
                         choices=LOG_LEVELS,
                         help="uvicorn log level (default warning)")
@@ -71,20 +76,22 @@ _Option = tuple[str, type, object, str, str]
 LIMIT_OPTIONS: tuple[_Option, ...] = (
     ("--max-connections", int, DEFAULT_MAX_CONNECTIONS, "N", "open connections per worker; "
      "past it the longest-idle one is closed (default %(default)s)"),
-    ("--keep-alive-s", float, DEFAULT_KEEP_ALIVE_S, "S", "close a connection with no request "
-     "for this long (default %(default)s)"),
-    ("--header-timeout-s", float, DEFAULT_HEADER_TIMEOUT_S, "S", "a request head must arrive "
-     "within this long of its first byte, else 408 (default %(default)s)"),
+    ("--keep-alive-s", float, DEFAULT_KEEP_ALIVE_S, "S",
+     "close a connection with no request for this long (default %(default)s)"),
+    ("--header-timeout-s", float, DEFAULT_HEADER_TIMEOUT_S, "S", "a request head must "
+     "arrive within this long of its first byte, else 408 (default %(default)s)"),
     ("--body-timeout-s", float, DEFAULT_BODY_TIMEOUT_S, "S", "a request body must arrive "
      "within this long of its head (streamed imports: between two bytes) (default %(default)s)"),
 )
 FAULT_OPTIONS: tuple[_Option, ...] = (
-    ("--inject-latency-ms", str, None, "SPEC", f"extra response latency: {LATENCY_FORMS}"),
+    ("--inject-latency-ms", str, None, "SPEC",
+     f"extra response latency: {LATENCY_FORMS}; {LATENCY_RANGES}, each delay capped there"),
     ("--inject-error-rate", float, 0.0, "P",
      "share of requests answered with an error before processing"),
     ("--inject-error-status", int, 503, "STATUS",
      "status of injected errors (default %(default)s)"),
-    ("--inject-stall-s", float, 0.0, "S", "one stall: requests in this window wait until it ends"),
+    ("--inject-stall-s", float, 0.0, "S",
+     "one stall: requests in this window wait until it ends"),
     ("--inject-stall-after-s", float, 0.0, "S",
      "when the stall starts, in seconds after the start"),
     ("--inject-endpoints", str, "all", "LIST", "comma-separated endpoints the faults apply to: "
@@ -95,7 +102,11 @@ FAULT_OPTIONS: tuple[_Option, ...] = (
 
 def _add_options(group: argparse._ArgumentGroup, options: tuple[_Option, ...]) -> None:
     for flag, kind, default, metavar, help_text in options:
-        group.add_argument(flag, type=kind, default=default, metavar=metavar, help=help_text)
+        parse: Callable[[str], object] = kind
+        if flag in RANGED_FLAGS:  # parsed strictly and checked against its range at once
+            help_text += f"; range {range_of(flag).short()}"
+            parse = ranged_int(flag) if kind is int else ranged_float(flag)
+        group.add_argument(flag, type=parse, default=default, metavar=metavar, help=help_text)
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -105,18 +116,6 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     add_serve_arguments(parser)
     return parser
-
-
-def _read_secret_file(path: Path, option: str) -> str:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ServiceInputError(f"{option} {path}: cannot read it ({exc})") from None
-    lines = text.splitlines()
-    value = lines[0].strip() if lines else ""
-    if not value:
-        raise ServiceInputError(f"{option} {path}: the first line is empty; write the value there")
-    return value
 
 
 def _check_token_text(value: str, what: str) -> str:
@@ -130,7 +129,7 @@ def _check_token_text(value: str, what: str) -> str:
 def _secret(args: argparse.Namespace) -> str:
     """The station-token secret from the arguments or the environment ("" = generate one)."""
     if args.secret_file is not None:
-        return _read_secret_file(args.secret_file, "--secret-file")
+        return read_secret_file(args.secret_file, "--secret-file")
     if args.secret:
         print("pollday serve: warning: --secret is visible to every user in the process list; "
               "use --secret-file FILE or $POLLDAY_SECRET", file=sys.stderr, flush=True)
@@ -141,7 +140,7 @@ def _secret(args: argparse.Namespace) -> str:
 def options_from_args(args: argparse.Namespace) -> ServeOptions:
     """ServeOptions from the parsed arguments and the environment; raises ServiceInputError."""
     if args.admin_token_file is not None:
-        admin_token: str | None = _read_secret_file(args.admin_token_file, "--admin-token-file")
+        admin_token: str | None = read_secret_file(args.admin_token_file, "--admin-token-file")
     else:
         admin_token = os.environ.get(ADMIN_TOKEN_ENV) or None
     if admin_token is not None:

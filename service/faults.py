@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -41,6 +43,11 @@ class LatencySpec:
     params: tuple[float, ...]
 
     def sample_ms(self, rng: np.random.Generator) -> float:
+        """One delay, at most MAX_LATENCY_MS: exponential and lognormal tails are unbounded,
+        and a draw of hours would hold a request (and its connection) for hours."""
+        return min(self._draw_ms(rng), MAX_LATENCY_MS)
+
+    def _draw_ms(self, rng: np.random.Generator) -> float:
         if self.kind == "fixed":
             return self.params[0]
         if self.kind == "uniform":
@@ -48,31 +55,42 @@ class LatencySpec:
         if self.kind == "exp":
             return float(rng.exponential(self.params[0]))
         median_ms, sigma = self.params
-        return float(median_ms * np.exp(sigma * rng.standard_normal()))
+        with np.errstate(over="ignore"):  # an overflow is inf, then capped
+            return float(median_ms * np.exp(sigma * rng.standard_normal()))
 
 
 LATENCY_FORMS = (
     "'50' (fixed ms), 'uniform:10:100', 'exp:50' (mean ms), 'lognormal:50:0.5' (median ms, sigma)"
 )
+# Ten minutes outlasts any client's timeout: a longer delay can only be a typo. Each drawn
+# delay is capped to it too (docs/service.md#ranges).
+MAX_LATENCY_MS = 600_000.0
+# exp(10 z) already spans e^-30..e^30 over six standard deviations.
+MAX_LOGNORMAL_SIGMA = 10.0
+LATENCY_RANGES = (f"milliseconds 0 to {MAX_LATENCY_MS:,.0f}, lognormal sigma 0 to "
+                  f"{MAX_LOGNORMAL_SIGMA:g}, uniform low <= high; finite numbers only")
+_NUMBER = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
 def parse_latency_spec(text: str) -> LatencySpec:
-    """Parse ``--inject-latency-ms``: a number, or ``kind:param[:param]``."""
+    """Parse ``--inject-latency-ms``: a number, or ``kind:param[:param]``, each parameter a
+    finite decimal inside LATENCY_RANGES (``nan``, ``inf`` and negatives are refused)."""
     kind, _, rest = text.partition(":")
     arity = {"uniform": 2, "exp": 1, "lognormal": 2}
-    try:
-        if not rest:
-            value = float(kind)
-            if value < 0:
-                raise FaultSpecError(f"latency must be >= 0 ms, got {text!r}")
-            return LatencySpec("fixed", (value,))
-        params = tuple(float(p) for p in rest.split(":"))
-    except ValueError:
-        raise FaultSpecError(f"cannot read latency {text!r}; use {LATENCY_FORMS}") from None
-    if kind not in arity or len(params) != arity[kind]:
+    fields = [kind] if not rest else rest.split(":")
+    if rest and (kind not in arity or len(fields) != arity[kind]):
         raise FaultSpecError(f"cannot read latency {text!r}; use {LATENCY_FORMS}")
-    if any(p < 0 for p in params) or (kind == "uniform" and params[0] > params[1]):
-        raise FaultSpecError(f"latency parameters must be >= 0 (and low <= high): {text!r}")
+    if not all(_NUMBER.fullmatch(f) for f in fields):
+        raise FaultSpecError(f"--inject-latency-ms {text!r}: each parameter must be a finite "
+                             f"decimal number ({LATENCY_RANGES}); use {LATENCY_FORMS}")
+    params = tuple(float(f) for f in fields)
+    kind = kind if rest else "fixed"
+    limits = [MAX_LATENCY_MS] * len(params)
+    if kind == "lognormal":
+        limits[1] = MAX_LOGNORMAL_SIGMA
+    if (not all(math.isfinite(p) and 0 <= p <= hi for p, hi in zip(params, limits, strict=True))
+            or (kind == "uniform" and params[0] > params[1])):
+        raise FaultSpecError(f"--inject-latency-ms {text!r} is out of range: {LATENCY_RANGES}")
     return LatencySpec(kind, params)
 
 

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psycopg
 
 from service.exits import EXIT_OK, ServiceError, ServiceInputError
-from service.faults import FaultSpecError
 from service.importer import ImportError_
-from service.settings import Settings, SettingsError
+from service.ranges import check_range
+from service.settings import Settings
 from service.store.schema import DatabaseSetupError, SchemaError
 from service.store.urls import UrlError, parse_database_url
 
@@ -43,10 +46,9 @@ class ServeOptions:
 
     def check(self) -> None:
         """Raise ServiceInputError (or a subclass) for options the service cannot run with."""
-        if not 0 <= self.port <= 65535:
-            raise ServiceInputError(f"--port must be 0-65535, got {self.port}")
-        if self.workers < 1:
-            raise ServiceInputError(f"--workers must be at least 1, got {self.workers}")
+        # Every count first, before anything is read, prepared or forked.
+        check_range("--port", self.port)
+        check_range("--workers", self.workers)
         if self.log_level not in LOG_LEVELS:
             raise ServiceInputError(f"--log-level must be one of {', '.join(LOG_LEVELS)}, "
                                     f"got {self.log_level!r}")
@@ -57,7 +59,7 @@ class ServeOptions:
             self.settings.faults()
             self.settings.check_limits()
             parse_database_url(self.settings.database_url)
-        except (SettingsError, FaultSpecError, UrlError) as exc:
+        except UrlError as exc:
             raise ServiceInputError(str(exc)) from None
 
 
@@ -79,11 +81,63 @@ def _prepare(options: ServeOptions) -> dict[str, int] | None:
                            f"{str(exc).strip()}") from None
 
 
+class StartupStopped(BaseException):
+    """SIGTERM or SIGINT arrived before serving: unwinds whatever start-up step was running.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal_name = signal.Signals(signum).name
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise StartupStopped(signum)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _stoppable_startup() -> Iterator[None]:
+    """Until uvicorn installs its own handlers, SIGTERM and SIGINT end the start at once.
+
+    Without this a stop asked for while the database was prepared or a register imported
+    waited for the step (or, for SIGINT, ended in a traceback). Only the main thread may set
+    handlers: a library caller in another thread keeps its own.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def run_serve(options: ServeOptions) -> int:
     """Validate, prepare the database, import the register, then serve until stopped.
 
-    Raises ServiceError (its ``exit_code`` says 2 or 3) before serving; returns 0 once stopped.
+    Raises ServiceError (its ``exit_code`` says 2 or 3) before serving; returns 0 once stopped,
+    also when SIGTERM or SIGINT stopped it while it was starting.
     """
+    stage = ["checking the options"]  # what the start is doing, for the stop message
+    try:
+        with _stoppable_startup():
+            return _start(options, stage)
+    except StartupStopped as stop:
+        again = ("; a register import stopped half-way is safe to run again"
+                 if options.register is not None else "")
+        print(f"pollday serve: stopped by {stop.signal_name} while {stage[0]}; nothing was "
+              f"served{again}", file=sys.stderr, flush=True)
+        return EXIT_OK
+
+
+def _start(options: ServeOptions, stage: list[str]) -> int:
     from service.server import bind, listen_url, serve
 
     options.check()
@@ -95,15 +149,21 @@ def run_serve(options: ServeOptions) -> int:
             file=sys.stderr, flush=True,
         )
         options = replace(options, settings=replace(options.settings, secret=secret))
+    stage[0] = "preparing the database" + (" and importing the register"
+                                           if options.register is not None else "")
     summary = _prepare(options)
     if summary is not None:
         print(f"pollday serve: imported {summary}", file=sys.stderr, flush=True)
+    stage[0] = "binding the port"
     try:
         sock = bind(options.host, options.port)
     except OSError as exc:
         raise ServiceError(f"cannot listen on {options.host}:{options.port}: {exc.strerror}; "
                            "choose another --port (0 picks a free one)") from None
     print(listen_url(sock), flush=True)
+    stage[0] = "starting the workers"
+    # From here uvicorn's own handlers take over: a stop while the workers start is handled
+    # by its supervisor, which stops the ones already started.
     with contextlib.suppress(KeyboardInterrupt):
         serve(options.settings, sock, options.workers, options.log_level)
     return EXIT_OK

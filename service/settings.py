@@ -19,6 +19,7 @@ from service.limits import (
     DEFAULT_KEEP_ALIVE_S,
     DEFAULT_MAX_CONNECTIONS,
 )
+from service.ranges import check_range
 
 SETTINGS_ENV = "POLLDAY_SERVICE_SETTINGS"
 
@@ -45,29 +46,15 @@ class Settings:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     def check_limits(self) -> None:
-        """Raise SettingsError for connection limits the service cannot run with."""
-        for name in ("keep_alive_s", "header_timeout_s", "body_timeout_s"):
-            if not 0 < getattr(self, name) <= 3600:
-                flag = "--" + name.replace("_s", "-s").replace("_", "-")
-                raise SettingsError(f"{flag} must be > 0 and <= 3600 seconds, "
-                                    f"got {getattr(self, name)}")
-        if self.max_connections < 16:
-            raise SettingsError(f"--max-connections must be at least 16, "
-                                f"got {self.max_connections}")
+        """Raise RangeError (a ServiceInputError) for connection limits outside their range."""
+        for name in ("keep_alive_s", "header_timeout_s", "body_timeout_s", "max_connections"):
+            check_range(_flag(name), getattr(self, name))
 
     def faults(self) -> FaultConfig:
-        """The fault configuration; raises FaultSpecError (a ValueError) for bad options."""
-        if not 0.0 <= self.inject_error_rate <= 1.0:
-            raise SettingsError(
-                f"--inject-error-rate must be between 0 and 1, got {self.inject_error_rate}"
-            )
-        if self.inject_stall_s < 0 or self.inject_stall_after_s < 0:
-            raise SettingsError("--inject-stall-s and --inject-stall-after-s must be >= 0")
-        if not 400 <= self.inject_error_status <= 599:
-            raise SettingsError(
-                f"--inject-error-status must be an HTTP error status (400-599), "
-                f"got {self.inject_error_status}"
-            )
+        """The fault configuration; raises FaultSpecError or RangeError for bad options."""
+        for name in ("inject_error_rate", "inject_error_status", "inject_stall_s",
+                     "inject_stall_after_s", "inject_seed"):
+            check_range(_flag(name), getattr(self, name))
         return FaultConfig(
             latency=None if self.inject_latency_ms is None
             else parse_latency_spec(self.inject_latency_ms),
@@ -90,3 +77,8 @@ class Settings:
                 f"{SETTINGS_ENV} is not set: start the service with 'pollday serve'"
             )
         return cls(**json.loads(text))
+
+
+def _flag(field_name: str) -> str:
+    """The command-line flag of a Settings field (they share their names)."""
+    return "--" + field_name.replace("_", "-")

@@ -4,6 +4,11 @@ Each still is a 160x120 greyscale picture whose pattern depends on the station a
 current 10-second slot, like a camera refreshing its snapshot (a few hundred bytes: the
 pattern compresses well). Rendering takes ~0.3 ms, and the route caches stills per
 (station, slot). Built with zlib only: no imaging library needed.
+
+HTTP caching (:func:`still_headers`): a still may be cached only until its slot ends. A fixed
+``max-age=10`` let a shared cache that fetched a still late in its slot serve it for another
+10 s, i.e. about 20 s after the picture was taken; ``max-age`` is now the whole seconds left
+in the slot, with ``must-revalidate`` (no serving it stale) and an ETag per slot.
 """
 
 from __future__ import annotations
@@ -11,13 +16,44 @@ from __future__ import annotations
 import hashlib
 import math
 import struct
+import time
 import zlib
+from email.utils import formatdate
 
 WIDTH_PX = 160
 HEIGHT_PX = 120
 SLOT_S = 10
 BLOB_R2 = 300  # squared radius of the "person" blob, px^2
 BLOB_VALUE = b"\xe6"  # 230
+
+
+def wall_clock_s() -> float:
+    """Seconds since the epoch; slots are wall-clock, so every worker agrees on them (tests
+    replace this function to cross slot boundaries without waiting)."""
+    return time.time()
+
+
+def slot_at(now_s: float) -> int:
+    return math.floor(now_s) // SLOT_S
+
+
+def still_etag(slot: int) -> str:
+    # The picture is a function of (station, slot) and the URL names the station.
+    return f'"slot-{slot}"'
+
+
+def still_headers(slot: int, now_s: float) -> dict[str, str]:
+    """Cache headers of the still of ``slot`` sent at ``now_s`` (inside that slot).
+
+    ``max-age`` is rounded down, so no cache keeps the still past the end of its slot.
+    """
+    seconds_left = (slot + 1) * SLOT_S - now_s
+    max_age = max(0, math.floor(seconds_left))
+    return {
+        "Cache-Control": f"public, max-age={max_age}, must-revalidate",
+        "ETag": still_etag(slot),
+        "Last-Modified": formatdate(slot * SLOT_S, usegmt=True),
+    }
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path
 from starlette.responses import Response
 
+from service import snapshots
 from service.cache import Rendered, etag_matches
 from service.errors import ApiError, AsciiJSONResponse
 from service.models import ID_PATTERN, ErrorBody, Health, Results, Streams, Turnout
@@ -17,7 +17,6 @@ from service.results import (
     render_turnout,
     results_version,
 )
-from service.snapshots import SLOT_S, snapshot_png
 from service.state import ServiceState, get_state
 from service.store import Database
 
@@ -107,27 +106,32 @@ async def get_streams(state: State) -> dict[str, Any]:
 @router.get(
     "/v1/streams/{station_id}/snapshot",
     responses={200: {"content": {"image/png": {}}, "description": "PNG still"},
-               404: {"model": ErrorBody}},
+               **CACHED, 404: {"model": ErrorBody}},
     response_class=Response,
     summary="The current webcam still of a station",
 )
 async def get_snapshot(
-    state: State, station_id: Annotated[str, Path(pattern=ID_PATTERN)]
+    state: State, station_id: Annotated[str, Path(pattern=ID_PATTERN)],
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     async with state.db.read() as tx:
         row = await tx.fetchone("SELECT webcam FROM stations WHERE station_id = ?", (station_id,))
     if row is None or not row[0]:
         raise ApiError(404, "no_stream", f"station {station_id!r} has no webcam stream; "
                        "GET /v1/streams lists the stations that have one")
-    slot = int(time.time()) // SLOT_S
+    now_s = snapshots.wall_clock_s()
+    slot = snapshots.slot_at(now_s)
+    # Cacheable only until the slot ends (docs/service.md): never a still from a past slot.
+    headers = snapshots.still_headers(slot, now_s)
+    if etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)
     key = (station_id, slot)
     png = state.snapshots.get(key)
     if png is None:
         if len(state.snapshots) > 10_000:
             state.snapshots.clear()  # older slots are never asked for again
-        png = state.snapshots[key] = snapshot_png(station_id, slot)
-    return Response(png, media_type="image/png",
-                    headers={"Cache-Control": f"public, max-age={SLOT_S}"})
+        png = state.snapshots[key] = snapshots.snapshot_png(station_id, slot)
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/healthz", response_model=Health,

@@ -32,13 +32,13 @@ def run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
     [
         (["--inject-latency-ms", "soon"], "uniform:10:100"),
         (["--inject-latency-ms", "uniform:9:1"], "low <= high"),
-        (["--inject-error-rate", "1.5"], "between 0 and 1"),
+        (["--inject-error-rate", "1.5"], "0 to 1 (a share of requests)"),
         (["--inject-endpoints", "checkins,votes"], "choose from"),
         (["--database-url", "mysql://db"], "postgresql://"),
         (["--database-url", "sqlite:///x.sqlite?journal=off"], "synchronous"),
         (["--register", "/nonexistent/register.ndjson"], "pollday register"),
-        (["--workers", "0"], "at least 1"),
-        (["--port", "70000"], "0-65535"),
+        (["--workers", "0"], "1 to"),
+        (["--port", "70000"], "0 to 65,535"),
     ],
 )
 def test_bad_input_exits_2_with_a_fix(argv: list[str], words: str, tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ def test_latency_specs_parse_and_sample() -> None:
     assert abs(np.mean(exp) - 40) < 4 * 40 / np.sqrt(4000)
     lognormal = [parse_latency_spec("lognormal:30:0.5").sample_ms(rng) for _ in range(4000)]
     assert abs(np.median(lognormal) - 30) < 2
-    for bad in ("", "-5", "exp", "exp:1:2", "gamma:1:2", "uniform:5:1"):
+    for bad in ("", "-5", "exp", "exp:1:2", "gamma:1:2", "uniform:5:1", "lognormal:50:nan",
+                "exp:inf", "1e999", "uniform:-1:5"):
         with pytest.raises(FaultSpecError):
             parse_latency_spec(bad)
     assert parse_endpoints("all") == parse_endpoints("checkins,protocols,results,turnout,streams")
