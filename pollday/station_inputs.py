@@ -10,7 +10,6 @@ fill in its fields.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import itertools
 import math
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from typing import Any
 
 from pollday.scenario_file import load_scenario, parse_scenario
 from pollday.station_defaults import BUILT_IN, FLOW_INPUTS, StationInputError
+from pollday.station_numbers import hhmm, minutes_of, parse_number
 from pollday.station_pools import apply_pools, base_pools, is_pool_input
 from simulation import Scenario
 from simulation.loading import Problem, ScenarioError
@@ -112,23 +112,10 @@ def refuse_inapplicable(base: Mapping[str, Any], given: Mapping[str, str]) -> No
             )
 
 
-def _minutes(text: str) -> int:
-    hours, _, minutes = text.strip().partition(":")
-    try:
-        t = dt.time(int(hours), int(minutes or "0"))
-    except ValueError:
-        raise StationInputError(f"{text!r} is not a time of day (HH:MM)") from None
-    return t.hour * 60 + t.minute
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def hourly_intervals(opening: str, closing: str, weights: list[float]) -> list[dict[str, Any]]:
     """One arrival interval per opening hour (the last one may be shorter), shares from
     ``weights`` normalised to 1 (rounded to 6 digits, the rounding put on the largest)."""
-    start, end = _minutes(opening), _minutes(closing)
+    start, end = minutes_of(opening), minutes_of(closing)
     edges = [*range(start, end, 60), end]
     if len(weights) != len(edges) - 1:
         raise StationInputError(
@@ -140,13 +127,13 @@ def hourly_intervals(opening: str, closing: str, weights: list[float]) -> list[d
     shares = [round(w / sum(weights), 6) for w in weights]
     shares[shares.index(max(shares))] += round(1 - sum(shares), 6)
     return [
-        {"start": _hhmm(a), "end": _hhmm(b), "share": s}
+        {"start": hhmm(a), "end": hhmm(b), "share": s}
         for a, b, s in zip(edges, edges[1:], shares, strict=False)
     ]
 
 
 def profile_weights(profile: str, opening: str, closing: str) -> list[float]:
-    start, end = _minutes(opening), _minutes(closing)
+    start, end = minutes_of(opening), minutes_of(closing)
     if end <= start:
         raise StationInputError(f"closing {closing} must be after opening {opening}")
     edges = [*range(start, end, 60), end]
@@ -154,18 +141,6 @@ def profile_weights(profile: str, opening: str, closing: str) -> list[float]:
     # Weight per minute at the hour's midpoint, times the hour's length (a short last hour).
     return [shape(((a + b) / 2 - start) / (end - start)) * (b - a)
             for a, b in itertools.pairwise(edges)]
-
-
-def _number(name: str, raw: str, kind: str) -> float:
-    try:
-        value = int(raw) if kind == "int" else float(raw)
-    except ValueError:
-        whole = "whole " if kind == "int" else ""
-        raise StationInputError(f"--{name.replace('_', '-')}: {raw!r} is not a {whole}number"
-                                ) from None
-    if not math.isfinite(value):
-        raise StationInputError(f"--{name.replace('_', '-')}: {raw!r} must be finite")
-    return value
 
 
 def _dist_mean(dist: dict[str, Any], mean: float, sd_share: float) -> dict[str, Any]:
@@ -181,7 +156,7 @@ def _apply(data: dict[str, Any], name: str, raw: str) -> None:
     if spec.kind == "choice" and raw not in spec.choices:
         raise StationInputError(f"--{name.replace('_', '-')}: {raw!r} is not one of "
                                 f"{list(spec.choices)}")
-    value = _number(name, raw, spec.kind) if spec.kind in ("int", "float") else raw
+    value = parse_number(name, raw, spec.kind) if spec.kind in ("int", "float") else raw
     group, bio, voting = data["station_groups"][0], data["biometrics"], data["voting"]
     negative = spec.kind in ("int", "float") and float(value) < 0
     if negative or (name == "registered" and value == 0):
@@ -192,7 +167,7 @@ def _apply(data: dict[str, Any], name: str, raw: str) -> None:
     elif name == "turnout":
         data["arrivals"]["turnout"] = value
     elif name in ("opening", "closing"):
-        data["election"][name] = _hhmm(_minutes(str(value)))
+        data["election"][name] = hhmm(minutes_of(str(value)))
     elif name == "queue_at_opening":
         data["arrivals"]["queue_at_opening_share"] = value
     elif name in ("terminals", "desks", "booths", "connectivity"):
@@ -287,7 +262,7 @@ def station_scenario(base: dict[str, Any], given: Mapping[str, str]) -> Scenario
     reshape = bool({"profile", "hourly_shares"} & set(given)) or (opening, closing) != hours_before
     if reshape or not data["arrivals"]["intervals"]:
         if given.get("hourly_shares"):
-            weights = [_number("hourly_shares", w.strip(), "float")
+            weights = [parse_number("hourly_shares", w.strip(), "float")
                        for w in given["hourly_shares"].split(",")]
         else:
             profile = given.get("profile") or "morning"

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from pollday.station_inputs import INPUT_NAMES
 from pollday.station_page_fields import FIELDS
+from pollday.station_pools import MAX_POOL_UNITS
 
 # One problem of the CLI text: "--flag (schema.path): rest" or "--flag: rest".
 _FLAGGED = re.compile(r"--(?P<flag>[a-z/-]+)(?: \((?P<path>[^)]*)\))?: (?P<rest>.*)", re.S)
@@ -119,3 +120,21 @@ def days_error(raw: str, most: int) -> dict[str, str | None]:
     return {"field": "replications",
             "message": f"Simulated days must be a whole number from 1 to {most} "
             f"(you typed {raw})"}
+
+
+# "--pool urna=0: the units must be ..." / "--pool kiems: this scenario's flow has no pool"
+_POOL_ERROR = re.compile(r"--pool (?P<name>[^=:\s]+)(?:=(?P<raw>[^:]*))?: (?P<rest>.*)", re.S)
+
+
+def pool_errors(text: str) -> list[dict[str, str | None]] | None:
+    """A ``pool.NAME`` input's error at its field, in words; None for other errors."""
+    m = _POOL_ERROR.fullmatch(text.strip())
+    if m is None:
+        return None
+    rest = m["rest"]
+    if rest.startswith("the units must be"):
+        message = (f"Units of {m['name']} must be a whole number from 1 to {MAX_POOL_UNITS} "
+                   f"(you typed {m['raw']})")
+    else:
+        message = f"Units of {m['name']}: {rest}"
+    return [{"field": "pool." + m["name"], "message": message}]

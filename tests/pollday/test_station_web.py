@@ -19,6 +19,7 @@ from pollday.station_page import render_page
 from pollday.station_page_errors import field_errors
 from pollday.station_page_fields import FIELDS, PAGE_FIELDS
 from pollday.station_web import fixed_inputs, running_server
+from pollday.station_worker import calculate_bounded
 from tests.pollday.report_support import ROOT
 
 
@@ -173,3 +174,66 @@ def test_api_takes_pool_units_by_name() -> None:
         status, body = _get(address + "api/station?pool.kiems=2")
         assert status == 400 and body["errors"][0]["field"] == "pool.kiems"
         assert "its pools: mesa, urna" in body["errors"][0]["message"]
+
+
+def test_every_loopback_name_of_the_page_is_its_own(url: str) -> None:
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    for host in (f"localhost:{port}", f"LOCALHOST:{port}", f"[::1]:{port}"):
+        request = urllib.request.Request(url, headers={"Host": host,
+                                                       "Origin": f"http://{host}"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            assert reply.status == 200, host
+    for host in ("127.0.0.1", f"127.0.0.2:{port}", f"0.0.0.0:{port}"):  # no port, not ours
+        request = urllib.request.Request(url, headers={"Host": host})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=60)
+        assert refused.value.code == 403, host
+        assert "open the page at the address" in json.loads(refused.value.read())["error"]
+
+
+@pytest.mark.parametrize(("query", "field", "words"), [
+    ("registered=%EF%BC%91%EF%BC%92", "registered", "must be a whole number"),  # full-width
+    ("registered=1_000", "registered", "must be a whole number"),
+    ("registered=" + "9" * 30, "registered", "must be a whole number"),
+    ("turnout=0x1", "turnout", "must be a number"),
+    ("turnout=1e309", "turnout", "must be an ordinary number"),
+    ("opening=%D9%A8:00", "opening", "must be a time of day"),  # Arabic-Indic 8
+    ("registered=20001", "registered", "at most 20,000 on this page"),
+    ("registered=2000&turnout=0.005", "registered", "at least 20 voters a day"),
+    ("registered=2400&replications=200", "replications", "simulate at most 119 days"),
+    ("booth_time_s=86400", "booth_time_s", "at most 3600 on this page"),
+    ("mtbf_h=0.01", "mtbf_h", "at least 0.1"),
+    ("registered=1&registered=2", "registered", "given twice"),
+    ("hourly_shares=" + "1," * 200, "hourly_shares", "too long"),
+    ("registered=%ff", None, "not valid UTF-8"),
+    ("x=" + "1" * 5000, None, "at most 4096 characters"),
+])
+def test_the_page_bounds_one_requests_work(url: str, query: str, field: str | None,
+                                           words: str) -> None:
+    """Strict numbers and the page's bounds: each a 400 at its field, naming the bound."""
+    status, body = _get(url + "api/station?" + query)
+    assert status == 400, body
+    assert body["errors"][0]["field"] == field and words in body["errors"][0]["message"], body
+
+
+def test_a_calculation_past_its_deadline_answers_503() -> None:
+    # A deadline no calculation meets (forking the worker alone takes longer): 503, stopped.
+    with running_server(base_data(None, None), {}, 1, None, deadline_s=0.001) as address:
+        status, body = _get(address + "api/station?registered=1500")
+    assert status == 503 and "was stopped" in body["error"]
+
+
+def test_a_calculation_over_its_memory_answers_memory() -> None:
+    """The worker's address space is capped: a station needing more fails in the worker,
+    not in the server (the page answers it with a 503)."""
+    outcome = calculate_bounded(base_data(None, None), {"registered": "20000", "turnout": "1"},
+                                10, None, memory_bytes=0)
+    assert outcome.kind == "memory"
+
+
+def test_other_methods_are_405_and_json(url: str) -> None:
+    request = urllib.request.Request(url + "api/station", data=b"registered=1", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=60)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == "GET"
+    assert "takes GET" in json.loads(refused.value.read())["error"]
