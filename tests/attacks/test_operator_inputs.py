@@ -33,9 +33,10 @@ from tests.service.service_support import REPO, Server
 BOUND_S = 60  # every child process is waited for at most this long: a bound, not a timing
 
 
-def _service(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _service(*argv: str, cwd: Path, command: tuple[str, ...] = ("-m", "service")
+             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "service", "--port", "0", *argv],
+        [sys.executable, *command, "--port", "0", *argv],
         capture_output=True, text=True, timeout=BOUND_S, cwd=cwd,
         env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": "s"},
     )
@@ -49,8 +50,11 @@ def _refused(result: subprocess.CompletedProcess[str], *words: str) -> None:
     assert result.stdout == ""  # no address: nothing was bound, nothing started
 
 
-def test_workers_100000_is_exit_2_with_the_rule_before_anything_starts(tmp_path: Path) -> None:
-    result = _service("--workers", "100000", cwd=tmp_path)
+@pytest.mark.parametrize("command", [("-m", "pollday", "serve"), ("-m", "service")])
+def test_workers_100000_is_exit_2_with_the_rule_before_anything_starts(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    result = _service("--workers", "100000", cwd=tmp_path, command=command)
     _refused(result, "--workers", "100000", f"1 to {max_workers()}", "per usable CPU")
     assert list(tmp_path.iterdir()) == []  # not even the default database was created
     with pytest.raises(ServiceInputError, match="--workers 100000 is out of range"):
@@ -201,13 +205,19 @@ def test_a_signal_stops_a_start_stuck_on_the_database(signum: int) -> None:
     assert f"stopped by {signal.Signals(signum).name} while preparing the database" in err
 
 
-def test_sigterm_while_the_workers_start_stops_them_all(tmp_path: Path) -> None:
-    """The address is printed just before the workers are started: a SIGTERM then lands while
-    they fork and import. All of them must go, and the parent exit 0."""
+@pytest.mark.parametrize("when", ["at_the_address", "once_a_worker_runs"])
+def test_sigterm_while_the_workers_start_stops_them_all(when: str, tmp_path: Path) -> None:
+    """The address is printed just before the workers are started: a SIGTERM then lands
+    before or while they fork and import; or once a worker process exists (uvicorn's
+    supervisor is then starting the others). All of them must go, and the parent exit 0."""
     workers = min(4, max_workers())
     proc = _launch("--database-url", f"sqlite:///{tmp_path / 'db.sqlite'}",
                    "--workers", str(workers))
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("http://")
+    if when == "once_a_worker_runs":
+        deadline = time.monotonic() + BOUND_S
+        while len(_group(proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)  # the parent, multiprocessing's tracker, a first worker
     proc.send_signal(signal.SIGTERM)
     _stopped_with_nothing_left(proc)
