@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pollday.cli import main
 from pollday.station_calc import answer
 from pollday.station_inputs import INPUT_NAMES, StationInputError, base_data, station_scenario
 from pollday.station_page import render_page
@@ -237,3 +238,10 @@ def test_other_methods_are_405_and_json(url: str) -> None:
         urllib.request.urlopen(request, timeout=60)
     assert refused.value.code == 405 and refused.value.headers["Allow"] == "GET"
     assert "takes GET" in json.loads(refused.value.read())["error"]
+
+
+def test_a_station_too_small_to_simulate_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """`registered=1&turnout=1` crashed the page and the command line alike (a day with
+    nobody arriving; simulation.identification cannot take one yet): both refuse it."""
+    assert main(["station", "--registered", "1", "--turnout", "1"]) == 2
+    assert "at least 20 voters a day" in capsys.readouterr().err
