@@ -16,7 +16,6 @@ import numpy as np
 from pollday.station_defaults import identification_pool, resolved_inputs
 from pollday.station_inputs import station_scenario
 from simulation import Scenario, build_stations, simulate_station
-from simulation.runner import day_layout
 from simulation.scenario import Standard, minutes_of_day
 from simulation.sizing import SizingRequest, size_band
 from simulation.standard import WAIT_STANDARD_MIN, part_text, rule_text, station_failed_parts
@@ -167,7 +166,7 @@ def calculate(
     curve = _line_curve(results, opening)
     peak = max(curve, key=lambda point: point["people"])
     standard = _standard(scenario, results, opening)
-    hours, _ = day_layout(scenario)
+    hours = int(scenario.election.day_s // 3600)
     last_left_min = float(np.median([float(r.row["last_left_min"]) for r in results]))
     return {
         "days_simulated": days,

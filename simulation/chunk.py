@@ -34,9 +34,11 @@ __all__ = ["ChunkOutput", "ChunkSpec", "day_layout", "run_chunk", "simulate_stat
 
 
 def day_layout(scenario: Scenario) -> tuple[int, int]:
-    """(full local hours in the polling day, 5-minute queue bins to report)."""
+    """(full local clock hours in the polling day, 5-minute queue bins to report): 09:00 to
+    19:00 is 11 hours for a 08:00-19:00 day and for a 08:30-19:00 one."""
     day_s = scenario.election.day_s
-    hours = int(day_s // 3600)
+    into_hour_s = minutes_of_day(scenario.election.opening) % 60 * 60
+    hours = int((into_hour_s + day_s) // 3600)
     # Lines can outlast closing; report up to four hours past it.
     return hours, math.ceil((day_s + 4 * 3600) / QUEUE_BIN_S)
 

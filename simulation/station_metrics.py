@@ -255,6 +255,13 @@ def _station_row(
     }
 
 
+def full_hours_s(opening_min: float, hours: int) -> NDArray[np.float64]:
+    """The first ``hours`` full local clock hours after opening, in seconds from opening
+    (09:00, 10:00 ... for an 08:00 or an 08:30 opening)."""
+    first_s = (60 - opening_min % 60) * 60
+    return first_s + np.arange(hours, dtype=np.float64) * 3600.0
+
+
 def summarise_station(
     plan: StationPlan,
     out: StationOutcome,
@@ -287,7 +294,7 @@ def summarise_station(
         line_time_s=float(np.sum(end_s - begin_s)),
         queue_bins=queue_curve(begin_s, end_s, QUEUE_BIN_S, queue_bins),
         checkins_by_hour=np.searchsorted(
-            np.sort(checkin_s), np.arange(1, hours + 1) * 3600.0, side="right"
+            np.sort(checkin_s), full_hours_s(opening_min, hours), side="right"
         ).astype(np.int64),
         # Every hour of the day, the last one partial (a 07:00-19:30 day has 13 bins).
         arrivals_by_hour=np.bincount(

@@ -51,9 +51,10 @@ def _wait_figures(hist: WaitHistogram) -> dict[str, float]:
 
 def _turnout_by_hour(result: NationalResult, registered: int) -> list[dict[str, Any]]:
     opening = minutes_of_day(result.scenario.election.opening)
+    first_full_hour = opening + 60 - opening % 60  # the checkins_by_hour cuts (station_metrics)
     by_hour = result.aggregate.checkins_by_hour.mean(axis=0)
     return [
-        {"time": _clock(opening + 60 * (h + 1)), "cumulative_turnout": round(v / registered, 5)}
+        {"time": _clock(first_full_hour + 60 * h), "cumulative_turnout": round(v / registered, 5)}
         for h, v in enumerate(by_hour.tolist())
     ]
 

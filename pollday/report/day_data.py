@@ -47,6 +47,12 @@ def _cumulative_profile(scenario: Scenario, t_min: FloatArray) -> FloatArray:
     return share
 
 
+def _clock_min(hhmm: str) -> float:
+    """Minutes after midnight of summary.json's "HH:MM" (a clock: past midnight it wraps)."""
+    hours, minutes = hhmm.split(":")
+    return float(int(hours) * 60 + int(minutes))
+
+
 def day_profile(data: SimulationData) -> DayProfile:
     scenario, summary = data.scenario, data.summary
     registered = float(summary["registered"])
@@ -54,15 +60,19 @@ def day_profile(data: SimulationData) -> DayProfile:
     day_min = scenario.election.day_s / 60
     arrivals = np.array([float(h["arrivals"]) for h in summary["arrivals_by_hour"]])
     hours = len(arrivals)
-    cumulative = np.array(
-        [float(h["cumulative_turnout"]) for h in summary.get("turnout_by_hour", [])][:hours]
-    )
-    checkins = np.diff(np.concatenate([[0.0], cumulative])) * registered
-    if len(checkins) < hours:  # a last, partial hour (07:00-19:30): the rest of the day
-        rest = float(summary["turnout"]) - (cumulative[-1] if len(cumulative) else 0.0)
-        pad = np.zeros(hours - len(checkins) - 1)
-        checkins = np.concatenate([checkins, [rest * registered], pad])
     edges = np.arange(hours + 1, dtype=np.float64) * 60
+    by_hour = summary.get("turnout_by_hour", [])
+    # Turnout is reported at full local clock hours (09:00 ... after an 08:30 opening); the
+    # bars count check-ins per hour from opening, read off that cumulative curve, and the
+    # check-ins after the last full hour (and after closing) fall in the last bar.
+    turnout_t = np.array([0.0] + [(_clock_min(h["time"]) - opening) % (24 * 60)
+                                  for h in by_hour])
+    turnout = np.array([0.0] + [float(h["cumulative_turnout"]) for h in by_hour])
+    curve_t, curve = turnout_t, turnout
+    if turnout_t[-1] < edges[-1]:  # a last, partial hour (07:00-19:30): the rest of the day
+        curve_t = np.append(turnout_t, edges[-1])
+        curve = np.append(turnout, float(summary["turnout"]))
+    checkins = np.diff(np.interp(edges, curve_t, curve)) * registered
     people = registered * scenario.arrivals.turnout / (1 - scenario.arrivals.duplicate_share)
     expected = np.diff(_cumulative_profile(scenario, edges)) * people
     expected[0] += people * scenario.arrivals.queue_at_opening_share  # in line at opening
@@ -75,8 +85,8 @@ def day_profile(data: SimulationData) -> DayProfile:
         arrivals=arrivals,
         checkins=checkins,
         expected_arrivals=expected,
-        turnout_time_min=edges[: len(cumulative) + 1],
-        turnout=np.concatenate([[0.0], cumulative]),
+        turnout_time_min=turnout_t,
+        turnout=turnout,
         expected_time_min=expected_t,
         expected_turnout=scenario.arrivals.turnout * _cumulative_profile(scenario, expected_t),
         official_time_min=np.array([minutes_of_day(p.time) - opening for p in points]),

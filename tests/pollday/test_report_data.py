@@ -73,7 +73,8 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
     summary = {
         "registered": 1000, "turnout": 0.5,
         "arrivals_by_hour": [{"arrivals": 150}, {"arrivals": 200}, {"arrivals": 150}],
-        "turnout_by_hour": [{"cumulative_turnout": 0.15}, {"cumulative_turnout": 0.35}],
+        "turnout_by_hour": [{"time": "09:00", "cumulative_turnout": 0.15},
+                            {"time": "10:00", "cumulative_turnout": 0.35}],
     }
     queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
     profile = day_profile(SimulationData(summary, _stations(), queues, scenario))
@@ -87,6 +88,27 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
     assert profile.turnout_time_min.tolist() == [0.0, 60.0, 120.0]
     assert profile.expected_turnout[0] == 0.0 and profile.expected_turnout[-1] == 0.5
     assert profile.expected_time_min[-1] == 180.0
+
+
+def test_a_half_hour_opening_reads_the_turnout_at_full_hours() -> None:
+    data = tomllib.loads(SMOKE.read_text())
+    data["election"].update(opening="08:30", closing="11:00")
+    data["arrivals"] = {"turnout": 0.5, "queue_at_opening_share": 0.0, "duplicate_share": 0.0,
+                        "intervals": [{"start": "08:30", "end": "11:00", "share": 1.0}]}
+    data.pop("reference", None)
+    summary = {
+        "registered": 1000, "turnout": 0.5,
+        "arrivals_by_hour": [{"arrivals": 200}, {"arrivals": 200}, {"arrivals": 100}],
+        "turnout_by_hour": [{"time": "09:00", "cumulative_turnout": 0.1},
+                            {"time": "10:00", "cumulative_turnout": 0.3},
+                            {"time": "11:00", "cumulative_turnout": 0.45}],
+    }
+    queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
+    profile = day_profile(SimulationData(summary, _stations(), queues, parse_scenario(data)))
+    assert profile.turnout_time_min.tolist() == [0.0, 30.0, 90.0, 150.0]
+    # Per hour from opening (08:30-09:30, 09:30-10:30, 10:30-11:30), off the curve: 0.2 at
+    # 09:30, 0.375 at 10:30, then everyone by the end of the last bar.
+    assert profile.checkins == pytest.approx([200.0, 175.0, 125.0])
 
 
 def test_group_sizing_counts_changes_and_costs() -> None:
