@@ -14,9 +14,7 @@ from rich.table import Table
 from pollday.console import fail, print_json
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
 from pollday.station_calc import DEFAULT_DAYS
-from pollday.station_defaults import resolved_inputs
-from pollday.station_inputs import INPUTS, StationInputError, base_data, station_scenario
-from pollday.station_limits import too_few_voters
+from pollday.station_inputs import INPUTS, StationInputError
 from pollday.station_pools import MAX_POOL_UNITS, pool_inputs
 from pollday.station_run import StationOptions, serve_station_page, station_answer
 
@@ -151,10 +149,6 @@ def run_station_command(args: argparse.Namespace) -> int:
                     f"pollday station --web: cannot listen on 127.0.0.1:{args.port}: "
                     f"{error.strerror or error}; try another --port, or --port 0 for any "
                     "free port", EXIT_BAD_INPUT)
-        few = too_few_voters(resolved_inputs(station_scenario(
-            base_data(options.scenario, options.group), options.inputs)))
-        if few is not None:
-            raise StationInputError(f"--registered/--turnout: {few}")
         result = station_answer(options)
     except StationInputError as error:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)

@@ -24,10 +24,6 @@ MAX_FIELDS = 48  # every input once, every pool once, with room to spare
 MAX_DAYS = 200  # simulated days (replications) one request may ask for
 MAX_REGISTERED = 20_000  # registered voters of one station on the page
 MAX_VOTER_DAYS = 200_000  # registered x turnout x days: about 20 s of simulation, unloaded
-# Fewer expected voters than this and a simulated day may have nobody arriving, which the
-# simulation cannot take yet (simulation.identification._attempts_needed indexes an empty
-# array); a line calculator has nothing to say about such a station anyway.
-MIN_VOTERS = 20
 # Upper bounds of the page's times (a scan of 1e12 s makes a day of 1e12 s: its line curve
 # alone would fill memory); generous for any real station.
 MAX_OF = {"scan_time_s": 600.0, "manual_time_s": 3600.0, "ballot_time_s": 3600.0,
@@ -123,16 +119,6 @@ def check_inputs(given: Mapping[str, str]) -> None:
         raise QueryError(errors)
 
 
-def too_few_voters(resolved: Mapping[str, Any]) -> str | None:
-    """Why the station is too small to simulate (see :data:`MIN_VOTERS`), or None; the
-    command line refuses it too."""
-    voters = int(resolved["registered"]) * float(resolved["turnout"])
-    if voters >= MIN_VOTERS:
-        return None
-    return (f"The station must expect at least {MIN_VOTERS} voters a day (registered x "
-            f"turnout is {voters:g}): raise Registered voters or Turnout")
-
-
 def check_work(resolved: Mapping[str, Any], days: int) -> None:
     """The station's size and the work of ``days`` simulated days within the page's bounds."""
     registered, turnout = int(resolved["registered"]), float(resolved["turnout"])
@@ -142,8 +128,6 @@ def check_work(resolved: Mapping[str, Any], days: int) -> None:
                            f"most {MAX_REGISTERED:,} on this page (you typed {registered:,}); "
                            "a bigger station is several stations: size them with "
                            "`pollday size`"}])
-    if (few := too_few_voters(resolved)) is not None:
-        raise QueryError([{"field": "registered", "message": few}])
     if math.ceil(voters * days) > MAX_VOTER_DAYS:
         most = max(1, int(MAX_VOTER_DAYS // voters))
         raise QueryError([{"field": "replications", "message": f"Too much work for one "

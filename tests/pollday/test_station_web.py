@@ -200,7 +200,6 @@ def test_every_loopback_name_of_the_page_is_its_own(url: str) -> None:
     ("turnout=1e309", "turnout", "must be an ordinary number"),
     ("opening=%D9%A8:00", "opening", "must be a time of day"),  # Arabic-Indic 8
     ("registered=20001", "registered", "at most 20,000 on this page"),
-    ("registered=2000&turnout=0.005", "registered", "at least 20 voters a day"),
     ("registered=2400&replications=200", "replications", "simulate at most 119 days"),
     ("booth_time_s=86400", "booth_time_s", "at most 3600 on this page"),
     ("mtbf_h=0.01", "mtbf_h", "at least 0.1"),
@@ -240,8 +239,9 @@ def test_other_methods_are_405_and_json(url: str) -> None:
     assert "takes GET" in json.loads(refused.value.read())["error"]
 
 
-def test_a_station_too_small_to_simulate_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_station_of_one_voter_is_answered(capsys: pytest.CaptureFixture[str]) -> None:
     """`registered=1&turnout=1` crashed the page and the command line alike (a day with
-    nobody arriving; simulation.identification cannot take one yet): both refuse it."""
-    assert main(["station", "--registered", "1", "--turnout", "1"]) == 2
-    assert "at least 20 voters a day" in capsys.readouterr().err
+    nobody arriving); a station that small is real (special and abroad stations)."""
+    assert main(["station", "--registered", "1", "--turnout", "0.3", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["inputs"]["registered"] == 1 and answer["standard"]["holds"] in (True, False)
