@@ -43,8 +43,12 @@ from loadtests.sender import Driver
 from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
 from simulation.errors import ExitCode
+from simulation.orphans import forks_die_with_this_process
 
 log = logging.getLogger("pollday.locust")
+# --processes N forks the workers from the master after it imported this file: each dies with
+# the master, which cannot stop them when killed outright (Locust's own check takes 60 s).
+forks_die_with_this_process()
 LEDGER_CHUNK = 10_000
 FLUSH_WAIT_S = 15.0
 DEADLINE_SLACK_S = 30.0

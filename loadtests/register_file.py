@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -28,6 +29,7 @@ from loadtests.register import (
 from loadtests.thresholds import check_figure
 from simulation import Scenario, build_stations, load_scenario
 from simulation.errors import InputError
+from simulation.orphans import die_with_parent
 from simulation.spawn import workers_without_main
 
 __all__ = [
@@ -93,6 +95,11 @@ def _init_worker(locale: str, seed: int) -> None:
     _worker_pools = build_name_pools(locale, seed)
 
 
+def _init_pool_worker(parent: int, locale: str, seed: int) -> None:
+    die_with_parent(parent)  # a killed `pollday register` leaves no worker rendering on
+    _init_worker(locale, seed)
+
+
 def _render_batch(batch: _Batch) -> bytes:
     assert _worker_pools is not None
     return "".join(voter_lines(batch.first + k, n, batch.seed, _worker_pools,
@@ -142,7 +149,7 @@ def write_register(scenario: Scenario, out: Path, *,
         else:
             context = multiprocessing.get_context("spawn")
             with workers_without_main(), context.Pool(
-                workers, _init_worker, (election.locale, election.seed)
+                workers, _init_pool_worker, (os.getpid(), election.locale, election.seed)
             ) as pool:
                 chunks = pool.imap(_render_batch, batches)
                 for batch, chunk in zip(batches, chunks, strict=True):

@@ -24,6 +24,7 @@ import loadtests
 from pollday.console import err_console
 from pollday.credentials import SECRET_ENV
 from pollday.progress import Heartbeat, plain_progress_wanted
+from simulation.orphans import die_with_parent_hook
 
 
 def locustfile() -> Path:
@@ -195,8 +196,11 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     log_path = run.out_dir / "locust.log"
     env_secret = {SECRET_ENV: run.secret}
     with log_path.open("w", encoding="utf-8") as log:
+        # Locust dies with this process (issue 27): a replay nobody will read must not keep
+        # loading the target. Its --processes workers die with it (loadtests/locustfile.py).
         proc = subprocess.Popen(
-            run.command(), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env_secret}
+            run.command(), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env_secret},
+            preexec_fn=die_with_parent_hook(),
         )
         started = time.monotonic()
         with _display(run, quiet=quiet) as show:

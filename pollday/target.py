@@ -23,6 +23,7 @@ import httpx
 
 from pollday.credentials import ADMIN_TOKEN_ENV, SECRET_ENV
 from simulation.errors import HarnessError
+from simulation.orphans import die_with_parent_hook
 
 _STARTUP_TIMEOUT_S = 300.0  # importing a national register takes a while
 
@@ -88,8 +89,12 @@ class ReferenceService:
         ]
         env = {**os.environ, SECRET_ENV: self.secret, ADMIN_TOKEN_ENV: self.admin_token}
         log = self.log_path.open("w", encoding="utf-8")
+        # The service dies with this process (issue 27): its own session keeps it from the
+        # terminal's Ctrl-C, so without this a killed `pollday run` left it serving on. Its
+        # uvicorn workers die with it (service/orphans.py).
         self._proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True
+            cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env, start_new_session=True,
+            preexec_fn=die_with_parent_hook(),
         )
         self.url = self._read_url()
         threading.Thread(target=self._drain, daemon=True).start()

@@ -1,7 +1,8 @@
 """Where tasks run: in this process, in local worker processes, or on a Dask cluster.
 
 A task is a module-level pure function of picklable arguments (a chunk of stations, a sizing
-band): no worker initializer and no state but the per-process roster cache
+band): no worker state (the one initializer only ties a worker's life to its parent's,
+:mod:`simulation.orphans`) and no state but the per-process roster cache
 (:mod:`simulation.rosters`), so Dask can run a task again on another worker when one is
 lost, and every executor gives the same results. Results come back in finishing order; the
 national runner (:mod:`simulation.runner`) puts chunks back in station order, sizing puts
@@ -19,6 +20,7 @@ from contextlib import ExitStack
 from multiprocessing import get_context
 from typing import Any, Protocol, TypeVar
 
+from simulation.orphans import die_with_parent
 from simulation.spawn import workers_without_main
 
 __all__ = ["InlineExecutor", "ProcessExecutor", "TaskExecutor", "open_executor",
@@ -74,7 +76,10 @@ class ProcessExecutor:
         # them. Spawn starts workers on demand, so __main__ stays hidden until the pool closes.
         self._hidden = ExitStack()
         self._hidden.enter_context(workers_without_main())
-        self._pool = ProcessPoolExecutor(workers, get_context("spawn"))
+        # Each worker dies with this process: a parent killed outright (the OOM killer)
+        # cannot shut the pool down, and its workers would compute on for nobody (issue 27).
+        self._pool = ProcessPoolExecutor(workers, get_context("spawn"),
+                                         initializer=die_with_parent, initargs=(os.getpid(),))
         self._running: set[Future[Any]] = set()
 
     def submit_call(self, task: Callable[..., Any], *args: Any) -> None:
