@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 
 from pollday.station_page_errors import days_error
 from pollday.station_page_fields import FIELDS
+from simulation.errors import InputError
 
 MAX_QUERY_CHARS = 4096  # every input at its longest fits in well under this
 MAX_VALUE_CHARS = 256  # hourly_shares, the longest input: 24 numbers
@@ -35,7 +36,7 @@ MAX_HOURLY_SHARE = 1e6  # relative weights: their sum must stay finite
 Error = dict[str, str | None]
 
 
-class QueryError(ValueError):
+class QueryError(InputError, ValueError):
     """A request the page refuses before calculating: ``errors`` as the page shows them."""
 
     def __init__(self, errors: list[Error]) -> None:

@@ -1,8 +1,9 @@
 """Reading a scenario file: TOML syntax, then the schema, every problem reported at once.
 
 Bad input is a user error, never a traceback: :class:`ScenarioError` carries one
-:class:`Problem` per offending field, each naming the file, the field path, the value and
-the rule it breaks.
+:class:`Problem` per offending field, each naming the file, the line and column where it was
+written (files read by :func:`load_scenario`), the field path, the value, the rule it breaks
+and, for a misspelt key or value, the closest allowed one.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from pydantic import ValidationError
 from simulation.distributions import KINDS as DISTRIBUTION_KINDS
 from simulation.errors import InputError
 from simulation.scenario import CHECK_FIGURE, Scenario
+from simulation.scenario_hints import key_suggestion, value_suggestion
+from simulation.toml_positions import key_positions, position_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,14 @@ class Problem:
     path: str
     value: str
     rule: str
+    suggestion: str | None = None  # the closest allowed key or value ("did you mean")
+    line: int | None = None  # where in the file (1-based), when known
+    column: int | None = None
+
+    def text(self, file: str) -> str:
+        where = f"{file}:{self.line}:{self.column}" if self.line else file
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        return f"{where}: {self.path}: {self.value}: {self.rule}{hint}"
 
 
 class ScenarioError(InputError):
@@ -39,8 +50,7 @@ class ScenarioError(InputError):
 
     def render(self) -> str:
         lines = [f"{self.file}: invalid scenario ({len(self.problems)} problem(s))"]
-        for p in self.problems:
-            lines.append(f"{self.file}: {p.path}: {p.value}: {p.rule}")
+        lines += [p.text(self.file) for p in self.problems]
         return "\n".join(lines)
 
 
@@ -93,8 +103,20 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
         if prefixed and not loc:
             path, rule = prefixed.group(1), prefixed.group(2)
             value = _lookup(e.get("input"), path)
-        problems.append(Problem(path, value, rule))
+        hint = (key_suggestion(Scenario, tuple(e["loc"])) if e["type"] == "extra_forbidden"
+                else value_suggestion(e["type"], e.get("input"), e.get("ctx")))
+        problems.append(Problem(path, value, rule, hint))
     return problems
+
+
+def _placed(problems: list[Problem], text: str) -> list[Problem]:
+    """``problems`` with the line and column of their path in ``text`` (the TOML)."""
+    positions = key_positions(text)
+    out = []
+    for p in problems:
+        at = position_of(positions, p.path)
+        out.append(replace(p, line=at[0], column=at[1]) if at else p)
+    return out
 
 
 # No field of a scenario but the seed and prices (times in s, min or h, counts, shares) is
@@ -137,6 +159,9 @@ def parse_scenario(
     return scenario
 
 
+_SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
 def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) -> Scenario:
     """Read and validate a scenario file; raise :class:`ScenarioError` on any problem
     (``check_figure``: see :func:`parse_scenario`)."""
@@ -147,10 +172,17 @@ def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) 
         problem = Problem("(file)", "-", f"cannot read: {error.strerror}")
         raise ScenarioError(file, [problem]) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise ScenarioError(file, [Problem("(file)", "-", "not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as error:
-        problem = Problem("(syntax)", "-", f"TOML syntax error: {error}")
+        at = _SYNTAX_AT.search(str(error))
+        problem = Problem("(syntax)", "-", f"TOML syntax error: {error}",
+                          line=int(at.group(1)) if at else None,
+                          column=int(at.group(2)) if at else None)
         raise ScenarioError(file, [problem]) from None
-    return parse_scenario(data, file=file, check_figure=check_figure)
+    try:
+        return parse_scenario(data, file=file, check_figure=check_figure)
+    except ScenarioError as error:
+        raise ScenarioError(file, _placed(error.problems, text)) from None

@@ -213,13 +213,16 @@ def test_validate_quiet_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[s
                 "path": "election.seed",
                 "value": "-1",
                 "rule": "Input should be greater than or equal to 0",
+                "suggestion": None,
+                "line": 34,
+                "column": 1,
             }
         ],
         "warnings": [],
     }
     assert main(["validate", str(bad), "--quiet"]) == 2
     captured = capsys.readouterr()
-    assert captured.out == "" and f"{bad}: election.seed: -1: " in captured.err
+    assert captured.out == "" and f"{bad}:34:1: election.seed: -1: " in captured.err
     assert main(["validate", str(tmp_path / "none.toml"), "--json"]) == 2
     missing = json.loads(capsys.readouterr().out)
     assert missing["valid"] is False and missing["problems"][0]["path"] == "(file)"
