@@ -1,10 +1,10 @@
 """Connection limits uvicorn lacks: idle and slow clients cannot exhaust the service.
 
 uvicorn (0.54, httptools) never closes a connection that sends nothing, cancels its keep-alive
-timer on every received byte (so a client sending a byte every 0.2 s is held forever), and has
-no limit on the size of a request head. With a file-descriptor limit of 20,000, that many idle
-sockets made the service drop normal requests. This protocol, a subclass of uvicorn's
-httptools protocol, adds per connection:
+timer on every received byte (so a client sending a byte every 0.2 s is held forever), has no
+limit on the size of a request head, and no write deadline. With a file-descriptor limit of
+20,000, that many idle sockets made the service drop normal requests. This subclass of
+uvicorn's httptools protocol adds per connection:
 
 - an idle deadline: a connection must start a request within ``keep_alive_s`` of opening or
   of its previous response (a station's keep-alive connection between check-ins);
@@ -14,8 +14,13 @@ httptools protocol, adds per connection:
 - a head size limit of ``MAX_HEAD_BYTES``: 431 and close;
 - a body deadline: ``body_timeout_s`` from the end of the head (streamed register imports:
   ``body_timeout_s`` without a byte instead, since they may legitimately take minutes);
-- a connection cap per worker (``max_connections``): past it, the connection idle for the
-  longest is closed to make room, so idle sockets cannot lock new clients out.
+- a write deadline, ``WRITE_TIMEOUT_S``: answers left unread that long (more than the
+  transport's high-water mark unsent, or a close waiting for the client to take the rest)
+  reset the connection, freeing its socket and buffers. Without it, clients pipelining
+  requests and never reading kept their sockets past every timeout (issue 27);
+- a connection cap per worker (``max_connections``), counting every socket until its
+  descriptor is gone, closing ones included. Past it, the connection stalled longest on an
+  unread answer is reset, else the one idle longest closed, else the newcomer refused.
 
 The limits come from the service settings (``pollday serve --max-connections`` ...).
 """
@@ -23,20 +28,26 @@ The limits come from the service settings (``pollday serve --max-connections`` .
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import socket
+import struct
+import termios
 from collections import OrderedDict
 from typing import Any
 
 import httptools
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
 from service.limits import (
-    DEFAULT_BODY_TIMEOUT_S,
-    DEFAULT_HEADER_TIMEOUT_S,
-    DEFAULT_KEEP_ALIVE_S,
-    DEFAULT_MAX_CONNECTIONS,
     MAX_HEAD_BYTES,
     UNLIMITED_PREFIXES,
+    WRITE_TIMEOUT_S,
+    configure,
 )
+from service.limits import ConnectionLimits as Limits
+
+__all__ = ["GuardedHttpToolsProtocol", "configure"]  # app.py configures each worker here
 
 IDLE, HEAD, BODY, APP = "idle", "head", "body", "app"
 
@@ -45,26 +56,29 @@ class _HeadTooLarge(Exception):
     pass
 
 
-class Limits:
-    """The process's limits, set once by the worker from its settings."""
-
-    keep_alive_s = DEFAULT_KEEP_ALIVE_S
-    header_timeout_s = DEFAULT_HEADER_TIMEOUT_S
-    body_timeout_s = DEFAULT_BODY_TIMEOUT_S
-    max_connections = DEFAULT_MAX_CONNECTIONS
-
-
-def configure(keep_alive_s: float, header_timeout_s: float, body_timeout_s: float,
-              max_connections: int) -> None:
-    Limits.keep_alive_s = keep_alive_s
-    Limits.header_timeout_s = header_timeout_s
-    Limits.body_timeout_s = body_timeout_s
-    Limits.max_connections = max_connections
-
-
 # Connections of this process waiting for their next request, longest-idle first.
 _idle: OrderedDict[GuardedHttpToolsProtocol, None] = OrderedDict()
+# Connections whose write deadline runs (answers waiting unread), longest-stalled first.
+_stalled: OrderedDict[GuardedHttpToolsProtocol, None] = OrderedDict()
+# Every connection until uvicorn reports it lost, i.e. until its file descriptor is closed.
 _open: set[GuardedHttpToolsProtocol] = set()
+DRAIN_POLL_S = 0.25  # how often a closing connection looks whether the client read the rest
+
+
+def _unsent_bytes(transport: asyncio.Transport) -> int:
+    """Bytes written and not yet acknowledged by the client, ours and the kernel's (SIOCOUTQ)."""
+    unsent = transport.get_write_buffer_size()
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError, ValueError):
+            queued = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+            unsent += struct.unpack("i", queued)[0]
+    return unsent
+
+
+# SO_LINGER on, timeout 0: close() resets the connection and drops unsent bytes instead of
+# leaving them to the kernel (an orphan socket probing a reader that never reads for minutes).
+_RESET_ON_CLOSE = struct.pack("ii", 1, 0)
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -72,6 +86,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._phase = IDLE
         self._deadline: asyncio.TimerHandle | None = None
+        self._write_deadline: asyncio.TimerHandle | None = None
+        self._answering: RequestResponseCycle | None = None
+        self._draining = False  # closing, waiting for the client to read the rest
         self._head_bytes = 0
         self._streamed_body = False
 
@@ -82,26 +99,94 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         _open.add(self)
         if len(_open) > Limits.max_connections:
             self._make_room()
+            if self.transport.is_closing():  # refused
+                return
         self._enter(IDLE, Limits.keep_alive_s)
 
     def connection_lost(self, exc: Exception | None) -> None:
         _open.discard(self)
         _idle.pop(self, None)
         self._cancel()
+        self._stop_write_deadline()
+        cycle = self._answering
+        if cycle is not None and cycle is not self.cycle and not cycle.response_complete:
+            # uvicorn only tells the last request parsed (self.cycle); a pipelined one being
+            # answered would write on, and uvloop raise (a traceback per reset non-reader).
+            cycle.disconnected = True
+            cycle.message_event.set()
         super().connection_lost(exc)
 
+    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+        self._answering = cycle
+        super()._start_asgi_task(cycle, app)
+
     def _make_room(self) -> None:
+        stalled = next(iter(_stalled), None)
+        if stalled is not None:  # its client does not read its answers: it goes first
+            stalled._abort()
+            return
         victim = next(iter(_idle), None)
         if victim is None:  # every other connection is busy with a request: refuse this one
             victim = self
         victim._close()
 
     def _close(self) -> None:
-        _open.discard(self)
+        """Close once the client has what was sent; past the write deadline, reset."""
+        # Stays in _open until connection_lost: a closing socket still holds its descriptor.
         _idle.pop(self, None)
         self._cancel()
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            return
+        if _unsent_bytes(self.transport) == 0:
+            self._stop_write_deadline()
             self.transport.close()
+            return
+        if not self._draining:
+            # A plain close would leave unread answers to uvloop (waiting for the client
+            # forever) or to the kernel (an orphan socket for minutes): close once read.
+            self._draining = True
+            self.flow.pause_reading()  # no new requests on a connection being closed
+            self._start_write_deadline()
+        # The kernel signals nothing when its queue empties: look again shortly.
+        self._deadline = self.loop.call_later(DRAIN_POLL_S, self._close)
+
+    def _abort(self) -> None:
+        _idle.pop(self, None)
+        self._cancel()
+        self._stop_write_deadline()
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET_ON_CLOSE)
+        self.transport.abort()
+
+    # -- write deadline ------------------------------------------------------------------------
+
+    def pause_writing(self) -> None:
+        super().pause_writing()  # the transport holds more than its high-water mark unsent
+        self._start_write_deadline()
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if not (self._draining or self.transport.is_closing()):  # a close still needs the
+            self._stop_write_deadline()  # rest read in time
+
+    def _start_write_deadline(self) -> None:
+        # Not restarted by partial reads: a client reading a byte at a time cannot extend it.
+        if self._write_deadline is None:
+            self._write_deadline = self.loop.call_later(WRITE_TIMEOUT_S, self._abort)
+            _stalled[self] = None
+
+    def _stop_write_deadline(self) -> None:
+        _stalled.pop(self, None)
+        if self._write_deadline is not None:
+            self._write_deadline.cancel()
+            self._write_deadline = None
+
+    def timeout_keep_alive_handler(self) -> None:
+        # uvicorn's keep-alive timer, replaced by our idle deadline: its bare close skips the
+        # write deadline, and as our data_received does not cancel it, could cut a request.
+        pass
 
     # -- phases and their deadlines ------------------------------------------------------------
 
@@ -194,7 +279,20 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._enter(APP, None)  # the app is answering: no deadline of ours
 
     def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)  # uvicorn starts the next queued request, if any
         super().on_response_complete()
-        if not self.transport.is_closing():
+        if self.transport.is_closing():
+            if self.transport.get_write_buffer_size() > 0:
+                # Closed by uvicorn after a `connection: close` answer: uvloop waits for the
+                # client to read the rest; bound that wait too.
+                self._start_write_deadline()
+        elif self._draining:
+            self.flow.pause_reading()  # uvicorn resumed it: no more requests while closing
+        else:
             self._head_bytes = 0
-            self._enter(IDLE, Limits.keep_alive_s)
+            # Answering a pipelined request is not idle: neither the keep-alive deadline nor
+            # the cap's longest-idle rule applies (the write deadline bounds a non-reader).
+            if pipelined:
+                self._enter(APP, None)
+            else:
+                self._enter(IDLE, Limits.keep_alive_s)

@@ -1,4 +1,5 @@
-"""Request body size limits (413), enforced before the body reaches any handler.
+"""Request body size limits (413), enforced before the body reaches any handler; the values
+of the connection limits that service/connguard.py enforces.
 
 Ordinary endpoints take at most 64 KiB. The batch endpoint carries up to 500 check-ins of
 ~220 bytes each, which cannot fit in 64 KiB, so it gets its own limit; the admin register
@@ -21,6 +22,30 @@ DEFAULT_KEEP_ALIVE_S = 30.0
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 DEFAULT_BODY_TIMEOUT_S = 30.0
 DEFAULT_MAX_CONNECTIONS = 4096
+# Write deadline: a connection whose answers wait unread this long is aborted (its socket and
+# buffered answers freed at once). It runs while the transport holds more than its high-water
+# mark (64 KiB) unsent, and while a close waits for unsent bytes: a client must take ~48 KiB
+# per WRITE_TIMEOUT_S, which a station on a slow mobile link does; one that never reads does
+# not, and without it kept its socket past every other timeout (issue 27). Not a flag: no
+# operator has a reason to let unread answers pile up longer.
+WRITE_TIMEOUT_S = 10.0
+
+
+class ConnectionLimits:
+    """The process's connection limits, set once by each worker from its settings."""
+
+    keep_alive_s = DEFAULT_KEEP_ALIVE_S
+    header_timeout_s = DEFAULT_HEADER_TIMEOUT_S
+    body_timeout_s = DEFAULT_BODY_TIMEOUT_S
+    max_connections = DEFAULT_MAX_CONNECTIONS
+
+
+def configure(keep_alive_s: float, header_timeout_s: float, body_timeout_s: float,
+              max_connections: int) -> None:
+    ConnectionLimits.keep_alive_s = keep_alive_s
+    ConnectionLimits.header_timeout_s = header_timeout_s
+    ConnectionLimits.body_timeout_s = body_timeout_s
+    ConnectionLimits.max_connections = max_connections
 
 
 def body_limit_for(path: str) -> int | None:
