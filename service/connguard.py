@@ -121,14 +121,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super()._start_asgi_task(cycle, app)
 
     def _make_room(self) -> None:
-        stalled = next(iter(_stalled), None)
-        if stalled is not None:  # its client does not read its answers: it goes first
-            stalled._abort()
-            return
         victim = next(iter(_idle), None)
-        if victim is None:  # every other connection is busy with a request: refuse this one
-            victim = self
-        victim._close()
+        if victim is not None and not _stalled:
+            victim._close()  # closed, or closing once its client has read the rest: stalled
+        stalled = next(iter(_stalled), None)
+        if stalled is not None:  # its client does not read its answers: reset, the room is made
+            stalled._abort()
+        elif victim is None:  # every other connection is busy with a request: refuse this one
+            self._close()
 
     def _close(self) -> None:
         """Close once the client has what was sent; past the write deadline, reset."""
