@@ -81,6 +81,10 @@ def listen_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, sock: socket.socket, workers: int, log_level: str) -> None:
     """Run uvicorn on the bound socket until interrupted."""
     settings.to_env()  # workers (spawned processes) read their settings from here
@@ -103,8 +107,10 @@ def serve(settings: Settings, sock: socket.socket, workers: int, log_level: str)
     )
     server = uvicorn.Server(config)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal with the handler
-    # it found: make that a no-op so a requested stop exits 0 rather than -15.
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    # it found: that handler exits 0, so a requested stop is not -15. It also ends the start
+    # when the SIGTERM comes before uvicorn has put its own handlers in place (a no-op here
+    # swallowed such a stop).
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     if workers == 1:
         server.run(sockets=[sock])
     else:
