@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -145,10 +146,12 @@ class Server:
         env = {**os.environ, "POLLDAY_ADMIN_TOKEN": ADMIN_TOKEN, "POLLDAY_SECRET": SECRET,
                "PYTHONPATH": str(REPO)}
         self.launched_at = time.monotonic()
+        # A file, not a pipe nobody reads: 64 KiB of service logs would block the service.
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed by stop())
         self.proc = subprocess.Popen(
             argv,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
             text=True,
             env=env,
             cwd=cwd or REPO,
@@ -158,10 +161,9 @@ class Server:
         first = self.proc.stdout.readline().strip()
         if not first.startswith("http://"):
             self.proc.wait(10)
-            raise RuntimeError(
-                f"server did not start: stdout {first!r}, "
-                f"stderr {self.proc.stderr.read() if self.proc.stderr else ''}"
-            )
+            self.stderr.seek(0)
+            raise RuntimeError(f"server did not start: stdout {first!r}, stderr "
+                               f"{self.stderr.read()}")
         self.url = first
         self._wait_healthy()
 
@@ -191,9 +193,9 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self.stderr.close()
 
 
 def fresh_database(request: Any, backend: str, folder: Path) -> str:
