@@ -19,6 +19,7 @@ from rich.table import Table
 from pollday.allocate_run import AllocateOptions, allocate_to_folder, markdown
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
+from pollday.counts import processes, replications
 from pollday.exits import EXIT_OK
 from pollday.step_summary import append_step_summary
 
@@ -45,7 +46,7 @@ def add_allocate_arguments(p: argparse.ArgumentParser, positive_int: Callable[[s
                    help="the fewest units of the pool at any station (default 1)")
     p.add_argument("--out", type=Path, required=True,
                    help="folder for allocation.json/.csv, moves.csv, allocation.md")
-    p.add_argument("--replications", type=positive_int, default=20,
+    p.add_argument("--replications", type=replications, default=20,
                    help="simulated days per curve point, the same days for every count "
                    "(default 20)")
     p.add_argument("--band", type=_not_negative, default=50,
@@ -55,7 +56,8 @@ def add_allocate_arguments(p: argparse.ArgumentParser, positive_int: Callable[[s
                    help="days per station on which every station is judged again on its own, "
                    "under the three allocations, with another seed (default 1; 0: skip)")
     p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")
-    p.add_argument("--workers", type=positive_int, help="worker processes (default: all cores)")
+    p.add_argument("--workers", type=processes(),
+                   help="worker processes, 1 to 4 per usable CPU (default: all cores)")
     add_cluster_argument(p)
     p.add_argument("--quiet", action="store_true",
                    help="no progress bars and no table, only the verdict lines")

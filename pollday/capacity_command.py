@@ -17,6 +17,7 @@ from pollday.capacity_pipeline import run_capacity
 from pollday.capacity_search import SearchSettings
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import emit_summary, fail
+from pollday.counts import processes
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
@@ -32,7 +33,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
     p.add_argument("--host", help="target base URL (default: a fresh reference service per "
                    "level)")
     p.add_argument("--out", type=Path, help="folder (default: runs/<scenario name>-capacity)")
-    p.add_argument("--workers", type=int, default=0,
+    p.add_argument("--workers", type=processes(low=0), default=0,
                    help="Locust worker processes under a master (default 0: one process)")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow a --host that is not loopback")
@@ -54,7 +55,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="longest replay a level may take to send the requests the rule asks "
                    "for (default 600); a level that needs more is 'not measured'")
     add_threshold_argument(p, judged_by="capacity")
-    p.add_argument("--sim-workers", type=positive_int, default=os.cpu_count() or 1,
+    p.add_argument("--sim-workers", type=processes(), default=os.cpu_count() or 1,
                    help="worker processes of the simulated day (default: all cores)")
     add_cluster_argument(p)
     p.add_argument("--target-cpus", metavar="LIST",

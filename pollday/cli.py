@@ -26,6 +26,7 @@ from pollday.console import (
     print_json,
     print_simulation_table,
 )
+from pollday.counts import MAX_REPLICATIONS, processes, replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
 from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
 from pollday.outputs import OutFolderError
@@ -111,11 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=processes(),
         default=os.cpu_count() or 1,
-        help="worker processes (default: all cores)",
+        help="worker processes, 1 to 4 per usable CPU (default: all cores)",
     )
-    p.add_argument("--replications", type=_positive_int, help="default: the scenario's")
+    p.add_argument("--replications", type=replications,
+                   help=f"1 to {MAX_REPLICATIONS:,} (default: the scenario's)")
     p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")
     p.add_argument("--no-schedule", dest="schedule", action="store_false",
                    help="do not write schedule.npy (a planning run that will not be replayed; "

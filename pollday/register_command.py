@@ -19,6 +19,7 @@ from loadtests.register_file import (
     write_register_file,
 )
 from pollday.console import progress_bar
+from pollday.counts import processes
 from pollday.exits import EXIT_OK
 from simulation.errors import InputError
 
@@ -29,8 +30,9 @@ def add_register_arguments(parser: argparse.ArgumentParser) -> None:
                         help="NDJSON file to write (.gz: gzip-compressed)")
     parser.add_argument("--webcam-share", type=float, default=DEFAULT_WEBCAM_SHARE,
                         help="share of stations with a webcam stream (default %(default)s)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="processes rendering voter lines (default %(default)s)")
+    parser.add_argument("--workers", type=processes(), default=2,
+                        help="processes rendering voter lines, 1 to 4 per usable CPU "
+                        "(default %(default)s)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bar or closing line (CI logs); errors still shown")
     parser.add_argument("--json", action="store_true",

@@ -14,6 +14,7 @@ from typing import Any
 
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import emit_summary, fail, print_closing, print_run_table
+from pollday.counts import processes
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
@@ -34,9 +35,10 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
     p.add_argument(
         "--workers",
-        type=int,
+        type=processes(low=0),
         default=0,
-        help="Locust worker processes under a master (default 0: one process)",
+        help="Locust worker processes under a master, 0 to 4 per usable CPU (default 0: one "
+        "process)",
     )
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
@@ -47,7 +49,7 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument("--station-share", type=float, help="share of stations replayed")
     p.add_argument(
         "--sim-workers",
-        type=positive_int,
+        type=processes(),
         default=os.cpu_count() or 1,
         help="worker processes of the simulation (default: all cores)",
     )

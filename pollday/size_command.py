@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
+from pollday.counts import processes, replications
 from pollday.exits import EXIT_OK
 from pollday.size_outcome import outcome_lines
 from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
@@ -47,7 +48,7 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     )
     p.add_argument(
         "--replications",
-        type=positive_int,
+        type=replications,
         default=20,
         help="simulated days per candidate hardware (default 20; the same days for every "
         "candidate)",
@@ -61,7 +62,8 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     )
     p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")
     p.add_argument(
-        "--workers", type=positive_int, help="worker processes (default: all cores)"
+        "--workers", type=processes(),
+        help="worker processes, 1 to 4 per usable CPU (default: all cores)"
     )
     add_cluster_argument(p)
     p.add_argument(

@@ -15,6 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from pollday.counts import replications
 from pollday.exits import EXIT_OK
 from pollday.spares_run import CSV, SparesOptions, spares
 from simulation.spares import DEFAULT_REPLICATIONS, SparesOutput
@@ -36,7 +37,7 @@ def add_spares_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: An
     p.add_argument("--confidence", type=_confidence,
                    help="share of days the spares must cover (default: the scenario's "
                    "[spares] confidence, 0.95)")
-    p.add_argument("--replications", type=positive_int, default=DEFAULT_REPLICATIONS,
+    p.add_argument("--replications", type=replications, default=DEFAULT_REPLICATIONS,
                    help=f"simulated days of faults (default {DEFAULT_REPLICATIONS})")
     p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")
     p.add_argument("--no-cost", action="store_true",

@@ -1,0 +1,54 @@
+"""The counts an operator types (worker processes, simulated days, bands), each with a range
+checked before anything starts: argparse types whose refusal names the range and why.
+
+``--workers 100000`` once forked processes until the machine ran out of memory; a count is
+a resource, and a typo in it must be exit 2, not an outage. The bounds are generous for real
+use and say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+
+__all__ = ["MAX_REPLICATIONS", "bounded", "processes", "replications", "usable_cpus"]
+
+# Enough for any confidence a planner asks (sizing's re-searches use at most 160 days); a
+# national simulate at this many days is already days of computing.
+MAX_REPLICATIONS = 10_000
+PROCESSES_PER_CPU = 4  # beyond this, processes only share the same cores and add memory
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (taskset and cgroup cpusets count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def bounded(low: int, high: int, why: str) -> Callable[[str], int]:
+    """An argparse type: a whole number (ASCII digits) from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        digits = stripped.removeprefix("-")
+        if not digits.isascii() or not digits.isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+        value = int(stripped)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{value} is out of range: use {low:,} to {high:,} ({why})")
+        return value
+
+    return parse
+
+
+def processes(low: int = 1) -> Callable[[str], int]:
+    """Worker processes: ``low`` to 4 per usable CPU."""
+    most = PROCESSES_PER_CPU * usable_cpus()
+    return bounded(low, most, f"{PROCESSES_PER_CPU} per usable CPU, {usable_cpus()} here")
+
+
+replications = bounded(1, MAX_REPLICATIONS, "simulated days per station")
