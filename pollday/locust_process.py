@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -81,8 +82,20 @@ class LocustRun:
         if self.adapter:
             cmd += ["--adapter", self.adapter]
         if self.workers > 0:
-            cmd += ["--processes", str(self.workers)]
+            # Master and workers talk over loopback on a free port: Locust's default binds
+            # 5557 on every interface, and a second run on the machine then fails to start.
+            port = str(free_loopback_port())
+            cmd += ["--processes", str(self.workers), "--master-bind-host", "127.0.0.1",
+                    "--master-bind-port", port, "--master-host", "127.0.0.1",
+                    "--master-port", port]
         return cmd + list(self.extra_args)
+
+
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the kernel's choice; Locust binds it next)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 HISTORY_TAIL_BYTES = 8192  # several rows of locust_stats_history.csv (~200 bytes each)

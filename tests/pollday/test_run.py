@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -227,9 +229,14 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
 @pytest.mark.slow
 def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    done = pollday(
-        "run", str(SMOKE), "--out", str(out), "--workers", "2", "--station-share", "0.5", "--quiet"
-    )
+    # Locust's default master port taken (another run on the machine): the run does not care.
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with contextlib.suppress(OSError):  # already taken by someone else: as good
+            taken.bind(("0.0.0.0", 5557))
+            taken.listen()
+        done = pollday("run", str(SMOKE), "--out", str(out), "--workers", "2",
+                       "--station-share", "0.5", "--quiet")
     summary = _summary(out)
     # Timing thresholds may fail with Locust's workers sharing 2 cores; the exit code must
     # still be the verdicts' (1 only for a failed threshold), never a harness failure (3).
