@@ -19,7 +19,7 @@ from rich.table import Table
 from pollday.allocate_run import AllocateOptions, allocate_to_folder, markdown
 from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
-from pollday.counts import processes, replications
+from pollday.counts import fresh_days, processes, replications
 from pollday.exits import EXIT_OK
 from pollday.step_summary import append_step_summary
 
@@ -52,7 +52,7 @@ def add_allocate_arguments(p: argparse.ArgumentParser, positive_int: Callable[[s
     p.add_argument("--band", type=_not_negative, default=50,
                    help="stations of a group within this many voters share one curve, "
                    "simulated over the band's stations (default 50; 0: every station its own)")
-    p.add_argument("--fresh-days", type=_not_negative, default=1,
+    p.add_argument("--fresh-days", type=fresh_days, default=1,
                    help="days per station on which every station is judged again on its own, "
                    "under the three allocations, with another seed (default 1; 0: skip)")
     p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")

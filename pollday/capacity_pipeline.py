@@ -34,6 +34,7 @@ from pollday.capacity_window import (
     window_rows,
 )
 from pollday.console import err_console, progress_bar
+from pollday.counts import MAX_LEVEL_S
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.run_pipeline import RunConfig, RunFailure, check_target, preflight
 from pollday.scenario_file import load_scenario
@@ -49,8 +50,10 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]
     cpus = cpu_split(config.target_cpus, config.generator_cpus, config.host)
     check_database_url(config.database_url, config.host)
     problems = config.settings.problems()
-    if not config.level_s > 0:
-        problems.append(f"--level-s {config.level_s:g} must be positive")
+    for flag, seconds in (("--level-s", config.level_s), ("--max-level-s", config.max_level_s)):
+        if not 0 < seconds <= MAX_LEVEL_S:  # nan fails too
+            problems.append(f"{flag} {seconds:g} is out of range: use more than 0 and at most "
+                            f"{MAX_LEVEL_S:,.0f} s (a day)")
     if not config.max_level_s >= config.level_s:
         problems.append(f"--max-level-s {config.max_level_s:g} must be at least --level-s "
                         f"{config.level_s:g}")

@@ -12,12 +12,14 @@ import argparse
 import os
 from collections.abc import Callable
 
-__all__ = ["MAX_REPLICATIONS", "bounded", "processes", "replications", "usable_cpus"]
+__all__ = ["MAX_LEVEL_S", "MAX_REPLICATIONS", "bounded", "fresh_days", "processes",
+           "replications", "usable_cpus"]
 
 # Enough for any confidence a planner asks (sizing's re-searches use at most 160 days); a
 # national simulate at this many days is already days of computing.
 MAX_REPLICATIONS = 10_000
 PROCESSES_PER_CPU = 4  # beyond this, processes only share the same cores and add memory
+MAX_LEVEL_S = 86_400.0  # one load level of a capacity search: a day is already a soak
 
 
 def usable_cpus() -> int:
@@ -52,3 +54,4 @@ def processes(low: int = 1) -> Callable[[str], int]:
 
 
 replications = bounded(1, MAX_REPLICATIONS, "simulated days per station")
+fresh_days = bounded(0, MAX_REPLICATIONS, "fresh days per station")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pollday.console import fail, print_json
+from pollday.counts import replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
 from pollday.station_calc import DEFAULT_DAYS
 from pollday.station_inputs import INPUTS, StationInputError
@@ -41,7 +42,7 @@ def add_station_arguments(
     )
     p.add_argument(
         "--replications",
-        type=positive_int,
+        type=replications,
         default=DEFAULT_DAYS,
         help=f"simulated days; waits pool all of them (default {DEFAULT_DAYS})",
     )

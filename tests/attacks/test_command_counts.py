@@ -28,6 +28,9 @@ CASES = [
     (["capacity", SMOKE, "--workers", "-1"], "--workers: -1 is out of range"),
     (["register", SMOKE, "--workers", "100000"], "--workers: 100000 is out of range"),
     (["spares", KENYA, "--replications", "1_000"], "'1_000' is not a whole number"),
+    (["allocate", SMOKE, "--budget", "terminal=30", "--fresh-days", "100000000"],
+     "--fresh-days: 100000000 is out of range"),
+    (["station", "--replications", "100000000"], "--replications: 100000000 is out of range"),
 ]
 
 
@@ -42,8 +45,19 @@ def test_a_count_out_of_range_is_exit_2_before_anything_starts(
     err = capsys.readouterr().err
     assert says in err, err
     if "out of range" in says:
-        assert "4 per usable CPU" in err or "simulated days" in err
+        assert any(why in err for why in ("4 per usable CPU", "days per station", "(a day)"))
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing started
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--max-level-s", "1e12"), ("--level-s", "nan")])
+def test_a_capacity_level_longer_than_a_day_is_exit_2_with_its_files(
+        tmp_path: Path, flag: str, value: str) -> None:
+    # capacity's bad input still leaves summary.json and junit.xml for CI (issue 11)
+    out = tmp_path / "out"
+    assert main(["capacity", SMOKE, "--out", str(out), "--quiet", flag, value]) == 2
+    said = (out / "junit.xml").read_text()
+    assert f"{flag} " in said and "is out of range" in said and "86,400 s (a day)" in said
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "summary.json"]
 
 
 def test_the_bound_follows_the_usable_cpus(capsys: pytest.CaptureFixture[str]) -> None:
