@@ -5,7 +5,9 @@ the person's drawn service time and releases it, or keeps it into the person's l
 stages on the same pool (Brazil's urna identifies the voter, then records the vote).
 Each person walks one route: an ordered subset of the stages, chosen when the day is drawn
 (by voter group and by the outcome of identification). Exactly one stage is the
-identification: its time is the scan time plus the central call (:class:`StationInput`).
+identification: its time is the scan time (:class:`StationInput`). At most one stage calls
+the central service (by default the identification stage; another stage after it, or none):
+its time gains the call, and only people whose route passes it make the call.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class StageInput:
     keep_unit: bool = False  # keep the unit into this person's later stages on the pool
     reneging: bool = False  # people may give up while waiting in this stage's line
     identification: bool = False
+    central_call: bool = False  # this stage calls the central service (see FlowInput)
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,26 @@ class FlowInput:
     stages: list[StageInput]
     routes: list[tuple[int, ...]]  # stage indices, in order
     route: IntArray  # per person: index into routes
+    # With no stage marked central_call the identification stage calls, unless this is set.
+    no_central_call: bool = False
 
     @property
     def identification_stage(self) -> int:
         return next(k for k, s in enumerate(self.stages) if s.identification)
+
+    @property
+    def call_stage(self) -> int | None:
+        """The stage that calls the central service; None: nobody calls."""
+        marked = [k for k, s in enumerate(self.stages) if s.central_call]
+        if marked:
+            return marked[0]
+        return None if self.no_central_call else self.identification_stage
+
+
+def call_stage_of(flow: FlowInput | None) -> int | None:
+    """The calling stage of a station's flow (None: the default flow, whose identification
+    stage 0 calls)."""
+    return 0 if flow is None else flow.call_stage
 
 
 def default_flow(

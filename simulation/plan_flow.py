@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 
 from simulation.distributions import Distribution
 from simulation.flow_input import FlowInput, PoolFaults, StageInput
-from simulation.scenario import Scenario, StationGroup
-from simulation.scenario_flow import MANUAL
+from simulation.scenario import Counting, Scenario, StationGroup
+from simulation.scenario_flow import MANUAL, call_stage
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -62,6 +62,7 @@ def build_flow(
 ) -> FlowInput:
     pools = scenario.pool_names
     n = len(voter_group)
+    calling = call_stage(scenario.flow)
     stages = [
         StageInput(
             name=stage.name,
@@ -72,12 +73,14 @@ def build_flow(
             keep_unit=stage.keep_unit,
             reneging=stage.reneging,
             identification=stage.kind == "identification",
+            central_call=k == calling,
         )
-        for stage in scenario.flow
+        for k, stage in enumerate(scenario.flow)
     ]
     routes, route = _routes(scenario, voter_group, ended)
     return FlowInput(
-        pools=[(p, group.pools[p]) for p in pools], stages=stages, routes=routes, route=route
+        pools=[(p, group.pools[p]) for p in pools], stages=stages, routes=routes, route=route,
+        no_central_call=calling is None,
     )
 
 
@@ -143,18 +146,58 @@ def draw_faults(
 
 @dataclass(frozen=True)
 class Uploads:
-    """A station's protocol upload: failed attempts before the one that arrives."""
+    """A station's protocol upload attempts: when each is made after the first, and whether
+    the last one goes through (docs/scenarios.md, [counting])."""
 
-    failed_attempts: int
-    retry_s: float
-    never: bool  # the protocol does not arrive on election night
+    offsets_s: FloatArray  # every attempt, seconds after the first (empty: counted elsewhere)
+    arrives: bool  # the last attempt goes through on election night
+    never: bool = False  # never_upload_share: every attempt fails, the protocol goes by hand
+    gave_up: bool = False  # the retry policy gave up (attempts or deadline) before success
+    counted_elsewhere: bool = False  # no station protocol at all: no attempt
+
+    @property
+    def attempts(self) -> int:
+        return len(self.offsets_s)
+
+    @property
+    def failed_attempts(self) -> int:
+        return self.attempts - int(self.arrives)
+
+
+# Keeps attempt times finite however far an uncapped backoff grows (a year between tries).
+_MAX_WAIT_S = 365 * 86400.0
+
+
+def attempt_offsets_s(counting: Counting, attempts: int) -> FloatArray:
+    """Each of ``attempts`` attempts' time after the first: the waits start at
+    ``upload_retry_min``, grow by ``upload_retry_backoff`` and stop at
+    ``upload_retry_max_min``."""
+    with np.errstate(over="ignore"):
+        waits_s = counting.upload_retry_min * 60 * counting.upload_retry_backoff ** np.arange(
+            max(attempts - 1, 0), dtype=np.float64)
+    cap_s = _MAX_WAIT_S if counting.upload_retry_max_min is None else \
+        counting.upload_retry_max_min * 60
+    offsets: FloatArray = np.concatenate([[0.0], np.cumsum(np.minimum(waits_s, cap_s))])
+    return offsets[:attempts]
 
 
 def draw_uploads(scenario: Scenario, *, rng: np.random.Generator) -> Uploads:
     c = scenario.counting
+    if c.counted == "elsewhere":
+        return Uploads(np.zeros(0), arrives=False, counted_elsewhere=True)
+    # The same two draws as before the retry policy existed: a scenario without one keeps
+    # its days exactly.
     never = bool(rng.random() < c.never_upload_share)
     failed = int(rng.geometric(1 - c.upload_failure_probability)) - 1
-    return Uploads(failed, c.upload_retry_min * 60, never)
+    attempts, gave_up = failed + 1, False
+    if c.upload_max_attempts is not None and failed >= c.upload_max_attempts:
+        attempts, gave_up = c.upload_max_attempts, True  # every allowed attempt fails
+    offsets = attempt_offsets_s(c, attempts)
+    if c.upload_give_up_after_min is not None:
+        kept = offsets[offsets <= c.upload_give_up_after_min * 60]
+        gave_up = gave_up or len(kept) < len(offsets)
+        offsets = kept
+    return Uploads(offsets, arrives=not (never or gave_up), never=never, gave_up=gave_up)
 
 
 FINAL_SYNC_SPREAD_S = 300.0  # at least this spread of final syncs after closing

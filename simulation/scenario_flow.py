@@ -58,6 +58,12 @@ class Stage(_Model):
         default=None,
         description="only voters whose identification ended at these modalities or 'manual'",
     )
+    central_call: bool | None = Field(
+        default=None,
+        description="true: this stage (at or after identification) calls the central "
+        "service, and only voters whose route passes it make the call; false on the "
+        "identification stage with no stage true: nobody calls. Default: the identification "
+        "stage calls")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -116,6 +122,20 @@ def check_flow(flow: list[Stage], groups: list[VoterGroup], modalities: list[str
                 raise ValueError(f"flow[{k}].outcome: {o!r} is not one of {sorted(outcomes)}")
         if stage.outcome and k < ids[0]:
             raise ValueError(f"flow[{k}].outcome: the stage comes before identification")
+        if stage.central_call and k < ids[0]:
+            raise ValueError(
+                f"flow[{k}].central_call: the stage comes before identification; the central "
+                "service confirms an identified voter: mark a stage at or after it")
+        if stage.central_call is False and k != ids[0]:
+            raise ValueError(
+                f"flow[{k}].central_call = false: only the identification stage calls by "
+                "default; drop the key here (set it false on the identification stage for "
+                "no call at all)")
+    calling = [k for k, s in enumerate(flow) if s.central_call]
+    if len(calling) > 1:
+        raise ValueError(
+            f"flow: central_call = true on stages {calling}; one stage calls the central "
+            "service: keep it on one")
         if stage.keep_unit:
             after = flow[k + 1] if k + 1 < len(flow) else None
             # Holding one pool's unit while waiting for another's can deadlock a station.
@@ -125,6 +145,15 @@ def check_flow(flow: list[Stage], groups: list[VoterGroup], modalities: list[str
                     f"({stage.pool!r}) for every voter, so the unit is never held while "
                     "waiting for another pool"
                 )
+
+
+def call_stage(flow: list[Stage]) -> int | None:
+    """The flow's stage that calls the central service (None: nobody calls)."""
+    marked = [k for k, s in enumerate(flow) if s.central_call]
+    if marked:
+        return marked[0]
+    ident = next(k for k, s in enumerate(flow) if s.kind == "identification")
+    return None if flow[ident].central_call is False else ident
 
 
 def check_groups(groups: list[VoterGroup], modalities: list[str]) -> None:

@@ -4,9 +4,11 @@ One ``simpy.Environment`` per station. People arrive and walk their route throug
 station's stages (:mod:`simulation.flow_input`): each stage waits FIFO for a unit of a named
 pool (giving up if patience runs out, where the stage allows it), holds it for a service
 time and releases it, or keeps it for the person's later stages on the same pool. The
-identification stage scans and confirms the check-in (online call, or buffered) and may
-refuse. Units fail and are repaired or replaced. At closing nobody new joins; after the
-last person leaves the station counts and uploads its protocol.
+identification stage scans and may refuse; the flow's calling stage (the identification
+stage unless the flow says otherwise) confirms the check-in (online call, or buffered) and
+refuses duplicates it catches; people whose route skips it make no call
+(:mod:`simulation.station_checkin`). Units fail and are repaired or replaced. At closing
+nobody new joins; after the last person leaves the station counts and uploads its protocol.
 
 Speed matters (millions of voters per national run): people move through the stations by
 event callbacks on SimPy timeouts (one event per person per stage, no process per voter and
@@ -25,6 +27,7 @@ from typing import cast
 import simpy
 
 from simulation.flow_input import FlowInput, default_flow
+from simulation.station_checkin import StationCheckin
 from simulation.station_close import StationClosing
 from simulation.station_faults import Job, StationFaults
 from simulation.station_input import StationInput, StationOutcome, Status
@@ -32,7 +35,7 @@ from simulation.station_input import StationInput, StationOutcome, Status
 _NAN = math.nan
 
 
-class _Station(StationFaults, StationClosing):
+class _Station(StationCheckin, StationFaults, StationClosing):
     def __init__(self, inp: StationInput, trace: bool) -> None:
         self.env = simpy.Environment()
         self.inp = inp
@@ -44,6 +47,7 @@ class _Station(StationFaults, StationClosing):
         self._init_stages(self.flow, inp.size)
         units = self._init_pools(self.flow)
         self._start_failures(units)
+        self._shut_until_opening(units)  # before the first arrival: the door opens first
         if inp.size:
             self.env.timeout(self.arrival[0], 0).callbacks.append(self._arrive)
         self.env.process(self._closing())
@@ -67,6 +71,8 @@ class _Station(StationFaults, StationClosing):
     def _init_stages(self, flow: FlowInput, n: int) -> None:
         # Stages as parallel lists (attribute lookups are the hot path's cost).
         self.id_stage = flow.identification_stage
+        call_stage = flow.call_stage
+        self.call_stage = -1 if call_stage is None else call_stage
         self.stage_pool = [s.pool for s in flow.stages]
         self.stage_keep = [s.keep_unit for s in flow.stages]
         self.stage_renege = [s.reneging for s in flow.stages]
@@ -98,7 +104,9 @@ class _Station(StationFaults, StationClosing):
         self.protocol_at_s = _NAN
         # Units tracked job by job: those that can fail (to requeue their person, set by
         # _start_failures) and the identification pool (its busy time is reported).
-        self.tracked = [p == flow.stages[self.id_stage].pool for p in range(len(units))]
+        # The calling stage's pool too: its end may refuse a duplicate (see _stage_done).
+        watched = {flow.stages[k].pool for k in (self.id_stage, self.call_stage) if k >= 0}
+        self.tracked = [p in watched for p in range(len(units))]
         return units
 
     def note(self, event: str, person: int) -> None:
@@ -174,6 +182,8 @@ class _Station(StationFaults, StationClosing):
             held_s = self.service[stage][person]
             if self.log is not None:
                 self.note(self.stage_name[stage], person)
+            if stage == self.call_stage:  # the call follows the stage's own work
+                held_s += self._call(person, self.env.now + held_s)
         done = self.env.timeout(held_s, person)
         done.callbacks.append(self._stage_done)
         if self.tracked[pool]:  # can fail, or its busy time is reported
@@ -201,6 +211,10 @@ class _Station(StationFaults, StationClosing):
             jobs[unit] = None
             if stage == self.id_stage and not self._end_checkin(person):
                 self._release(pool, unit)  # refused: left
+                return
+            if stage == self.call_stage and stage != self.id_stage and not self._end_call(
+                    person):
+                self._release(pool, unit)  # a duplicate caught by the call: left
                 return
         pos += 1
         if pos < len(route):
@@ -239,48 +253,6 @@ class _Station(StationFaults, StationClosing):
             self.idle[pool].append(unit)
         else:
             self._start(pool, unit, person, self.route[person][self.pos[person]])
-
-    # -- identification -------------------------------------------------------------------
-
-    def _begin_checkin(self, person: int) -> float:
-        """Record the start of a check-in; return how long the unit is held."""
-        now = self.env.now
-        if self.log is not None:
-            self.note("scan", person)
-        held_s: float = self.scan[person]
-        if not self.bio_ok[person]:
-            return held_s
-        if self.inp.online:
-            call_at_s = now + held_s
-            outage_end_s = self.inp.in_outage(call_at_s)
-            if outage_end_s is None:
-                self.call_at[person] = call_at_s
-                held_s += self.call[person]
-                if not self.call_ok[person]:
-                    flush_s = self.inp.buffer_flush_s
-                    self.buffered_until[person] = math.ceil((now + held_s) / flush_s) * flush_s
-            else:
-                self.buffered_until[person] = outage_end_s
-        return held_s
-
-    def _end_checkin(self, person: int) -> bool:
-        """Refuse (the person leaves) or let them on; True when they go on."""
-        now = self.env.now
-        if not self.bio_ok[person]:
-            self.status[person] = int(Status.REFUSED_BIOMETRIC)
-        elif self.duplicate[person]:
-            caught = self.inp.online and math.isnan(self.buffered_until[person])
-            self.status[person] = int(
-                Status.REFUSED_DUPLICATE if caught else Status.DUPLICATE_VOTED
-            )
-        if self.status[person] in (Status.REFUSED_BIOMETRIC, Status.REFUSED_DUPLICATE):
-            if self.log is not None:
-                self.note("refused", person)
-            self._depart(person, now)
-            return False
-        if self.log is not None:
-            self.note("checked_in", person)
-        return True
 
 
 def run_station(inp: StationInput, *, trace: bool = False) -> StationOutcome:

@@ -9,11 +9,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.flow_input import default_flow
+from simulation.flow_input import call_stage_of, default_flow
+from simulation.late_opening import opening_row
 from simulation.plan import StationPlan
 from simulation.schedule import EventKind, Schedule, make_rows, merge
 from simulation.station_input import StationOutcome, Status
 
+COUNTED_ELSEWHERE = "counted elsewhere"  # stations.csv protocol_uploaded, no protocol
 QUEUE_BIN_S = 300.0  # queue length is reported per 5-minute bin
 FloatArray = NDArray[np.float64]
 
@@ -132,16 +134,16 @@ def offline_sync_times(
 
 
 def upload_attempts_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
-    """Times of every protocol upload attempt (failed ones, then the one that arrives)."""
-    up = plan.uploads
-    times: FloatArray = out.protocol_at_s + up.retry_s * np.arange(up.failed_attempts + 1.0)
+    """Times of every protocol upload attempt (failed ones, then the one that arrives, if
+    any; none for a station counted elsewhere)."""
+    times: FloatArray = out.protocol_at_s + plan.uploads.offsets_s
     return times
 
 
 def protocol_arrives_s(plan: StationPlan, out: StationOutcome) -> float:
     """When the protocol reaches the service on election night (nan: it does not)."""
     up = plan.uploads
-    return math.nan if up.never else out.protocol_at_s + up.retry_s * up.failed_attempts
+    return out.protocol_at_s + float(up.offsets_s[-1]) if up.arrives else math.nan
 
 
 _PROTOCOL_AFTER_BATCH_S = 1.0
@@ -153,11 +155,22 @@ def _final_sync_s(plan: StationPlan, out: StationOutcome) -> float | None:
     return out.protocol_at_s if plan.final_sync_with_protocol else None
 
 
+def called_end_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
+    """When each person left the flow's calling stage (nan: never there, or no stage
+    calls): the check-in the central service hears of, online or in a later batch."""
+    call = call_stage_of(plan.input.flow)
+    if call is None:
+        return np.full(len(out.status), np.nan)
+    return out.stage_end_s[call] if out.stage_end_s else out.checkin_end_s
+
+
 def _schedule_rows(
     plan: StationPlan, out: StationOutcome, station: int, offset_s: float, sync_s: float | None
 ) -> Schedule:
     status, dup, voter = out.status, plan.input.duplicate, plan.voter_index
-    checked = ~np.isin(status, (Status.REFUSED_BIOMETRIC,)) & ~np.isnan(out.checkin_end_s)
+    # Who passed the flow's calling stage, and when: routes that skip it send nothing.
+    recorded_s = called_end_s(plan, out)
+    checked = ~np.isin(status, (Status.REFUSED_BIOMETRIC,)) & ~np.isnan(recorded_s)
     if sync_s is None:  # online: a call per check-in, a batch for what was buffered
         sent = checked & ~np.isnan(out.call_at_s)
         synced = checked & np.isnan(out.call_at_s) & ~np.isnan(out.buffered_until_s)
@@ -167,7 +180,7 @@ def _schedule_rows(
         synced = checked
         sent_time = out.call_at_s
         sync_time = offline_sync_times(
-            out.checkin_end_s,
+            recorded_s,
             plan.sync_times_s,
             plan.input.close_s,
             _final_sync_s(plan, out),
@@ -188,17 +201,24 @@ def _schedule_rows(
             voter[synced],
         ),
     ]
-    arrives_s = protocol_arrives_s(plan, out)
-    if sync_s is not None and synced.any():  # never before the station's last records
-        arrives_s = max(arrives_s, float(np.max(sync_time[synced])) + _PROTOCOL_AFTER_BATCH_S)
-    if not math.isnan(arrives_s):  # failed attempts never reach the service
-        parts.append(
-            make_rows(
-                np.array([arrives_s + offset_s]), np.array([EventKind.PROTOCOL]), station,
-                np.array([-1]),
-            )
-        )
+    parts.append(_upload_rows(plan, out, station, offset_s,
+                              sync_time[synced] if sync_s is not None else None))
     return merge(parts)
+
+
+def _upload_rows(plan: StationPlan, out: StationOutcome, station: int, offset_s: float,
+                 batch_s: FloatArray | None) -> Schedule:
+    """Every upload attempt, numbered in ``voter`` from 1: the failed ones as
+    ``PROTOCOL_FAILED`` (the load test sends them too: a retry storm is load), the one that
+    goes through as ``PROTOCOL``."""
+    times_s = upload_attempts_s(plan, out)
+    kinds = np.full(len(times_s), EventKind.PROTOCOL_FAILED, dtype=np.uint8)
+    if plan.uploads.arrives:
+        kinds[-1] = EventKind.PROTOCOL
+        if batch_s is not None and len(batch_s):  # never before the station's last records
+            times_s[-1] = max(times_s[-1], float(np.max(batch_s)) + _PROTOCOL_AFTER_BATCH_S)
+    return make_rows(times_s + offset_s, kinds, station,
+                     np.arange(1, len(times_s) + 1, dtype=np.int32))
 
 
 def visit_waits_s(plan: StationPlan, out: StationOutcome) -> FloatArray:
@@ -231,6 +251,7 @@ def _station_row(
 ) -> dict[str, Any]:
     """The station's figures in stations.csv, after its identity columns."""
     inp, status = plan.input, out.status
+    elsewhere = plan.uploads.counted_elsewhere  # no protocol: say so, not 0 attempts
     horizon_s = max(inp.close_s, float(np.nanmax(out.checkin_end_s, initial=0.0)))
     return {
         "arrived": inp.size,
@@ -248,10 +269,11 @@ def _station_row(
         "repairs": out.repairs,
         "replacements": out.replacements,
         "last_voter_left": _clock(opening_min, out.last_exit_s),
-        "protocol_uploaded": _clock(opening_min, protocol_arrives_s(plan, out)),
+        "protocol_uploaded": COUNTED_ELSEWHERE if elsewhere else _clock(
+            opening_min, protocol_arrives_s(plan, out)),
         "last_left_min": round(out.last_exit_s / 60, 2),
         "protocol_at_min": round(protocol_arrives_s(plan, out) / 60, 2),
-        "upload_attempts": plan.uploads.failed_attempts + 1,
+        "upload_attempts": None if elsewhere else plan.uploads.attempts,
     }
 
 
@@ -286,6 +308,7 @@ def summarise_station(
         "constituency": constituency,
         "registered": registered,
         **_station_row(plan, out, waits_min, max_queue(begin_s, end_s), opening_min),
+        **opening_row(inp, out),
     }
     checkin_s = out.checkin_end_s[out.status == Status.VOTED]
     return StationResult(
