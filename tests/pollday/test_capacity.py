@@ -163,7 +163,12 @@ def test_capacity_of_the_reference_service_falls_as_latency_rises(tmp_path: Path
         found[latency_ms] = doc["capacity"]
         assert all(lvl["audit"]["lost_checkins"] == 0 for lvl in doc["levels"]), stderr
     assert found[20]["outcome"] == "above-max" and found[20]["multiple"] == 76
-    assert found[800]["outcome"] == "bracketed" and found[800]["bracket"] == [40, 76]
+    # 800 ms breaks at or below the multiple 20 ms holds, and something below it held. Not
+    # the exact [40, 76] of a quiet machine: on a loaded one (other tests, other agents) 40x
+    # can fail too and the search goes on downwards, which still shows capacity falling.
+    assert found[800]["outcome"] == "bracketed", found[800]
+    held, broke = found[800]["bracket"]
+    assert held < broke <= 76 and found[800]["multiple"] == held < found[20]["multiple"]
     breaks = found[800]["first_to_break"]  # the answers may also have fallen behind the offer
     assert breaks[0] == "checkin.p95_ms_intended < 3000" and set(breaks) <= {breaks[0], RATE_RULE}
 
