@@ -92,6 +92,7 @@ class Adapter:
     STREAMS = "/v1/streams"
     SNAPSHOT = "/v1/streams/[station]/snapshot"
     DUPLICATE_SUFFIX = " (duplicate)"
+    FAILED_ATTEMPT_SUFFIX = " (failed attempt)"
     # Answers a station client retries with the same Idempotency-Key (besides timeouts).
     retry_statuses: frozenset[int] = frozenset({502, 503, 504})
     # Threshold aliases of this adapter's own endpoint keys ("METHOD name"), on top of the
@@ -156,6 +157,22 @@ class Adapter:
         return HttpRequest("POST", self.PROTOCOL, self.PROTOCOL,
                            self.station_headers(counts.station_id), _json(body),
                            frozenset({200, 201}))
+
+    def failed_protocol(self, counts: ProtocolCounts, attempt: int) -> HttpRequest:
+        """An upload attempt the simulation decided fails (the schedule's PROTOCOL_FAILED).
+
+        The request really reaches the target, as a station's retry does (the load of a
+        retry storm is the point), but must change nothing: the counts are sent with one
+        ballot too many in ``ballots_valid``, which the votes then do not add up to, and the
+        reference service refuses them with 422 ``protocol_does_not_add_up`` before storing
+        anything. Its answer is recorded under its own endpoint name; a target that accepts
+        it is answering other than expected (an error). ``X-Upload-Attempt`` carries the
+        attempt number (1 = the first)."""
+        body = {"station_id": counts.station_id, **counts.as_dict()}
+        body["ballots_valid"] = counts.ballots_valid + 1
+        headers = {**self.station_headers(counts.station_id), "X-Upload-Attempt": str(attempt)}
+        return HttpRequest("POST", self.PROTOCOL, self.PROTOCOL + self.FAILED_ATTEMPT_SUFFIX,
+                           headers, _json(body), frozenset({422}))
 
     # -- public reads -----------------------------------------------------------------------
     def results(self) -> HttpRequest:

@@ -8,8 +8,9 @@ the job's own station, so a slow service never slows the offered load (no coordi
 omission); the time a job spends queued counts in its latency from the intended time, which
 the sender measures.
 
-A protocol upload is a barrier for its station: it is sent only when none of that station's
-requests is in flight (a station counts after its check-ins were confirmed).
+A protocol upload attempt (a failed one too) is a barrier for its station: it is sent only
+when none of that station's requests is in flight (a station counts after its check-ins were
+confirmed, and retries one attempt at a time).
 
 The dispatcher knows nothing about gevent or HTTP: it is driven by a :class:`Clock` and
 hands jobs to a :class:`Sender`, which calls ``done(job)`` when the job's request finished.
@@ -25,7 +26,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.plan import JobKind, JobPlan
+from loadtests.plan import UPLOAD_KINDS, JobPlan
 
 YIELD_EVERY = 32  # let response handlers run at least every this many jobs due at once
 
@@ -127,7 +128,7 @@ class Dispatcher:
             j = q[0]
             busy = self.inflight[s]
             # A protocol waits until nothing of its station is in flight.
-            if busy >= (1 if self._kind[j] == JobKind.PROTOCOL else int(self.caps[s])):
+            if busy >= (1 if self._kind[j] in UPLOAD_KINDS else int(self.caps[s])):
                 return
             q.popleft()
             self.inflight[s] = busy + 1

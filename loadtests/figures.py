@@ -62,6 +62,7 @@ ENDPOINTS = {
     "POST /v1/checkins (duplicate)": "duplicate",
     "POST /v1/checkins/batch": "batch",
     "POST /v1/protocols": "protocol",
+    "POST /v1/protocols (failed attempt)": "protocol_failed",
     "GET /v1/results": "results",
     "GET /v1/streams": "streams",
     "GET /v1/streams/[station]/snapshot": "snapshot",

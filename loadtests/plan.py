@@ -2,8 +2,8 @@
 
 A *job* is one HTTP request to be sent at an intended time: a check-in, a duplicate attempt,
 a sync batch (rows of kinds SYNC_* with the same station and time, at most ``BATCH_MAX``
-items per job), a protocol upload, or a public read. Jobs are kept as parallel numpy arrays
-so a national schedule costs a few bytes per event.
+items per job), a protocol upload attempt (failed ones too), or a public read. Jobs are
+kept as parallel numpy arrays so a national schedule costs a few bytes per event.
 
 Station selection is deterministic and nested: ``--station-share`` keeps the first
 ``round(share * n)`` stations of a permutation drawn from the scenario seed, so a smaller
@@ -34,9 +34,12 @@ class JobKind(IntEnum):
     PROTOCOL = 3
     RESULTS = 4
     SNAPSHOT = 5
+    PROTOCOL_FAILED = 6  # an upload attempt the simulation decided fails (adapter docstring)
 
 
-STATION_KINDS = (JobKind.CHECKIN, JobKind.DUPLICATE, JobKind.BATCH, JobKind.PROTOCOL)
+STATION_KINDS = (JobKind.CHECKIN, JobKind.DUPLICATE, JobKind.BATCH, JobKind.PROTOCOL,
+                 JobKind.PROTOCOL_FAILED)
+UPLOAD_KINDS = (JobKind.PROTOCOL, JobKind.PROTOCOL_FAILED)
 
 
 def station_order(n_stations: int, seed: int) -> NDArray[np.int64]:
@@ -126,6 +129,7 @@ def build_jobs(rows: NDArray[np.void], compress: float, origin_s: float = 0.0) -
     kind_map[EventKind.CHECKIN] = JobKind.CHECKIN
     kind_map[EventKind.DUPLICATE] = JobKind.DUPLICATE
     kind_map[EventKind.PROTOCOL] = JobKind.PROTOCOL
+    kind_map[EventKind.PROTOCOL_FAILED] = JobKind.PROTOCOL_FAILED
     kinds = np.where(sync[first], np.uint8(JobKind.BATCH), kind_map[rows["kind"][first]])
     return JobPlan(
         time_s=(t_col[first].astype(np.float64) - origin_s) / compress,

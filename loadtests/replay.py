@@ -36,6 +36,7 @@ from loadtests.plan import (
 from loadtests.public_load import results_reads, webcam_views
 from simulation import EventKind, Scenario, StationTable, station_code
 from simulation.clock import time_zero_utc
+from simulation.schedule import PROTOCOL_KINDS
 from simulation.schedule import load as load_schedule
 
 _DUPLICATE_STREAM = 0xD0B1
@@ -90,7 +91,7 @@ def worker_plan(loaded: Loaded, opts: ReplayOptions, worker: int, workers: int) 
     plan = build_jobs(select_rows(loaded.schedule, mine), opts.compress,
                       origin_s=opts.window_start_s)
     _, all_rows = kept_rows(loaded, opts.station_share)
-    protocols = all_rows["time_s"][all_rows["kind"] == EventKind.PROTOCOL]
+    protocols = all_rows["time_s"][np.isin(all_rows["kind"], PROTOCOL_KINDS)]
     last_s = float(protocols.max()) if len(protocols) else float(
         all_rows["time_s"].max(initial=0.0))
     shift_s = opts.window_start_s / opts.compress  # public reads on the window's clock
@@ -183,6 +184,10 @@ class JobRunner:
                 self.recorder.counters["snapshot_skipped_no_streams"] += 1
         elif kind == JobKind.PROTOCOL:
             self._protocol(j, intended)
+        elif kind == JobKind.PROTOCOL_FAILED:
+            attempt = -int(self.plan.rows[int(self.plan.first[j])]["voter"])  # -1: first
+            counts = self.protocol_counts(int(self.plan.station[j]))
+            self.request(self.adapter.failed_protocol(counts, attempt), intended)
         elif kind == JobKind.BATCH:
             self._batch(j, intended)
         else:

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from pollday.exits import EXIT_HARNESS
 from pollday.run_pipeline import RunFailure
-from simulation import EventKind
+from simulation.schedule import PROTOCOL_KINDS
 
 
 def fresh_voters(rows: NDArray[np.void], registered: NDArray[np.int64], block: int,
@@ -59,7 +59,7 @@ def level_rows(rows: NDArray[np.void], stations: NDArray[np.int64], passes: int,
     for k in range(passes):
         part = fresh_voters(rows, registered, first_block + k, host)
         if k:
-            part = part[part["kind"] != EventKind.PROTOCOL]
+            part = part[~np.isin(part["kind"], PROTOCOL_KINDS)]
             part["time_s"] += k * window_s
         parts.append(part)
     return np.concatenate(parts)

@@ -28,6 +28,7 @@ from loadtests.plan import kept_stations
 from loadtests.public_load import home_timeline
 from simulation import EventKind, Scenario
 from simulation.errors import InputError
+from simulation.schedule import PROTOCOL_KINDS
 
 PEAK_SPAN_MIN = 60
 _CHECKIN_KINDS = (EventKind.CHECKIN, EventKind.SYNC_CHECKIN)
@@ -188,7 +189,7 @@ def replay_multiples(rows: NDArray[np.void], n_stations: int, kept: NDArray[np.i
     Results reads have no real-time national rate in a scenario: None."""
     mine = rows[np.isin(rows["station"], kept)]
     out: dict[str, float | None] = {}
-    for name, kinds in (("checkins", _CHECKIN_KINDS), ("protocols", (EventKind.PROTOCOL,))):
+    for name, kinds in (("checkins", _CHECKIN_KINDS), ("protocols", PROTOCOL_KINDS)):
         national, _ = national_peak(rows, n_stations, weights, kinds=kinds)
         # The replayed stations stand for themselves: the test sends them once each.
         replayed, _ = national_peak(mine, n_stations, None, kinds=kinds)

@@ -250,10 +250,16 @@ def _station_input(
         buffer_flush_s=central.buffer_flush_min * 60,
         flow=flow,
         faults=faults,
-        count_setup_s=float(counting.setup_min.sample(1, rng=counting_rng)[0]) * 60,
-        count_per_ballot_s=counting.per_ballot_s,
-        upload_delay_s=float(counting.upload_delay_min.sample(1, rng=counting_rng)[0]) * 60,
+        # Counted elsewhere: the station closes when its last voter leaves, nothing after.
+        count_setup_s=_minutes_s(counting.setup_min, counting_rng),
+        count_per_ballot_s=counting.per_ballot_s or 0.0,
+        upload_delay_s=_minutes_s(counting.upload_delay_min, counting_rng),
     )
+
+
+def _minutes_s(minutes: Distribution | None, rng: np.random.Generator) -> float:
+    """One draw of ``minutes`` in seconds (0 without one: counted elsewhere)."""
+    return 0.0 if minutes is None else float(minutes.sample(1, rng=rng)[0]) * 60
 
 
 def plan_station(

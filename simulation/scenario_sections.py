@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from simulation.distributions import Distribution
+from simulation.scenario_counting import Counting as Counting  # re-exported
 from simulation.scenario_flow import Modality, PoolName
 from simulation.timezones import check_zone
 
@@ -265,19 +266,6 @@ class Voting(_Model):
 
 class Closing(_Model):
     serve_queue: bool = True
-
-
-class Counting(_Model):
-    setup_min: Distribution
-    per_ballot_s: float = Field(ge=0)
-    upload_delay_min: Distribution
-    upload_failure_probability: float = Field(
-        default=0, ge=0, lt=1, description="per upload attempt"
-    )
-    upload_retry_min: float = Field(default=15, gt=0, description="wait before a retry")
-    never_upload_share: Share = Field(
-        default=0, description="stations whose protocol does not arrive on election night"
-    )
 
 
 class Standard(_Model):

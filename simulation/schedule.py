@@ -10,9 +10,14 @@ field       dtype     meaning
 ``kind``    uint8     :class:`EventKind`
 ``station`` int32     station index (``PS{index+1:05d}`` is its public id)
 ``voter``   int32     voter index in that station's register; -1 for duplicate
-                      attempts (the replay picks someone already accepted elsewhere)
-                      and for protocols
+                      attempts (the replay picks someone already accepted elsewhere);
+                      for protocol uploads minus the attempt number (-1 the first, -2
+                      the first retry ...: ``voter >= 0`` stays "a real voter")
 =========== ========= ==============================================================
+
+Every protocol upload attempt is a row: ``PROTOCOL_FAILED`` for an attempt the simulation
+decided fails (the station retries it per the scenario's ``[counting]`` retry policy),
+``PROTOCOL`` for the one that goes through. A station counted elsewhere has neither.
 
 Rows of kind ``SYNC_CHECKIN``/``SYNC_DUPLICATE`` with the same station and time form one
 batch upload (an offline station syncing, or an online one flushing its buffer after an
@@ -37,6 +42,11 @@ class EventKind(IntEnum):
     SYNC_CHECKIN = 2
     SYNC_DUPLICATE = 3
     PROTOCOL = 4
+    PROTOCOL_FAILED = 5  # an upload attempt that fails (docs/loadtests.md: how it is sent)
+
+
+# Every protocol upload attempt: the one that goes through and the ones that fail.
+PROTOCOL_KINDS = (EventKind.PROTOCOL, EventKind.PROTOCOL_FAILED)
 
 
 def make_rows(

@@ -208,7 +208,7 @@ def _schedule_rows(
 
 def _upload_rows(plan: StationPlan, out: StationOutcome, station: int, offset_s: float,
                  batch_s: FloatArray | None) -> Schedule:
-    """Every upload attempt, numbered in ``voter`` from 1: the failed ones as
+    """Every upload attempt, numbered -1, -2 ... in ``voter``: the failed ones as
     ``PROTOCOL_FAILED`` (the load test sends them too: a retry storm is load), the one that
     goes through as ``PROTOCOL``."""
     times_s = upload_attempts_s(plan, out)
@@ -218,7 +218,7 @@ def _upload_rows(plan: StationPlan, out: StationOutcome, station: int, offset_s:
         if batch_s is not None and len(batch_s):  # never before the station's last records
             times_s[-1] = max(times_s[-1], float(np.max(batch_s)) + _PROTOCOL_AFTER_BATCH_S)
     return make_rows(times_s + offset_s, kinds, station,
-                     np.arange(1, len(times_s) + 1, dtype=np.int32))
+                     -np.arange(1, len(times_s) + 1, dtype=np.int32))
 
 
 def visit_waits_s(plan: StationPlan, out: StationOutcome) -> FloatArray:

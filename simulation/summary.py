@@ -99,6 +99,20 @@ def _upload_attempts_by_hour(agg: NationalAggregate) -> list[int]:
     return [int(x) for x in by_hour]
 
 
+def _protocol_figures(result: NationalResult) -> dict[str, Any]:
+    """Protocols that never arrived and upload attempts, or null with ``counted_elsewhere``:
+    a country that counts centrally has no station protocol to miss (not 0 of them)."""
+    agg = result.aggregate
+    if result.scenario.counting.counted == "elsewhere":
+        return {"protocols_never_uploaded": None, "protocol_upload_attempts": None,
+                "counted_elsewhere": True}
+    return {
+        "protocols_never_uploaded": int(agg.stations.sum()) - int(agg.protocol_hours.sum()),
+        "protocol_upload_attempts": int(agg.uploads),  # replication 0, failed ones included
+        "counted_elsewhere": False,
+    }
+
+
 # Per-station voter counts (stations.csv columns) that national figures add up; the report
 # reads the same columns (pollday.report.run_folder).
 VOTER_COUNTS = (
@@ -198,7 +212,7 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
         "protocols_uploaded_by_hour_after_close": _protocols_by_hour(
             agg, int(agg.stations.sum())),
         "protocol_upload_attempts_by_hour_after_close": _upload_attempts_by_hour(agg),
-        "protocols_never_uploaded": int(agg.stations.sum()) - int(agg.protocol_hours.sum()),
+        **_protocol_figures(result),
         "schedule_events": agg.schedule_events,
         "wall_s": round(result.wall_s, 2),
         "weighted": _weighted(result),

@@ -112,7 +112,16 @@ class SimulationSummary(Output):
     checkins_per_minute: CheckinPeak
     protocols_uploaded_by_hour_after_close: list[Number]
     protocol_upload_attempts_by_hour_after_close: list[Number]
-    protocols_never_uploaded: int
+    protocols_never_uploaded: int | None = Field(
+        description="stations whose protocol did not arrive on election night (never "
+        "uploaded, or the retry policy gave up); null when counted elsewhere")
+    protocol_upload_attempts: int | None = Field(
+        default=None, description="protocol upload attempts, failed ones included (each a "
+        "request in the schedule); null when counted elsewhere or in files older than this "
+        "field")
+    counted_elsewhere: bool = Field(
+        default=False, description="ballots are counted elsewhere ([counting] counted = "
+        "'elsewhere'): no station protocol, no upload")
     schedule_events: int
     wall_s: float
     weighted: Weighted | None

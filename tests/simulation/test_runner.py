@@ -91,7 +91,9 @@ def test_schedule_is_time_sorted_and_accounts_for_every_check_in() -> None:
     assert checkins == summary["voted"]
     assert duplicates == summary["duplicate_attempts"]
     assert (kinds == EventKind.PROTOCOL).sum() == summary["stations"]
+    # Smoke's uploads never fail: one attempt per station, the first (-1 in ``voter``).
     assert (rows["voter"][kinds == EventKind.PROTOCOL] == -1).all()
+    assert not (kinds == EventKind.PROTOCOL_FAILED).any()
     # Offline stations only ever sync in batches at multiples of their interval.
     stations = build_stations(scenario)
     offline = ~stations.online[rows["station"]]
