@@ -273,9 +273,9 @@ def test_malformed_file_names_path_and_rule(
     assert str(file) in caught.value.render()
 
 
-def test_value_is_reported() -> None:
+def test_value_is_reported(tmp_path: Path) -> None:
     text = SMOKE_TEXT.replace("count = 14", "count = -3", 1)
-    path = Path("/tmp") / "pollday-count-negative.toml"
+    path = tmp_path / "pollday-count-negative.toml"  # not a shared /tmp name: parallel runs
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
