@@ -204,6 +204,13 @@ _DAY: tuple[tuple[str, str, str, str, str, Direction, Alarm | None], ...] = (
      "stations whose protocol never reached the service", "protocols_never_uploaded", _LOWER,
      _ANY),
     ("turnout", "share", "turnout", "voted / registered", "turnout", _NEUTRAL, None),
+    ("stations_opened_late", "count", "stations opened late",
+     "stations that opened late (the scenario's `late_opening`; no data without one)",
+     "late_opening.stations", _LOWER, None),
+    ("lost_before_opening", "count", "lost votes at the door",
+     "voters who gave up, or were sent home at closing, before their late station opened "
+     "(part of lost_votes; no data without a `late_opening`)",
+     "late_opening.left_before_opening", _LOWER, None),
     ("mean_wait_min", "min", "mean wait, all voters pooled",
      "mean wait of every voter in the country pooled", "wait_min.mean", _LOWER, None),
 )

@@ -113,6 +113,16 @@ def fail(message: str, code: int) -> int:
     return code
 
 
+def _protocols(summary: dict[str, Any]) -> str:
+    """Protocols missing and upload attempts (failed ones included), or "counted elsewhere"
+    (no station protocol: not zero of them)."""
+    if summary.get("counted_elsewhere"):
+        return "counted elsewhere"
+    attempts = summary.get("protocol_upload_attempts")
+    return f"{summary['protocols_never_uploaded']:,} / " + (
+        "-" if attempts is None else f"{attempts:,}")
+
+
 def print_simulation_table(summary: dict[str, Any], out: str) -> None:
     table = Table(title=f"{summary['scenario']} — simulated election day", show_header=False)
     table.add_column(justify="left")
@@ -148,6 +158,7 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
             f"{standard['stations_failing']:,} of {summary['stations']:,}",
         ),
         ("peak check-ins per minute", f"{peak['peak']:,} at {peak['peak_time']}"),
+        ("protocols not uploaded on election night / upload attempts", _protocols(summary)),
         ("seed", str(summary["seed"])),
         ("wall time", f"{summary['wall_s']:.1f} s"),
     ]

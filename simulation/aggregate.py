@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.histogram import WaitHistogram, bucket_of, to_units
+from simulation.late_opening import LATE_KEYS, add_late_counts, late_counts
 from simulation.scenario_sections import Standard
 from simulation.standard import WAIT_STANDARD_MIN, station_failed_parts
 from simulation.station_metrics import StationResult
@@ -76,6 +77,7 @@ class ChunkFigures:
     stations_failing: int
     worst_p95_min: float
     schedule_events: int
+    late: IntArray  # (replications, LATE_KEYS + max delay): stations opening late
 
 
 def _ceil_hours(after_s: FloatArray) -> IntArray:
@@ -182,6 +184,7 @@ def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntA
         stations_failing=failing,
         worst_p95_min=worst_p95,
         schedule_events=int(sum(len(r.rows) for r in first)),
+        late=np.array([late_counts([r.row for r in rep]) for rep in results], dtype=np.int64),
     )
 
 
@@ -217,6 +220,7 @@ class NationalAggregate:
     stations_failing: int = 0
     worst_p95_min: float = 0.0
     schedule_events: int = 0
+    late: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
         reps, groups = self.replications, self.groups
@@ -227,6 +231,7 @@ class NationalAggregate:
         self.over_standard = np.zeros(groups, dtype=np.int64)
         self.checkins_by_hour = np.zeros((reps, self.hours), dtype=np.int64)
         self.arrivals_by_hour = np.zeros((reps, self.arrival_hours), dtype=np.int64)
+        self.late = np.zeros((reps, len(LATE_KEYS) + 1), dtype=np.int64)
 
     def add(self, chunk: ChunkFigures) -> None:
         self.counts += chunk.counts
@@ -259,6 +264,7 @@ class NationalAggregate:
         self.stations_failing += chunk.stations_failing
         self.worst_p95_min = max(self.worst_p95_min, chunk.worst_p95_min)
         self.schedule_events += chunk.schedule_events
+        self.late = add_late_counts(self.late, chunk.late)
 
     def all_waits(self) -> WaitHistogram:
         pooled = WaitHistogram()

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from simulation.distributions import Distribution
 from simulation.flow_input import FlowInput, PoolFaults
 from simulation.identification import Identification, draw_identification, group_success
+from simulation.late_opening import draw_opening_delay_s, late_opening_of
 from simulation.plan_flow import (
     Uploads,
     build_flow,
@@ -245,6 +246,8 @@ def _station_input(
         booths=hw.booths,
         close_s=scenario.election.day_s,
         serve_queue_at_close=scenario.closing.serve_queue,
+        opens_s=draw_opening_delay_s(late_opening_of(scenario, group), scenario.election.day_s,
+                                     rng=rng(Stream.OPENING)),
         online=online,
         outages_s=_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
         buffer_flush_s=central.buffer_flush_min * 60,

@@ -23,6 +23,7 @@ from simulation.scenario_flow import (
     check_flow,
     check_groups,
 )
+from simulation.scenario_opening import LateOpening
 
 # The sections live in their own module; re-exported so ``simulation.scenario`` stays the one
 # import for every scenario model. Imported at runtime (not under TYPE_CHECKING): pydantic
@@ -62,6 +63,7 @@ __all__ = [
     "Election",
     "Failures",
     "Interval",
+    "LateOpening",
     "LoadTest",
     "Modality",
     "Outage",
@@ -162,6 +164,10 @@ class Scenario(_Model):
     central: Central
     voting: Voting
     closing: Closing = Closing()
+    late_opening: LateOpening | None = Field(
+        default=None, description="stations opening late, for every station group without "
+        "its own late_opening",
+    )
     standard: Standard = Standard()
     counting: Counting
     reference: Reference = Reference()

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from simulation.distributions import Distribution
 from simulation.scenario_counting import Counting as Counting  # re-exported
 from simulation.scenario_flow import Modality, PoolName
+from simulation.scenario_opening import LateOpening
 from simulation.timezones import check_zone
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -149,6 +150,10 @@ class StationGroup(_Model):
         default=None, min_length=1,
         description="the reserve of spares its replacements draw from (default: the group's "
         "name); groups naming the same reserve share it",
+    )
+    late_opening: LateOpening | None = Field(
+        default=None, description="a share of this group's stations opening late, and how "
+        "late (replaces the scenario's [late_opening] for this group)",
     )
 
     @model_validator(mode="after")

@@ -74,9 +74,25 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
             )
         if d.repair_probability == 0 and d.repair_time_min is not None:
             out.append(f"device_faults[{k}].repair_time_min: no effect with repair_probability = 0")
-    c = scenario.counting
-    if c.upload_failure_probability == 0 and "upload_retry_min" in c.model_fields_set:
-        out.append("counting.upload_retry_min: no effect with upload_failure_probability = 0")
+    out += _counting_warnings(scenario)
     if scenario.voter_groups and not any(g.success_probability for g in scenario.voter_groups):
         out.append("voter_groups: no group changes any success probability")
     return out
+
+
+_RETRY_FIELDS = ("upload_retry_min", "upload_retry_backoff", "upload_retry_max_min",
+                 "upload_max_attempts", "upload_give_up_after_min")
+_STATION_FIELDS = ("setup_min", "per_ballot_s", "upload_delay_min",
+                   "upload_failure_probability", "never_upload_share", *_RETRY_FIELDS)
+
+
+def _counting_warnings(scenario: Scenario) -> list[str]:
+    c = scenario.counting
+    given = c.model_fields_set
+    if c.counted == "elsewhere":
+        return [f"counting.{name}: no effect with counted = 'elsewhere' (no station protocol)"
+                for name in _STATION_FIELDS if name in given]
+    if c.upload_failure_probability == 0:
+        return [f"counting.{name}: no effect with upload_failure_probability = 0"
+                for name in _RETRY_FIELDS if name in given]
+    return []

@@ -1,4 +1,4 @@
-"""The end of one station's day: closing the doors, counting, and the outcome it reports.
+"""The doors of one station's day: a late opening, closing, counting, and the outcome.
 
 A mixin of the station model (:mod:`simulation.station`), kept apart because it runs once
 per station, not per voter.
@@ -57,15 +57,48 @@ class StationClosing:
     count_start_s: float
     protocol_at_s: float
 
+    idle: list[list[int]]
+    opened: bool
+    units: list[int]
+
     if TYPE_CHECKING:
         def note(self, event: str, person: int) -> None: ...
         def _depart(self, person: int, at_s: float) -> None: ...
+        def _unit_free(self, pool: int, unit: int) -> None: ...
+
+    def _shut_until_opening(self, units: list[int]) -> None:
+        """A late opening: no unit serves before ``opens_s``; whoever comes queues at the door
+        (their wait, and their patience, count from their arrival)."""
+        self.units = units
+        self.opened = self.inp.opens_s <= 0
+        if self.opened:
+            return
+        for stack in self.idle:
+            stack.clear()
+        if self.inp.opens_s < self.inp.close_s:
+            self.env.timeout(self.inp.opens_s).callbacks.append(self._open)
+        # else: it never opens on the day; _closing opens it once the closing rule is applied
+
+    def _open(self, _event: simpy.Event | None = None) -> None:
+        """Every unit starts, taking the line at the door in arrival order."""
+        self.opened = True
+        self.note("open", -1)
+        for pool, count in enumerate(self.units):
+            idle = self.idle[pool]
+            idle.extend(range(count - 1, -1, -1))  # unit 0 on top, as on an on-time day
+            while idle and self.line[pool]:
+                self._unit_free(pool, idle.pop())  # gives it back if everyone there left
 
     def _closing(self) -> Proc:
         yield self.env.timeout(self.inp.close_s)
         self.note("close", -1)
-        if self.inp.serve_queue_at_close:
-            return
+        if not self.inp.serve_queue_at_close:
+            self._send_home()
+        if not self.opened:  # a delay reaching closing: only the closing rule's line is served
+            self._open()
+
+    def _send_home(self) -> None:
+        """Close the line: whoever has not started their visit goes home unserved."""
         now = self.env.now
         for pool, line in enumerate(self.line):
             stay: deque[int] = deque()

@@ -63,7 +63,7 @@ class StationFaults:
                 self.env.process(self._failures(f, k))
 
     def _failures(self, faults: PoolFaults, k: int) -> Proc:
-        t_s = 0.0
+        t_s = self.inp.opens_s  # a unit starts wearing when the station opens (late or not)
         replaced = faults.replaced[k] if faults.replaced else []
         for j, (up_s, down_s) in enumerate(zip(faults.up_s[k], faults.down_s[k], strict=False)):
             t_s += up_s

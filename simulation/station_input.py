@@ -55,6 +55,9 @@ class StationInput:
     booths: int
     close_s: float
     serve_queue_at_close: bool = True
+    # Late opening: every unit is shut until then; people who come earlier wait at the door
+    # (at most close_s: a station that would open later never opens).
+    opens_s: float = 0.0
     online: bool = True
     outages_s: list[tuple[float, float]] = field(default_factory=list)
     buffer_flush_s: float = 300.0  # buffered check-ins are synced at multiples of this
@@ -88,6 +91,10 @@ class StationInput:
                 )
         if n and np.any(np.diff(self.arrival_s) < 0):
             raise ValueError("StationInput.arrival_s must be sorted")
+        if not 0 <= self.opens_s <= self.close_s:
+            raise ValueError(
+                f"StationInput.opens_s {self.opens_s} must lie in [0, close_s {self.close_s}]"
+            )
 
     @property
     def size(self) -> int:

@@ -29,6 +29,7 @@ class Stream(IntEnum):
     SYNC = 12
     UPLOAD = 13
     SPARES = 14  # only pollday spares: delivery times when a reserve is empty
+    OPENING = 15  # which stations open late, and how late
 
 
 def station_rng(

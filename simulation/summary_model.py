@@ -79,6 +79,21 @@ class Weighted(Part):
     note: str
 
 
+class LateOpening(Part):
+    """Stations opening late (scenario ``late_opening``); counts are a day's, mean over
+    the replications."""
+
+    stations: Number = Field(description="stations that opened late")
+    share: float = Field(description="of the simulated stations")
+    delay_mean_min: float = Field(description="mean delay of the late stations, minutes")
+    delay_max_min: float = Field(description="longest delay, minutes (capped at closing)")
+    arrived_before_opening: Number = Field(
+        description="people who came to a late station before it opened (they waited at "
+        "the door)")
+    left_before_opening: Number = Field(
+        description="lost votes at the door: left (patience) or sent home before it opened")
+
+
 class SimulationSummary(Output):
     """The national figures of a simulated day."""
 
@@ -125,6 +140,8 @@ class SimulationSummary(Output):
     schedule_events: int
     wall_s: float
     weighted: Weighted | None
+    late_opening: LateOpening | None = Field(
+        default=None, description="null: no station group opens late (absent in older files)")
     warnings: list[str]
     outputs: list[str] | None = Field(
         default=None, description="the files this run wrote beside summary.json (a planning "

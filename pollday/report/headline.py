@@ -64,13 +64,25 @@ class _Rows:
         return f"alarm: {rule}" if colour == "bad" else f"no alarm (alarms at {rule})"
 
 
-def _protocols(rows: _Rows, shares: list[float]) -> Figure:
+def _protocols(rows: _Rows, summary: Mapping[str, Any]) -> list[Figure]:
+    """When the protocols came in and how many upload attempts that took, or "counted
+    elsewhere" for a country without station protocols (not a row of zeros)."""
+    if summary.get("counted_elsewhere"):
+        return [Figure("Protocols", "counted elsewhere",
+                       "ballots are counted centrally: no station protocol, no upload")]
+    shares = list(summary.get("protocols_uploaded_by_hour_after_close", []))
+    attempts = summary.get("protocol_upload_attempts")
+    tries = [] if attempts is None else [Figure(
+        "Protocol upload attempts (failed ones included)", _n(attempts),
+        f"{_n(summary.get('protocols_never_uploaded', 0))} protocols not uploaded on election "
+        "night; every attempt is a request in the schedule")]
     if not shares:
-        return Figure("Protocols uploaded after closing", "–", "no station uploaded a protocol")
+        return [Figure("Protocols uploaded after closing", "–",
+                       "no station uploaded a protocol"), *tries]
     all_in = next((h + 1 for h, s in enumerate(shares) if s >= 1), None)
     when = f"all within {all_in} h" if all_in else f"{_pct(shares[-1])} within {len(shares)} h"
-    return rows.figure("Protocols uploaded within 1 h of closing",
-                       "stations.protocols_within_1h_share", _pct(shares[0]), when)
+    return [rows.figure("Protocols uploaded within 1 h of closing",
+                        "stations.protocols_within_1h_share", _pct(shares[0]), when), *tries]
 
 
 def _standard_rows(rows: _Rows, s: Mapping[str, Any]) -> list[Figure]:
@@ -125,7 +137,7 @@ def key_figures(s: Mapping[str, Any]) -> list[Figure]:
         rows.figure("Duplicate attempts that voted anyway", "stations.duplicates_voted",
                     _n(s.get("duplicates_voted", 0)),
                     "offline stations cannot refuse them at once"),
-        _protocols(rows, list(s.get("protocols_uploaded_by_hour_after_close", []))),
+        *_protocols(rows, s),
         Figure("Requests in the load-test schedule", _n(s.get("schedule_events", 0))),
     ]
 

@@ -2,7 +2,9 @@
 
 Long repairs that run past closing while people give up in line once made the count start
 "in the past" (``ValueError: Negative delay``). Whatever the day, the engine must finish
-and account for every person exactly once.
+and account for every person exactly once. The days include empty and one-person stations
+(a zero-voter station once crashed a national run) and late openings, up to one that never
+opens before closing.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ _patience = st.one_of(st.just(np.inf), st.floats(min_value=0, max_value=3000))
 
 @st.composite
 def _days(draw: st.DrawFn) -> dict[str, object]:
-    n = draw(st.integers(0, 25))
+    # Empty and one-person stations on purpose, not only when the draw happens to hit them.
+    n = draw(st.one_of(st.just(0), st.just(1), st.integers(0, 25)))
     arrivals = sorted(draw(st.lists(_times, min_size=n, max_size=n)))
     terminals = draw(st.integers(1, 3))
     ups = [
@@ -31,15 +34,19 @@ def _days(draw: st.DrawFn) -> dict[str, object]:
     repairs = [
         draw(st.lists(st.floats(0, 20_000), min_size=len(u), max_size=len(u))) for u in ups
     ]
+    close_s = draw(st.floats(10, 2500))
+    # On time, late by a share of the day, or never open before closing.
+    opens_share = draw(st.one_of(st.just(0.0), st.floats(0, 1), st.just(1.0)))
     return dict(
         arrivals=arrivals,
+        opens_s=opens_share * close_s,
         patience_s=draw(st.lists(_patience, min_size=n, max_size=n)),
         biometric_ok=draw(st.lists(st.booleans(), min_size=n, max_size=n)),
         duplicate=draw(st.lists(st.booleans(), min_size=n, max_size=n)),
         terminals=terminals,
         up_s=tuple(ups),  # tuples: station_input turns lists into arrays
         repair_s=tuple(repairs),
-        close_s=draw(st.floats(10, 2500)),
+        close_s=close_s,
         serve_queue_at_close=draw(st.booleans()),
         online=draw(st.booleans()),
         count_setup_s=draw(st.floats(0, 100)),
@@ -69,6 +76,10 @@ def test_any_day_finishes_and_accounts_for_everyone(day: dict[str, object]) -> N
     ended = np.where(np.isnan(out.exit_s), out.left_line_s, out.exit_s)
     ended = np.where(np.isnan(ended), out.checkin_end_s, ended)
     assert not np.isnan(ended).any()
+    # Nobody is served before the station opens, late or not (every stage's start).
+    opens_s = float(day["opens_s"])  # type: ignore[arg-type]
+    for started in out.stage_start_s:
+        assert (started[~np.isnan(started)] >= opens_s).all()
 
 
 def test_repair_past_closing_with_impatient_line_counts_at_closing() -> None:
