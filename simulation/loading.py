@@ -8,6 +8,7 @@ and, for a misspelt key or value, the closest allowed one.
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 import tomllib
@@ -21,7 +22,14 @@ from pydantic import ValidationError
 from simulation.distributions import KINDS as DISTRIBUTION_KINDS
 from simulation.errors import InputError
 from simulation.scenario import CHECK_FIGURE, Scenario
-from simulation.scenario_hints import key_suggestion, value_suggestion
+from simulation.scenario_hints import (
+    TIME_RULE,
+    clock_suggestion,
+    explained,
+    figure_suggestion,
+    share_suggestion,
+)
+from simulation.scenario_salvage import cross_field_errors, numbers_as_times
 from simulation.toml_positions import key_positions, position_of
 
 
@@ -36,7 +44,7 @@ class Problem:
 
     def text(self, file: str) -> str:
         where = f"{file}:{self.line}:{self.column}" if self.line else file
-        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion else ""
+        hint = f" (did you mean {_shown(self.suggestion)}?)" if self.suggestion else ""
         return f"{where}: {self.path}: {self.value}: {self.rule}{hint}"
 
 
@@ -52,6 +60,13 @@ class ScenarioError(InputError):
         lines = [f"{self.file}: invalid scenario ({len(self.problems)} problem(s))"]
         lines += [p.text(self.file) for p in self.problems]
         return "\n".join(lines)
+
+
+def _shown(suggestion: str) -> str:
+    # A key or a text value is quoted ('terminals'); a number, a table or a header is shown
+    # as it is written in TOML (0.7, { kind = "fixed", value = 800 }, [[station_groups]]).
+    literal = re.fullmatch(r"[-+]?\d[\d.e+-]*", suggestion) or suggestion[:1] in "[{"
+    return suggestion if literal or " = " in suggestion else repr(suggestion)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -93,20 +108,24 @@ def _lookup(data: Any, path: str) -> str:
 
 
 def problems_from_validation(error: ValidationError) -> list[Problem]:
-    problems = []
-    for e in error.errors(include_url=False):
-        loc = _strip_union_tag(tuple(e["loc"]))
-        rule = str(e["msg"]).removeprefix("Value error, ")
-        value = "(missing)" if e["type"] == "missing" else _short(e.get("input"))
-        path = _path(loc)
-        prefixed = _PATH_PREFIX.match(rule)
-        if prefixed and not loc:
-            path, rule = prefixed.group(1), prefixed.group(2)
-            value = _lookup(e.get("input"), path)
-        hint = (key_suggestion(Scenario, tuple(e["loc"])) if e["type"] == "extra_forbidden"
-                else value_suggestion(e["type"], e.get("input"), e.get("ctx")))
-        problems.append(Problem(path, value, rule, hint))
-    return problems
+    return [_problem(e) for e in error.errors(include_url=False)]
+
+
+def _problem(e: Any) -> Problem:
+    """One pydantic error (or a second-pass :class:`CrossFieldError`) in a planner's words."""
+    loc = _strip_union_tag(tuple(e["loc"]))
+    rule = str(e["msg"]).removeprefix("Value error, ")
+    value = "(missing)" if e["type"] == "missing" else _short(e.get("input"))
+    path = _path(loc)
+    prefixed = _PATH_PREFIX.match(rule)
+    if prefixed and not loc:
+        path, rule = prefixed.group(1), prefixed.group(2)
+        value = _lookup(e.get("input"), path)
+    rule, hint = explained(Scenario, e, rule)
+    if e["type"] == "value_error":
+        hint = hint or share_suggestion(rule, e.get("input")) or figure_suggestion(
+            rule, e.get("input"))
+    return Problem(path, value, rule, hint)
 
 
 def _placed(problems: list[Problem], text: str) -> list[Problem]:
@@ -148,15 +167,43 @@ def parse_scenario(
 ) -> Scenario:
     """Validate ``data``; ``check_figure`` (raising ValueError) judges the thresholds' figure
     names in the same pass (without it only their grammar is checked)."""
-    huge = implausible_numbers(data)
+    times = numbers_as_times(Scenario, data)
+    huge = implausible_numbers(data) + [
+        Problem(_path(loc), _short(_raw_at(data, loc)), f"a number is not a time: {TIME_RULE}",
+                clock_suggestion(_raw_at(data, loc)))
+        for loc in times]
+    if times:  # pydantic would read them as seconds after midnight (and UTC, unlike the rest)
+        data = _texts_at(data, times)
+    said = {p.path for p in huge}
     context = {CHECK_FIGURE: check_figure} if check_figure else None
     try:
         scenario = Scenario.model_validate(data, context=context)
     except ValidationError as error:
-        raise ScenarioError(file, huge + problems_from_validation(error)) from None
+        problems = huge + [p for p in problems_from_validation(error) if p.path not in said]
+        # The rules across fields that the errors above kept pydantic from judging.
+        for cross in cross_field_errors(Scenario, data, context):
+            problem = _problem(cross)
+            if all((p.path, p.rule) != (problem.path, problem.rule) for p in problems):
+                problems.append(problem)
+        raise ScenarioError(file, problems) from None
     if huge:
         raise ScenarioError(file, huge)
     return scenario
+
+
+def _texts_at(data: Any, locs: list[tuple[int | str, ...]]) -> Any:
+    """A copy of ``data`` with the numbers at ``locs`` as text: refused, not misread."""
+    data = copy.deepcopy(data)
+    for loc in locs:
+        *parents, last = loc
+        _raw_at(data, tuple(parents))[last] = str(_raw_at(data, loc))
+    return data
+
+
+def _raw_at(data: Any, loc: tuple[int | str, ...]) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
 
 
 _SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
