@@ -203,6 +203,10 @@ _DAY: tuple[tuple[str, str, str, str, str, Direction, Alarm | None], ...] = (
     ("protocols_never_uploaded", "count", "protocols never uploaded",
      "stations whose protocol never reached the service", "protocols_never_uploaded", _LOWER,
      _ANY),
+    ("protocol_upload_attempts", "count", "protocol upload attempts",
+     "protocol upload attempts, failed ones included (each a request in the schedule: "
+     "`protocol` and `protocol_failed` count the replayed ones); no data when counted "
+     "elsewhere", "protocol_upload_attempts", _NEUTRAL, None),
     ("turnout", "share", "turnout", "voted / registered", "turnout", _NEUTRAL, None),
     ("stations_opened_late", "count", "stations opened late",
      "stations that opened late (the scenario's `late_opening`; no data without one)",
