@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FloatArray = NDArray[np.float64]
 
+# Parameters have the unit of the scenario field holding the distribution.
+_UNIT = ("in the unit of the field it describes (its key's suffix: _s, _min, _h; voters "
+         "for registered)")
+
 # z-score of the 95th percentile of a standard normal: median/p95 lognormal parametrisation.
 _Z95 = 1.6448536269514722
 
@@ -54,8 +58,8 @@ class _MeanAliased(_Dist):
 class Fixed(_Dist):
     """Always the same value (deterministic tests, known constants)."""
 
-    kind: Literal["fixed"]
-    value: float = Field(ge=0)
+    kind: Literal["fixed"] = Field(description="fixed: always the same value")
+    value: float = Field(ge=0, description=f"the value, {_UNIT}; at least 0")
 
     @property
     def mean(self) -> float:
@@ -66,8 +70,9 @@ class Fixed(_Dist):
 
 
 class Exponential(_MeanAliased):
-    kind: Literal["exponential"]
-    mean_value: float = Field(gt=0, alias="mean")
+    kind: Literal["exponential"] = Field(
+        description="exponential: memoryless; short values common, long ones rare")
+    mean_value: float = Field(gt=0, alias="mean", description=f"mean, {_UNIT}; above 0")
 
     @property
     def mean(self) -> float:
@@ -80,11 +85,18 @@ class Exponential(_MeanAliased):
 class Lognormal(_MeanAliased):
     """Lognormal given either by ``mean`` and ``sd`` or by ``median`` and ``p95``."""
 
-    kind: Literal["lognormal"]
-    mean_value: float | None = Field(default=None, gt=0, alias="mean")
-    sd: float | None = Field(default=None, gt=0)
-    median: float | None = Field(default=None, gt=0)
-    p95: float | None = Field(default=None, gt=0)
+    kind: Literal["lognormal"] = Field(
+        description="lognormal: skewed to the right, as service times are; give mean and sd, "
+        "or median and p95")
+    mean_value: float | None = Field(
+        default=None, gt=0, alias="mean",
+        description=f"mean, {_UNIT}; above 0; with sd (not with median and p95)")
+    sd: float | None = Field(default=None, gt=0, description="standard deviation, in the "
+                             "unit of the mean; above 0; with mean")
+    median: float | None = Field(default=None, gt=0, description="median (half the values "
+                                 f"below), {_UNIT}; above 0; with p95")
+    p95: float | None = Field(default=None, gt=0, description="95th percentile (95 % of the "
+                              "values below), in the unit of the median; above the median")
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> Self:
@@ -120,9 +132,9 @@ class Lognormal(_MeanAliased):
 
 
 class Gamma(_MeanAliased):
-    kind: Literal["gamma"]
-    mean_value: float = Field(gt=0, alias="mean")
-    sd: float = Field(gt=0)
+    kind: Literal["gamma"] = Field(description="gamma: given by its mean and sd")
+    mean_value: float = Field(gt=0, alias="mean", description=f"mean, {_UNIT}; above 0")
+    sd: float = Field(gt=0, description="standard deviation, in the unit of the mean; above 0")
 
     @property
     def mean(self) -> float:
@@ -134,9 +146,10 @@ class Gamma(_MeanAliased):
 
 
 class Uniform(_Dist):
-    kind: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    kind: Literal["uniform"] = Field(description="uniform: every value from low to high "
+                                     "equally likely")
+    low: float = Field(ge=0, description=f"smallest value, {_UNIT}; at least 0")
+    high: float = Field(ge=0, description="largest value, in the unit of low; above low")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -159,10 +172,17 @@ class Empirical(_Dist):
     counts or shares); a draw picks a bin by weight and a point uniformly inside it.
     """
 
-    kind: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] | None = None
-    edges: list[Annotated[float, Field(ge=0)]] | None = None
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    kind: Literal["empirical"] = Field(
+        description="empirical: observed data, as listed values or as a histogram")
+    values: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, description=f"observations, {_UNIT}, each at least 0; a draw "
+        "picks one of them (instead of edges and weights)")
+    edges: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, description=f"a histogram's bin edges, strictly increasing, {_UNIT}; "
+        "one more edge than weights")
+    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None, description="a histogram's counts or shares per bin, at least 0, not "
+        "all 0; a draw picks a bin by weight and a point uniformly inside it")
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
