@@ -162,6 +162,12 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
         ("seed", str(summary["seed"])),
         ("wall time", f"{summary['wall_s']:.1f} s"),
     ]
+    late = summary.get("late_opening")
+    if late:  # before the peak, seed and wall time rows
+        rows.insert(len(rows) - 3, (
+            "opened late: stations (mean / max delay, min; lost at the door)",
+            f"{late['stations']:,} of {summary['stations']:,} ({late['delay_mean_min']:.0f} / "
+            f"{late['delay_max_min']:.0f}; {late['left_before_opening']:,})"))
     for k, v in rows:
         table.add_row(k, v)
     table.caption = standard_verdict(summary)

@@ -40,6 +40,7 @@ def _full_run() -> dict[str, float | None]:
         "share_voters_waiting_over_30_min": 0.01, "lost_votes": 7, "reneged": 4,
         "not_served_at_close": 2, "refused_biometric": 1, "turnout": 0.6,
         "wait_min": {"mean": 1.0},
+        "late_opening": {"stations": 3, "left_before_opening": 2},
     }
     loop = {"with_measured_latency": {f.stat: 1 for f in of_group("loop")}}
     return run_figures(loadtest, audit, summary, loop)
@@ -52,6 +53,8 @@ def test_a_full_run_produces_exactly_the_catalogues_run_figures() -> None:
     assert all(v is not None for v in figures.values()), figures
     assert figures["stations.stations_failing_standard"] == 2
     assert figures["stations.lost_left_line"] == 4
+    assert figures["stations.stations_opened_late"] == 3
+    assert figures["stations.lost_before_opening"] == 2
     assert figures["batch.item_error_count"] == 1 and figures["batch.items"] == 10
 
 
