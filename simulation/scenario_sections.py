@@ -35,15 +35,18 @@ class _Model(BaseModel):
 
 
 class Candidate(_Model):
-    name: str = Field(min_length=1)
-    share: Share
+    name: str = Field(min_length=1, description="the candidate's (or list's) name, not empty")
+    share: Share = Field(description="expected share of the valid votes, from 0 to 1; the "
+                         "candidates' shares sum to 1")
 
 
 class Election(_Model):
-    name: str = Field(min_length=1)
-    date: dt.date
-    opening: dt.time
-    closing: dt.time
+    name: str = Field(min_length=1, description="the election's name, shown in reports")
+    date: dt.date = Field(description="election day, e.g. 2024-02-07 (a TOML date, unquoted)")
+    opening: dt.time = Field(description="when polls open, local time of day (HH:MM, "
+                             "quoted), the same local time in every time zone")
+    closing: dt.time = Field(description="when polls close, local time of day (HH:MM, "
+                             "quoted); after opening")
     utc_offset_h: float = Field(
         ge=-12, le=14, description="UTC offset of the home country (or give time_zone)"
     )
@@ -51,10 +54,14 @@ class Election(_Model):
         default=None, description="IANA name, e.g. 'Asia/Baku': sets utc_offset_h for the date"
     )
     locale: str = Field(default="en_US", description="Faker locale of the voter register")
-    seed: int = Field(ge=0)
-    replications: int = Field(default=1, ge=1, le=1000)
-    constituencies: int = Field(default=1, ge=1)
-    candidates: list[Candidate] = Field(min_length=1)
+    seed: int = Field(ge=0, description="root seed, 0 or more: draws the station roster "
+                      "and, unless --seed replaces it, every station's day")
+    replications: int = Field(default=1, ge=1, le=1000, description="independent days to "
+                              "simulate, 1 to 1000 (default 1)")
+    constituencies: int = Field(default=1, ge=1, description="number of constituencies, 1 or "
+                                "more (default 1); station groups spread over a range of them")
+    candidates: list[Candidate] = Field(min_length=1, description="[[election.candidates]]: "
+                                        "at least one; their shares sum to 1")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -76,8 +83,8 @@ class Election(_Model):
 class _TimeSpan(_Model):
     """A span of the day: ``start`` before ``end``."""
 
-    start: dt.time
-    end: dt.time
+    start: dt.time = Field(description="start, local time of day (HH:MM, quoted)")
+    end: dt.time = Field(description="end, local time of day (HH:MM, quoted); after start")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -87,15 +94,22 @@ class _TimeSpan(_Model):
 
 
 class Interval(_TimeSpan):
-    share: Share
+    share: Share = Field(description="share of the day's voters (opening queue apart) who "
+                         "arrive in this interval, from 0 to 1; the intervals' shares sum to 1")
 
 
 class Arrivals(_Model):
     turnout: float = Field(gt=0, le=1, description="expected share of registered voters voting")
     turnout_sd: float = Field(default=0, ge=0, description="station-to-station spread")
-    queue_at_opening_share: float = Field(default=0, ge=0, lt=1)
-    duplicate_share: float = Field(default=0, ge=0, lt=0.5)
-    intervals: list[Interval] = Field(min_length=1)
+    queue_at_opening_share: float = Field(
+        default=0, ge=0, lt=1, description="share of the day's voters already in line at "
+        "opening, from 0 up to (not including) 1 (default 0)")
+    duplicate_share: float = Field(
+        default=0, ge=0, lt=0.5, description="share of arrivals who already voted elsewhere "
+        "(a double-voting attempt), from 0 up to (not including) 0.5 (default 0)")
+    intervals: list[Interval] = Field(
+        min_length=1, description="{ start, end, share } in time order, inside polling hours, "
+        "without overlap; the day's voters arrive at random (Poisson) within each")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -118,22 +132,33 @@ class Arrivals(_Model):
 
 
 class StationGroup(_Model):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, description="the group's name, unique among groups")
     count: int = Field(ge=1, description="number of stations in the group")
-    registered: Distribution
-    registered_min: int = Field(ge=1)
-    registered_max: int = Field(ge=1)
-    terminals: int = Field(default=1, ge=1, le=100)
-    desks: int = Field(default=1, ge=1, le=100)
-    booths: int = Field(default=1, ge=1, le=200)
+    registered: Distribution = Field(
+        description="registered voters per station, drawn once per station from the "
+        "election's seed")
+    registered_min: int = Field(ge=1, description="smallest legal station size, voters (1 or "
+                                "more); draws below it are redrawn, then clipped")
+    registered_max: int = Field(ge=1, description="largest legal station size, voters; at "
+                                "least registered_min; draws above it are redrawn, then clipped")
+    terminals: int = Field(default=1, ge=1, le=100, description="identification terminals "
+                           "per station (default flow), 1 to 100 (default 1)")
+    desks: int = Field(default=1, ge=1, le=100, description="ballot desks per station "
+                       "(default flow), 1 to 100 (default 1)")
+    booths: int = Field(default=1, ge=1, le=200, description="voting booths per station "
+                        "(default flow), 1 to 200 (default 1)")
     pools: dict[PoolName, Annotated[int, Field(ge=0, le=500)]] = Field(
         default_factory=dict, description="units per pool named in the scenario's flow"
     )
     weight: float = Field(
         default=1, gt=0, description="real stations each simulated station stands for"
     )
-    connectivity: Literal["online", "offline"] = "online"
-    sync_interval_min: float = Field(default=15, gt=0, le=24 * 60)
+    connectivity: Literal["online", "offline"] = Field(
+        default="online", description="online: every check-in calls the central service; "
+        "offline: check-ins are kept and synced in batches (default online)")
+    sync_interval_min: float = Field(default=15, gt=0, le=24 * 60, description="offline "
+                                     "stations: minutes between batch syncs, above 0, at most "
+                                     "a day (default 15)")
     sync_phase: Literal["random", "opening"] = Field(
         default="random", description="random: each station's sync clock has its own phase"
     )
@@ -143,9 +168,13 @@ class StationGroup(_Model):
         description="the last batch: when the last voter checked in, or just before the "
         "protocol (a device with no network during the day, read at a transmission point)",
     )
-    utc_offset_h: float | None = Field(default=None, ge=-12, le=14)
+    utc_offset_h: float | None = Field(default=None, ge=-12, le=14, description="the "
+                                       "group's UTC offset in hours, -12 to 14 (default: the "
+                                       "election's; stations abroad)")
     time_zone: TimeZone | None = Field(default=None, description="IANA name; sets utc_offset_h")
-    constituencies: tuple[int, int] | None = None
+    constituencies: tuple[int, int] | None = Field(
+        default=None, description="[first, last] constituencies the group's stations are "
+        "spread over, within the election's count (default: all)")
     reserve: str | None = Field(
         default=None, min_length=1,
         description="the reserve of spares its replacements draw from (default: the group's "
@@ -169,16 +198,23 @@ class StationGroup(_Model):
 
 
 class Biometrics(_Model):
-    scan_time_s: Distribution | None = None
+    scan_time_s: Distribution | None = Field(
+        default=None, description="seconds of one scan attempt (with success_probability and "
+        "max_attempts; or give modalities)")
     success_probability: float | None = Field(
         default=None, ge=0, le=1, description="per attempt; 0: the readers never recognise anyone"
     )
-    max_attempts: int | None = Field(default=None, ge=1, le=20)
+    max_attempts: int | None = Field(default=None, ge=1, le=20, description="scan attempts "
+                                     "before the fallback, 1 to 20")
     modalities: list[Modality] = Field(
         default_factory=list, description="a chain tried in order (instead of scan_time_s...)"
     )
-    fallback: Literal["manual", "refuse"]
-    manual_time_s: Distribution | None = None
+    fallback: Literal["manual", "refuse"] = Field(
+        description="when every attempt fails: 'manual' (checked by hand, manual_time_s) or "
+        "'refuse' (the voter is sent away, counted as refused)")
+    manual_time_s: Distribution | None = Field(
+        default=None, description="seconds of a manual identity check; required with "
+        "fallback = 'manual'")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -217,9 +253,13 @@ class Biometrics(_Model):
 
 class Failures(_Model):
     mtbf_h: float | None = Field(default=None, gt=0, description="None: terminals never fail")
-    repair_time_min: Distribution | None = None
+    repair_time_min: Distribution | None = Field(
+        default=None, description="minutes to repair a failed terminal on the spot; required "
+        "with mtbf_h unless repair_probability = 0")
     repair_probability: Share = Field(default=1, description="else the terminal is replaced")
-    replacement_time_min: Distribution | None = None
+    replacement_time_min: Distribution | None = Field(
+        default=None, description="minutes until a spare replaces a failed terminal (its "
+        "delivery from the reserve); required when repair_probability < 1")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -252,25 +292,37 @@ class Spares(_Model):
 
 class Outage(_TimeSpan):
     share: float = Field(default=1, gt=0, le=1, description="share of stations affected")
-    group: str | None = None
+    group: str | None = Field(default=None, description="the station group affected "
+                              "(default: every group's online stations)")
 
 
 class Central(_Model):
-    latency_s: Distribution
-    timeout_s: float = Field(gt=0)
-    retries: int = Field(default=0, ge=0, le=10)
-    buffer_flush_min: float = Field(default=5, gt=0)
-    outages: list[Outage] = Field(default_factory=list)
+    latency_s: Distribution = Field(description="seconds one call to the central service "
+                                    "takes (a check-in's identity check)")
+    timeout_s: float = Field(gt=0, description="seconds a terminal waits for an answer before "
+                             "it gives up on that attempt; above 0")
+    retries: int = Field(default=0, ge=0, le=10, description="further attempts after a "
+                         "timeout, 0 to 10 (default 0); the terminal is held meanwhile")
+    buffer_flush_min: float = Field(default=5, gt=0, description="a check-in whose every "
+                                    "attempt timed out is buffered and synced at the next "
+                                    "boundary of this many minutes (default 5)")
+    outages: list[Outage] = Field(default_factory=list, description="{ start, end, share, "
+                                  "group }: spans when the central service is unreachable")
 
 
 class Voting(_Model):
-    ballot_time_s: Distribution
-    booth_time_s: Distribution
-    patience_min: Distribution | None = None
+    ballot_time_s: Distribution = Field(description="seconds at the ballot desk (register "
+                                        "signed, ballot handed over)")
+    booth_time_s: Distribution = Field(description="seconds in the booth, marking and casting "
+                                       "the ballot")
+    patience_min: Distribution | None = Field(
+        default=None, description="minutes a voter waits in line before leaving (a lost "
+        "vote); omit and nobody leaves")
 
 
 class Closing(_Model):
-    serve_queue: bool = True
+    serve_queue: bool = Field(default=True, description="true: voters already in line at "
+                              "closing still vote; false: they are sent home (lost votes)")
 
 
 class Standard(_Model):
