@@ -107,10 +107,14 @@ ThresholdRule = Annotated[str, AfterValidator(_check_threshold)]
 class Costs(_Model):
     """Unit prices of hardware, for sizing reports."""
 
-    currency: str = Field(default="", max_length=12)
-    terminal: float = Field(default=0, ge=0)
-    desk: float = Field(default=0, ge=0)
-    booth: float = Field(default=0, ge=0)
+    currency: str = Field(default="", max_length=12, description="currency of the prices, "
+                          "as printed (e.g. EUR), up to 12 characters")
+    terminal: float = Field(default=0, ge=0, description="price of one identification "
+                            "terminal, 0 or more (default 0)")
+    desk: float = Field(default=0, ge=0, description="price of one ballot desk, 0 or more "
+                        "(default 0)")
+    booth: float = Field(default=0, ge=0, description="price of one voting booth, 0 or more "
+                         "(default 0)")
     pools: dict[PoolName, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict, description="a [[flow]]'s pools: price of one unit by pool name")
 
@@ -127,9 +131,12 @@ class LoadTest(_Model):
     # The bounds are simulation.replay_scale's rule, here for the JSON Schema.
     compress: float = Field(default=DEFAULT_COMPRESS, gt=0,
                             description="60: an 11-hour day in 11 minutes")
-    station_share: float = Field(default=DEFAULT_STATION_SHARE, gt=0, le=1)
+    station_share: float = Field(default=DEFAULT_STATION_SHARE, gt=0, le=1,
+                                 description="share of stations replayed, above 0 up to 1 "
+                                 "(default 1); --station-share replaces it")
     results_rps: float = Field(default=2, ge=0, description="peak public results reads/s")
-    webcam_rps: float = Field(default=1, ge=0)
+    webcam_rps: float = Field(default=1, ge=0, description="webcam viewers' requests per "
+                              "second, 0 or more (default 1)")
     adapter: str = Field(default="", description="module:Class mapping events to requests")
     replay_until_h_after_close: float = Field(
         default=8, ge=0, le=96,
@@ -138,41 +145,61 @@ class LoadTest(_Model):
 
 
 class TurnoutPoint(_Model):
-    time: dt.time
-    turnout: Share
+    time: dt.time = Field(description="local time of day (HH:MM, quoted) of the published "
+                          "figure")
+    turnout: Share = Field(description="published turnout at that time, a share of "
+                           "registered voters from 0 to 1")
 
 
 class Reference(_Model):
     """Published figures to compare the simulated day against (reports, calibration)."""
 
-    intraday_turnout: list[TurnoutPoint] = Field(default_factory=list)
-    source: str = ""
+    intraday_turnout: list[TurnoutPoint] = Field(
+        default_factory=list, description="{ time, turnout } points published during the day")
+    source: str = Field(default="", description="where the figures come from (text)")
 
 
 class Scenario(_Model):
-    election: Election
-    arrivals: Arrivals
-    station_groups: list[StationGroup] = Field(min_length=1)
-    biometrics: Biometrics
-    voter_groups: list[VoterGroup] = Field(default_factory=list)
+    election: Election = Field(description="the election: date, polling hours, seed, "
+                               "candidates")
+    arrivals: Arrivals = Field(description="how many voters come and when")
+    station_groups: list[StationGroup] = Field(
+        min_length=1, description="[[station_groups]]: stations alike in size and hardware, "
+        "at least one group")
+    biometrics: Biometrics = Field(description="identifying a voter: scans, attempts, the "
+                                   "fallback")
+    voter_groups: list[VoterGroup] = Field(
+        default_factory=list, description="optional [[voter_groups]]: voters whose readers "
+        "behave differently")
     flow: list[Stage] = Field(
         default_factory=list, description="default: terminal -> desk -> booth"
     )
-    failures: Failures = Failures()
-    device_faults: list[DeviceFaults] = Field(default_factory=list)
-    spares: Spares = Spares()
-    central: Central
-    voting: Voting
-    closing: Closing = Closing()
+    failures: Failures = Field(default=Failures(), description="optional: failures of the "
+                               "identification terminals (default: none)")
+    device_faults: list[DeviceFaults] = Field(
+        default_factory=list, description="optional [[device_faults]]: failures of another "
+        "pool's units")
+    spares: Spares = Field(default=Spares(), description="optional: reserves of spare units "
+                           "(read by pollday spares)")
+    central: Central = Field(description="the central service a check-in calls: latency, "
+                             "timeout, retries, outages")
+    voting: Voting = Field(description="ballot desk, booth and the voters' patience")
+    closing: Closing = Field(default=Closing(), description="optional: what happens to the "
+                             "line at closing")
     late_opening: LateOpening | None = Field(
         default=None, description="stations opening late, for every station group without "
         "its own late_opening",
     )
-    standard: Standard = Standard()
-    counting: Counting
-    reference: Reference = Reference()
-    costs: Costs | None = None
-    loadtest: LoadTest = LoadTest()
+    standard: Standard = Field(default=Standard(), description="optional: when a station "
+                               "meets the standard (waits, lost votes, closing)")
+    counting: Counting = Field(description="counting the ballots and uploading the protocol "
+                               "(or counted elsewhere)")
+    reference: Reference = Field(default=Reference(), description="optional: published "
+                                 "figures to compare the simulated day against")
+    costs: Costs | None = Field(default=None, description="optional: unit prices for the "
+                                "sizing report (without it: hardware counts only)")
+    loadtest: LoadTest = Field(default=LoadTest(), description="optional: how pollday run "
+                               "replays the day against the target")
     thresholds: list[ThresholdRule] = Field(
         default_factory=list, description="k6-style rules, e.g. 'checkin.p95_ms < 300'"
     )
