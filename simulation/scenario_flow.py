@@ -25,16 +25,19 @@ class Modality(_Model):
     """One way of identifying a voter, tried up to ``max_attempts`` times."""
 
     name: PoolName = Field(description="fingerprint, face, iris, id_search...")
-    time_per_attempt_s: Distribution
+    time_per_attempt_s: Distribution = Field(description="seconds of one attempt")
     success_probability: Share = Field(description="per attempt, for voters of no group")
-    max_attempts: int = Field(ge=1, le=20)
+    max_attempts: int = Field(ge=1, le=20, description="attempts before the next modality "
+                              "(or the fallback, after the last), 1 to 20")
 
 
 class VoterGroup(_Model):
     """A share of voters whose readers behave differently (worn fingerprints...)."""
 
-    name: PoolName
-    share: Share
+    name: PoolName = Field(description="the group's name (letters, digits, _ and -), "
+                           "unique; a stage's groups name it")
+    share: Share = Field(description="share of voters in the group, from 0 to 1; the groups' "
+                         "shares sum to at most 1 (the rest belong to no group)")
     success_probability: dict[str, Share] = Field(
         default_factory=dict, description="per modality name: per-attempt success"
     )
@@ -43,9 +46,13 @@ class VoterGroup(_Model):
 class Stage(_Model):
     """One step of a voter's visit: a unit of ``pool`` held for a time."""
 
-    name: PoolName
-    pool: PoolName
-    kind: Literal["identification", "service"] = "service"
+    name: PoolName = Field(description="the stage's name (letters, digits, _ and -), in "
+                           "per-voter outputs and standard.stage_wait_p95_max_min")
+    pool: PoolName = Field(description="the pool whose unit the stage takes; every station "
+                           "group gives its count in pools")
+    kind: Literal["identification", "service"] = Field(
+        default="service", description="service (default; takes time_s) or identification "
+        "(exactly one stage: its time is the modality chain and the central call)")
     time_s: Distribution | None = Field(default=None, description="service stages only")
     keep_unit: bool = Field(
         default=False, description="keep the unit into this voter's later stages on the pool"
@@ -82,12 +89,16 @@ class Stage(_Model):
 class DeviceFaults(_Model):
     """Failures of one pool's units: repaired on the spot, or replaced."""
 
-    pool: PoolName
-    mtbf_h: float = Field(gt=0)
+    pool: PoolName = Field(description="the pool whose units fail (a pool of the flow)")
+    mtbf_h: float = Field(gt=0, description="mean hours between failures of one unit while "
+                          "polls are open; above 0")
     repair_probability: Share = Field(default=1, description="else the unit is replaced")
     repair_time_min: Distribution | None = Field(
-        default=None, description="needed unless repair_probability = 0")
-    replacement_time_min: Distribution | None = None
+        default=None, description="minutes to repair a unit on the spot; needed unless "
+        "repair_probability = 0")
+    replacement_time_min: Distribution | None = Field(
+        default=None, description="minutes until a spare replaces a failed unit (its delivery "
+        "from the reserve); needed when repair_probability < 1")
 
     @model_validator(mode="after")
     def _check(self) -> Self:
