@@ -190,9 +190,10 @@ _DAY: tuple[tuple[str, str, str, str, str, Direction, Alarm | None], ...] = (
      "reneged", _LOWER, None),
     ("lost_not_served", "count", "lost votes: not served at closing",
      "voters still in line at closing and not served", "not_served_at_close", _LOWER, None),
-    ("lost_refused", "count", "refused at identification",
+    ("refused_not_identified", "count", "refused at identification",
      "voters refused at identification (not recognised, not on the roll): counted apart "
-     "from the lost votes the standard judges", "refused_biometric", _LOWER, None),
+     "from the lost votes the standard judges; by stage in `outcomes` "
+     "(`refused.<stage>.not_identified`)", "refused_not_identified", _LOWER, None),
     ("duplicates_voted", "count", "duplicate attempts that voted anyway",
      "duplicate-vote attempts that voted (an offline station cannot refuse them at once)",
      "duplicates_voted", _LOWER, _ANY),

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loadtests.figures import BY_NAME, RENAMED, known_figures
 from simulation.errors import InputError
+from simulation.outcomes import RENAMED_FIGURES
 from simulation.rules import Rule, RuleSyntaxError, split_threshold
 
 _KNOWN = frozenset(known_figures())
@@ -76,6 +77,10 @@ def check_figure(figure: str) -> None:
     """Raise ``ValueError`` (the reason alone) unless a threshold may name ``figure``."""
     if figure in RENAMED:
         raise ValueError(f"ambiguous figure {figure!r}: {RENAMED[figure]}")
+    if figure in RENAMED_FIGURES:  # the "did you mean" shape scenario_hints turns into a fix
+        raise ValueError(
+            f"unknown figure {figure!r}; did you mean [{RENAMED_FIGURES[figure]!r}]? (renamed: "
+            "refusals and lost votes are named by stage and cause, docs/outputs.md)")
     if figure not in _KNOWN:
         raise ValueError(f"unknown figure {figure!r}{_unknown_hint(figure, figure.split('.')[0])}")
 

@@ -139,8 +139,12 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
             f"{summary['reneged']:,} / {summary['not_served_at_close']:,} "
             f"({summary['lost_votes']:,})",
         ),
-        ("refused at identification (not lost votes)", f"{summary['refused_biometric']:,}"),
+        ("refused at identification (not lost votes)",
+         f"{summary['refused_not_identified']:,}"),
         ("duplicate attempts refused", f"{summary['refused_duplicates']:,}"),
+        # Where they were refused or lost, and why (simulation.outcomes); zeros left out.
+        *((f"  {name}", f"{count:,}") for name, count in summary.get("outcomes", {}).items()
+          if count),
         (
             "time in line, every stage, all voters, min (median / p95 / p99 / max)",
             f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / {wait['max']:.1f}",

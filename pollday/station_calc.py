@@ -26,7 +26,7 @@ CONFIDENCE = 0.95  # the standard must hold on this share of simulated days
 LOST_CAUSES = {
     "left_line": "reneged",
     "not_served_at_close": "not_served_at_close",
-    "refused_biometric": "refused_biometric",
+    "refused_not_identified": "refused_not_identified",
 }
 
 
@@ -64,12 +64,16 @@ def _waits(results: list[StationResult]) -> dict[str, float]:
     }
 
 
-def _lost(results: list[StationResult]) -> dict[str, float]:
+def _lost(results: list[StationResult]) -> dict[str, Any]:
     lost = {cause: _mean(results, key) for cause, key in LOST_CAUSES.items()}
     # Refused voters are not lost votes: more hardware would not bring them back.
     total = round(lost["left_line"] + lost["not_served_at_close"], 2)
     arrived = _mean(results, "arrived")
-    return {**lost, "total": total, "share": round(total / arrived, 4) if arrived else 0.0}
+    # The same by stage and cause (simulation.outcomes: refused.identify.not_identified...).
+    names = [k for k in results[0].row if k.startswith(("refused.", "lost."))] if results else []
+    by_stage = {name: _mean(results, name) for name in names}
+    return {**lost, "total": total, "share": round(total / arrived, 4) if arrived else 0.0,
+            "by_stage_and_cause": by_stage}
 
 
 def _standard(scenario: Scenario, results: list[StationResult], opening_min: float

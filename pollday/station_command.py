@@ -117,7 +117,7 @@ def print_station_table(result: dict[str, Any]) -> None:
         ("lost votes per day (left line / not served at closing)",
          f"{lost['left_line']:g} / {lost['not_served_at_close']:g}"),
         ("refused at identification per day (not lost votes)",
-         f"{lost['refused_biometric']:g}"),
+         f"{lost['refused_not_identified']:g}"),
         (f"{busy['pool']} utilisation (identification)", f"{busy['share']:.0%}"),
         ("last voter left (median day)", result["last_voter_left"]),
         ("the standard", "holds" if std["holds"] else "DOES NOT HOLD"),

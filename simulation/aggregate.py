@@ -30,7 +30,7 @@ FloatArray = NDArray[np.float64]
 
 # Per-station counts (stations.csv columns) the national figures add up.
 COUNT_KEYS = (
-    "arrived", "voted", "reneged", "not_served_at_close", "refused_biometric",
+    "arrived", "voted", "reneged", "not_served_at_close", "refused_not_identified",
     "duplicate_attempts", "refused_duplicates", "duplicates_voted",
     "terminal_failures", "repairs", "replacements",
 )
@@ -77,6 +77,7 @@ class ChunkFigures:
     stations_failing: int
     worst_p95_min: float
     schedule_events: int
+    outcomes: dict[str, int]  # refused and lost by stage and cause, every replication
     late: IntArray  # (replications, LATE_KEYS + max delay): stations opening late
 
 
@@ -140,6 +141,17 @@ def _station_standard(results: Sequence[Sequence[StationResult]], positions: Int
     return worst, by_part, sum(1 for f in failed if f), float(p95.max(initial=0.0))
 
 
+def _outcome_totals(results: Sequence[Sequence[StationResult]]) -> dict[str, int]:
+    """Every station's stations.csv outcome columns (simulation.outcomes), summed."""
+    totals: dict[str, int] = {}
+    for rep in results:
+        for res in rep:
+            for name, value in res.row.items():
+                if name.startswith(("refused.", "lost.")):
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
 def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntArray,
                   group_of: IntArray, groups: int) -> ChunkFigures:
     """Reduce one chunk: ``results[replication][k]`` is the station at ``positions[k]``
@@ -184,6 +196,7 @@ def chunk_figures(results: Sequence[Sequence[StationResult]], *, positions: IntA
         stations_failing=failing,
         worst_p95_min=worst_p95,
         schedule_events=int(sum(len(r.rows) for r in first)),
+        outcomes=_outcome_totals(results),
         late=np.array([late_counts([r.row for r in rep]) for rep in results], dtype=np.int64),
     )
 
@@ -220,6 +233,7 @@ class NationalAggregate:
     stations_failing: int = 0
     worst_p95_min: float = 0.0
     schedule_events: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
     late: IntArray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -264,6 +278,8 @@ class NationalAggregate:
         self.stations_failing += chunk.stations_failing
         self.worst_p95_min = max(self.worst_p95_min, chunk.worst_p95_min)
         self.schedule_events += chunk.schedule_events
+        for name, n_people in chunk.outcomes.items():
+            self.outcomes[name] = self.outcomes.get(name, 0) + n_people
         self.late = add_late_counts(self.late, chunk.late)
 
     def all_waits(self) -> WaitHistogram:

@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from simulation.flow_input import call_stage_of, default_flow
 from simulation.late_opening import opening_row
+from simulation.outcomes import station_outcomes
 from simulation.plan import StationPlan
 from simulation.schedule import EventKind, Schedule, make_rows, merge
 from simulation.station_input import StationOutcome, Status
@@ -259,7 +260,7 @@ def _station_row(
         "duplicate_attempts": int(inp.duplicate.sum()),
         "reneged": int((status == Status.RENEGED).sum()),
         "not_served_at_close": int((status == Status.NOT_SERVED).sum()),
-        "refused_biometric": int((status == Status.REFUSED_BIOMETRIC).sum()),
+        "refused_not_identified": int((status == Status.REFUSED_BIOMETRIC).sum()),
         "refused_duplicates": int((status == Status.REFUSED_DUPLICATE).sum()),
         "duplicates_voted": int((status == Status.DUPLICATE_VOTED).sum()),
         **_wait_figures(waits_min),
@@ -308,6 +309,8 @@ def summarise_station(
         "constituency": constituency,
         "registered": registered,
         **_station_row(plan, out, waits_min, max_queue(begin_s, end_s), opening_min),
+        # Refusals and lost votes by stage and cause (simulation.outcomes), a column each.
+        **station_outcomes(plan.input.flow, out),
         **opening_row(inp, out),
     }
     checkin_s = out.checkin_end_s[out.status == Status.VOTED]

@@ -38,6 +38,13 @@ def _count(agg: NationalAggregate, key: str) -> float | int:
     return int(per_rep[0]) if len(per_rep) == 1 else round(float(per_rep.sum()) / len(per_rep), 1)
 
 
+def _outcomes(agg: NationalAggregate) -> dict[str, float | int]:
+    """Refused and lost by stage and cause (simulation.outcomes), a day's mean like _count."""
+    reps = agg.replications
+    return {name: total if reps == 1 else round(total / reps, 1)
+            for name, total in agg.outcomes.items()}
+
+
 def _wait_figures(hist: WaitHistogram) -> dict[str, float]:
     if hist.total == 0:
         return {"mean": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
@@ -122,7 +129,7 @@ VOTER_COUNTS = (
     "voted",
     "reneged",
     "not_served_at_close",
-    "refused_biometric",
+    "refused_not_identified",
 )
 _WEIGHTED = (*VOTER_COUNTS, "duplicate_attempts")
 
@@ -199,9 +206,10 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
         **lost,
         # Lost votes are the standard's: voters refused as not recognised are apart.
         "lost_votes": round(sum(lost.values()), 1),
-        "refused_biometric": _count(agg, "refused_biometric"),
+        "refused_not_identified": _count(agg, "refused_not_identified"),
         "duplicate_attempts": _count(agg, "duplicate_attempts"),
         "refused_duplicates": _count(agg, "refused_duplicates"),
+        "outcomes": _outcomes(agg),
         "duplicates_voted": _count(agg, "duplicates_voted"),
         "turnout": round(voted / registered, 5) if registered else 0.0,
         "wait_min": wait,

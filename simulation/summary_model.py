@@ -70,7 +70,7 @@ class Weighted(Part):
     voted: float
     reneged: float
     not_served_at_close: float
-    refused_biometric: float
+    refused_not_identified: float
     duplicate_attempts: float
     stations: float
     turnout: float
@@ -97,7 +97,9 @@ class LateOpening(Part):
 class SimulationSummary(Output):
     """The national figures of a simulated day."""
 
-    FORMAT = 2  # 2: "standard" (the whole visit) replaced "wait_standard"
+    # 2: "standard" (the whole visit) replaced "wait_standard"; 3: "refused_biometric" became
+    # "refused_not_identified", and "outcomes" names refusals and lost votes by stage and cause
+    FORMAT = 3
     FILE = "summary.json"
 
     scenario: str
@@ -109,10 +111,14 @@ class SimulationSummary(Output):
     voted: Number
     reneged: Number
     not_served_at_close: Number
-    refused_biometric: Number
+    refused_not_identified: Number
     lost_votes: Number
     duplicate_attempts: Number
     refused_duplicates: Number
+    outcomes: dict[str, Number] = Field(
+        default_factory=dict, description="refused and lost votes by stage and cause, "
+        "named <fate>.<stage>.<cause> (refused.identify.not_identified, lost.desk.patience; "
+        "docs/outputs.md); absent in files older than this field")
     duplicates_voted: Number
     turnout: float
     wait_min: WaitFigures

@@ -113,15 +113,18 @@ def key_figures(s: Mapping[str, Any]) -> list[Figure]:
     peak = s.get("checkins_per_minute", {})
     lost_note = ", ".join(f"{_n(s[k])} {label}" for k, label in (
         ("reneged", "left the line"), ("not_served_at_close", "not served at closing")) if k in s)
-    refused = s.get("refused_biometric")
+    refused = s.get("refused_not_identified")
+    outcomes = {k: v for k, v in s.get("outcomes", {}).items() if v}
     return [
         Figure("Stations", _n(s["stations"]), f"{_n(s['registered'])} registered voters"),
         Figure("Voted", _n(s["voted"]), f"turnout {_pct(s.get('turnout', 0))}"),
         Figure("People arriving", _n(s.get("arrived", 0))),
         rows.figure("Lost votes", "stations.lost_votes", _n(s.get("lost_votes", 0)), lost_note),
-        *([rows.figure("Refused at identification", "stations.lost_refused", _n(refused),
-                       "not recognised or not on the roll: apart from lost votes")]
+        *([rows.figure("Refused at identification", "stations.refused_not_identified",
+                       _n(refused), "not recognised or not on the roll: apart from lost votes")]
           if refused is not None else []),
+        *([Figure("Refused and lost, by stage and cause", _n(sum(outcomes.values())),
+                  "; ".join(f"{k} {_n(v)}" for k, v in outcomes.items()))] if outcomes else []),
         *_standard_rows(rows, s),
         Figure("Time in line, all voters pooled: median / p95 / p99 / max",
                f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / "

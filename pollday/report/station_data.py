@@ -12,12 +12,12 @@ from simulation.summary import WAIT_STANDARD_MIN
 LOST_KINDS = {
     "reneged": "left the line (patience ran out)",
     "not_served_at_close": "still in line at closing, not served",
-    "refused_biometric": "refused after failed biometric checks",
+    "refused_not_identified": "refused at identification (not recognised, not on the roll)",
 }
 LOST_SHORT = {
     "reneged": "left the line",
     "not_served_at_close": "not served at closing",
-    "refused_biometric": "refused at the scanner",
+    "refused_not_identified": "refused at identification",
 }
 
 

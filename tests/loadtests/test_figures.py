@@ -38,7 +38,7 @@ def _full_run() -> dict[str, float | None]:
         "duplicates_voted": 0, "protocols_uploaded_by_hour_after_close": [1.0],
         "protocols_never_uploaded": 0,
         "share_voters_waiting_over_30_min": 0.01, "lost_votes": 7, "reneged": 4,
-        "not_served_at_close": 2, "refused_biometric": 1, "turnout": 0.6,
+        "not_served_at_close": 2, "refused_not_identified": 1, "turnout": 0.6,
         "wait_min": {"mean": 1.0},
         "late_opening": {"stations": 3, "left_before_opening": 2},
     }

@@ -32,7 +32,7 @@ def _stations() -> StationColumns:
             "voted": np.array([78, 140, 190, 0]),
             "reneged": np.array([1, 5, 4, 0]),
             "not_served_at_close": np.array([0, 3, 4, 0]),
-            "refused_biometric": np.array([1, 2, 2, 0]),
+            "refused_not_identified": np.array([1, 2, 2, 0]),
             "terminal_failures": np.array([0, 1, 5, 0]),
         },
         floats={"wait_p95_min": np.array([10.0, 40.0, 50.0, 0.0]),
@@ -45,7 +45,7 @@ def test_group_rows_sum_each_group_in_scenario_order() -> None:
     assert [r.name for r in rows] == ["rural", "city", "abroad"]  # empty groups left out
     rural, city, abroad = rows
     assert (city.stations, city.registered, city.arrived, city.voted) == (2, 300, 230, 218)
-    assert city.lost == {"reneged": 6, "not_served_at_close": 3, "refused_biometric": 3}
+    assert city.lost == {"reneged": 6, "not_served_at_close": 3, "refused_not_identified": 3}
     assert city.lost_total == 12 and city.lost_per_1000 == pytest.approx(1000 * 12 / 230)
     assert city.p95_wait_median_min == 25.0 and city.stations_over_standard == 1
     assert rural.stations_over_standard == 1 and rural.lost_total == 10

@@ -112,7 +112,7 @@ def test_lost_votes_by_cause(capsys: pytest.CaptureFixture[str]) -> None:
     arrived = refused["arrived_per_day"]
     assert lost["left_line"] == 0 and lost["not_served_at_close"] == 0
     sd = (arrived * 0.7 * 0.3 / 4) ** 0.5
-    assert abs(lost["refused_biometric"] - 0.7 * arrived) < 4 * sd
+    assert abs(lost["refused_not_identified"] - 0.7 * arrived) < 4 * sd
     assert lost["total"] == 0  # refused voters are not lost votes (the standard's)
     # Far too little capacity and the line is sent home at closing: not served, no reneging.
     closed = station(capsys, "--registered", "2000", "--turnout", "0.9", "--scan-time-s",
@@ -239,7 +239,7 @@ def test_a_flow_scenario_reports_its_pools_faults_and_fewest_units(
     fewest = result["fewest_units"]
     assert list(fewest["pools"]) == ["mesa", "urna"]
     assert fewest["reachable"] and all(n >= 1 for n in fewest["pools"].values())
-    assert result["lost_votes_per_day"]["refused_biometric"] > 0  # --fallback still applies
+    assert result["lost_votes_per_day"]["refused_not_identified"] > 0  # --fallback still applies
     from pollday.station_command import print_station_table
 
     print_station_table(result)

@@ -130,7 +130,7 @@ def test_voter_statuses_add_up_to_arrivals() -> None:
         s["voted"]
         + s["reneged"]
         + s["not_served_at_close"]
-        + s["refused_biometric"]
+        + s["refused_not_identified"]
         + s["refused_duplicates"]
         + s["duplicates_voted"]
     )

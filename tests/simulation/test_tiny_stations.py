@@ -38,7 +38,7 @@ def test_tiny_stations_simulate_and_size(biometrics: dict[str, Any]) -> None:
     assert any(int(r["arrived"]) == 0 for r in rows)  # some stations drew nobody
     for r in rows:
         ended = sum(int(r[k]) for k in ("voted", "duplicates_voted", "reneged",
-                                         "not_served_at_close", "refused_biometric",
+                                         "not_served_at_close", "refused_not_identified",
                                          "refused_duplicates"))
         assert ended == int(r["arrived"])  # everyone accounted for exactly once
     if biometrics:  # nobody is recognised and there is no fallback: nobody votes
