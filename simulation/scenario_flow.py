@@ -142,11 +142,6 @@ def check_flow(flow: list[Stage], groups: list[VoterGroup], modalities: list[str
                 f"flow[{k}].central_call = false: only the identification stage calls by "
                 "default; drop the key here (set it false on the identification stage for "
                 "no call at all)")
-    calling = [k for k, s in enumerate(flow) if s.central_call]
-    if len(calling) > 1:
-        raise ValueError(
-            f"flow: central_call = true on stages {calling}; one stage calls the central "
-            "service: keep it on one")
         if stage.keep_unit:
             after = flow[k + 1] if k + 1 < len(flow) else None
             # Holding one pool's unit while waiting for another's can deadlock a station.
@@ -156,6 +151,11 @@ def check_flow(flow: list[Stage], groups: list[VoterGroup], modalities: list[str
                     f"({stage.pool!r}) for every voter, so the unit is never held while "
                     "waiting for another pool"
                 )
+    calling = [k for k, s in enumerate(flow) if s.central_call]
+    if len(calling) > 1:
+        raise ValueError(
+            f"flow: central_call = true on stages {calling}; one stage calls the central "
+            "service: keep it on one")
 
 
 def call_stage(flow: list[Stage]) -> int | None:
