@@ -19,14 +19,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
-from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
-from loadtests.figures import of_group
-from loadtests.measured import loadtest_figures
 from loadtests.results import LoadTestOutput
-from loadtests.thresholds import Threshold, evaluate
+from loadtests.thresholds import Threshold
 from pollday.capacity_cpus import CpuSplit, pinned
 from pollday.capacity_database import level_database
-from pollday.capacity_judge import LevelRule, judge, level_rule
+from pollday.capacity_judge import LevelRule, level_rule
 from pollday.capacity_plan import (
     LevelPlan,
     fresh_passes,
@@ -34,12 +31,12 @@ from pollday.capacity_plan import (
     plan_level,
     voters_per_station,
 )
+from pollday.capacity_record import level_record, not_run_record
 from pollday.capacity_register import (
     embedded_fresh_passes,
     level_voters,
     write_level_register,
 )
-from pollday.capacity_search import NOT_MEASURED
 from pollday.capacity_voters import level_rows
 from pollday.capacity_window import Window
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
@@ -50,16 +47,8 @@ from pollday.target import ReferenceService, TargetUnavailable
 from pollday.verdicts import harness_failures, harness_message
 from simulation import Scenario, schedule
 
-# When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
-# this is generator-bound all the same: its target figures cannot be trusted.
-GENERATOR_LAG_LIMIT_MS = 100.0
 MIN_CONNECTIONS = 200  # Locust's --connections default
 LEVEL_GROUPS_SKIPPED = ("stations", "loop", "capacity")  # not figures of a load level
-_ENDPOINT_KEYS = ("requests", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-                  "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended")
-_GENERATOR_KEYS = ("workers", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "scheduled_events",
-                   "fired_events", "dropped_events", "abandoned_in_flight")
-_AUDIT_KEYS = tuple(f.stat for f in of_group("audit"))
 
 
 def level_thresholds(thresholds: list[Threshold]) -> list[Threshold]:
@@ -102,13 +91,6 @@ class LevelSetup:
         self.window_voters = voters_per_station(self.rows, len(self.load))
 
 
-def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[str, float | None]:
-    """The level's figures by catalogue name (the same flattening as ``pollday run``)."""
-    figures: dict[str, float | None] = dict(loadtest_figures(loadtest))
-    figures.update({f.name: audit_figures.get(f.stat) for f in of_group("audit")})
-    return figures
-
-
 def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], dict[str, Any]]:
     with pinned(setup.cpus.generator):  # Locust and its workers inherit the CPUs
         code, tail = run_locust(run, quiet=setup.quiet)
@@ -127,105 +109,6 @@ def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], 
     except AuditError as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
     return loadtest, audit_figures
-
-
-def _with_implicit_lag(thresholds: list[Threshold], verdicts: list[dict[str, Any]],
-                       figures: dict[str, float | None]) -> list[dict[str, Any]]:
-    """``verdicts`` plus the implicit generator lag check when the scenario has none."""
-    if any(t.figure.startswith("generator.lag_") for t in thresholds):
-        return verdicts
-    lag = figures.get("generator.lag_p99_ms")
-    if lag is None or lag < GENERATOR_LAG_LIMIT_MS:
-        return verdicts
-    return [*verdicts, {"name": "generator.lag_p99_ms",
-                        "rule": f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
-                        "value": lag, "verdict": "failed",
-                        "reason": "implicit: the scenario has no generator.lag_* threshold"}]
-
-
-def _rates(loadtest: dict[str, Any], replay_s: float) -> tuple[float, float]:
-    """(offered requests/s: jobs over the replay span; achieved: answers over the time from
-    the first send to the last answer)."""
-    generator = loadtest.get("generator", {})
-    offered = int(generator.get("scheduled_jobs") or 0) / replay_s
-    answered = sum(int(e.get("requests") or 0) for e in loadtest.get("endpoints", {}).values())
-    first, last = generator.get("first_send_s"), generator.get("last_answer_s")
-    span = (last - first) if first is not None and last is not None else 0.0
-    return round(offered, 2), round(answered / span, 2) if span > 0 else 0.0
-
-
-def exercised(thresholds: list[Threshold], loadtest: dict[str, Any]
-              ) -> tuple[list[Threshold], list[str]]:
-    """(the thresholds this level can judge, the rules it cannot): a level replays a window
-    without public reads, so an endpoint it never called (results, protocols in the morning)
-    has no figures; its thresholds are for `pollday run`."""
-    called = {e["figure"] for e in loadtest.get("endpoints", {}).values() if e.get("requests")}
-    keep, skipped = [], []
-    for t in thresholds:
-        group = t.figure.split(".")[0]
-        if group in ENDPOINT_FIGURES and group not in called:
-            skipped.append(t.rule)
-        else:
-            keep.append(t)
-    return keep, skipped
-
-
-def _record(plan: LevelPlan, index: int, folder: Path, loadtest: dict[str, Any],
-            audit_figures: dict[str, Any], setup: LevelSetup) -> dict[str, Any]:
-    figures = _flatten(loadtest, audit_figures)
-    thresholds, skipped = exercised(setup.thresholds, loadtest)
-    verdicts = _with_implicit_lag(thresholds, evaluate(thresholds, figures), figures)
-    offered, achieved = _rates(loadtest, plan.replay_s)
-    endpoints = {e["figure"]: {k: e.get(k) for k in _ENDPOINT_KEYS}
-                 for e in loadtest.get("endpoints", {}).values()}
-    by_group: dict[str, int] = {}  # adapters may map several endpoints to one figure
-    for e in loadtest.get("endpoints", {}).values():
-        by_group[e["figure"]] = by_group.get(e["figure"], 0) + int(e.get("requests") or 0)
-    judged = judge(setup.rule, replay_s=plan.replay_s, main_requests=plan.main_requests,
-                   offered_rps=offered, achieved_rps=achieved, verdicts=verdicts,
-                   requests_by_group=by_group)
-    return {
-        **_plan_fields(plan, index, folder, setup),
-        "verdict": judged.verdict,
-        "failing": [v["rule"] for v in judged.failing],
-        "not_measured": judged.not_measured,
-        "offered_rps": offered,
-        "achieved_rps": achieved,
-        "endpoints": endpoints,
-        "generator": {k: loadtest.get("generator", {}).get(k) for k in _GENERATOR_KEYS},
-        "audit": {k: audit_figures.get(k) for k in _AUDIT_KEYS},
-        "thresholds": verdicts + [v for v in judged.failing if v not in verdicts],
-        "not_exercised": skipped,
-        "not_judged": judged.not_judged,
-    }
-
-
-def _plan_fields(plan: LevelPlan, index: int, folder: Path, setup: LevelSetup
-                 ) -> dict[str, Any]:
-    level = plan.load
-    return {
-        "index": index,
-        "multiple": level.multiple,
-        "checkins_per_s": round(level.multiple * setup.checkins_per_s, 2),
-        "ran": plan.not_measured is None,
-        "stations": level.n_stations,
-        "share_of_load": round(level.share_of_load, 6),
-        "compress": round(level.compress, 3),
-        "passes": plan.passes,
-        "replay_s": round(plan.replay_s, 2),
-        "checkins_scheduled": plan.main_requests,
-        "rule": setup.rule.as_json(),
-        "folder": str(folder),
-    }
-
-
-def _not_run(plan: LevelPlan, index: int, folder: Path, setup: LevelSetup) -> dict[str, Any]:
-    """A level the rule cannot judge at this multiple: recorded with why, never sent."""
-    return {**_plan_fields(plan, index, folder, setup), "verdict": NOT_MEASURED,
-            "failing": [], "not_measured": plan.not_measured, "side": plan.side,
-            "offered_rps": None, "achieved_rps": None,
-            "endpoints": {}, "generator": {}, "audit": {}, "thresholds": [],
-            "not_exercised": [], "not_judged": []}
 
 
 def level_connections(terminals: NDArray[np.int64] | None, stations: NDArray[np.int64]
@@ -257,7 +140,7 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
     level = plan.load
     folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
     if plan.not_measured is not None:
-        return _not_run(plan, index, folder, setup)
+        return not_run_record(plan, index, folder, setup.rule, setup.checkins_per_s)
     replay_dir = folder / "replay"
     replay_dir.mkdir(parents=True, exist_ok=True)
     voters = None
@@ -306,6 +189,7 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
                 loadtest, audit_figures = _load_and_audit(setup, run)
         except TargetUnavailable as error:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
-    record = _record(plan, index, folder, loadtest, audit_figures, setup)
+    record = level_record(plan, index, folder, loadtest, audit_figures, setup.thresholds,
+                          setup.rule, setup.checkins_per_s)
     record["connections"] = level_connections(setup.terminals, level.stations)
     return record
