@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -16,6 +15,7 @@ from pollday.counts import replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
 from pollday.station_calc import DEFAULT_DAYS
 from pollday.station_inputs import INPUTS, StationInputError
+from pollday.station_model import Fault, FewestUnits, StationAnswer
 from pollday.station_pools import MAX_POOL_UNITS, pool_inputs
 from pollday.station_run import StationOptions, serve_station_page, station_answer
 
@@ -79,59 +79,65 @@ def units_text(pools: dict[str, int]) -> str:
     return ", ".join(f"{pool} {units}" for pool, units in pools.items())
 
 
-def fewest_text(fewest: dict[str, Any]) -> str:
+def fewest_text(fewest: FewestUnits) -> str:
     """The fewest units of each pool, or which pools no count tried could bring to it."""
-    if fewest["reachable"]:
-        return units_text(fewest["pools"])
-    return (f"not reached ({', '.join(fewest['unreachable'])} fall short) with "
-            f"{units_text(fewest['pools'])}")
+    if fewest.reachable:
+        return units_text(fewest.pools)
+    return (f"not reached ({', '.join(fewest.unreachable)} fall short) with "
+            f"{units_text(fewest.pools)}")
 
 
-def fault_text(fault: dict[str, Any]) -> str:
+def fault_text(fault: Fault) -> str:
     """One pool's failures in a line: how often, and how long a unit is out."""
-    repaired = fault["repair_probability"]
-    out = f"one every {fault['mtbf_h']:g} h a unit; "
+    repaired = fault.repair_probability
+    out = f"one every {fault.mtbf_h:g} h a unit; "
     if repaired >= 1:
-        return out + f"repaired in {fault['repair_time_min_mean']:g} min"
-    return (out + f"{repaired:.0%} repaired ({fault['repair_time_min_mean']:g} min), the rest "
-            f"replaced ({fault['replacement_time_min_mean']:g} min)")
+        return out + f"repaired in {fault.repair_time_min_mean:g} min"
+    return (out + f"{repaired:.0%} repaired ({fault.repair_time_min_mean:g} min), the rest "
+            f"replaced ({fault.replacement_time_min_mean:g} min)")
 
 
-def print_station_table(result: dict[str, Any]) -> None:
-    i, w, line = result["inputs"], result["wait_min"], result["longest_line"]
-    lost, std = result["lost_votes_per_day"], result["standard"]
-    busy = result["identification_utilisation"]
-    title = (f"one station: {i['registered']:,} registered, turnout {i['turnout']:.0%}, "
-             f"units: {units_text(i['pools'])}")
+def print_station_table(result: StationAnswer) -> None:
+    i, w, line = result.inputs, result.wait_min, result.longest_line
+    lost, std = result.lost_votes_per_day, result.standard
+    busy = result.identification_utilisation
+    title = (f"one station: {i.registered:,} registered, turnout {i.turnout:.0%}, "
+             f"units: {units_text(i.pools)}")
     table = Table(title=title, show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
     rows = [
         ("voters per day (arrived / voted)",
-         f"{result['arrived_per_day']:,.0f} / {result['voted_per_day']:,.0f}"),
-        (f"{result['wait_measures']}, min (median / p95 / max)",
-         f"{w['p50']:.1f} / {w['p95']:.1f} / {w['max']:.1f}"),
-        (f"voters whose {result['wait_measures']} is over 30 min", f"{w['share_over_30']:.2%}"),
+         f"{result.arrived_per_day:,.0f} / {result.voted_per_day:,.0f}"),
+        (f"{result.wait_measures}, min (median / p95 / max)",
+         f"{w.p50:.1f} / {w.p95:.1f} / {w.max:.1f}"),
+        (f"voters whose {result.wait_measures} is over 30 min", f"{w.share_over_30:.2%}"),
         ("longest line (average day / worst day)",
-         f"{line['people']:.0f} at {line['at']} / {line['worst_day_people']}"),
+         f"{line.people:.0f} at {line.at} / {line.worst_day_people}"),
         ("lost votes per day (left line / not served at closing)",
-         f"{lost['left_line']:g} / {lost['not_served_at_close']:g}"),
+         f"{lost.left_line:g} / {lost.not_served_at_close:g}"),
         ("refused at identification per day (not lost votes)",
-         f"{lost['refused_not_identified']:g}"),
-        (f"{busy['pool']} utilisation (identification)", f"{busy['share']:.0%}"),
-        ("last voter left (median day)", result["last_voter_left"]),
-        ("the standard", "holds" if std["holds"] else "DOES NOT HOLD"),
-        ("fewest units meeting it", fewest_text(result["fewest_units"])),
-        ("simulated days / seed", f"{result['days_simulated']} / {result['seed']}"),
+         f"{lost.refused_not_identified:g}"),
+        (f"{busy.pool} utilisation (identification)", f"{busy.share:.0%}"),
+        ("last voter left (median day)", result.last_voter_left),
+        ("the standard", "holds" if std.holds else "DOES NOT HOLD"),
+        ("fewest units meeting it", fewest_text(result.fewest_units)),
+        ("simulated days / seed", f"{result.days_simulated} / {result.seed}"),
     ]
-    rows += [(f"{f['pool']} failures", fault_text(f)) for f in i["faults"]]
+    rows += [(f"{f.pool} failures", fault_text(f)) for f in i.faults]
+    if result.late_opening is not None:
+        late = result.late_opening
+        rows.append(("opened late (share of days / mean delay / at the door, lost a day)",
+                     f"{late.days_late_share:.0%} / {late.delay_mean_min:.0f} min / "
+                     f"{late.arrived_before_opening_per_day:g}, "
+                     f"{late.left_before_opening_per_day:g}"))
     for k, v in rows:
         table.add_row(k, v)
     Console(file=sys.stdout).print(table)
-    print(std["verdict"])
-    for failed in std["failed"]:
-        print(f"  - {failed['part']}: {failed['text']}")
-    print(f"the standard: {std['rule']}")
+    print(std.verdict)
+    for failed in std.failed:
+        print(f"  - {failed.part}: {failed.text}")
+    print(f"the standard: {std.rule}")
 
 
 def options_from_args(args: argparse.Namespace) -> StationOptions:
@@ -154,7 +160,7 @@ def run_station_command(args: argparse.Namespace) -> int:
     except StationInputError as error:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)
     if args.json:
-        print_json(result)
+        print_json(result.to_json())
     else:
         print_station_table(result)
     return EXIT_OK

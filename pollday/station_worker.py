@@ -22,6 +22,7 @@ from typing import Any
 
 from pollday.station_calc import answer
 from pollday.station_inputs import StationInputError
+from pollday.station_model import StationAnswer
 from simulation.loading import ScenarioError
 
 DEADLINE_S = 60.0  # one answer; the page's bounds keep an unloaded one near 20 s at most
@@ -56,7 +57,9 @@ def _work(conn: Connection, base: dict[str, Any], given: dict[str, str], days: i
     limit = _vm_size() + memory_bytes
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        outcome = Outcome("ok", answer(base, given, days, seed))
+        # The typed answer's JSON: the page reads exactly what `pollday station --json` prints.
+        typed = StationAnswer.model_validate(answer(base, given, days, seed))
+        outcome = Outcome("ok", typed.to_json())
     except (StationInputError, ScenarioError) as error:
         outcome = Outcome("input", str(error))
     except MemoryError:

@@ -62,3 +62,39 @@ def test_the_doc_check_sees_a_private_import() -> None:
     text = "```python\nfrom loadtests.adapter import Adapter\nimport json\n```\n"
     assert _doc_imports(text) == [("loadtests.adapter", ["Adapter"])]
     assert "Adapter" not in getattr(importlib.import_module("loadtests.adapter"), "__all__", [])
+
+
+# The curated API of pollday: the options, calls, results and errors a script uses.
+POLLDAY_API = {
+    "StationOptions", "station_answer", "StationAnswer", "serve_station_page",
+    "ValidateOptions", "validate_scenario_file", "Validation",
+    "SimulateOptions", "simulate_to_folder", "SimulateResult",
+    "SizeOptions", "size_stations", "AllocateOptions", "allocate_to_folder",
+    "SparesOptions", "count_spares", "InitOptions", "write_scenario",
+    "RunConfig", "run_loop", "CapacityConfig", "run_capacity",
+    "ScenarioError", "StationInputError", "SizeInputError", "AllocationInputError",
+    "InitError", "OutFolderError", "RunFailure", "__version__",
+}
+
+
+def test_pollday_all_is_the_curated_api_and_each_name_loads() -> None:
+    import pollday
+
+    assert set(pollday.__all__) == POLLDAY_API
+    # The names load on first use; each is the object its home module defines.
+    assert pollday.size_stations is importlib.import_module("pollday.size_run").size
+    assert pollday.StationOptions.__module__ == "pollday.station_run"
+    assert {n for n in POLLDAY_API if n != "__version__"} == (
+        set(pollday._HOMES) | set(pollday._RENAMED))
+    with pytest.raises(AttributeError, match="no attribute 'sizes'"):
+        _ = pollday.sizes  # type: ignore[attr-defined]  # a misspelt name still fails
+
+
+def test_the_readme_documents_every_public_pollday_name() -> None:
+    import pollday
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Using it from Python"):
+                     readme.index("## Measured performance")]
+    missing = [n for n in pollday.__all__ if n != "__version__" and f"`{n}`" not in section]
+    assert missing == []

@@ -3,7 +3,11 @@ call the library directly, as a Python user would, and check it does what the co
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import subprocess
+import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,7 @@ from pollday.cli import main
 from pollday.init_command import InitError, InitOptions, write_scenario
 from pollday.scenario_schema import SCHEMA_FILE
 from pollday.simulate_run import SimulateOptions, simulate_to_folder
-from pollday.station_inputs import StationInputError
+from pollday.station_inputs import INPUT_NAMES, StationInputError
 from pollday.station_run import StationOptions, station_answer
 from pollday.validate_run import ValidateOptions, validate_scenario_file
 from simulation import ScenarioError
@@ -46,12 +50,48 @@ def test_simulate_writes_the_folder_the_command_writes(tmp_path: Path) -> None:
 
 
 def test_station_answer_takes_the_inputs_as_typed() -> None:
-    two = station_answer(StationOptions(inputs={"terminals": "2"}, replications=3, seed=7))
+    two = station_answer(StationOptions(terminals=2, replications=3, seed=7))
     one = station_answer(StationOptions(inputs={"terminals": "1"}, replications=3, seed=7))
-    assert two["inputs"]["terminals"] == 2 and one["inputs"]["terminals"] == 1
-    assert one["wait_min"]["p95"] > two["wait_min"]["p95"]
+    assert two.inputs.terminals == 2 and one.inputs.terminals == 1
+    assert one.wait_min.p95 > two.wait_min.p95
     with pytest.raises(StationInputError, match="--group needs --scenario"):
         station_answer(StationOptions(group="urban"))
+
+
+def test_typed_fields_are_checked_as_the_flags_are() -> None:
+    with pytest.raises(StationInputError, match="terminals: set both"):
+        StationOptions(terminals=2, inputs={"terminals": "3"}).given()
+    with pytest.raises(StationInputError, match="--turnout"):
+        station_answer(StationOptions(turnout=-0.5, replications=1))
+    given = StationOptions(opening=dt.time(7, 30), hourly_shares=(1, 2.5), pools={"desk": 2})
+    assert given.given() == {"opening": "07:30", "hourly_shares": "1,2.5", "pool.desk": "2"}
+
+
+def test_every_calculator_input_is_a_typed_field() -> None:
+    assert set(INPUT_NAMES) <= {f.name for f in fields(StationOptions)}
+
+
+PLAIN_SCRIPT = """
+from pollday import StationAnswer, StationOptions, station_answer
+
+answer = station_answer(StationOptions(registered=1400, terminals=2, replications=2, seed=3))
+assert isinstance(answer, StationAnswer)
+print(answer.inputs.registered, answer.inputs.terminals, answer.standard.holds,
+      answer.wait_min.p95 >= answer.wait_min.p50, answer.inputs.pools["terminal"],
+      type(answer.lost_votes_per_day.total).__name__, answer.last_voter_left.count(":"))
+"""
+
+
+def test_a_plain_script_gets_a_typed_station_answer(tmp_path: Path) -> None:
+    script = tmp_path / "plan.py"
+    script.write_text(PLAIN_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    registered, terminals, holds, ordered, pool, total, colons = done.stdout.split()
+    assert (registered, terminals, ordered, pool, total, colons) == (
+        "1400", "2", "True", "2", "float", "1")
+    assert holds in ("True", "False")
 
 
 def test_write_scenario_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from pollday.cli import main
 from pollday.station_inputs import hourly_intervals, profile_weights
+from pollday.station_model import StationAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -242,7 +243,7 @@ def test_a_flow_scenario_reports_its_pools_faults_and_fewest_units(
     assert result["lost_votes_per_day"]["refused_not_identified"] > 0  # --fallback still applies
     from pollday.station_command import print_station_table
 
-    print_station_table(result)
+    print_station_table(StationAnswer.model_validate(result))  # the JSON reads back
     out = capsys.readouterr().out
     assert "time in every line, min" in out and "units: mesa 1, urna 1" in out
     assert "urna utilisation (identification)" in out and "urna failures" in out
@@ -339,6 +340,6 @@ def test_the_verdict_says_on_how_many_days_the_standard_was_met(
 
     result = station(capsys, "--registered", "3000", "--replications", "3")
     assert result["standard"]["days_meeting"] == 0 and not result["standard"]["holds"]
-    print_station_table(result)
+    print_station_table(StationAnswer.model_validate(result))  # the JSON reads back
     out = capsys.readouterr().out
     assert "DOES NOT HOLD" in out and "met on 0% of 3 simulated days" in out
