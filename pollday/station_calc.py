@@ -16,6 +16,7 @@ import numpy as np
 from pollday.station_defaults import identification_pool, resolved_inputs
 from pollday.station_inputs import station_scenario
 from simulation import Scenario, build_stations, simulate_station
+from simulation.late_opening import has_late_opening, late_days
 from simulation.scenario import Standard, minutes_of_day
 from simulation.sizing import SizingRequest, size_band
 from simulation.standard import WAIT_STANDARD_MIN, part_text, rule_text, station_failed_parts
@@ -195,6 +196,9 @@ def calculate(
         "fewest_units": _fewest_units(scenario, days, root),
         "line_curve": curve,
         "opening_hours": hours,
+        # Only when the station may open late (the scenario's late_opening, --opens-late-min).
+        **({"late_opening": late_days([r.row for r in results])}
+           if has_late_opening(scenario) else {}),
         "wall_s": round(time.perf_counter() - started, 3),
     }
 

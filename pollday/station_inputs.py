@@ -75,6 +75,8 @@ INPUTS: tuple[Input, ...] = (
     Input("repair_min", "float", "mean repair or replacement time, minutes", "60"),
     Input("close_line", "choice",
           "at closing: serve everyone in line, or send them home", "serve", ("serve", "close")),
+    Input("opens_late_min", "float", "minutes after the opening time the station actually "
+          "opens, every simulated day (0: on time; replaces the scenario's late_opening)", "0"),
 )
 INPUT_NAMES = tuple(i.name for i in INPUTS)
 
@@ -201,6 +203,10 @@ def _apply(data: dict[str, Any], name: str, raw: str) -> None:
             failures["repair_time_min"] = {"kind": "gamma", "mean": value, "sd": float(value) / 3}
     elif name == "close_line":
         data["closing"] = {"serve_queue": value == "serve"}
+    elif name == "opens_late_min":  # every day, this late (the scenario's share replaced)
+        group.pop("late_opening", None)
+        data["late_opening"] = None if value == 0 else {
+            "share": 1, "delay_min": {"kind": "fixed", "value": value}}
 
 
 def _from_group(scenario: Scenario, group_name: str, file: str) -> dict[str, Any]:
@@ -286,7 +292,7 @@ _FIELD_OF_INPUT = {
     "biometrics.manual_time_s": "manual_time_s", "voting.ballot_time_s": "ballot_time_s",
     "voting.booth_time_s": "booth_time_s", "voting.patience_min": "patience_min",
     "failures.mtbf_h": "mtbf_h", "failures.repair_time_min": "repair_min",
-    "election": "opening/closing",
+    "election": "opening/closing", "late_opening": "opens_late_min",
 }
 
 

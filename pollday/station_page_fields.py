@@ -44,6 +44,8 @@ FIELDS: dict[str, Field] = {
     "hourly_shares": Field("Arrivals per hour (relative, comma-separated)",
                            "Arrivals per hour", "one number per opening hour; "
                            "replaces “When voters come”", section=HOURS),
+    "opens_late_min": Field("Opens late by (minutes)", "Opening delay",
+                            "every simulated day; 0: on time", section=HOURS),
     "queue_at_opening": Field("Already in line at opening (share, 0 to 1)",
                               "Share already in line at opening", section=HOURS, share=True),
     "scan_time_s": Field("Time per scan attempt (seconds)", "Time per scan attempt",

@@ -57,7 +57,6 @@ class StationOptions:
     repair_min: float | None = None
     close_line: str | None = None  # serve or close
     opens_late_min: float | None = None  # the station opens this late every day; 0: on time
-    opens_late_min: float | None = None  # minutes late every day; 0: on time
     # Units of the pools of a [[flow]] scenario's station ({"urna": 2}).
     pools: Mapping[str, int] = field(default_factory=dict)
     # Overrides as typed by a user (the CLI and web page); "pool.NAME" sets a pool's units.

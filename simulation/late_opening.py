@@ -35,6 +35,12 @@ def late_opening_of(scenario: Scenario, group: StationGroup) -> LateOpening | No
     return group.late_opening or scenario.late_opening
 
 
+def has_late_opening(scenario: Scenario) -> bool:
+    """Whether any station group may open late (a share above 0)."""
+    return any((late := late_opening_of(scenario, g)) is not None and late.share > 0
+               for g in scenario.station_groups)
+
+
 def draw_opening_delay_s(
     late: LateOpening | None, close_s: float, *, rng: np.random.Generator
 ) -> float:
@@ -105,4 +111,20 @@ def late_summary(counts: IntArray, stations: int) -> dict[str, Any]:
         "delay_max_min": round(float(counts[:, _MAX].max(initial=0)) / 100, 2),
         "arrived_before_opening": mean(2),
         "left_before_opening": mean(3),
+    }
+
+
+def late_days(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One station's late openings over its simulated days (the calculator's answer):
+    share of days it opened late, their mean delay, and people at the door a day."""
+    delays = np.array([float(r["opened_late_min"]) for r in rows])
+    late = delays > 0
+    days = max(len(rows), 1)
+    return {
+        "days_late_share": round(float(late.mean()) if len(rows) else 0.0, 4),
+        "delay_mean_min": round(float(delays[late].mean()), 2) if late.any() else 0.0,
+        "arrived_before_opening_per_day": round(
+            sum(int(r["arrived_before_opening"]) for r in rows) / days, 2),
+        "left_before_opening_per_day": round(
+            sum(int(r["left_before_opening"]) for r in rows) / days, 2),
     }

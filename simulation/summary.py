@@ -17,7 +17,7 @@ import numpy as np
 from simulation.aggregate import COUNT_KEYS, MAX_HOURS_AFTER_CLOSE, NationalAggregate
 from simulation.clock import home_opening_s
 from simulation.histogram import UNIT_MIN, WaitHistogram, weighted_percentile_min
-from simulation.late_opening import late_summary
+from simulation.late_opening import has_late_opening, late_summary
 from simulation.runner import NationalResult
 from simulation.scenario import minutes_of_day
 from simulation.scenario_warnings import scenario_warnings
@@ -171,12 +171,6 @@ def _weighted_wait_figures(agg: NationalAggregate, w: np.ndarray[Any, Any],
     }
 
 
-def _has_late(result: NationalResult) -> bool:
-    scenario = result.scenario
-    return scenario.late_opening is not None or any(
-        g.late_opening is not None for g in scenario.station_groups)
-
-
 def national_summary(result: NationalResult) -> dict[str, Any]:
     agg = result.aggregate
     registered = int(agg.registered.sum())
@@ -232,6 +226,7 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
         "wall_s": round(result.wall_s, 2),
         "weighted": _weighted(result),
         # None: the scenario has no late opening (every station opens on time).
-        "late_opening": late_summary(agg.late, stations) if _has_late(result) else None,
+        "late_opening": (late_summary(agg.late, stations)
+                         if has_late_opening(result.scenario) else None),
         "warnings": scenario_warnings(result.scenario),
     }
