@@ -36,7 +36,7 @@ def _full_run() -> dict[str, float | None]:
         "standard": {"national_p95_wait_min": 3.0, "worst_station_p95_wait_min": 40.0,
                      "stations_failing": 2, "failing_by_part": {"wait": 2}},
         "duplicates_voted": 0, "protocols_uploaded_by_hour_after_close": [1.0],
-        "protocols_never_uploaded": 0,
+        "protocols_never_uploaded": 0, "protocol_upload_attempts": 3,
         "share_voters_waiting_over_30_min": 0.01, "lost_votes": 7, "reneged": 4,
         "not_served_at_close": 2, "refused_not_identified": 1, "turnout": 0.6,
         "wait_min": {"mean": 1.0},
