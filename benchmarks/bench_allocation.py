@@ -25,6 +25,7 @@ if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the rep
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.proc_tree import run_measured
+from benchmarks.support import simulate_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
@@ -46,11 +47,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
-        base_wall, _, code = run_measured([
-            sys.executable, "-m", "pollday", "simulate", str(AZERBAIJAN), "--out",
-            f"{tmp}/sim", "--workers", "2", "--quiet", "--no-schedule", "--no-queue-curves"])
-        if code:
-            raise SystemExit(f"pollday simulate failed ({code})")
+        base_wall, _ = simulate_measured(f"{tmp}/sim", "--workers", "2", "--no-schedule",
+                                         "--no-queue-curves")
         wall_s, peak, code = run_measured([
             sys.executable, "-m", "pollday", "allocate", str(AZERBAIJAN), "--budget",
             f"terminal={TERMINALS_TODAY}", "--out", f"{tmp}/alloc", "--workers", "2",

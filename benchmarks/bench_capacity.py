@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.proc_tree import run_measured
+from benchmarks.support import postgres_cluster, simulate_measured
 from pollday.capacity_cpus import available_cpus, parse_cpus, pinned
 from pollday.run_pipeline import RunFailure
 
@@ -128,23 +129,15 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}; nice "
           f"{os.nice(0)}; database {args.database}; target CPUs {args.target_cpus or '-'}, "
           f"generator CPUs {args.generator_cpus or '-'}", flush=True)
-    pollday = [sys.executable, "-m", "pollday"]
     runs = []
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
-        sim_s, _, code = run_measured(
-            [*pollday, "simulate", str(AZERBAIJAN), "--out", f"{tmp}/sim", "--quiet"])
-        if code:
-            raise SystemExit(f"pollday simulate failed ({code})")
+        sim_s, _ = simulate_measured(f"{tmp}/sim")
         database_url = None
         if args.database == "postgresql":
-            from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
-
-            bin_dir = find_pg_bin()
-            if bin_dir is None:
-                raise SystemExit("postgresql: no initdb/pg_ctl (apt-get install postgresql)")
             with pinned(target):  # the postmaster and its backends inherit the target's CPUs
-                cluster = ThrowawayCluster(bin_dir).start()
-            stack.callback(cluster.stop)
+                cluster = stack.enter_context(postgres_cluster())
+            if cluster is None:  # a capacity on SQLite would answer another question
+                raise SystemExit("postgresql: no initdb/pg_ctl (apt-get install postgresql)")
             database_url = cluster.url()
         for k in range(args.runs):
             runs.append(_run_once(args, Path(tmp, f"capacity-{k}"), database_url, sim_s))

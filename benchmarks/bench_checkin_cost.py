@@ -26,8 +26,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_service import voter  # noqa: E402
-from benchmarks.bench_soak import write_register  # noqa: E402
+from benchmarks.support import (  # noqa: E402
+    SKIPPED_POSTGRES,
+    postgres_cluster,
+    running_service,
+    voter,
+    write_register,
+)
 from service.auth import station_token  # noqa: E402
 from tests.support.rawclient import RawConnection  # noqa: E402
 
@@ -73,23 +78,13 @@ async def sequential(url: str, first: int, n: int) -> float:
 
 
 def measure(name: str, url: str, register: Path, n: int,
-            server_pids: Any) -> dict[str, float]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", "0", "--database-url", url,
-         "--register", str(register)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET})
-    assert proc.stdout is not None
-    service_url = proc.stdout.readline().strip()
-    try:
+            server_pids: Any) -> dict[str, Any]:
+    with running_service(url, register, SECRET) as (proc, service_url):
         time.sleep(1.0)
         asyncio.run(sequential(service_url, 0, 200))  # warm-up
         service0, server0 = cpu_s(tree(proc.pid)), cpu_s(server_pids())
         wall_s = asyncio.run(sequential(service_url, 200, n))
         service1, server1 = cpu_s(tree(proc.pid)), cpu_s(server_pids())
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(30)
     return {"backend": name, "wall_ms": 1000 * wall_s / n,
             "service_cpu_ms": 1000 * (service1 - service0) / n,
             "database_cpu_ms": 1000 * (server1 - server0) / n}
@@ -104,24 +99,18 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register, args.checkins + 200)
+        write_register(register, args.checkins + 200, "Cost")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 rows.append(measure(backend, f"sqlite:///{tmp}/cost.sqlite", register,
                                     args.checkins, list))
             else:
-                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
-
-                bin_dir = find_pg_bin()
-                if bin_dir is None:
-                    print("postgresql: skipped (no initdb/pg_ctl)")
-                    continue
-                cluster = ThrowawayCluster(bin_dir).start()
-                try:
+                with postgres_cluster() as cluster:
+                    if cluster is None:
+                        print(SKIPPED_POSTGRES)
+                        continue
                     rows.append(measure(backend, cluster.create_database("cost"), register,
                                         args.checkins, partial(postgres_pids, cluster.data)))
-                finally:
-                    cluster.stop()
     print(f"machine: {os.cpu_count()} cores; load average before {load_before[0]:.2f}, after "
           f"{os.getloadavg()[0]:.2f} (1 min); {args.checkins} sequential check-ins, 1 worker")
     print("backend      wall ms/check-in  service CPU ms  database server CPU ms")

@@ -24,6 +24,7 @@ if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the rep
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.proc_tree import run_measured
+from benchmarks.support import simulate_measured
 
 ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
@@ -34,10 +35,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         pollday = [sys.executable, "-m", "pollday"]
-        sim_s, sim_peak, code = run_measured(
-            [*pollday, "simulate", str(AZERBAIJAN), "--out", f"{tmp}/sim", "--quiet"])
-        if code:
-            raise SystemExit(f"pollday simulate failed ({code})")
+        sim_s, sim_peak = simulate_measured(f"{tmp}/sim")
         run_s, run_peak, run_code = run_measured(
             [*pollday, "run", str(AZERBAIJAN), "--out", f"{tmp}/run", "--quiet"])
         summary = json.loads(Path(tmp, "run", "summary.json").read_text())

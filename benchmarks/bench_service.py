@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import gc
-import hashlib
 import json
 import os
 import subprocess
@@ -32,11 +30,18 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.support import (  # noqa: E402
+    SKIPPED_POSTGRES,
+    STATIONS,
+    postgres_cluster,
+    running_service,
+    voter,
+    write_register,
+)
 from service.auth import station_token  # noqa: E402
 from tests.support.rawclient import RawConnection  # noqa: E402
 
 SECRET = "bench-secret"
-STATIONS = 500
 VOTERS_PER_STATION = 200  # 100,000 voters: enough for every step of the default ramp
 TARGET_CHECKINS_PER_S = 1500
 TARGET_P99_MS = 50.0
@@ -44,28 +49,6 @@ TARGET_READS_PER_S = 5000
 MAX_CONNECTIONS = 256
 WARMUP_PER_S = 300
 WARMUP_S = 2.0
-
-
-def voter(k: int) -> tuple[str, str, str]:
-    """(voter id, station id, base64 template) of synthetic voter k."""
-    station = f"S{k % STATIONS:04d}"
-    template = hashlib.blake2b(b"bench:%d" % k, digest_size=48).digest()
-    return f"B{k:08d}", station, base64.b64encode(template).decode()
-
-
-def write_register(path: Path) -> None:
-    with path.open("w") as out:
-        out.write(json.dumps({"kind": "election", "name": "Bench",
-                              "candidates": [{"name": "A"}, {"name": "B"}]}) + "\n")
-        for s in range(STATIONS):
-            out.write(json.dumps({"kind": "station", "station_id": f"S{s:04d}",
-                                  "constituency_id": 1 + s % 10,
-                                  "registered": VOTERS_PER_STATION}) + "\n")
-        for k in range(STATIONS * VOTERS_PER_STATION):
-            vid, sid, template = voter(k)
-            out.write(json.dumps({"kind": "voter", "voter_id": vid, "station_id": sid,
-                                  "first_name": "A", "last_name": "B",
-                                  "birth_date": "1980-01-01", "template": template}) + "\n")
 
 
 def percentile_ms(latencies_s: list[float], q: float) -> float:
@@ -204,33 +187,16 @@ async def drive(url: str, rates: list[float], step_s: float, read_s: float) -> d
 
 # ---------------------------------------------------------------- orchestration
 
-def start_service(database_url: str, register: Path,
-                  workers: int) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", "0", "--workers", str(workers),
-         "--database-url", database_url, "--register", str(register)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET})
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://"):
-        raise SystemExit(f"service did not start on {database_url}")
-    return proc, url
-
-
 def run_backend(name: str, database_url: str, register: Path, args: argparse.Namespace
                 ) -> dict[str, Any]:
-    proc, url = start_service(database_url, register, args.workers)
-    try:
+    with running_service(database_url, register, SECRET,
+                         "--workers", str(args.workers)) as (_, url):
         time.sleep(1.0)  # workers open their database connections
         driver = subprocess.run(
             [sys.executable, __file__, "--drive", url, "--rates", args.rates,
              "--step-s", str(args.step_s), "--read-s", str(args.read_s)],
             capture_output=True, text=True, check=True, cwd=REPO)
         result: dict[str, Any] = json.loads(driver.stdout)
-    finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(30)
     result["backend"] = f"{name}, {args.workers} worker(s)"
     if name == "postgresql" and args.pg_setting:
         result["backend"] += f", {' '.join(args.pg_setting)}"
@@ -305,27 +271,21 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register)
+        write_register(register, STATIONS * VOTERS_PER_STATION, "Bench")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 url = f"sqlite:///{tmp}/bench.sqlite?synchronous={args.sqlite_synchronous}"
                 results.append(run_backend(backend, url, register, args))
             elif backend == "postgresql":
-                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
-
-                bin_dir = find_pg_bin()
-                if bin_dir is None:
-                    print("postgresql: skipped (no initdb/pg_ctl; apt-get install postgresql)")
-                    continue
                 settings = dict(item.split("=", 1) for item in args.pg_setting)
-                cluster = ThrowawayCluster(bin_dir, settings=settings).start()
-                try:
+                with postgres_cluster(settings) as cluster:
+                    if cluster is None:
+                        print(SKIPPED_POSTGRES)
+                        continue
                     url = cluster.create_database("bench")
                     if args.pg_via == "socket":
                         url = cluster.socket_url("bench")
                     results.append(run_backend(backend, url, register, args))
-                finally:
-                    cluster.stop()
             else:
                 raise SystemExit(f"unknown backend {backend!r}: use sqlite, postgresql")
     report(results, load_before)

@@ -30,7 +30,7 @@ import simpy
 if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the repo on the path
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.proc_tree import run_measured
+from benchmarks.support import simulate_measured
 from simulation import build_stations, load_scenario
 from simulation.plan import plan_station
 from simulation.runner import simulate_station
@@ -80,21 +80,7 @@ def full_model(stations: int, path: Path = AZERBAIJAN) -> tuple[float, int]:
 
 def national(workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as out:
-        cmd = [
-            sys.executable,
-            "-m",
-            "pollday",
-            "simulate",
-            str(AZERBAIJAN),
-            "--out",
-            out,
-            "--workers",
-            str(workers),
-            "--quiet",
-        ]
-        wall_s, peak_bytes, code = run_measured(cmd)
-        if code != 0:
-            raise SystemExit(f"pollday simulate failed with exit code {code}")
+        wall_s, peak_bytes = simulate_measured(out, "--workers", str(workers))
         summary = json.loads((Path(out) / "summary.json").read_text())
     return {
         "workers": workers,

@@ -38,7 +38,14 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.bench_service import STATIONS, Pool, percentile_ms, voter  # noqa: E402
+from benchmarks.bench_service import Pool, percentile_ms  # noqa: E402
+from benchmarks.support import (  # noqa: E402
+    SKIPPED_POSTGRES,
+    postgres_cluster,
+    running_service,
+    voter,
+    write_register,
+)
 from service.auth import station_token  # noqa: E402
 
 SECRET = "soak-secret"
@@ -59,21 +66,6 @@ def peak_checkins_per_s(scenario: Path) -> float:
     checkins = rows[rows["kind"] == EventKind.CHECKIN]
     per_hour = np.bincount((checkins["time_s"] // 3600).astype(int))
     return float(per_hour.max()) / 3600.0
-
-
-def write_register(path: Path, voters: int) -> None:
-    with path.open("w") as out:
-        out.write(json.dumps({"kind": "election", "name": "Soak",
-                              "candidates": [{"name": "A"}, {"name": "B"}]}) + "\n")
-        for s in range(STATIONS):
-            out.write(json.dumps({"kind": "station", "station_id": f"S{s:04d}",
-                                  "constituency_id": 1 + s % 10,
-                                  "registered": voters // STATIONS + 1}) + "\n")
-        for k in range(voters):
-            vid, sid, template = voter(k)
-            out.write(json.dumps({"kind": "voter", "voter_id": vid, "station_id": sid,
-                                  "first_name": "A", "last_name": "B",
-                                  "birth_date": "1980-01-01", "template": template}) + "\n")
 
 
 # ---------------------------------------------------------------- driver (second process)
@@ -156,39 +148,31 @@ def file_kib(path: Path) -> int:
 
 def run_backend(name: str, database_url: str, register: Path, rate: float,
                 args: argparse.Namespace, sqlite_path: Path | None = None) -> dict[str, Any]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "--port", "0", "--workers", "2", "--database-url",
-         database_url, "--register", str(register)],
-        stdout=subprocess.PIPE, text=True, cwd=REPO, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET})
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
     detail: list[dict[str, float]] = []
     stop = threading.Event()
+    with running_service(database_url, register, SECRET, "--workers", "2") as (proc, url):
 
-    def sample() -> None:
-        started = time.monotonic()
-        while not stop.wait(SAMPLE_S):
-            row: dict[str, float] = {"t_s": time.monotonic() - started,
-                                     **service_memory_kib(proc.pid)}
-            if sqlite_path is not None:
-                for suffix in ("wal", "shm"):
-                    row[f"{suffix}_kib"] = file_kib(
-                        sqlite_path.with_name(f"{sqlite_path.name}-{suffix}"))
-            detail.append(row)
+        def sample() -> None:
+            started = time.monotonic()
+            while not stop.wait(SAMPLE_S):
+                row: dict[str, float] = {"t_s": time.monotonic() - started,
+                                         **service_memory_kib(proc.pid)}
+                if sqlite_path is not None:
+                    for suffix in ("wal", "shm"):
+                        row[f"{suffix}_kib"] = file_kib(
+                            sqlite_path.with_name(f"{sqlite_path.name}-{suffix}"))
+                detail.append(row)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    try:
-        time.sleep(2.0)  # workers open their database connections
-        sampler.start()
-        driver = subprocess.run(
-            [sys.executable, __file__, "--drive", url, "--rate", str(rate),
-             "--minutes", str(args.minutes)],
-            capture_output=True, text=True, check=True, cwd=REPO)
-    finally:
-        stop.set()
-        os.killpg(proc.pid, 15)
-        proc.wait(30)
+        sampler = threading.Thread(target=sample, daemon=True)
+        try:
+            time.sleep(2.0)  # workers open their database connections
+            sampler.start()
+            driver = subprocess.run(
+                [sys.executable, __file__, "--drive", url, "--rate", str(rate),
+                 "--minutes", str(args.minutes)],
+                capture_output=True, text=True, check=True, cwd=REPO)
+        finally:
+            stop.set()
     return {"backend": name, "rate_per_s": rate, "minutes": json.loads(driver.stdout),
             "rss_kib": [(row["t_s"], row["VmRSS"]) for row in detail],
             "memory_detail": detail}
@@ -277,24 +261,18 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register, voters)
+        write_register(register, voters, "Soak")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 results.append(run_backend(backend, f"sqlite:///{tmp}/soak.sqlite", register,
                                            rate, args, Path(tmp) / "soak.sqlite"))
             elif backend == "postgresql":
-                from tests.support.pgcluster import ThrowawayCluster, find_pg_bin
-
-                bin_dir = find_pg_bin()
-                if bin_dir is None:
-                    print("postgresql: skipped (no initdb/pg_ctl)")
-                    continue
-                cluster = ThrowawayCluster(bin_dir).start()
-                try:
+                with postgres_cluster() as cluster:
+                    if cluster is None:
+                        print(SKIPPED_POSTGRES)
+                        continue
                     results.append(run_backend(backend, cluster.create_database("soak"),
                                                register, rate, args))
-                finally:
-                    cluster.stop()
             else:
                 raise SystemExit(f"unknown backend {backend!r}: use sqlite, postgresql")
     for r in results:

@@ -52,7 +52,11 @@ def _ensure_os_user(name: str) -> None:
 
 
 class ThrowawayCluster:
-    """``start()`` a private cluster; ``url(db)`` to connect; ``stop()`` removes everything."""
+    """``start()`` a private cluster; ``url(db)`` to connect; ``stop()`` removes everything.
+
+    As a context manager: started on entering, removed on leaving, and removed too when it
+    fails to start (a half-made data directory left behind would fill the temp dir).
+    """
 
     def __init__(self, bin_dir: Path, fsync: bool = True,
                  settings: dict[str, str] | None = None) -> None:
@@ -93,6 +97,16 @@ class ThrowawayCluster:
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l",
                   str(self.base / "server.log"), "-w", "-t", "60", "start")
         return self
+
+    def __enter__(self) -> ThrowawayCluster:
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def restart(self) -> None:
         """Stop (fast: every connection is cut) and start again on the same port, as a
