@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.errors import InputError
+from simulation.outcomes import RENAMED_FIGURES
 from simulation.plan import DEFAULT_POOLS, StationPlan
 from simulation.rules import ORDER_OPS, Rule, RuleSyntaxError, split_rule
 from simulation.scenario_sections import Standard
@@ -48,6 +49,11 @@ def parse_target(text: str) -> Target:
                 f"target {text!r} is not 'metric op value', e.g. 'p95_wait_min <= 30'"
             ) from None
         raise TargetError(f"target {text!r}: {error.reason}") from None
+    if rule.name in RENAMED_FIGURES:  # an old outcome name: say what it is now, and why not
+        raise TargetError(
+            f"target {text!r}: {rule.name!r} is now {RENAMED_FIGURES[rule.name]!r} (outcomes "
+            "are named by stage and cause), and it is no sizing target: more units do not "
+            f"bring back a voter refused at identification; use one of {METRICS}")
     if rule.name not in METRICS:
         raise TargetError(f"target {text!r}: unknown metric {rule.name!r}; use one of {METRICS}")
     return Target(rule.name, rule.op, rule.value)

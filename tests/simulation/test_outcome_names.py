@@ -11,6 +11,7 @@ import pytest
 
 from loadtests.thresholds import check_figure
 from simulation import ScenarioError, load_scenario
+from simulation.targets import TargetError, parse_target
 from tests.simulation.conftest import ROOT, SMOKE
 
 US_DESK = ROOT / "scenarios" / "us-registration-desk.toml"
@@ -62,3 +63,8 @@ def test_the_calling_stage_is_checked(tmp_path: Path, edit: tuple[str, str],
     if "central_call = true" in new:  # drop the pad's own "false", keep two stages true
         text = text.replace("central_call = false              # the pad looks", "# the pad", 1)
     assert message in str(_problems(text, tmp_path))
+
+
+def test_an_old_outcome_name_as_a_sizing_target_is_refused_with_the_new_one() -> None:
+    with pytest.raises(TargetError, match="'refused_biometric' is now 'refused_not_identified'"):
+        parse_target("refused_biometric <= 5")
