@@ -136,6 +136,11 @@ def explained(root: type[BaseModel], error: dict[str, Any], rule: str) -> tuple[
     context = error.get("ctx") or {}
     if kind == "extra_forbidden":
         hint = key_suggestion(root, loc)
+        top = _written_names(root)
+        if len(loc) > 1 and loc[-1] in top and hint is None:
+            # TOML puts every key after a [section] header inside that section.
+            return (f"{rule}: {loc[-1]} is a top-level key; write it before the first "
+                    "[section] header (a key below a header belongs to that section)"), None
         return rule + unit_note(str(loc[-1]), hint), hint
     if kind in ("time_parsing", "time_type"):
         return f"{rule}: {TIME_RULE}", clock_suggestion(value)

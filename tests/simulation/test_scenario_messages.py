@@ -162,6 +162,16 @@ def test_every_cross_field_problem_of_the_scenario_at_once(tmp_path: Path) -> No
                                                 "arrivals.intervals[4]"]
 
 
+def test_a_top_level_key_written_below_a_section(tmp_path: Path) -> None:
+    """thresholds after [costs]: TOML makes it costs.thresholds; the rule says why."""
+    text = SMOKE.read_text(encoding="utf-8") + '\nthresholds = ["checkin.p95_ms < 300"]\n'
+    error = _problems(_written(tmp_path, text))
+    (problem,) = error.problems
+    assert problem.path == "costs.thresholds"
+    assert "thresholds is a top-level key; write it before the first [section]" in problem.rule
+    assert problem.line == len(text.splitlines())
+
+
 def test_every_key_of_the_shipped_scenarios_has_a_position() -> None:
     import tomllib
 
