@@ -8,39 +8,22 @@ Tests that need a pristine database or special options start their own ``Server`
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.service.service_support import Register, Server, fresh_database
-from tests.support.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
+from tests.service.service_support import Register, Server, fresh_database, own_pg_cluster
+from tests.support.pgcluster import ThrowawayCluster
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[ThrowawayCluster]:
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        message = (
-            "PostgreSQL server binaries (initdb, pg_ctl) not found under "
-            "/usr/lib/postgresql/*/bin or on PATH; install them: "
-            "apt-get install -y postgresql"
-        )
-        if IN_CI:
-            pytest.fail(message + " (CI=true: PostgreSQL tests must run in CI)")
-        pytest.skip(message)
-    cluster = ThrowawayCluster(bin_dir)
-    try:
-        cluster.start()
-    except ClusterError as exc:
-        cluster.stop()
-        pytest.fail(f"could not start a throwaway PostgreSQL cluster: {exc}")
-    yield cluster
-    cluster.stop()
+    """The session's cluster: each test that needs PostgreSQL gets a fresh database in it."""
+    with own_pg_cluster() as cluster:
+        yield cluster
 
 
 def _fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
@@ -71,14 +54,21 @@ def register_file(register: Register, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="module")
+def server_options() -> tuple[str, ...]:
+    """Extra command-line options of the module's ``server``; a module overrides this
+    fixture to share a server started otherwise (e.g. with two workers)."""
+    return ()
+
+
+@pytest.fixture(scope="module")
 def server(
     request: pytest.FixtureRequest,
     backend: str,
     register_file: Path,
+    server_options: tuple[str, ...],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Server]:
     """The service on a fresh database with the small register, shared by a module."""
     url = _fresh_database(request, backend, tmp_path_factory.mktemp("db"))
-    srv = Server(url, register=register_file)
-    yield srv
-    srv.stop()
+    with Server(url, *server_options, register=register_file) as srv:
+        yield srv

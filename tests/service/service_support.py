@@ -11,6 +11,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,15 +20,18 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 
 from service.auth import station_token
 from service.biometrics import TEMPLATE_BYTES
+from tests.support.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "test-secret"
 ADMIN_TOKEN = "test-admin-token"
 CANDIDATES = ["Aliyev", "Mammadov", "Huseynova"]
 STARTUP_TIMEOUT_S = 30.0
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @dataclass
@@ -178,6 +183,12 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError(f"{self.url} not healthy after {STARTUP_TIMEOUT_S} s")
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def client(self, **kw: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=kw.pop("timeout", 30), **kw)
 
@@ -196,6 +207,32 @@ class Server:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.stderr.close()
+
+
+@contextmanager
+def own_pg_cluster() -> Iterator[ThrowawayCluster]:
+    """A throwaway PostgreSQL cluster for a fixture, removed on leaving.
+
+    Without the server binaries the tests that need it are skipped, but fail in CI (CI=true):
+    there the PostgreSQL tests must run, and a skip would pass unnoticed. A cluster that
+    will not start fails the test with the server's own words.
+    """
+    bin_dir = find_pg_bin()
+    if bin_dir is None:
+        message = (
+            "PostgreSQL server binaries (initdb, pg_ctl) not found under "
+            "/usr/lib/postgresql/*/bin or on PATH; install them: "
+            "apt-get install -y postgresql"
+        )
+        if IN_CI:
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run in CI)")
+        pytest.skip(message)
+    with ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(ThrowawayCluster(bin_dir))
+        except ClusterError as exc:
+            pytest.fail(f"could not start a throwaway PostgreSQL cluster: {exc}")
+        yield cluster
 
 
 def fresh_database(request: Any, backend: str, folder: Path) -> str:

@@ -17,9 +17,10 @@ from tests.service.service_support import (
     Server,
     admin_headers,
     checkin_body,
+    own_pg_cluster,
     station_headers,
 )
-from tests.support.pgcluster import ClusterError, ThrowawayCluster, find_pg_bin
+from tests.support.pgcluster import ThrowawayCluster
 from tests.support.rawclient import RawConnection
 
 STREAMS = 8
@@ -98,17 +99,8 @@ def _audit(server: Server, stream: Stream) -> None:
 @pytest.fixture
 def own_cluster() -> Iterator[ThrowawayCluster]:
     """A cluster of this test's own: restarting it cannot disturb other tests."""
-    bin_dir = find_pg_bin()
-    if bin_dir is None:
-        pytest.skip("PostgreSQL binaries not found")
-    cluster = ThrowawayCluster(bin_dir)
-    try:
-        cluster.start()
-    except ClusterError as exc:
-        cluster.stop()
-        pytest.fail(f"could not start a PostgreSQL cluster: {exc}")
-    yield cluster
-    cluster.stop()
+    with own_pg_cluster() as cluster:
+        yield cluster
 
 
 @pytest.mark.postgres

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,7 +12,6 @@ from tests.service.service_support import (
     Server,
     admin_headers,
     checkin_body,
-    fresh_database,
     station_headers,
 )
 from tests.support.rawclient import RawConnection, RawResponse
@@ -24,17 +22,9 @@ ROUNDS = 5
 
 
 @pytest.fixture(scope="module")
-def two_worker_server(
-    request: pytest.FixtureRequest,
-    backend: str,
-    register_file: object,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Server]:
+def server_options() -> tuple[str, ...]:
     # Two worker processes: the race is between processes, not only between coroutines.
-    url = fresh_database(request, backend, tmp_path_factory.mktemp("db"))
-    srv = Server(url, "--workers", "2", register=register_file)  # type: ignore[arg-type]
-    yield srv
-    srv.stop()
+    return ("--workers", "2")
 
 
 async def _storm(url: str, register: Register, voter_station: int) -> list[RawResponse]:
@@ -58,12 +48,12 @@ async def _storm(url: str, register: Register, voter_station: int) -> list[RawRe
 
 @pytest.mark.slow
 def test_one_voter_from_many_stations_is_accepted_exactly_once(
-    two_worker_server: Server, register: Register
+    server: Server, register: Register
 ) -> None:
-    with two_worker_server.client() as client:
+    with server.client() as client:
         before = client.get("/admin/counters", headers=admin_headers()).json()
     for round_no in range(ROUNDS):
-        responses = asyncio.run(_storm(two_worker_server.url, register, 40 + round_no))
+        responses = asyncio.run(_storm(server.url, register, 40 + round_no))
         statuses = Counter(r.status for r in responses)
         assert statuses == {201: 1, 409: ATTEMPTS - 1}, (statuses, responses[0].body)
         winner = next(r for r in responses if r.status == 201).json()
@@ -71,7 +61,7 @@ def test_one_voter_from_many_stations_is_accepted_exactly_once(
         assert {r.json()["first_station_id"] for r in responses if r.status == 409} == {
             winner["station_id"]
         }
-    with two_worker_server.client() as client:
+    with server.client() as client:
         after = client.get("/admin/counters", headers=admin_headers()).json()
     assert after["checkins_accepted"] - before["checkins_accepted"] == ROUNDS
     assert after["distinct_voters_accepted"] - before["distinct_voters_accepted"] == ROUNDS

@@ -44,79 +44,58 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def test_error_rate_one_fails_only_the_chosen_endpoints(sqlite_url: str) -> None:
-    srv = Server(
-        sqlite_url,
-        "--inject-error-rate",
-        "1",
-        "--inject-endpoints",
-        "results",
-        "--inject-error-status",
-        "500",
-    )
-    try:
-        with srv.client() as client:
-            failed = client.get("/v1/results")
-            assert failed.status_code == 500
-            assert failed.json()["error"] == "injected_fault"
-            assert client.get("/v1/turnout").status_code == 200
-            assert client.get("/healthz").status_code == 200
-    finally:
-        srv.stop()
+    with Server(sqlite_url, "--inject-error-rate", "1", "--inject-endpoints", "results",
+                "--inject-error-status", "500") as srv, srv.client() as client:
+        failed = client.get("/v1/results")
+        assert failed.status_code == 500
+        assert failed.json()["error"] == "injected_fault"
+        assert client.get("/v1/turnout").status_code == 200
+        assert client.get("/healthz").status_code == 200
 
 
 def test_error_rate_is_a_share(sqlite_url: str) -> None:
-    srv = Server(sqlite_url, "--inject-error-rate", "0.3", "--inject-seed", "5")
-    try:
-        with srv.client() as client:
-            statuses = [client.get("/v1/turnout").status_code for _ in range(400)]
-        share = statuses.count(503) / len(statuses)
-        assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 400)
-        assert set(statuses) == {200, 503}
-    finally:
-        srv.stop()
+    with (Server(sqlite_url, "--inject-error-rate", "0.3", "--inject-seed", "5") as srv,
+          srv.client() as client):
+        statuses = [client.get("/v1/turnout").status_code for _ in range(400)]
+    share = statuses.count(503) / len(statuses)
+    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 400)
+    assert set(statuses) == {200, 503}
 
 
 def test_latency_is_added_to_chosen_endpoints(sqlite_url: str) -> None:
     # 2 s, so that "not delayed" has a margin no scheduling hiccup on a loaded box reaches;
     # the exact delays are checked on a fake clock in test_latency_delays_only_the_chosen_endpoints
-    srv = Server(sqlite_url, "--inject-latency-ms", "2000", "--inject-endpoints", "turnout")
-    try:
-        with srv.client() as client:
-            start = time.perf_counter()
-            assert client.get("/v1/turnout").status_code == 200
-            delayed_s = time.perf_counter() - start
-            start = time.perf_counter()
-            assert client.get("/v1/results").status_code == 200
-            plain_s = time.perf_counter() - start
-        assert delayed_s >= 2.0
-        assert plain_s < delayed_s / 2  # results are not a chosen endpoint
-    finally:
-        srv.stop()
+    with (Server(sqlite_url, "--inject-latency-ms", "2000", "--inject-endpoints",
+                 "turnout") as srv, srv.client() as client):
+        start = time.perf_counter()
+        assert client.get("/v1/turnout").status_code == 200
+        delayed_s = time.perf_counter() - start
+        start = time.perf_counter()
+        assert client.get("/v1/results").status_code == 200
+        plain_s = time.perf_counter() - start
+    assert delayed_s >= 2.0
+    assert plain_s < delayed_s / 2  # results are not a chosen endpoint
 
 
 def test_one_time_stall(sqlite_url: str) -> None:
     stall_s = 3.0
-    srv = Server(sqlite_url, "--inject-stall-s", str(stall_s), "--inject-stall-after-s", "0",
-                 "--inject-endpoints", "results")
-    try:
-        with srv.client() as client:
-            since_launch_s = time.monotonic() - srv.launched_at
-            start = time.perf_counter()
-            client.get("/v1/results")
-            first_s = time.perf_counter() - start
-            start = time.perf_counter()
-            client.get("/v1/results")
-            second_s = time.perf_counter() - start
-        # The window opened when the worker started (after our launch), so at least what
-        # is left of it since the launch must be felt, and never more than the whole stall.
-        assert first_s >= stall_s - since_launch_s - 0.05
-        assert first_s <= stall_s + 0.5
-        # Not stalled again. Half the stall, not a fixed 0.5 s: a request on a loaded 2-core
-        # box can take more than 0.5 s, never 1.5 s; the exact waits (the window and nothing
-        # after it) are checked on a fake clock in test_stall_waits_out_one_window_only.
-        assert second_s < stall_s / 2
-    finally:
-        srv.stop()
+    with (Server(sqlite_url, "--inject-stall-s", str(stall_s), "--inject-stall-after-s", "0",
+                 "--inject-endpoints", "results") as srv, srv.client() as client):
+        since_launch_s = time.monotonic() - srv.launched_at
+        start = time.perf_counter()
+        client.get("/v1/results")
+        first_s = time.perf_counter() - start
+        start = time.perf_counter()
+        client.get("/v1/results")
+        second_s = time.perf_counter() - start
+    # The window opened when the worker started (after our launch), so at least what
+    # is left of it since the launch must be felt, and never more than the whole stall.
+    assert first_s >= stall_s - since_launch_s - 0.05
+    assert first_s <= stall_s + 0.5
+    # Not stalled again. Half the stall, not a fixed 0.5 s: a request on a loaded 2-core
+    # box can take more than 0.5 s, never 1.5 s; the exact waits (the window and nothing
+    # after it) are checked on a fake clock in test_stall_waits_out_one_window_only.
+    assert second_s < stall_s / 2
 
 
 class _FakeClock:

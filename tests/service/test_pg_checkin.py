@@ -207,6 +207,18 @@ def test_general_path_answers_what_the_statement_leaves(pg_url: str) -> None:
                 "WHERE c.voter_id = 'GV0'") != []
 
 
+def _close_in_the_trigger(url: str, station: str) -> None:
+    """The closed-station trigger sees ``station`` closed whatever the protocols table says:
+    a protocol committed between the statement's check and its insert."""
+    _sql(url, f"""CREATE OR REPLACE FUNCTION checkins_station_open() RETURNS trigger
+        LANGUAGE plpgsql AS $body$ BEGIN
+        IF NEW.station_id = '{station}' THEN
+            RAISE EXCEPTION 'station closed' USING ERRCODE = 'PD001';
+        END IF;
+        RETURN NEW;
+        END $body$""")
+
+
 def test_a_protocol_racing_the_statement_is_refused_by_the_trigger(pg_url: str) -> None:
     """The statement saw no protocol but the trigger does (committed in between): nothing
     is inserted and the general path answers. Simulated by a trigger that always sees one."""
@@ -214,13 +226,7 @@ def test_a_protocol_racing_the_statement_is_refused_by_the_trigger(pg_url: str) 
     _sql(url, "INSERT INTO stations VALUES ('R1', 1, 10, 0, 1, 0)")
     _sql(url, "INSERT INTO voters VALUES ('RV0', 'R1', 'a', 'b', '1980-01-01', %s)",
          (bytes(TEMPLATE_BYTES),))
-    _sql(url, """CREATE OR REPLACE FUNCTION checkins_station_open() RETURNS trigger
-        LANGUAGE plpgsql AS $body$ BEGIN
-        IF NEW.station_id = 'R1' THEN
-            RAISE EXCEPTION 'station closed' USING ERRCODE = 'PD001';
-        END IF;
-        RETURN NEW;
-        END $body$""")
+    _close_in_the_trigger(url, "R1")
 
     async def work(db: PostgresDatabase) -> bool:
         params = accept_params("r", "RV0", "R1", "r0", SCAN, "now", bytes(TEMPLATE_BYTES))
@@ -329,13 +335,7 @@ def test_a_protocol_racing_a_batch_rejects_it_whole(pg_url: str) -> None:
     for voter, station in (("QV0", "Q1"), ("QV1", "Q2")):
         _sql(pg_url, "INSERT INTO voters VALUES (%s, %s, 'a', 'b', '1980-01-01', %s)",
              (voter, station, bytes(TEMPLATE_BYTES)))
-    _sql(pg_url, """CREATE OR REPLACE FUNCTION checkins_station_open() RETURNS trigger
-        LANGUAGE plpgsql AS $body$ BEGIN
-        IF NEW.station_id = 'Q2' THEN
-            RAISE EXCEPTION 'station closed' USING ERRCODE = 'PD001';
-        END IF;
-        RETURN NEW;
-        END $body$""")
+    _close_in_the_trigger(pg_url, "Q2")
     batch = [accept_params(f"q{k}", f"QV{k}", f"Q{k + 1}", f"q{k}", SCAN, "now",
                            bytes(TEMPLATE_BYTES)) for k in range(2)]
 
