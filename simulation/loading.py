@@ -65,7 +65,7 @@ class ScenarioError(InputError):
 def _shown(suggestion: str) -> str:
     # A key or a text value is quoted ('terminals'); a number, a table or a header is shown
     # as it is written in TOML (0.7, { kind = "fixed", value = 800 }, [[station_groups]]).
-    literal = re.fullmatch(r"[-+]?\d[\d.e+-]*", suggestion) or suggestion[:1] in "[{"
+    literal = re.fullmatch(r"[-+]?\d[\d.e+-]*", suggestion) or suggestion[:1] in "[{\""
     return suggestion if literal or " = " in suggestion else repr(suggestion)
 
 
@@ -209,6 +209,32 @@ def _raw_at(data: Any, loc: tuple[int | str, ...]) -> Any:
 _SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
+# An unquoted time of day ("opening = 08:00", "8am"): TOML reads 08:00 as a malformed local
+# time (it needs seconds), so the parser's message never says what is wrong.
+_BARE_CLOCK = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*=\s*(\d{1,2}(?:[:.]\d{2})?\s*(?:am|pm|h)?)"
+                         r"\s*(?:#.*)?$", re.IGNORECASE)
+_HEADER = re.compile(r"^\s*\[\[?([^\[\]]+)\]\]?\s*(?:#.*)?$")
+
+
+def _syntax_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
+    at = _SYNTAX_AT.search(str(error))
+    line = int(at.group(1)) if at else None
+    problem = Problem("(syntax)", "-", f"TOML syntax error: {error}", line=line,
+                      column=int(at.group(2)) if at else None)
+    lines = text.splitlines()
+    if line is None or line > len(lines):
+        return problem
+    clock = _BARE_CLOCK.match(lines[line - 1])
+    fix = clock_suggestion(clock.group(2)) if clock else None
+    if clock is None or fix is None:
+        return problem
+    headers = (_HEADER.match(t) for t in reversed(lines[:line - 1]))
+    table = next((h.group(1).strip() for h in headers if h), "")
+    return replace(problem, path=f"{table}.{clock.group(1)}" if table else clock.group(1),
+                   value=clock.group(2).strip(), rule=f"TOML syntax error: {TIME_RULE}",
+                   suggestion=f'"{fix}"', column=lines[line - 1].index(clock.group(1)) + 1)
+
+
 def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) -> Scenario:
     """Read and validate a scenario file; raise :class:`ScenarioError` on any problem
     (``check_figure``: see :func:`parse_scenario`)."""
@@ -224,11 +250,7 @@ def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) 
     except UnicodeDecodeError:
         raise ScenarioError(file, [Problem("(file)", "-", "not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as error:
-        at = _SYNTAX_AT.search(str(error))
-        problem = Problem("(syntax)", "-", f"TOML syntax error: {error}",
-                          line=int(at.group(1)) if at else None,
-                          column=int(at.group(2)) if at else None)
-        raise ScenarioError(file, [problem]) from None
+        raise ScenarioError(file, [_syntax_problem(error, text)]) from None
     try:
         return parse_scenario(data, file=file, check_figure=check_figure)
     except ScenarioError as error:

@@ -46,6 +46,9 @@ MISTAKES = [
     ('opening = "08:00"', 'opening = "8:00"', "election.opening", "08:00", None),
     ('closing = "19:00"', 'closing = "7pm"', "election.closing", "19:00", None),
     ('opening = "08:00"', "opening = 8", "election.opening", "08:00", None),
+    # ... and unquoted, a TOML syntax error (a local time needs seconds)
+    ('opening = "08:00"', "opening = 08:00", "election.opening", '"08:00"', '"08:00"'),
+    ('closing = "19:00"', "closing = 7pm  # local", "election.closing", '"19:00"', '"19:00"'),
     # 8. a key without its unit, or with the wrong one
     ("mtbf_h = 40", "mtbf = 40", "failures.mtbf", "mtbf_h", None),
     ('scan_time_s = { kind = "lognormal", mean = 14, sd = 6 }',
