@@ -64,7 +64,7 @@ def _run_once(args: argparse.Namespace, out: Path, database_url: str | None,
               sim_s: float) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "pollday", "capacity", str(AZERBAIJAN), "--out", str(out),
            "--quiet", "--precision", f"{args.precision:g}", "--level-s", f"{args.level_s:g}",
-           "--start-multiple", f"{args.start_multiple:g}", "--workers", str(args.workers)]
+           "--start-multiple", f"{args.start_multiple:g}", "--load-workers", str(args.workers)]
     if args.target_cpus:
         cmd += ["--target-cpus", args.target_cpus]
     if args.generator_cpus:

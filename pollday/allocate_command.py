@@ -21,6 +21,8 @@ from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
 from pollday.counts import fresh_days, processes, replications
 from pollday.exits import EXIT_OK
+from pollday.output_flags import add_output_flags
+from pollday.outputs import default_out
 from pollday.step_summary import append_step_summary
 
 __all__ = ["add_allocate_arguments", "run_allocate"]
@@ -44,8 +46,9 @@ def add_allocate_arguments(p: argparse.ArgumentParser, positive_int: Callable[[s
                    "(repeatable: pools are allocated in the flow's order)")
     p.add_argument("--floor", action="append", default=[], metavar="POOL=N",
                    help="the fewest units of the pool at any station (default 1)")
-    p.add_argument("--out", type=Path, required=True,
-                   help="folder for allocation.json/.csv, moves.csv, allocation.md")
+    p.add_argument("--out", type=Path,
+                   help="folder for allocation.json/.csv, moves.csv, allocation.md (default: "
+                   "runs/<scenario name>-allocation)")
     p.add_argument("--replications", type=replications, default=20,
                    help="simulated days per curve point, the same days for every count "
                    "(default 20)")
@@ -59,9 +62,7 @@ def add_allocate_arguments(p: argparse.ArgumentParser, positive_int: Callable[[s
     p.add_argument("--workers", type=processes(),
                    help="worker processes, 1 to 4 per usable CPU (default: all cores)")
     add_cluster_argument(p)
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress bars and no table, only the verdict lines")
-    p.add_argument("--json", action="store_true", help="print allocation.json to stdout")
+    add_output_flags(p, "allocation.json")
 
 
 def _print_table(summary: dict[str, Any], out: Path) -> None:
@@ -90,6 +91,7 @@ def _print_table(summary: dict[str, Any], out: Path) -> None:
 
 
 def run_allocate(args: argparse.Namespace) -> int:
+    args.out = args.out or default_out(args.scenario, "-allocation")
     summary = allocate_to_folder(AllocateOptions(
         scenario=args.scenario, out=args.out, budgets=tuple(args.budget),
         floors=tuple(args.floor), replications=args.replications, band_voters=args.band,

@@ -21,6 +21,8 @@ from pollday.counts import processes
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
+from pollday.flag_aliases import add_renamed_flag
+from pollday.outputs import default_out
 from pollday.run_pipeline import RunFailure
 from pollday.target_watch import format_duration
 from pollday.threshold_option import add_threshold_argument
@@ -33,8 +35,10 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
     p.add_argument("--host", help="target base URL (default: a fresh reference service per "
                    "level)")
     p.add_argument("--out", type=Path, help="folder (default: runs/<scenario name>-capacity)")
-    p.add_argument("--workers", type=processes(low=0), default=0,
-                   help="Locust worker processes under a master (default 0: one process)")
+    add_renamed_flag(p, command="capacity", new="--load-workers", old="--workers",
+                     meaning="Locust workers", type=processes(low=0), default=0,
+                     help="Locust worker processes under a master, 0 to 4 per usable CPU "
+                     "(default 0: one process); the simulation's processes are --sim-workers")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow a --host that is not loopback")
     add_credential_arguments(p)
@@ -96,18 +100,19 @@ def verdict_lines(doc: dict[str, Any], code: int) -> list[str]:
 
 def run_capacity_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
-    if args.workers < 0:
-        return fail(f"pollday capacity: --workers {args.workers} must not be negative",
+    if args.load_workers < 0:
+        return fail(f"pollday capacity: --load-workers {args.load_workers} must not be negative",
                     EXIT_BAD_INPUT)
     config = CapacityConfig(
         scenario_path=args.scenario,
-        out=args.out or Path("runs") / f"{args.scenario.stem}-capacity",
+        out=args.out or default_out(args.scenario, "-capacity"),
         settings=SearchSettings(
             args.start_multiple, args.ramp_factor,
             args.max_multiple if args.max_multiple is not None else 1024 * args.start_multiple,
             args.precision),
         window=args.window, level_s=args.level_s, host=args.host,
-        allow_remote=args.allow_remote, workers=args.workers, sim_workers=args.sim_workers,
+        allow_remote=args.allow_remote, load_workers=args.load_workers,
+        sim_workers=args.sim_workers,
         cluster=args.cluster,
         secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
         service_args=args.service_arg, target_cpus=args.target_cpus,

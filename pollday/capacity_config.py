@@ -18,7 +18,7 @@ class CapacityConfig:
     level_s: float = 60.0
     host: str | None = None
     allow_remote: bool = False
-    workers: int = 0
+    load_workers: int = 0  # Locust workers (--load-workers); 0: one process
     sim_workers: int = 2
     cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
     secret: str = ""

@@ -93,9 +93,9 @@ def headline(found: SearchResult, context: dict[str, Any], failure: str | None) 
     if found.outcome == GENERATOR_BOUND:
         at = f"{found.generator_bound_at:g}x"
         if held is None:
-            return f"generator-bound at {at} before any level held on {target}: add --workers"
+            return f"generator-bound at {at} before any level held on {target}: add --load-workers"
         return (f"at least {held:g}x {_of_what(context, held)} (generator-bound at {at}): "
-                "add --workers")
+                "add --load-workers")
     if found.outcome == NOT_MEASURED:
         above = found.not_measured_at
         if held is None:
@@ -173,7 +173,7 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
                      "max_multiple": config.settings.max_multiple,
                      "precision": config.settings.precision, "level_s": config.level_s,
                      "max_level_s": config.max_level_s,
-                     "workers": config.workers, "host": config.host or "embedded",
+                     "workers": config.load_workers, "host": config.host or "embedded",
                      "database": ("postgresql" if config.database_url else "sqlite")
                      if not config.host else None,
                      **(cpus or CpuSplit()).settings()},

@@ -102,7 +102,7 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         thresholds=level_thresholds(thresholds), level_s=config.level_s,
         secret=config.secret or secrets.token_hex(16),
         admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
-        workers=config.workers, service_args=tuple(config.service_args), quiet=config.quiet,
+        workers=config.load_workers, service_args=tuple(config.service_args), quiet=config.quiet,
         registered=result.stations.registered.astype(np.int64), cpus=cpus,
         terminals=result.stations.terminals.astype(np.int64),
         database_url=config.database_url, max_level_s=config.max_level_s,

@@ -29,7 +29,8 @@ from pollday.console import (
 from pollday.counts import MAX_REPLICATIONS, processes, replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
 from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
-from pollday.outputs import OutFolderError
+from pollday.output_flags import add_output_flags
+from pollday.outputs import OutFolderError, default_out
 from pollday.register_command import add_register_arguments, run_register
 from pollday.report import ReportError, write_report
 from pollday.run_command import add_run_arguments, run_command
@@ -75,19 +76,6 @@ def _seed(text: str) -> int:
     return value
 
 
-QUIET_HELP = "no progress bars, tables or closing lines (CI logs); errors are still shown"
-VERDICT_QUIET_HELP = ("no progress, tables or figures: only the one-line verdict at the end "
-                      "(and every failing threshold) and errors")
-
-
-def _add_output_flags(
-    p: argparse.ArgumentParser, json_help: str = "print summary.json to stdout",
-    quiet_help: str = QUIET_HELP,
-) -> None:
-    p.add_argument("--quiet", action="store_true", help=quiet_help)
-    p.add_argument("--json", action="store_true", help=json_help)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="pollday", description="Election-day simulation and load-testing harness."
@@ -104,11 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file and explain every problem")
     p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--strict", action="store_true", help="warnings are problems too (exit 2)")
-    _add_output_flags(p, 'print {"file", "valid", "problems", "warnings"} as JSON to stdout')
+    add_output_flags(p, '{"file", "valid", "problems", "warnings"} as JSON')
 
     p = sub.add_parser("simulate", help="simulate every station's election day")
     p.add_argument("scenario", type=Path, help="scenario TOML file")
-    p.add_argument("--out", type=Path, required=True, help="run folder to write")
+    p.add_argument("--out", type=Path,
+                   help="run folder to write (default: runs/<scenario name>, as pollday run)")
     p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     p.add_argument(
         "--workers",
@@ -129,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"stations per chunk of work (default {CHUNK_STATIONS}); the figures "
                         "do not depend on it")
     add_cluster_argument(p)
-    _add_output_flags(p, quiet_help=VERDICT_QUIET_HELP)
+    add_output_flags(p, "summary.json")
 
     p = sub.add_parser("size", help="fewest terminals, desks and booths meeting a wait target")
     add_size_arguments(p, _positive_int, _seed)
@@ -146,15 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="the whole loop: simulate, load-test, audit, close the loop")
     add_run_arguments(p, _positive_int)
-    _add_output_flags(p, quiet_help=VERDICT_QUIET_HELP)
+    add_output_flags(p, "summary.json")
 
     p = sub.add_parser("capacity", help="the breaking point, as a multiple of election day's peak")
     add_capacity_arguments(p, _positive_int)
-    _add_output_flags(p, "print capacity.json to stdout")
+    add_output_flags(p, "capacity.json")
 
     p = sub.add_parser("report", help="render report.html again from a run folder")
     p.add_argument("run_dir", type=Path, help="run folder written by simulate/run/capacity")
-    _add_output_flags(p, 'print {"report": path written} as JSON to stdout')
+    add_output_flags(p, '{"report": path written} as JSON')
 
     p = sub.add_parser("serve", help="run the reference check-in and results service",
                        add_help=False)
@@ -201,6 +190,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    args.out = args.out or default_out(args.scenario)
     done = simulate_to_folder(SimulateOptions(
         scenario=args.scenario, out=args.out, seed=args.seed, replications=args.replications,
         voters=args.voters, workers=args.workers, quiet=args.quiet, schedule=args.schedule,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pollday.exits import EXIT_OK
+from pollday.output_flags import QUIET_HELP
 from pollday.scenario_schema import SCHEMA_FILE, schema_text
 from simulation.errors import InputError
 
@@ -46,7 +47,7 @@ def add_init_arguments(p: argparse.ArgumentParser) -> None:
         f"{listed}",
     )
     p.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    p.add_argument("--quiet", action="store_true", help="no closing lines")
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
 
 def add_schema_arguments(p: argparse.ArgumentParser) -> None:

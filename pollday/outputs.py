@@ -95,6 +95,15 @@ class OutFolderError(InputError, ValueError):
     """``--out`` names something that cannot be a run folder; the message says what."""
 
 
+RUNS = Path("runs")  # where every command's --out defaults to, under the current folder
+
+
+def default_out(scenario: Path, suffix: str = "") -> Path:
+    """``--out`` when not given: ``runs/<scenario file name><suffix>`` (``runs/smoke`` for
+    run and simulate, ``runs/smoke-sizing`` for size...): one rule for every command."""
+    return RUNS / f"{scenario.stem}{suffix}"
+
+
 def check_out_folder(out: Path) -> None:
     """Refuse an ``--out`` that is an existing file (or lies under one) before any work."""
     for path in (out, *out.parents):

@@ -21,22 +21,22 @@ from loadtests.register_file import (
 from pollday.console import progress_bar
 from pollday.counts import processes
 from pollday.exits import EXIT_OK
+from pollday.output_flags import add_output_flags
+from pollday.outputs import default_out
 from simulation.errors import InputError
 
 
 def add_register_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", type=Path, help="scenario TOML file")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="NDJSON file to write (.gz: gzip-compressed)")
+    parser.add_argument("--out", type=Path,
+                        help="NDJSON file to write (.gz: gzip-compressed; default: "
+                        "runs/<scenario name>-register.ndjson.gz)")
     parser.add_argument("--webcam-share", type=float, default=DEFAULT_WEBCAM_SHARE,
                         help="share of stations with a webcam stream (default %(default)s)")
     parser.add_argument("--workers", type=processes(), default=2,
                         help="processes rendering voter lines, 1 to 4 per usable CPU "
                         "(default %(default)s)")
-    parser.add_argument("--quiet", action="store_true",
-                        help="no progress bar or closing line (CI logs); errors still shown")
-    parser.add_argument("--json", action="store_true",
-                        help="print the counts and the output path as JSON to stdout")
+    add_output_flags(parser, "the counts and the output path as JSON")
 
 
 def _print_summary(args: argparse.Namespace, summary: RegisterSummary) -> None:
@@ -56,6 +56,7 @@ def _bar(quiet: bool) -> ProgressBar:
 
 def run_register(args: argparse.Namespace, bar: ProgressBar | None = None) -> int:
     """``pollday register``: 0 written, 2 bad input or an unwritable output."""
+    args.out = args.out or default_out(args.scenario, "-register.ndjson.gz")
     try:
         options = RegisterOptions(args.scenario, args.out, args.webcam_share, args.workers)
         summary = write_register_file(options, bar or _bar(args.quiet))

@@ -18,7 +18,8 @@ from pollday.counts import processes
 from pollday.credentials import add_credential_arguments
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.failure_outputs import write_failure_outputs
-from pollday.outputs import check_out_folder
+from pollday.flag_aliases import add_renamed_flag
+from pollday.outputs import check_out_folder, default_out
 from pollday.run_pipeline import RunConfig, RunFailure
 from pollday.run_pipeline import run as run_pipeline
 from pollday.step_summary import append_step_summary, failure_markdown, run_markdown
@@ -33,12 +34,11 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--host", help="target base URL (default: start the reference service)")
     p.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
-    p.add_argument(
-        "--workers",
-        type=processes(low=0),
-        default=0,
+    add_renamed_flag(
+        p, command="run", new="--load-workers", old="--workers", meaning="Locust workers",
+        type=processes(low=0), default=0,
         help="Locust worker processes under a master, 0 to 4 per usable CPU (default 0: one "
-        "process)",
+        "process); the simulation's processes are --sim-workers",
     )
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
@@ -93,18 +93,20 @@ def record_failure(config: RunConfig, code: int, message: str, stage: str,
 
 def run_command(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
-    if args.workers < 0:
-        return fail(f"pollday run: --workers {args.workers} must not be negative", EXIT_BAD_INPUT)
+    if args.load_workers < 0:
+        return fail(f"pollday run: --load-workers {args.load_workers} must not be negative",
+                    EXIT_BAD_INPUT)
     problems = replay_scale_problems(args.compress, args.station_share)
     if problems:
         return fail(f"pollday run: {problems[0]}", EXIT_BAD_INPUT)
-    check_out_folder(args.out or Path("runs") / args.scenario.stem)
+    args.out = args.out or default_out(args.scenario)
+    check_out_folder(args.out)
     config = RunConfig(
         scenario_path=args.scenario,
-        out=args.out or Path("runs") / args.scenario.stem,
+        out=args.out,
         host=args.host,
         allow_remote=args.allow_remote,
-        workers=args.workers,
+        load_workers=args.load_workers,
         sim_workers=args.sim_workers,
         cluster=args.cluster,
         secret=args.secret,

@@ -60,7 +60,7 @@ class RunConfig:
     out: Path
     host: str | None = None
     allow_remote: bool = False
-    workers: int = 0  # Locust workers; 0: one process
+    load_workers: int = 0  # Locust workers (--load-workers); 0: one process
     sim_workers: int = 2
     cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
     secret: str = ""
@@ -189,7 +189,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         results_rps=lt.results_rps,
         webcam_rps=lt.webcam_rps,
         adapter=lt.adapter,
-        workers=config.workers,
+        workers=config.load_workers,
         expected_s=expected_s,
         timeout_s=expected_s * 1.5 + 300,
     )

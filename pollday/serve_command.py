@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from pollday.flag_aliases import deprecation_text
+
 SERVICE_MODULE = "service"
 PROG_ENV = "POLLDAY_SERVE_PROG"  # read by service/cli.py for its usage line
 
@@ -31,6 +33,10 @@ def service_argv(args: Sequence[str]) -> list[str]:
 
 def exec_service(args: Sequence[str]) -> NoReturn:
     """Replace this process by ``python -m service args`` (never returns)."""
+    if any(a == "--workers" or a.startswith("--workers=") for a in args):
+        # The service's own name for it; under pollday, --workers means simulation processes.
+        sys.stderr.write(deprecation_text("serve", "--workers", "--service-workers",
+                                          "the service's uvicorn workers"))
     sys.stdout.flush()
     sys.stderr.flush()
     argv = service_argv(args)

@@ -18,6 +18,8 @@ from pollday.cluster_option import add_cluster_argument
 from pollday.console import print_closing
 from pollday.counts import processes, replications
 from pollday.exits import EXIT_OK
+from pollday.output_flags import add_output_flags
+from pollday.outputs import default_out
 from pollday.size_outcome import outcome_lines
 from pollday.size_run import DEFAULT_TARGETS, SizeOptions, size
 from pollday.step_summary import append_step_summary, size_markdown
@@ -25,7 +27,8 @@ from pollday.step_summary import append_step_summary, size_markdown
 
 def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any) -> None:
     p.add_argument("scenario", type=Path, help="scenario TOML file")
-    p.add_argument("--out", type=Path, required=True, help="folder for sizing.csv/.json")
+    p.add_argument("--out", type=Path,
+                   help="folder for sizing.csv/.json (default: runs/<scenario name>-sizing)")
     p.add_argument(
         "--target",
         action="append",
@@ -69,10 +72,7 @@ def add_size_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any)
     p.add_argument(
         "--no-sensitivity", action="store_true", help="skip the five what-if re-sizings"
     )
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress bar and no table, only the one-line answer (--json "
-                   "still prints)")
-    p.add_argument("--json", action="store_true", help="print sizing.json to stdout")
+    add_output_flags(p, "sizing.json")
 
 
 def options_from_args(args: argparse.Namespace) -> SizeOptions:
@@ -86,6 +86,7 @@ def options_from_args(args: argparse.Namespace) -> SizeOptions:
 
 
 def run_size(args: argparse.Namespace) -> int:
+    args.out = args.out or default_out(args.scenario, "-sizing")
     summary = size(options_from_args(args))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))

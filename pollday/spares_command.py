@@ -17,6 +17,8 @@ from rich.table import Table
 
 from pollday.counts import replications
 from pollday.exits import EXIT_OK
+from pollday.output_flags import add_output_flags
+from pollday.outputs import default_out
 from pollday.spares_run import CSV, SparesOptions, spares
 from simulation.spares import DEFAULT_REPLICATIONS, SparesOutput
 
@@ -33,7 +35,8 @@ def _confidence(text: str) -> float:
 
 def add_spares_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: Any) -> None:
     p.add_argument("scenario", type=Path, help="scenario TOML file")
-    p.add_argument("--out", type=Path, help="folder for spares.json and spares.csv")
+    p.add_argument("--out", type=Path, help="folder for spares.json and spares.csv (default: "
+                   "runs/<scenario name>-spares)")
     p.add_argument("--confidence", type=_confidence,
                    help="share of days the spares must cover (default: the scenario's "
                    "[spares] confidence, 0.95)")
@@ -42,11 +45,11 @@ def add_spares_arguments(p: argparse.ArgumentParser, positive_int: Any, seed: An
     p.add_argument("--seed", type=seed, help="root seed of the days (default: the scenario's)")
     p.add_argument("--no-cost", action="store_true",
                    help="skip re-simulating the days one spare short (lost votes)")
-    p.add_argument("--quiet", action="store_true", help="no progress and no table")
-    p.add_argument("--json", action="store_true", help="print spares.json to stdout")
+    add_output_flags(p, "spares.json")
 
 
 def run_spares(args: argparse.Namespace) -> int:
+    args.out = args.out or default_out(args.scenario, "-spares")
     quiet = args.quiet or args.json
     result = spares(
         SparesOptions(scenario=args.scenario, out=args.out, confidence=args.confidence,

@@ -13,6 +13,7 @@ from rich.table import Table
 from pollday.console import fail, print_json
 from pollday.counts import replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
+from pollday.output_flags import add_output_flags
 from pollday.station_calc import DEFAULT_DAYS
 from pollday.station_inputs import INPUTS, StationInputError
 from pollday.station_model import Fault, FewestUnits, StationAnswer
@@ -47,7 +48,7 @@ def add_station_arguments(
         help=f"simulated days; waits pool all of them (default {DEFAULT_DAYS})",
     )
     p.add_argument("--seed", type=seed, help="root seed (default: 1, or the scenario's)")
-    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    add_output_flags(p, "the answer as JSON")
     p.add_argument("--web", action="store_true", help="serve the calculator as a local web page")
     p.add_argument(
         "--port", type=port_number, default=8750,
@@ -161,6 +162,8 @@ def run_station_command(args: argparse.Namespace) -> int:
         return fail(f"pollday station: {error}", EXIT_BAD_INPUT)
     if args.json:
         print_json(result.to_json())
+    elif args.quiet:  # the verdict line alone
+        print(result.standard.verdict)
     else:
         print_station_table(result)
     return EXIT_OK

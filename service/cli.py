@@ -55,7 +55,10 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         "default: $POLLDAY_ADMIN_TOKEN")
     parser.add_argument("--secret", help="station token secret; visible to every user in the "
                         "process list, so prefer --secret-file or $POLLDAY_SECRET")
-    parser.add_argument("--workers", type=ranged_int("--workers"), default=1,
+    # --service-workers: its name under `pollday serve`, where --workers means simulation
+    # processes (pollday/flag_aliases.py); --workers: its name as its own program.
+    parser.add_argument("--service-workers", "--workers", dest="workers",
+                        type=ranged_int("--workers"), default=1,
                         help="uvicorn worker processes (default 1); range "
                         f"{range_of('--workers').short()} (4 per usable CPU, at most 64)")
     parser.add_argument("--log-level", default="warning",

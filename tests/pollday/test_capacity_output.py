@@ -55,7 +55,7 @@ def test_below_min_and_generator_bound_headlines() -> None:
                    generator_bound=[1.0])
     assert headline(bound, AUTO, None) == (
         "generator-bound at 1x before any level held on the embedded reference service "
-        "(SQLite, CPU 0): add --workers")
+        "(SQLite, CPU 0): add --load-workers")
     assert capacity_multiple(bound) is None
 
 

@@ -235,7 +235,7 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
         with contextlib.suppress(OSError):  # already taken by someone else: as good
             taken.bind(("0.0.0.0", 5557))
             taken.listen()
-        done = pollday("run", str(SMOKE), "--out", str(out), "--workers", "2",
+        done = pollday("run", str(SMOKE), "--out", str(out), "--load-workers", "2",
                        "--station-share", "0.5", "--quiet")
     summary = _summary(out)
     # Timing thresholds may fail with Locust's workers sharing 2 cores; the exit code must

@@ -53,10 +53,10 @@ def test_spares_writes_its_table_json_and_csv(
 
 
 def test_spares_json_and_a_scenario_without_replacements(
-    capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(["spares", str(ROOT / "scenarios" / "smoke.toml"), "--replications", "5",
-                 "--json"])
+                 "--json", "--out", str(tmp_path)])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert data["format"] == 1 and data["reserves"] == []
