@@ -26,13 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.support import (  # noqa: E402
-    SKIPPED_POSTGRES,
-    postgres_cluster,
-    running_service,
-    voter,
-    write_register,
-)
+from benchmarks import support  # noqa: E402
 from service.auth import station_token  # noqa: E402
 from tests.support.rawclient import RawConnection  # noqa: E402
 
@@ -66,7 +60,7 @@ async def sequential(url: str, first: int, n: int) -> float:
     conn = await RawConnection(url).connect()
     started = time.perf_counter()
     for k in range(first, first + n):
-        vid, sid, template = voter(k)
+        vid, sid, template = support.voter(k)
         answer = await conn.post_json(
             "/v1/checkins", {"voter_id": vid, "station_id": sid, "template": template,
                              "scanned_at": "2026-11-28T08:00:00+00:00"},
@@ -79,7 +73,7 @@ async def sequential(url: str, first: int, n: int) -> float:
 
 def measure(name: str, url: str, register: Path, n: int,
             server_pids: Any) -> dict[str, Any]:
-    with running_service(url, register, SECRET) as (proc, service_url):
+    with support.running_service(url, register, SECRET) as (proc, service_url):
         time.sleep(1.0)
         asyncio.run(sequential(service_url, 0, 200))  # warm-up
         service0, server0 = cpu_s(tree(proc.pid)), cpu_s(server_pids())
@@ -99,15 +93,15 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-cost-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register, args.checkins + 200, "Cost")
+        support.write_register(register, args.checkins + 200, "Cost")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 rows.append(measure(backend, f"sqlite:///{tmp}/cost.sqlite", register,
                                     args.checkins, list))
             else:
-                with postgres_cluster() as cluster:
+                with support.postgres_cluster() as cluster:
                     if cluster is None:
-                        print(SKIPPED_POSTGRES)
+                        print(support.SKIPPED_POSTGRES)
                         continue
                     rows.append(measure(backend, cluster.create_database("cost"), register,
                                         args.checkins, partial(postgres_pids, cluster.data)))

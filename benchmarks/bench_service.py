@@ -30,14 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.support import (  # noqa: E402
-    SKIPPED_POSTGRES,
-    STATIONS,
-    postgres_cluster,
-    running_service,
-    voter,
-    write_register,
-)
+from benchmarks import support  # noqa: E402
 from service.auth import station_token  # noqa: E402
 from tests.support.rawclient import RawConnection  # noqa: E402
 
@@ -94,7 +87,7 @@ async def checkin_step(pool: Pool, rate_per_s: float, duration_s: float,
     by_second: dict[int, list[float]] = {}  # latencies by the second of their intended send
 
     async def one(k: int, intended: float) -> None:
-        vid, sid, template = voter(first_voter + k)
+        vid, sid, template = support.voter(first_voter + k)
         body = {"voter_id": vid, "station_id": sid, "template": template,
                 "scanned_at": "2026-11-28T08:00:00+00:00"}
         headers = {"Authorization": f"Bearer {station_token(SECRET, sid)}",
@@ -189,7 +182,7 @@ async def drive(url: str, rates: list[float], step_s: float, read_s: float) -> d
 
 def run_backend(name: str, database_url: str, register: Path, args: argparse.Namespace
                 ) -> dict[str, Any]:
-    with running_service(database_url, register, SECRET,
+    with support.running_service(database_url, register, SECRET,
                          "--workers", str(args.workers)) as (_, url):
         time.sleep(1.0)  # workers open their database connections
         driver = subprocess.run(
@@ -265,22 +258,22 @@ def main() -> int:
             pass
         print(json.dumps(asyncio.run(drive(args.drive, rates, args.step_s, args.read_s))))
         return 0
-    if sum(rates) * args.step_s + WARMUP_PER_S * WARMUP_S > STATIONS * VOTERS_PER_STATION:
+    if sum(rates) * args.step_s + WARMUP_PER_S * WARMUP_S > support.STATIONS * VOTERS_PER_STATION:
         raise SystemExit("the ramp needs more voters than the register has; shorten it")
     load_before = os.getloadavg()
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register, STATIONS * VOTERS_PER_STATION, "Bench")
+        support.write_register(register, support.STATIONS * VOTERS_PER_STATION, "Bench")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 url = f"sqlite:///{tmp}/bench.sqlite?synchronous={args.sqlite_synchronous}"
                 results.append(run_backend(backend, url, register, args))
             elif backend == "postgresql":
                 settings = dict(item.split("=", 1) for item in args.pg_setting)
-                with postgres_cluster(settings) as cluster:
+                with support.postgres_cluster(settings) as cluster:
                     if cluster is None:
-                        print(SKIPPED_POSTGRES)
+                        print(support.SKIPPED_POSTGRES)
                         continue
                     url = cluster.create_database("bench")
                     if args.pg_via == "socket":

@@ -38,14 +38,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks import support  # noqa: E402
 from benchmarks.bench_service import Pool, percentile_ms  # noqa: E402
-from benchmarks.support import (  # noqa: E402
-    SKIPPED_POSTGRES,
-    postgres_cluster,
-    running_service,
-    voter,
-    write_register,
-)
 from service.auth import station_token  # noqa: E402
 
 SECRET = "soak-secret"
@@ -78,7 +72,7 @@ async def steady(url: str, rate_per_s: float, minutes: float) -> list[dict[str, 
         {"latencies": [], "statuses": {}} for _ in range(math.ceil(minutes))]
 
     async def one(k: int, intended: float, minute: dict[str, Any]) -> None:
-        vid, sid, template = voter(k)
+        vid, sid, template = support.voter(k)
         body = {"voter_id": vid, "station_id": sid, "template": template,
                 "scanned_at": "2026-11-28T08:00:00+00:00"}
         headers = {"Authorization": f"Bearer {station_token(SECRET, sid)}",
@@ -150,7 +144,7 @@ def run_backend(name: str, database_url: str, register: Path, rate: float,
                 args: argparse.Namespace, sqlite_path: Path | None = None) -> dict[str, Any]:
     detail: list[dict[str, float]] = []
     stop = threading.Event()
-    with running_service(database_url, register, SECRET, "--workers", "2") as (proc, url):
+    with support.running_service(database_url, register, SECRET, "--workers", "2") as (proc, url):
 
         def sample() -> None:
             started = time.monotonic()
@@ -261,15 +255,15 @@ def main() -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
         register = Path(tmp) / "register.ndjson"
-        write_register(register, voters, "Soak")
+        support.write_register(register, voters, "Soak")
         for backend in args.backends.split(","):
             if backend == "sqlite":
                 results.append(run_backend(backend, f"sqlite:///{tmp}/soak.sqlite", register,
                                            rate, args, Path(tmp) / "soak.sqlite"))
             elif backend == "postgresql":
-                with postgres_cluster() as cluster:
+                with support.postgres_cluster() as cluster:
                     if cluster is None:
-                        print(SKIPPED_POSTGRES)
+                        print(support.SKIPPED_POSTGRES)
                         continue
                     results.append(run_backend(backend, cluster.create_database("soak"),
                                                register, rate, args))
