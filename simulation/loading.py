@@ -129,13 +129,14 @@ def _problem(e: Any) -> Problem:
 
 
 def _placed(problems: list[Problem], text: str) -> list[Problem]:
-    """``problems`` with the line and column of their path in ``text`` (the TOML)."""
+    """``problems`` with the line and column of their path in ``text`` (the TOML), in the
+    file's order: a planner fixes them top to bottom (those without a place come last)."""
     positions = key_positions(text)
     out = []
     for p in problems:
         at = position_of(positions, p.path)
         out.append(replace(p, line=at[0], column=at[1]) if at else p)
-    return out
+    return sorted(out, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
 
 
 # No field of a scenario but the seed and prices (times in s, min or h, counts, shares) is

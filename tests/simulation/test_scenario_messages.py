@@ -161,8 +161,10 @@ def test_every_cross_field_problem_of_the_scenario_at_once(tmp_path: Path) -> No
         '{ start = "17:00", end = "19:00", share = 0.08 }',
         '{ start = "17:00", end = "20:00", share = 0.08 }')
     error = _problems(_written(tmp_path, text))
-    assert [p.path for p in error.problems] == ["central.outages[0].group",
-                                                "arrivals.intervals[4]"]
+    # In the file's order, each at its line.
+    assert [p.path for p in error.problems] == ["arrivals.intervals[4]",
+                                                "central.outages[0].group"]
+    assert [p.line for p in error.problems] == sorted(p.line or 0 for p in error.problems)
 
 
 @pytest.mark.parametrize("scenario", sorted(SMOKE.parent.glob("*.toml")), ids=lambda p: p.stem)
