@@ -40,6 +40,20 @@ def _mean(results: list[StationResult], key: str) -> float:
     return round(float(np.mean([float(r.row[key]) for r in results])), 2)
 
 
+def _protocol(scenario: Scenario, results: list[StationResult], opening_min: float
+              ) -> dict[str, Any]:
+    """The protocol upload over the days, or counted elsewhere (no protocol: not 0 attempts)."""
+    if scenario.counting.counted == "elsewhere":
+        return {"counted_elsewhere": True, "uploaded": None, "attempts_per_day": None,
+                "not_uploaded_share": None}
+    at_min = [float(r.row["protocol_at_min"]) for r in results]
+    arrived = [m for m in at_min if not np.isnan(m)]
+    return {"counted_elsewhere": False,
+            "uploaded": _clock(opening_min + float(np.median(arrived))) if arrived else None,
+            "attempts_per_day": _mean(results, "upload_attempts"),
+            "not_uploaded_share": round(1 - len(arrived) / len(results), 4)}
+
+
 def _line_curve(results: list[StationResult], opening_min: float) -> list[dict[str, Any]]:
     """The average line over the days, per 5 minutes, until the last line is gone."""
     curve = np.mean([r.queue_bins for r in results], axis=0)
@@ -191,6 +205,7 @@ def calculate(
         "identification_utilisation": {"pool": identification_pool(scenario),
                                        "share": _mean(results, "terminal_utilisation")},
         "last_voter_left": _clock(opening + last_left_min),
+        "protocol": _protocol(scenario, results, opening),
         "notes": [f["text"] for f in standard["failed"]],
         "standard": standard,
         "fewest_units": _fewest_units(scenario, days, root),

@@ -16,7 +16,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_OK
 from pollday.output_flags import add_output_flags
 from pollday.station_calc import DEFAULT_DAYS
 from pollday.station_inputs import INPUTS, StationInputError
-from pollday.station_model import Fault, FewestUnits, StationAnswer
+from pollday.station_model import Fault, FewestUnits, Protocol, StationAnswer
 from pollday.station_pools import MAX_POOL_UNITS, pool_inputs
 from pollday.station_run import StationOptions, serve_station_page, station_answer
 
@@ -88,6 +88,16 @@ def fewest_text(fewest: FewestUnits) -> str:
             f"{units_text(fewest.pools)}")
 
 
+def protocol_text(protocol: Protocol | None) -> str:
+    if protocol is None:
+        return "-"
+    if protocol.counted_elsewhere:
+        return "counted elsewhere"
+    late = f", not on election night on {protocol.not_uploaded_share:.0%} of days" \
+        if protocol.not_uploaded_share else ""
+    return f"{protocol.uploaded or 'never'}; {protocol.attempts_per_day:g}{late}"
+
+
 def fault_text(fault: Fault) -> str:
     """One pool's failures in a line: how often, and how long a unit is out."""
     repaired = fault.repair_probability
@@ -121,6 +131,7 @@ def print_station_table(result: StationAnswer) -> None:
          f"{lost.refused_not_identified:g}"),
         (f"{busy.pool} utilisation (identification)", f"{busy.share:.0%}"),
         ("last voter left (median day)", result.last_voter_left),
+        ("protocol uploaded (median day; attempts a day)", protocol_text(result.protocol)),
         ("the standard", "holds" if std.holds else "DOES NOT HOLD"),
         ("fewest units meeting it", fewest_text(result.fewest_units)),
         ("simulated days / seed", f"{result.days_simulated} / {result.seed}"),

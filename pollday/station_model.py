@@ -136,6 +136,15 @@ class LateDays(_Part):
     left_before_opening_per_day: float  # of them, lost before it opened, a day
 
 
+class Protocol(_Part):
+    """The station's protocol upload over its simulated days, or counted elsewhere."""
+
+    counted_elsewhere: bool  # [counting] counted = "elsewhere": no protocol at the station
+    uploaded: str | None  # HH:MM it arrived on the median day it arrived; None: never/elsewhere
+    attempts_per_day: float | None  # upload attempts a day, failed ones included
+    not_uploaded_share: float | None  # share of days it did not arrive on election night
+
+
 class StationAnswer(_Part):
     """One station's day: waits, line, lost votes, closing, and the standard's verdict."""
 
@@ -157,6 +166,7 @@ class StationAnswer(_Part):
     opening_hours: int
     wall_s: float
     late_opening: LateDays | None = None  # only when the station may open late
+    protocol: Protocol | None = None  # absent in answers older than this field
 
     @property
     def holds(self) -> bool:
