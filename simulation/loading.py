@@ -29,7 +29,7 @@ from simulation.scenario_hints import (
     figure_suggestion,
     share_suggestion,
 )
-from simulation.scenario_salvage import cross_field_errors, numbers_as_times
+from simulation.scenario_salvage import broken_rules, numbers_as_times
 from simulation.toml_positions import key_positions, position_of
 
 
@@ -112,7 +112,7 @@ def problems_from_validation(error: ValidationError) -> list[Problem]:
 
 
 def _problem(e: Any) -> Problem:
-    """One pydantic error (or a second-pass :class:`CrossFieldError`) in a planner's words."""
+    """One pydantic error (or a second-pass :class:`BrokenRule`) in a planner's words."""
     loc = _strip_union_tag(tuple(e["loc"]))
     rule = str(e["msg"]).removeprefix("Value error, ")
     value = "(missing)" if e["type"] == "missing" else _short(e.get("input"))
@@ -182,7 +182,7 @@ def parse_scenario(
     except ValidationError as error:
         problems = huge + [p for p in problems_from_validation(error) if p.path not in said]
         # The rules across fields that the errors above kept pydantic from judging.
-        for cross in cross_field_errors(Scenario, data, context):
+        for cross in broken_rules(Scenario, data, context):
             problem = _problem(cross)
             if all((p.path, p.rule) != (problem.path, problem.rule) for p in problems):
                 problems.append(problem)

@@ -20,21 +20,21 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-__all__ = ["CrossFieldError", "cross_field_errors", "numbers_as_times"]
+__all__ = ["BrokenRule", "broken_rules", "numbers_as_times"]
 
 Loc = tuple[int | str, ...]
 _MISSING: Any = object()
 
 
-class CrossFieldError(dict[str, Any]):
+class BrokenRule(dict[str, Any]):
     """One broken rule, shaped like a pydantic error (``loc``, ``msg``, ``type``, ``input``)."""
 
 
-def cross_field_errors(model: type[BaseModel], data: Any,
-                       context: dict[str, Any] | None) -> list[CrossFieldError]:
+def broken_rules(model: type[BaseModel], data: Any,
+                       context: dict[str, Any] | None) -> list[BrokenRule]:
     """Every cross-field rule of ``model`` (and its parts) that ``data`` breaks, as far as
     the valid parts of ``data`` let them be judged."""
-    found: list[CrossFieldError] = []
+    found: list[BrokenRule] = []
     if isinstance(data, dict):
         _Salvage(context, found).model(model, data, ())
     return found
@@ -65,7 +65,7 @@ def numbers_as_times(model: type[BaseModel], data: Any, loc: Loc = ()) -> list[L
 
 
 class _Salvage:
-    def __init__(self, context: dict[str, Any] | None, found: list[CrossFieldError]) -> None:
+    def __init__(self, context: dict[str, Any] | None, found: list[BrokenRule]) -> None:
         self.context, self.found = context, found
         self.partials: dict[int, Any] = {}  # the models built with values left out, by id
 
@@ -121,7 +121,7 @@ class _Salvage:
         except ValidationError:
             pass  # a model built inside the rule from a partial value: not the file's words
         except ValueError as error:
-            found = CrossFieldError(loc=loc, msg=str(error), type="value_error", input=raw)
+            found = BrokenRule(loc=loc, msg=str(error), type="value_error", input=raw)
             if found not in self.found:
                 self.found.append(found)
         except Exception:  # it reads a value left out: judged once that value is fixed
