@@ -141,6 +141,9 @@ def explained(root: type[BaseModel], error: dict[str, Any], rule: str) -> tuple[
             # TOML puts every key after a [section] header inside that section.
             return (f"{rule}: {loc[-1]} is a top-level key; write it before the first "
                     "[section] header (a key below a header belongs to that section)"), None
+        if hint is None:  # nothing close: the keys this table takes, to choose from
+            allowed = _fields_at(root, loc[:-1])
+            return (f"{rule}; keys allowed here: {', '.join(allowed)}" if allowed else rule), None
         return rule + unit_note(str(loc[-1]), hint), hint
     if kind in ("time_parsing", "time_type"):
         return f"{rule}: {TIME_RULE}", clock_suggestion(value)

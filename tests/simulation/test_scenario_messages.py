@@ -194,6 +194,14 @@ def test_a_top_level_key_written_below_a_section(tmp_path: Path) -> None:
     assert problem.line == len(text.splitlines())
 
 
+def test_an_unknown_key_with_nothing_close_lists_the_keys_allowed(tmp_path: Path) -> None:
+    text = SMOKE.read_text(encoding="utf-8").replace("[closing]\n", "[closing]\nwhatever = 1\n")
+    (problem,) = _problems(_written(tmp_path, text)).problems
+    assert (problem.path, problem.suggestion) == ("closing.whatever", None)
+    allowed = problem.rule.removeprefix("Extra inputs are not permitted; keys allowed here: ")
+    assert "serve_queue" in allowed.split(", ") and "whatever" not in allowed
+
+
 def test_every_key_of_the_shipped_scenarios_has_a_position() -> None:
     import tomllib
 
