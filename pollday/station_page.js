@@ -152,6 +152,12 @@ function show(r) {
     row(`${busy.pool} busy, identifying voters (share of opening hours)`,
         `${num(100 * busy.share)} %`),
     row('Last voter out (median day)', r.last_voter_left),
+    // Only a station that may open late says so (--opens-late-min, a scenario's late_opening).
+    ...(r.late_opening ? [row('Opened late: share of days / mean delay, minutes / people at '
+        + 'the door a day, lost there', `${num(100 * r.late_opening.days_late_share)} % / `
+        + `${num(r.late_opening.delay_mean_min, 1)} / `
+        + `${num(r.late_opening.arrived_before_opening_per_day, 1)}, `
+        + `${num(r.late_opening.left_before_opening_per_day, 1)}`)] : []),
     row('Fewest units meeting the standard', fewest),
     row('Simulated days / seed', `${r.days_simulated} / ${r.seed}`));
   last = r;
