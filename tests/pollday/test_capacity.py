@@ -24,6 +24,10 @@ from simulation.schedule import SCHEDULE_DTYPE
 from tests.capacity_server import known_capacity
 
 ROOT = Path(__file__).resolve().parents[2]
+# One worker runs every capacity search of the suite, one after another (pytest -n with
+# --dist loadgroup): each measures where a target or the generator saturates, and two load
+# generators on 2 cores at once would move each other's knee.
+pytestmark = pytest.mark.xdist_group("load-generator")
 FLAT = Path(__file__).with_name("capacity_flat.toml")
 # The flat test day offers about 1.55 requests/s per multiple of real time in 09:00-09:08.
 WINDOW = "09:00-09:08"

@@ -18,6 +18,8 @@ from tests.capacity_server import known_capacity
 from tests.pollday.test_capacity import capacity, scenario_with
 
 K, D_S = 16, 0.05  # 320 requests/s
+# With test_capacity's searches on one worker (see its pytestmark).
+pytestmark = pytest.mark.xdist_group("load-generator")
 
 
 @pytest.mark.slow
