@@ -125,7 +125,8 @@ function show(r) {
     : `not reached (${f.unreachable.join(', ')} fall short) with ${units(f.pools)}`;
   $('hardware').textContent = `With ${units(i.pools)}.`;
   const busy = r.identification_utilisation;
-  const total = lost.total ?? (lost.left_line + lost.not_served_at_close + lost.refused_biometric);
+  // Refused voters are not lost votes (docs/outputs.md, outcomes by stage and cause).
+  const total = lost.total ?? (lost.left_line + lost.not_served_at_close);
   $('key-figures').replaceChildren(
     tile('95 % of voters wait at most', `${num(w.p95)} min`,
          r.wait_measures === 'time in every line' ? 'in every line' : 'to reach a terminal'),
@@ -147,8 +148,10 @@ function show(r) {
     row('Voters waiting over 30 minutes', `${num(100 * w.share_over_30, 2)} %`),
     row('Longest line, people (average day / worst day)',
         `${num(line.people)} at ${line.at} / ${line.worst_day_people}`),
-    row('Lost votes a day: left the line / sent home at closing / turned away at check-in',
-        `${lost.left_line} / ${lost.not_served_at_close} / ${lost.refused_biometric}`),
+    row('Lost votes a day: left the line / sent home at closing; refused at identification',
+        `${lost.left_line} / ${lost.not_served_at_close}; ${lost.refused_not_identified}`),
+    ...Object.entries(lost.by_stage_and_cause || {}).filter(([, n]) => n > 0)
+      .map(([name, n]) => row(`  ${name}`, `${n}`)),
     row(`${busy.pool} busy, identifying voters (share of opening hours)`,
         `${num(100 * busy.share)} %`),
     row('Last voter out (median day)', r.last_voter_left),
