@@ -140,7 +140,7 @@ def test_bad_arguments_exit_2_without_traceback(tmp_path: Path) -> None:
     for args in (
         ("simulate", str(SMOKE), "--out", str(tmp_path), "--workers", "0"),
         ("simulate", str(SMOKE), "--out", str(tmp_path), "--seed", "-4"),
-        ("simulate", str(SMOKE)),
+        ("simulate", str(SMOKE), "--out", str(tmp_path), "--replications", "0"),
         ("simulate", str(tmp_path / "missing.toml"), "--out", str(tmp_path)),
         ("frobnicate",),
     ):
