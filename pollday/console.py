@@ -119,8 +119,10 @@ def _protocols(summary: dict[str, Any]) -> str:
     if summary.get("counted_elsewhere"):
         return "counted elsewhere"
     attempts = summary.get("protocol_upload_attempts")
+    elsewhere = summary.get("stations_counted_elsewhere", 0)
     return f"{summary['protocols_never_uploaded']:,} / " + (
-        "-" if attempts is None else f"{attempts:,}")
+        "-" if attempts is None else f"{attempts:,}") + (
+        f" ({elsewhere:,} stations counted elsewhere)" if elsewhere else "")
 
 
 def print_simulation_table(summary: dict[str, Any], out: str) -> None:

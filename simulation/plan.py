@@ -230,6 +230,7 @@ def _station_input(
     central = scenario.central
     counting_rng = rng(Stream.COUNTING)
     counting = scenario.counting
+    elsewhere = counting.elsewhere_for(group.counted)
     online = group.connectivity == "online"
     return StationInput(
         arrival_s=arrival_s,
@@ -254,9 +255,10 @@ def _station_input(
         flow=flow,
         faults=faults,
         # Counted elsewhere: the station closes when its last voter leaves, nothing after.
-        count_setup_s=_minutes_s(counting.setup_min, counting_rng),
-        count_per_ballot_s=counting.per_ballot_s or 0.0,
-        upload_delay_s=_minutes_s(counting.upload_delay_min, counting_rng),
+        count_setup_s=_minutes_s(None if elsewhere else counting.setup_min, counting_rng),
+        count_per_ballot_s=0.0 if elsewhere else counting.per_ballot_s or 0.0,
+        upload_delay_s=_minutes_s(None if elsewhere else counting.upload_delay_min,
+                                  counting_rng),
     )
 
 
@@ -324,6 +326,6 @@ def plan_station(
         ended=ident.ended,
         sync_times_s=syncs[0],
         final_sync_delay_s=syncs[1],
-        uploads=draw_uploads(scenario, rng=rng(Stream.UPLOAD)),
+        uploads=draw_uploads(scenario, group, rng=rng(Stream.UPLOAD)),
         final_sync_with_protocol=group.final_sync == "with_protocol",
     )

@@ -181,9 +181,10 @@ def attempt_offsets_s(counting: Counting, attempts: int) -> FloatArray:
     return offsets[:attempts]
 
 
-def draw_uploads(scenario: Scenario, *, rng: np.random.Generator) -> Uploads:
+def draw_uploads(scenario: Scenario, group: StationGroup, *, rng: np.random.Generator
+                 ) -> Uploads:
     c = scenario.counting
-    if c.counted == "elsewhere":
+    if c.elsewhere_for(group.counted):
         return Uploads(np.zeros(0), arrives=False, counted_elsewhere=True)
     # The same two draws as before the retry policy existed: a scenario without one keeps
     # its days exactly.

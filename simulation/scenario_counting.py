@@ -63,6 +63,10 @@ class Counting(_Model):
         default=0, description="stations whose protocol does not arrive on election night"
     )
 
+    def elsewhere_for(self, group_counted: str | None) -> bool:
+        """Whether a group's ballots are counted elsewhere (its own ``counted``, or this)."""
+        return (group_counted or self.counted) == "elsewhere"
+
     @model_validator(mode="after")
     def _station_count_complete(self) -> Self:
         if self.counted == "station":

@@ -188,6 +188,11 @@ class StationGroup(_Model):
         default=None, description="a share of this group's stations opening late, and how "
         "late (replaces the scenario's [late_opening] for this group)",
     )
+    counted: Literal["elsewhere"] | None = Field(
+        default=None, description="'elsewhere': this group's ballots are counted centrally "
+        "(e.g. stations abroad): no station protocol, no upload requests (default: "
+        "[counting] counted)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:

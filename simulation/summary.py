@@ -107,17 +107,27 @@ def _upload_attempts_by_hour(agg: NationalAggregate) -> list[int]:
     return [int(x) for x in by_hour]
 
 
+def _counting_stations(result: NationalResult) -> int:
+    """Stations that count and upload a protocol (not those of groups counted elsewhere)."""
+    c, stations = result.scenario.counting, result.aggregate.stations
+    return sum(int(stations[g]) for g, group in enumerate(result.scenario.station_groups)
+               if not c.elsewhere_for(group.counted))
+
+
 def _protocol_figures(result: NationalResult) -> dict[str, Any]:
     """Protocols that never arrived and upload attempts, or null with ``counted_elsewhere``:
     a country that counts centrally has no station protocol to miss (not 0 of them)."""
     agg = result.aggregate
-    if result.scenario.counting.counted == "elsewhere":
+    counting = _counting_stations(result)
+    elsewhere = int(agg.stations.sum()) - counting
+    if counting == 0:
         return {"protocols_never_uploaded": None, "protocol_upload_attempts": None,
-                "counted_elsewhere": True}
+                "counted_elsewhere": True, "stations_counted_elsewhere": elsewhere}
     return {
-        "protocols_never_uploaded": int(agg.stations.sum()) - int(agg.protocol_hours.sum()),
+        "protocols_never_uploaded": counting - int(agg.protocol_hours.sum()),
         "protocol_upload_attempts": int(agg.uploads),  # replication 0, failed ones included
         "counted_elsewhere": False,
+        "stations_counted_elsewhere": elsewhere,
     }
 
 
@@ -219,7 +229,7 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
         "arrivals_by_hour": _arrivals_by_hour(result),
         "checkins_per_minute": _checkin_peak(result),
         "protocols_uploaded_by_hour_after_close": _protocols_by_hour(
-            agg, int(agg.stations.sum())),
+            agg, _counting_stations(result)),
         "protocol_upload_attempts_by_hour_after_close": _upload_attempts_by_hour(agg),
         **_protocol_figures(result),
         "schedule_events": agg.schedule_events,

@@ -143,6 +143,10 @@ class SimulationSummary(Output):
     counted_elsewhere: bool = Field(
         default=False, description="ballots are counted elsewhere ([counting] counted = "
         "'elsewhere'): no station protocol, no upload")
+    stations_counted_elsewhere: int = Field(
+        default=0, description="stations of groups whose ballots are counted elsewhere (a "
+        "group's counted = 'elsewhere', or the whole [counting]); the protocol figures are "
+        "over the other stations")
     schedule_events: int
     wall_s: float
     weighted: Weighted | None

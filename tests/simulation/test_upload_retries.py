@@ -141,3 +141,26 @@ def test_settings_without_effect_are_warned() -> None:
         "counting.upload_retry_backoff: no effect with upload_failure_probability = 0",
         "counting.upload_max_attempts: no effect with upload_failure_probability = 0",
     }
+
+
+def test_a_group_counted_elsewhere_has_no_protocol_and_the_others_do() -> None:
+    data = tomllib.loads(SMOKE.read_text(encoding="utf-8"))
+    for g in data["station_groups"]:
+        if g["name"] == "abroad":
+            g["counted"] = "elsewhere"  # counted at home: 2 stations without a protocol
+    result = simulate(parse_scenario(data), workers=1)
+    summary = national_summary(result)
+    abroad = [r for r in result.station_rows if r["group"] == "abroad"]
+    others = [r for r in result.station_rows if r["group"] != "abroad"]
+    assert len(abroad) == 2 and len(others) == 18
+    assert all(r["protocol_uploaded"] == COUNTED_ELSEWHERE for r in abroad)
+    assert all(r["protocol_uploaded"] not in ("", COUNTED_ELSEWHERE) for r in others)
+    assert summary["counted_elsewhere"] is False
+    assert summary["stations_counted_elsewhere"] == 2
+    assert summary["protocols_never_uploaded"] == 0  # of the 18 that count, not of 20
+    assert summary["protocols_uploaded_by_hour_after_close"][-1] == 1.0
+    kinds = result.schedule["kind"]
+    assert (kinds == EventKind.PROTOCOL).sum() == 18
+    abroad_ids = {r["index"] for r in abroad}
+    protocol_stations = set(result.schedule["station"][kinds == EventKind.PROTOCOL].tolist())
+    assert not protocol_stations & abroad_ids
