@@ -22,7 +22,7 @@ SMOKE = "scenarios/smoke.toml"
 
 def _subcommands() -> dict[str, argparse.ArgumentParser]:
     choices: dict[str, argparse.ArgumentParser] = (
-        build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+        build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr,assignment]
     return choices
 
 
