@@ -42,8 +42,10 @@ _HOMES: dict[str, str] = {
     "simulate_to_folder": "pollday.simulate_run",
     "SizeOptions": "pollday.size_run",
     "SizeInputError": "pollday.size_run",
+    "SizingOutput": "simulation.sizing_model",
     "AllocateOptions": "pollday.allocate_run",
     "allocate_to_folder": "pollday.allocate_run",
+    "AllocationOutput": "simulation.allocation.model",
     "AllocationInputError": "simulation.allocation.allocate",
     "SparesOptions": "pollday.spares_run",
     "InitOptions": "pollday.init_command",
@@ -62,6 +64,7 @@ _HOMES: dict[str, str] = {
 __all__ = [  # literal, so linters and editors read it; tests/test_public_api.py: == the maps
     "AllocateOptions",
     "AllocationInputError",
+    "AllocationOutput",
     "CapacityConfig",
     "InitError",
     "InitOptions",
@@ -73,6 +76,7 @@ __all__ = [  # literal, so linters and editors read it; tests/test_public_api.py
     "SimulateResult",
     "SizeInputError",
     "SizeOptions",
+    "SizingOutput",
     "SparesOptions",
     "StationAnswer",
     "StationInputError",
@@ -110,7 +114,9 @@ if TYPE_CHECKING:  # what a type checker and an editor see; at run time, __getat
     from pollday.station_run import StationOptions, serve_station_page, station_answer
     from pollday.validate_run import ValidateOptions, Validation, validate_scenario_file
     from simulation.allocation.allocate import AllocationInputError
+    from simulation.allocation.model import AllocationOutput
     from simulation.loading import ScenarioError
+    from simulation.sizing_model import SizingOutput
 
 
 def __getattr__(name: str) -> Any:

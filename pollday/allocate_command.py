@@ -97,7 +97,7 @@ def run_allocate(args: argparse.Namespace) -> int:
         floors=tuple(args.floor), replications=args.replications, band_voters=args.band,
         seed=args.seed, fresh_days=args.fresh_days, workers=args.workers,
         cluster=args.cluster, quiet=args.quiet or args.json,
-    ))
+    )).as_json()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:

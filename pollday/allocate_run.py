@@ -96,8 +96,9 @@ def markdown(summary: dict[str, Any], out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def allocate_to_folder(options: AllocateOptions) -> dict[str, Any]:
-    """Allocate every budgeted pool, write the outputs, return allocation.json's content."""
+def allocate_to_folder(options: AllocateOptions) -> AllocationOutput:
+    """Allocate every budgeted pool, write the outputs, return the typed result
+    (``.as_json()``: allocation.json's content)."""
     if options.cluster is not None:
         parse_local_workers(options.cluster)  # a bad local:N is exit 2 before any work
     check_out_folder(options.out)
@@ -125,6 +126,6 @@ def allocate_to_folder(options: AllocateOptions) -> dict[str, Any]:
         writer = csv.DictWriter(f, fieldnames=MOVE_COLUMNS)
         writer.writeheader()
         writer.writerows(moves)
-    summary = output.as_json()
-    (options.out / "allocation.md").write_text(markdown(summary, options.out), encoding="utf-8")
-    return summary
+    (options.out / "allocation.md").write_text(markdown(output.as_json(), options.out),
+                                               encoding="utf-8")
+    return output

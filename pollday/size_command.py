@@ -87,7 +87,7 @@ def options_from_args(args: argparse.Namespace) -> SizeOptions:
 
 def run_size(args: argparse.Namespace) -> int:
     args.out = args.out or default_out(args.scenario, "-sizing")
-    summary = size(options_from_args(args))
+    summary = size(options_from_args(args)).as_json()
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     elif not args.quiet:

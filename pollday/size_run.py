@@ -196,9 +196,9 @@ def _confirm(
     return answers, summary, band_flags(answers, current, checks)
 
 
-def size(options: SizeOptions) -> dict[str, Any]:
-    """Size every station of the scenario, write the outputs, return the summary (sizing.json's
-    content)."""
+def size(options: SizeOptions) -> SizingOutput:
+    """Size every station of the scenario, write the outputs, return the typed summary
+    (``.as_json()``: sizing.json's content)."""
     if options.cluster is not None:
         parse_local_workers(options.cluster)  # a bad local:N is exit 2 before any work
     check_out_folder(options.out)
@@ -226,4 +226,4 @@ def size(options: SizeOptions) -> dict[str, Any]:
     write_stations_csv(options.out / "sizing.csv", rows)
     summary.write(options.out / SizingOutput.FILE)
     write_report(options.out)
-    return summary.as_json()
+    return summary
