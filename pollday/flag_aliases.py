@@ -23,7 +23,7 @@ def deprecation_text(command: str, old: str, new: str, meaning: str) -> str:
             f"use {new} ({meaning}); {old} N now sets {new} N\n")
 
 
-class _Renamed(argparse.Action):
+class RenamedFlag(argparse.Action):
     """The old spelling: store into the new flag's destination and warn once per parse."""
 
     def __init__(self, option_strings: Sequence[str], dest: str, *, message: str,
@@ -71,5 +71,5 @@ def add_renamed_flag(p: argparse.ArgumentParser, *, command: str, new: str, old:
     p.add_argument(new, dest=dest, type=type, default=default, help=help, action=_New,
                    old=old)
     p.add_argument(old, dest=dest, type=type, default=argparse.SUPPRESS, help=argparse.SUPPRESS,
-                   action=_Renamed, new=new,
+                   action=RenamedFlag, new=new,
                    message=deprecation_text(command, old, new, meaning))

@@ -11,6 +11,7 @@ forever, a UTF-8 BOM went into the secret (every station token then got 403);
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -82,7 +83,8 @@ def test_every_count_has_a_range_named_in_the_error(
         build_parser().parse_args([f"{flag}={value}"])
     assert stop.value.code == EXIT_BAD_INPUT
     err = capsys.readouterr().err
-    assert f"argument {flag}:" in err and " to " in err, err  # the flag and its range
+    # The flag (or an alias spelling beside it) and its range.
+    assert re.search(rf"argument (\S+/)?{re.escape(flag)}(/\S+)?:", err) and " to " in err, err
     assert value[:20] in err or repr(value)[:20] in err, err  # and the value
 
 

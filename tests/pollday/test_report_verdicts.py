@@ -104,10 +104,14 @@ def test_every_shipped_scenario_colours_by_the_catalogue(scenario: Path, tmp_pat
     assert problems(html, summary) == []
     marks = Marks(html)
     shown = {m.attrs["data-figure"] for m in marks.figures}
-    assert {"stations.stations_failing_standard", "stations.duplicates_voted",
-            "stations.protocols_within_1h_share"} <= shown
+    assert {"stations.stations_failing_standard", "stations.duplicates_voted"} <= shown
+    counted_here = load_scenario(scenario).counting.counted == "station"
+    # A day counted elsewhere has no protocols: the report shows no protocol figure for it.
+    assert ("stations.protocols_within_1h_share" in shown) == counted_here
     assert {m.attrs["data-subject"] for m in marks.verdicts} == {"page", "service", "stations"}
-    if scenario != SMOKE:  # the others judge the whole standard: CI fails when it fails
+    # The others judge the whole standard: CI fails when it fails. The two load-test days
+    # (smoke; the results service's retry storm) judge only its wait and closing.
+    if scenario.name not in ("smoke.toml", "results-retry-storm.toml"):
         assert STANDARD in rules
         standard = standard_of(summary)
         assert standard is not None

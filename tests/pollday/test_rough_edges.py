@@ -13,6 +13,7 @@ import pytest
 from loadtests.measured import item_figures
 from loadtests.thresholds import evaluate, parse_threshold
 from pollday.cli import build_parser, main
+from pollday.flag_aliases import RenamedFlag
 from pollday.report import write_report
 from service.cli import build_parser as service_parser
 from tests.pollday.report_support import SMOKE
@@ -94,7 +95,8 @@ def _every_option(
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 yield from _every_option(sub, f"{path} {name}")
-        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+        # An old spelling kept for one release is hidden from --help on purpose.
+        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction, RenamedFlag)):
             yield path, action
 
 
