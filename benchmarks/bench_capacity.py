@@ -36,8 +36,8 @@ from typing import Any
 
 from benchmarks.proc_tree import run_measured
 from benchmarks.support import postgres_cluster, simulate_measured
-from pollday.capacity_cpus import available_cpus, parse_cpus, pinned
-from pollday.run_pipeline import RunFailure
+from pollday.capacity.cpus import available_cpus, parse_cpus, pinned
+from pollday.harness.failure import RunFailure
 
 ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"

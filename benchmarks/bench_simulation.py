@@ -32,8 +32,8 @@ if __package__ in (None, ""):  # run as a file (python benchmarks/x.py): the rep
 
 from benchmarks.support import simulate_measured
 from simulation import build_stations, load_scenario
-from simulation.plan import plan_station
-from simulation.runner import simulate_station
+from simulation.national.runner import simulate_station
+from simulation.station.plan import plan_station
 
 ROOT = Path(__file__).resolve().parents[1]
 AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"

@@ -37,9 +37,9 @@ AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
 def verify(sizing_csv: Path, seed: int = 20_260_000) -> dict[str, float]:
     """One fresh day per station with its recommended hardware; share meeting the target."""
     from simulation import load_scenario
-    from simulation.plan import Hardware
-    from simulation.sizing import SizingRequest, recheck_stations
-    from simulation.targets import parse_target
+    from simulation.sizing.search import SizingRequest, recheck_stations
+    from simulation.sizing.targets import parse_target
+    from simulation.station.plan import Hardware
 
     with sizing_csv.open() as f:
         rows = [

@@ -28,7 +28,7 @@ AZERBAIJAN = ROOT / "scenarios" / "azerbaijan-2024.toml"
 
 def as_flow(scenario: object) -> object:
     """The default flow written out as a ``[[flow]]`` with per-group pools."""
-    from simulation.scenario import Scenario, Stage
+    from simulation.scenario.model import Scenario, Stage
 
     assert isinstance(scenario, Scenario)
     voting = scenario.voting
@@ -54,8 +54,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from simulation import load_scenario
-    from simulation.sizing import SizingRequest, size_stations
-    from simulation.task_pool import task_pool
+    from simulation.execution.task_pool import task_pool
+    from simulation.sizing.search import SizingRequest, size_stations
 
     base = load_scenario(AZERBAIJAN)
     flow = as_flow(base)

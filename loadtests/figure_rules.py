@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from simulation.rules import OPS
+from simulation.scenario.rules import OPS
 
 Direction = Literal["lower_is_better", "higher_is_better", "neutral"]
 Colour = Literal["good", "bad", "neutral"]

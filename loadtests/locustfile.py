@@ -43,7 +43,7 @@ from loadtests.sender import Driver
 from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
 from simulation.errors import ExitCode
-from simulation.orphans import forks_die_with_this_process
+from simulation.execution.orphans import forks_die_with_this_process
 
 log = logging.getLogger("pollday.locust")
 # --processes N forks the workers from the master after it imported this file: each dies with

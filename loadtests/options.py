@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import InputError
-from simulation.replay_scale import (
+from simulation.scenario.replay_scale import (
     DEFAULT_COMPRESS,
     DEFAULT_STATION_SHARE,
     replay_scale_problems,

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from simulation import Scenario, build_stations
 from simulation.clock import home_opening_s
-from simulation.scenario import minutes_of_day
+from simulation.scenario.model import minutes_of_day
 
 FloatArray = NDArray[np.float64]
 PUBLICATION_DECAY_S = 20 * 60.0

@@ -29,8 +29,8 @@ from loadtests.register import (
 from loadtests.thresholds import check_figure
 from simulation import Scenario, build_stations, load_scenario
 from simulation.errors import InputError
-from simulation.orphans import die_with_parent
-from simulation.spawn import workers_without_main
+from simulation.execution.orphans import die_with_parent
+from simulation.execution.spawn import workers_without_main
 
 __all__ = [
     "ProgressBar",

@@ -36,8 +36,8 @@ from loadtests.plan import (
 from loadtests.public_load import results_reads, webcam_views
 from simulation import EventKind, Scenario, StationTable, station_code
 from simulation.clock import time_zero_utc
-from simulation.schedule import PROTOCOL_KINDS
-from simulation.schedule import load as load_schedule
+from simulation.outputs.schedule import PROTOCOL_KINDS
+from simulation.outputs.schedule import load as load_schedule
 
 _DUPLICATE_STREAM = 0xD0B1
 _PROTOCOL_STREAM = 0x9207

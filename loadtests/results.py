@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from simulation.output_model import Output, Part
+from simulation.outputs.output_model import Output, Part
 
 MaybeMs = float | None  # a latency quantile; None when nothing was measured
 

@@ -1,7 +1,7 @@
 """Thresholds, k6-style: ``checkin.p95_ms < 300``, ``audit.lost_checkins == 0``.
 
 A scenario lists them; each names one figure of the catalogue (:mod:`loadtests.figures`)
-and a rule in the one grammar of :mod:`simulation.rules`. A scenario naming an unknown
+and a rule in the one grammar of :mod:`simulation.scenario.rules`. A scenario naming an unknown
 figure is rejected when it is validated (:func:`check_threshold`), before anything runs.
 """
 
@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loadtests.figures import BY_NAME, RENAMED, known_figures
 from simulation.errors import InputError
-from simulation.outcomes import RENAMED_FIGURES
-from simulation.rules import Rule, RuleSyntaxError, split_threshold
+from simulation.scenario.rules import Rule, RuleSyntaxError, split_threshold
+from simulation.station.outcomes import RENAMED_FIGURES
 
 _KNOWN = frozenset(known_figures())
 

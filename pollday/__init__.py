@@ -16,49 +16,49 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from pollday.version import __version__
 
 # Public name -> the module that defines it (one place to read the curated API). Three calls
 # are published under a longer name (_RENAMED): a bare ``size``, ``spares`` or ``run`` would
 # clash with a sub-package of that name (``pollday.size``) once the modules are grouped.
 _RENAMED: dict[str, tuple[str, str]] = {
-    "size_stations": ("pollday.size_run", "size"),
-    "count_spares": ("pollday.spares_run", "spares"),
-    "run_loop": ("pollday.run_pipeline", "run"),
+    "size_stations": ("pollday.size.api", "size"),
+    "count_spares": ("pollday.spares.api", "spares"),
+    "run_loop": ("pollday.run.pipeline", "run"),
 }
 _HOMES: dict[str, str] = {
     # pollday station: one station's day
-    "StationOptions": "pollday.station_run",
-    "station_answer": "pollday.station_run",
-    "serve_station_page": "pollday.station_run",
-    "StationAnswer": "pollday.station_model",
-    "StationInputError": "pollday.station_defaults",
+    "StationOptions": "pollday.station.api",
+    "station_answer": "pollday.station.api",
+    "serve_station_page": "pollday.station.api",
+    "StationAnswer": "pollday.station.answer",
+    "StationInputError": "pollday.station.defaults",
     # pollday validate / simulate / size / allocate / spares / init
-    "ValidateOptions": "pollday.validate_run",
-    "Validation": "pollday.validate_run",
-    "validate_scenario_file": "pollday.validate_run",
-    "SimulateOptions": "pollday.simulate_run",
-    "SimulateResult": "pollday.simulate_run",
-    "simulate_to_folder": "pollday.simulate_run",
-    "SizeOptions": "pollday.size_run",
-    "SizeInputError": "pollday.size_run",
-    "SizingOutput": "simulation.sizing_model",
-    "AllocateOptions": "pollday.allocate_run",
-    "allocate_to_folder": "pollday.allocate_run",
+    "ValidateOptions": "pollday.scenario.validate",
+    "Validation": "pollday.scenario.validate",
+    "validate_scenario_file": "pollday.scenario.validate",
+    "SimulateOptions": "pollday.simulate.api",
+    "SimulateResult": "pollday.simulate.api",
+    "simulate_to_folder": "pollday.simulate.api",
+    "SizeOptions": "pollday.size.api",
+    "SizeInputError": "pollday.size.api",
+    "SizingOutput": "simulation.sizing.model",
+    "AllocateOptions": "pollday.allocate.api",
+    "allocate_to_folder": "pollday.allocate.api",
     "AllocationOutput": "simulation.allocation.model",
     "AllocationInputError": "simulation.allocation.allocate",
-    "SparesOptions": "pollday.spares_run",
-    "InitOptions": "pollday.init_command",
-    "InitError": "pollday.init_command",
-    "write_scenario": "pollday.init_command",
+    "SparesOptions": "pollday.spares.api",
+    "InitOptions": "pollday.scenario.init_command",
+    "InitError": "pollday.scenario.init_command",
+    "write_scenario": "pollday.scenario.init_command",
     # pollday run / capacity: the whole loop and the breaking point
-    "RunConfig": "pollday.run_pipeline",
-    "RunFailure": "pollday.run_pipeline",
-    "CapacityConfig": "pollday.capacity_config",
-    "run_capacity": "pollday.capacity_pipeline",
+    "RunConfig": "pollday.run.pipeline",
+    "RunFailure": "pollday.harness.failure",
+    "CapacityConfig": "pollday.capacity.config",
+    "run_capacity": "pollday.capacity.pipeline",
     # errors every call may raise
-    "ScenarioError": "simulation.loading",
-    "OutFolderError": "pollday.outputs",
+    "ScenarioError": "simulation.scenario.loading",
+    "OutFolderError": "pollday.simulate.outputs",
 }
 
 __all__ = [  # literal, so linters and editors read it; tests/test_public_api.py: == the maps
@@ -97,26 +97,27 @@ __all__ = [  # literal, so linters and editors read it; tests/test_public_api.py
 ]
 
 if TYPE_CHECKING:  # what a type checker and an editor see; at run time, __getattr__
-    from pollday.allocate_run import AllocateOptions, allocate_to_folder
-    from pollday.capacity_config import CapacityConfig
-    from pollday.capacity_pipeline import run_capacity
-    from pollday.init_command import InitError, InitOptions, write_scenario
-    from pollday.outputs import OutFolderError
-    from pollday.run_pipeline import RunConfig, RunFailure
-    from pollday.run_pipeline import run as run_loop
-    from pollday.simulate_run import SimulateOptions, SimulateResult, simulate_to_folder
-    from pollday.size_run import SizeInputError, SizeOptions
-    from pollday.size_run import size as size_stations
-    from pollday.spares_run import SparesOptions
-    from pollday.spares_run import spares as count_spares
-    from pollday.station_defaults import StationInputError
-    from pollday.station_model import StationAnswer
-    from pollday.station_run import StationOptions, serve_station_page, station_answer
-    from pollday.validate_run import ValidateOptions, Validation, validate_scenario_file
+    from pollday.allocate.api import AllocateOptions, allocate_to_folder
+    from pollday.capacity.config import CapacityConfig
+    from pollday.capacity.pipeline import run_capacity
+    from pollday.harness.failure import RunFailure
+    from pollday.run.pipeline import RunConfig
+    from pollday.run.pipeline import run as run_loop
+    from pollday.scenario.init_command import InitError, InitOptions, write_scenario
+    from pollday.scenario.validate import ValidateOptions, Validation, validate_scenario_file
+    from pollday.simulate.api import SimulateOptions, SimulateResult, simulate_to_folder
+    from pollday.simulate.outputs import OutFolderError
+    from pollday.size.api import SizeInputError, SizeOptions
+    from pollday.size.api import size as size_stations
+    from pollday.spares.api import SparesOptions
+    from pollday.spares.api import spares as count_spares
+    from pollday.station.answer import StationAnswer
+    from pollday.station.api import StationOptions, serve_station_page, station_answer
+    from pollday.station.defaults import StationInputError
     from simulation.allocation.allocate import AllocationInputError
     from simulation.allocation.model import AllocationOutput
-    from simulation.loading import ScenarioError
-    from simulation.sizing_model import SizingOutput
+    from simulation.scenario.loading import ScenarioError
+    from simulation.sizing.model import SizingOutput
 
 
 def __getattr__(name: str) -> Any:

@@ -15,10 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pollday import __version__
-from pollday.allocate_command import add_allocate_arguments, run_allocate
-from pollday.capacity_command import add_capacity_arguments, run_capacity_command
-from pollday.cluster_option import add_cluster_argument
+from pollday.allocate.command import add_allocate_arguments, run_allocate
+from pollday.capacity.command import add_capacity_arguments, run_capacity_command
 from pollday.console import (
     emit_summary,
     fail,
@@ -26,26 +24,33 @@ from pollday.console import (
     print_json,
     print_simulation_table,
 )
-from pollday.counts import MAX_REPLICATIONS, processes, replications
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
-from pollday.init_command import add_init_arguments, add_schema_arguments, run_init, run_schema
-from pollday.output_flags import add_output_flags
-from pollday.outputs import OutFolderError, default_out
-from pollday.register_command import add_register_arguments, run_register
+from pollday.harness.serve_command import add_serve_arguments, exec_service
+from pollday.options.cluster import add_cluster_argument
+from pollday.options.counts import MAX_REPLICATIONS, processes, replications
+from pollday.options.output import add_output_flags
 from pollday.report import ReportError, write_report
-from pollday.run_command import add_run_arguments, run_command
-from pollday.serve_command import add_serve_arguments, exec_service
-from pollday.simulate_run import SimulateOptions, simulate_to_folder
-from pollday.size_command import add_size_arguments, run_size
-from pollday.spares_command import add_spares_arguments, run_spares
-from pollday.station_command import add_station_arguments, run_station_command
-from pollday.step_summary import append_step_summary, simulate_markdown
-from pollday.validate_run import ValidateOptions, validate_scenario_file
-from pollday.verdict_line import standard_verdict
+from pollday.run.command import add_run_arguments, run_command
+from pollday.run.register_command import add_register_arguments, run_register
+from pollday.scenario.init_command import (
+    add_init_arguments,
+    add_schema_arguments,
+    run_init,
+    run_schema,
+)
+from pollday.scenario.validate import ValidateOptions, validate_scenario_file
+from pollday.simulate.api import SimulateOptions, simulate_to_folder
+from pollday.simulate.outputs import OutFolderError, default_out
+from pollday.size.command import add_size_arguments, run_size
+from pollday.spares.command import add_spares_arguments, run_spares
+from pollday.station.command import add_station_arguments, run_station_command
+from pollday.verdicts.line import standard_verdict
+from pollday.verdicts.step_summary import append_step_summary, simulate_markdown
+from pollday.version import __version__
 from simulation import ScenarioError
 from simulation.errors import PolldayError
-from simulation.loading import Problem
-from simulation.runner import CHUNK_STATIONS
+from simulation.national.runner import CHUNK_STATIONS
+from simulation.scenario.loading import Problem
 
 
 class _ArgumentParser(argparse.ArgumentParser):

@@ -27,8 +27,8 @@ from rich.table import Table
 
 from loadtests.figures import label
 from pollday.progress import Heartbeat, counted, plain_progress_wanted
-from pollday.verdict_line import standard_holds, standard_of, standard_verdict
-from simulation.runner import ProgressCallback
+from pollday.verdicts.line import standard_holds, standard_of, standard_verdict
+from simulation.national.runner import ProgressCallback
 
 err_console = Console(stderr=True)
 
@@ -144,7 +144,7 @@ def print_simulation_table(summary: dict[str, Any], out: str) -> None:
         ("refused at identification (not lost votes)",
          f"{summary['refused_not_identified']:,}"),
         ("duplicate attempts refused", f"{summary['refused_duplicates']:,}"),
-        # Where they were refused or lost, and why (simulation.outcomes); zeros left out.
+        # Where they were refused or lost, and why (simulation.station.outcomes); zeros left out.
         *((f"  {name}", f"{count:,}") for name, count in summary.get("outcomes", {}).items()
           if count),
         (

@@ -24,8 +24,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import TextIO
 
-from pollday.target_watch import format_duration
-
 EVERY_S = 10.0  # the issue asks for a line at least every 15 s; 10 s leaves slack for load
 _CI_TRUE = ("1", "true", "yes")
 _write_lock = threading.Lock()  # two phases' lines never interleave mid-line
@@ -172,3 +170,13 @@ def counted(label: str, total: int, unit: str, *, every_s: float = EVERY_S,
     beat = Heartbeat(label, start=f"{total:,} {unit} to do", status=count.status,
                      done=count.summary, every_s=every_s, stream=stream)
     return beat, count
+
+
+def format_duration(seconds: float) -> str:
+    """``2 min 13 s``, ``45 s``, ``1 h 2 min``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"

@@ -56,7 +56,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--secret", help="station token secret; visible to every user in the "
                         "process list, so prefer --secret-file or $POLLDAY_SECRET")
     # --service-workers: its name under `pollday serve`, where --workers means simulation
-    # processes (pollday/flag_aliases.py); --workers: its name as its own program.
+    # processes (pollday/options/aliases.py); --workers: its name as its own program.
     parser.add_argument("--service-workers", "--workers", dest="workers",
                         type=ranged_int("--workers"), default=1,
                         help="uvicorn worker processes (default 1); range "

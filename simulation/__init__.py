@@ -8,16 +8,16 @@ Usable from Python without the CLI::
     print(national_summary(result)["wait_min"])
 """
 
-from simulation.distributions import Distribution
-from simulation.loading import Problem, ScenarioError, load_scenario, parse_scenario
-from simulation.plan import Hardware, StationPlan, plan_station
-from simulation.runner import NationalResult, RunOptions, simulate, simulate_station
-from simulation.scenario import Scenario
-from simulation.schedule import SCHEDULE_DTYPE, EventKind
-from simulation.station import run_station
-from simulation.station_input import StationInput, StationOutcome, Status
+from simulation.national.runner import NationalResult, RunOptions, simulate, simulate_station
+from simulation.national.summary import national_summary
+from simulation.outputs.schedule import SCHEDULE_DTYPE, EventKind
+from simulation.scenario.distributions import Distribution
+from simulation.scenario.loading import Problem, ScenarioError, load_scenario, parse_scenario
+from simulation.scenario.model import Scenario
+from simulation.station.input import StationInput, StationOutcome, Status
+from simulation.station.model import run_station
+from simulation.station.plan import Hardware, StationPlan, plan_station
 from simulation.stations import StationTable, build_stations, station_code
-from simulation.summary import national_summary
 
 __all__ = [
     "SCHEDULE_DTYPE",

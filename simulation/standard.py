@@ -1,6 +1,6 @@
 """The standard, one definition for the whole visit: a station-day judged, then a country.
 
-A station-day meets the scenario's ``[standard]`` (:class:`simulation.scenario.Standard`)
+A station-day meets the scenario's ``[standard]`` (:class:`simulation.scenario.model.Standard`)
 when every part holds: the p95 of each voter's total time in line (every stage), the p95 of
 a stage's own line where the scenario sets one, lost votes (left the line, sent home at
 closing) against arrivals, and the last voter out after closing. A station meets it when its
@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
-from simulation.plan import StationPlan
-from simulation.scenario_sections import Standard
-from simulation.station_input import StationOutcome, Status
-from simulation.station_metrics import stage_waits, visit_waits_s
+from simulation.scenario.sections import Standard
+from simulation.station.input import StationOutcome, Status
+from simulation.station.metrics import stage_waits, visit_waits_s
+from simulation.station.plan import StationPlan
 
 __all__ = [
     "PARTS",

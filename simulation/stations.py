@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.clock import opening_offsets_s
-from simulation.scenario import Scenario, StationGroup
+from simulation.scenario.model import Scenario, StationGroup
 from simulation.streams import Stream, station_rng
 
 IntArray = NDArray[np.int64]

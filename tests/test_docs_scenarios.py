@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pollday.scenario_schema import scenario_schema
+from pollday.scenario.schema import scenario_schema
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text()
 SCHEMA = scenario_schema()

@@ -110,3 +110,10 @@ def test_the_check_sees_a_test_only_module() -> None:
     closure = _runtime_closure()
     assert not {canonicalize_name(d) for d in owners["schemathesis"]} & closure
     assert {"numpy", "simpy", "httpx", "uvicorn", "psycopg"} <= closure
+
+
+def test_the_version_is_one_number() -> None:
+    from pollday.version import __version__
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == __version__

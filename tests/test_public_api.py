@@ -83,8 +83,8 @@ def test_pollday_all_is_the_curated_api_and_each_name_loads() -> None:
 
     assert set(pollday.__all__) == POLLDAY_API
     # The names load on first use; each is the object its home module defines.
-    assert pollday.size_stations is importlib.import_module("pollday.size_run").size
-    assert pollday.StationOptions.__module__ == "pollday.station_run"
+    assert pollday.size_stations is importlib.import_module("pollday.size.api").size
+    assert pollday.StationOptions.__module__ == "pollday.station.api"
     assert {n for n in POLLDAY_API if n != "__version__"} == (
         set(pollday._HOMES) | set(pollday._RENAMED))
     with pytest.raises(AttributeError, match="no attribute 'sizes'"):

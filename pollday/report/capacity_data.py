@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pollday.capacity_model import CapacityOutput
+from pollday.models.capacity import CapacityOutput
 from pollday.report.file_read import read_output
 
 CAPACITY = "capacity.json"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pollday.report.run_folder import FloatArray, SimulationData
-from simulation.scenario import Scenario, minutes_of_day
+from simulation.scenario.model import Scenario, minutes_of_day
 
 _PROFILE_STEP_MIN = 5.0
 

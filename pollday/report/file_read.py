@@ -1,6 +1,6 @@
 """Read a run folder's files with the report's messages: the file, then what is wrong with it.
 
-JSON outputs are read through their model (``simulation.output_model.Output``): unreadable
+JSON outputs are read through their model (``simulation.outputs.output_model.Output``): unreadable
 JSON, not an object, the keys it lacks, or the first field that does not fit the published
 schema. A file without ``format`` was written before the models existed, and fields were added
 since (``repairs``, ``warnings`` in summary.json, ``reasons`` in sizing.json, ... on
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from pollday.report.errors import ReportError, broken
-from simulation.output_model import Output
+from simulation.outputs.output_model import Output
 
 M = TypeVar("M", bound=Output)
 T = TypeVar("T")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jinja2
 
-from pollday import __version__
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
+from pollday.version import __version__
 
 _TEMPLATES = Path(__file__).with_name("templates")
 

@@ -17,17 +17,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pollday.failure_model import SimulatedThenFailed
+from pollday.models.failure import SimulatedThenFailed
+from pollday.models.run import RunSummary
 from pollday.report.capacity_data import read_capacity
 from pollday.report.errors import ReportError, broken, check_complete
 from pollday.report.file_read import read_csv, read_output
 from pollday.report.loadtest_data import LoadTestData, read_loadtest
 from pollday.report.sizing_data import SIZING_FILES, SizingData, read_sizing
-from pollday.run_summary import RunSummary
-from pollday.scenario_file import load_scenario
+from pollday.scenario.file import load_scenario
 from simulation import Scenario, ScenarioError
-from simulation.summary import VOTER_COUNTS
-from simulation.summary_model import SimulationSummary
+from simulation.national.summary import VOTER_COUNTS
+from simulation.national.summary_model import SimulationSummary
 
 SUMMARY = "summary.json"
 STATIONS = "stations.csv"

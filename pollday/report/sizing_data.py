@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 
 from pollday.report.errors import broken, check_complete
 from pollday.report.file_read import read_csv, read_output
-from simulation.sizing_model import SizingOutput
+from simulation.sizing.model import SizingOutput
 
 SIZING_JSON = "sizing.json"
 SIZING_CSV = "sizing.csv"

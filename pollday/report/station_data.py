@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pollday.report.run_folder import FloatArray, StationColumns
-from simulation.summary import WAIT_STANDARD_MIN
+from simulation.national.summary import WAIT_STANDARD_MIN
 
 LOST_KINDS = {
     "reneged": "left the line (patience ran out)",

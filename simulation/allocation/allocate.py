@@ -23,12 +23,12 @@ from simulation.allocation.curves import MAX_UNITS, Curve, Point
 from simulation.allocation.moves import Move, move_plan
 from simulation.allocation.optimise import Answer, Choices, optimise
 from simulation.errors import InputError
-from simulation.plan import station_units
-from simulation.rosters import roster, roster_key
-from simulation.scenario import Scenario
-from simulation.sizing_confirm import FRESH_SEED_OFFSET
+from simulation.execution.task_pool import TaskPool
+from simulation.national.rosters import roster, roster_key
+from simulation.scenario.model import Scenario
+from simulation.sizing.confirm import FRESH_SEED_OFFSET
+from simulation.station.plan import station_units
 from simulation.stations import StationTable
-from simulation.task_pool import TaskPool
 
 __all__ = [
     "ALLOCATIONS",

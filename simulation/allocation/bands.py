@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulation.allocation.curves import Curve, CurveJob, band_curve
-from simulation.rosters import roster
-from simulation.scenario import Scenario
+from simulation.execution.task_pool import TaskPool
+from simulation.national.rosters import roster
+from simulation.scenario.model import Scenario
 from simulation.stations import StationTable
-from simulation.task_pool import TaskPool
 
 __all__ = ["CurveSpec", "build_curves", "curve_jobs"]
 

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from simulation.allocation.curves import Point, day_count, point_of
-from simulation.plan import plan_station
-from simulation.rosters import roster
-from simulation.scenario import Scenario
-from simulation.station import run_station
-from simulation.task_pool import TaskPool
+from simulation.execution.task_pool import TaskPool
+from simulation.national.rosters import roster
+from simulation.scenario.model import Scenario
+from simulation.station.model import run_station
+from simulation.station.plan import plan_station
 
 __all__ = ["CheckRow", "CheckSpec", "station_points"]
 

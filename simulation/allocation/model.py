@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from simulation.output_model import Output, Part
+from simulation.outputs.output_model import Output, Part
 
 __all__ = ["AllocationFigures", "AllocationOutput", "FreshCheck", "PoolAllocation"]
 

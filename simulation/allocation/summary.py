@@ -9,7 +9,7 @@ from simulation.allocation.allocate import ALLOCATIONS, AllocationRequest, PoolR
 from simulation.allocation.figures import figures
 from simulation.allocation.model import AllocationOutput, FreshCheck, PoolAllocation
 from simulation.allocation.moves import SCOPES
-from simulation.scenario import Scenario
+from simulation.scenario.model import Scenario
 from simulation.standard import rule_text
 from simulation.stations import StationTable, station_code
 

@@ -1,7 +1,7 @@
 """The analytic check of a reserve's spares: a Poisson count of replacements.
 
-The model's failure process (:func:`simulation.plan_flow.draw_faults`): a unit starts the day
-up; it fails after an exponential up-time (rate λ = 1 / ``mtbf_h``), is out of service for
+The model's failure process (:func:`simulation.station.plan_flow.draw_faults`): a unit starts
+the day up; it fails after an exponential up-time (rate λ = 1 / ``mtbf_h``), is out of service for
 a time D (a repair with probability p, else a replacement), then is up again; failures
 count while polls are open (the day's length T).
 

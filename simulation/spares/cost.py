@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.flow_input import PoolFaults
-from simulation.plan import StationPlan, plan_station
-from simulation.scenario import Scenario
+from simulation.scenario.model import Scenario
 from simulation.spares.demand import Demand, station_faults
 from simulation.spares.stock import limit_stock, missing_delays, same_faults
 from simulation.standard import day_measures
-from simulation.station import run_station
+from simulation.station.flow_input import PoolFaults
+from simulation.station.model import run_station
+from simulation.station.plan import StationPlan, plan_station
 from simulation.stations import StationTable
 
 IntArray = NDArray[np.int64]

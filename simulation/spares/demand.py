@@ -2,9 +2,9 @@
 
 A unit's failures do not depend on the voters: failure j of a unit comes at the sum of its
 first j + 1 up-times and first j times out of service, and the engine fails it there when
-that is before closing (:mod:`simulation.station_faults`). So the replacements of a day are
+that is before closing (:mod:`simulation.station.faults`). So the replacements of a day are
 read off the drawn faults without running the station: the same draws (stream FAILURES,
-today's units) as :func:`simulation.plan.plan_station`, so they are the replacements the
+today's units) as :func:`simulation.station.plan.plan_station`, so they are the replacements the
 simulated day has (``StationOutcome.replacements``; checked in the tests).
 """
 
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.flow_input import PoolFaults
-from simulation.plan import station_units
-from simulation.plan_flow import draw_faults
-from simulation.scenario import Scenario
+from simulation.scenario.model import Scenario
+from simulation.station.flow_input import PoolFaults
+from simulation.station.plan import station_units
+from simulation.station.plan_flow import draw_faults
 from simulation.stations import StationTable
 from simulation.streams import Stream, station_rng
 

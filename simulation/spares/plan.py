@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.plan import station_units
-from simulation.scenario import Scenario
+from simulation.scenario.model import Scenario
 from simulation.spares.analytic import poisson_cdf, poisson_quantile, unit_replacements
 from simulation.spares.cost import missing_spare_cost
 from simulation.spares.demand import Demand, simulate_demand
 from simulation.spares.model import MissingSpare, Represented, ReserveSpares, SparesOutput
 from simulation.spares.reserves import Reserve, fault_sources, reserves, spare_pools
+from simulation.station.plan import station_units
 from simulation.stations import StationTable, build_stations
 
 IntArray = NDArray[np.int64]

@@ -2,7 +2,7 @@
 
 A reserve is a set of stations sharing one stock of spare units per pool: by default a
 station group; groups naming the same ``reserve`` share one. The fault sources are listed in
-the order :func:`simulation.plan_flow.draw_faults` draws them (the ``[failures]`` section,
+the order :func:`simulation.station.plan_flow.draw_faults` draws them (the ``[failures]`` section,
 the identification pool's, first; then each ``[[device_faults]]``), so a source's position
 is its index in a station's drawn faults.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from simulation.distributions import Distribution
-from simulation.scenario import Scenario, StationGroup
+from simulation.scenario.distributions import Distribution
+from simulation.scenario.model import Scenario, StationGroup
 from simulation.stations import StationTable
 
 IntArray = NDArray[np.int64]

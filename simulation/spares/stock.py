@@ -19,8 +19,8 @@ import heapq
 import math
 from dataclasses import dataclass, replace
 
-from simulation.flow_input import PoolFaults
-from simulation.scenario import Scenario
+from simulation.scenario.model import Scenario
+from simulation.station.flow_input import PoolFaults
 from simulation.streams import Stream, station_rng
 
 # Per source (the station's faults' order), per unit, per failure: seconds; nan: the unit

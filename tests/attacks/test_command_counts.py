@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import main
-from pollday.counts import usable_cpus
+from pollday.options.counts import usable_cpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = str(ROOT / "scenarios" / "smoke.toml")

@@ -208,10 +208,10 @@ def _python(code: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_worker_whose_parent_died_before_it_asked_ends_at_once() -> None:
     # The parent it was told about is not its parent any more: killed before the prctl.
-    gone = _python("from simulation.orphans import die_with_parent\n"
+    gone = _python("from simulation.execution.orphans import die_with_parent\n"
                    "die_with_parent(0)\nprint('ran on')")
     assert gone.returncode == -signal.SIGKILL and gone.stdout == ""
-    kept = _python("import os\nfrom simulation.orphans import die_with_parent\n"
+    kept = _python("import os\nfrom simulation.execution.orphans import die_with_parent\n"
                    "die_with_parent(os.getppid())\nprint('ran on')")
     assert kept.returncode == 0 and kept.stdout == "ran on\n"
 
@@ -221,7 +221,7 @@ def test_only_the_forks_of_the_process_itself_are_tied_to_it() -> None:
     # parent than the master.
     code = """
 import os
-from simulation.orphans import forks_die_with_this_process
+from simulation.execution.orphans import forks_die_with_this_process
 forks_die_with_this_process()
 child = os.fork()
 if child == 0:

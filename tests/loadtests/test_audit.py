@@ -23,7 +23,7 @@ from loadtests.audit import AuditError, audit
 from loadtests.ledger import Ledger, entry_dict, write_ledger
 from loadtests.plan import kept_stations
 from loadtests.register import rescan
-from pollday.run_register import write_run_register
+from pollday.run.register import write_run_register
 from simulation import Scenario, load_scenario, station_code
 from tests.html_server import html_server
 

@@ -14,7 +14,7 @@ from loadtests.thresholds import (
     judged_by_run,
     parse_threshold,
 )
-from simulation.rules import OPS
+from simulation.scenario.rules import OPS
 
 
 def _endpoint(alias: str) -> dict[str, object]:

@@ -21,7 +21,7 @@ import pytest
 import simulation
 from loadtests.ledger import read_ledger
 from loadtests.register_file import write_register
-from simulation.schedule import save as save_schedule
+from simulation.outputs.schedule import save as save_schedule
 from tests.service.service_support import ADMIN_TOKEN, SECRET, Server
 
 REPO = Path(__file__).resolve().parents[2]

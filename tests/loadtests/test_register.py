@@ -19,7 +19,7 @@ import pytest
 from loadtests import register as reg
 from loadtests import register_file
 from loadtests.register_file import VoterProgress
-from pollday.register_command import add_register_arguments, run_register
+from pollday.run.register_command import add_register_arguments, run_register
 from service import biometrics
 from simulation import build_stations, load_scenario, station_code
 

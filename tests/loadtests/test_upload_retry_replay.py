@@ -22,7 +22,7 @@ from loadtests.adapter import Adapter, AdapterContext, ProtocolCounts
 from loadtests.ledger import read_ledger
 from loadtests.register_file import write_register
 from simulation import EventKind
-from simulation.schedule import save as save_schedule
+from simulation.outputs.schedule import save as save_schedule
 from tests.service.service_support import ADMIN_TOKEN, SECRET, Server
 
 REPO = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pollday.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_into_folder
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

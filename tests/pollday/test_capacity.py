@@ -16,12 +16,12 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pytest
 
-from pollday.capacity_judge import RATE_RULE
-from pollday.capacity_model import CapacityOutput
-from pollday.capacity_voters import fresh_voters
+from pollday.capacity.judge import RATE_RULE
+from pollday.capacity.voters import fresh_voters
 from pollday.cli import main
-from pollday.run_pipeline import RunFailure
-from simulation.schedule import SCHEDULE_DTYPE
+from pollday.harness.failure import RunFailure
+from pollday.models.capacity import CapacityOutput
+from simulation.outputs.schedule import SCHEDULE_DTYPE
 from tests.capacity_server import known_capacity
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pollday.capacity_judge import RATE_RULE
+from pollday.capacity.judge import RATE_RULE
 from tests.capacity_server import known_capacity
 from tests.pollday.test_capacity import capacity, scenario_with
 

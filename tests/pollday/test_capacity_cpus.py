@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pollday.capacity_cpus import CpuSplit, cpu_split, parse_cpus, pinned
-from pollday.capacity_database import check_database_url
-from pollday.run_pipeline import RunFailure
+from pollday.capacity.cpus import CpuSplit, cpu_split, parse_cpus, pinned
+from pollday.capacity.database import check_database_url
+from pollday.harness.failure import RunFailure
 from tests.pollday.test_capacity import FLAT, pollday
 
 FOUR = frozenset({0, 1, 2, 3})

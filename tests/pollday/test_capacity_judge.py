@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from loadtests.thresholds import parse_threshold
-from pollday.capacity_judge import RATE_RULE, judge, level_rule, needed_requests
-from pollday.capacity_plan import HIGH, LOW, fresh_passes, plan_level
+from pollday.capacity.judge import RATE_RULE, judge, level_rule, needed_requests
+from pollday.capacity.plan import HIGH, LOW, fresh_passes, plan_level
 
 SMOKE = ["checkin.p95_ms < 300", "checkin.p99_ms_intended < 1000", "checkin.error_rate < 0.01",
          "generator.lag_p99_ms < 100", "audit.lost_checkins == 0"]

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pollday.capacity_config import CapacityConfig
-from pollday.capacity_judge import level_rule
-from pollday.capacity_level import level_thresholds
-from pollday.capacity_pipeline import _stage
+from pollday.capacity.config import CapacityConfig
+from pollday.capacity.judge import level_rule
+from pollday.capacity.level import level_thresholds
+from pollday.capacity.pipeline import _stage
 from pollday.cli import build_parser
-from pollday.run_pipeline import RunFailure
+from pollday.harness.failure import RunFailure
 
 FLAT = Path(__file__).with_name("capacity_flat.toml")
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pollday.capacity_command import verdict_lines
-from pollday.capacity_cpus import CpuSplit
-from pollday.capacity_output import _exit_code, capacity_multiple, headline, target_label
-from pollday.capacity_search import SearchResult
-from pollday.run_pipeline import RunFailure
+from pollday.capacity.command import verdict_lines
+from pollday.capacity.cpus import CpuSplit
+from pollday.capacity.output import _exit_code, capacity_multiple, headline, target_label
+from pollday.capacity.search import SearchResult
+from pollday.harness.failure import RunFailure
 
 AUTO = {"national_peak": {"checkins_per_min": 26670.4},
         "window": {"auto": True, "label": "08:00-09:00", "checkins_per_min": 26670.4},

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pollday.capacity_search import (
+from pollday.capacity.search import (
     FAILED,
     GENERATOR_BOUND,
     HELD,
@@ -98,7 +98,7 @@ def test_settings_problems_name_the_option() -> None:
 
 
 def test_levels_before_a_failing_one_are_kept() -> None:
-    from pollday.capacity_search import SearchResult
+    from pollday.capacity.search import SearchResult
 
     run, tried = target(10.0)
 

@@ -7,19 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pollday.capacity_window import (
-    PEAK_SPAN_MIN,
+from pollday.capacity.window import (
     WindowError,
     auto_window,
     level_load,
-    national_peak,
     parse_window,
-    replay_multiples,
     station_load,
     window_rows,
 )
+from pollday.run.peaks import PEAK_SPAN_MIN, national_peak, replay_multiples
 from simulation import EventKind, load_scenario
-from simulation.schedule import SCHEDULE_DTYPE
+from simulation.outputs.schedule import SCHEDULE_DTYPE
 
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "smoke.toml"
 
@@ -122,7 +120,7 @@ def test_national_multiples_for_pollday_run() -> None:
     from types import SimpleNamespace
 
     from loadtests.plan import kept_stations
-    from pollday.capacity_window import national_multiples
+    from pollday.run.peaks import national_multiples
 
     events = [(60.0 * k, EventKind.CHECKIN, s) for k in range(60) for s in range(10)]
     result = SimpleNamespace(schedule=rows_of(events), stations=list(range(10)))

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from pollday.cli import main
-from pollday.verdict_line import format_value
+from pollday.verdicts.line import format_value
 from tests.pollday.test_run import SMOKE, pollday
 
 STAMP = re.compile(r"^\[(\d\d):(\d\d):(\d\d)\] (.*)$")

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 from pollday.cli import main
-from pollday.locust_process import live_stats, replay_clock
-from pollday.run_register import write_run_register
+from pollday.harness.locust_process import live_stats, replay_clock
+from pollday.run.register import write_run_register
 from simulation import load_scenario
-from simulation.runner import CHUNK_STATIONS
-from simulation.schedule import SCHEDULE_DTYPE
+from simulation.national.runner import CHUNK_STATIONS
+from simulation.outputs.schedule import SCHEDULE_DTYPE
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pollday.closed_loop import close_the_loop, measured_latency
-from pollday.run_pipeline import replay_window
+from pollday.run.closed_loop import close_the_loop, measured_latency
+from pollday.run.pipeline import replay_window
 from simulation import (
     SCHEDULE_DTYPE,
     RunOptions,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import build_parser, main
-from pollday.output_flags import QUIET_HELP
-from pollday.outputs import default_out
-from pollday.serve_command import exec_service
+from pollday.harness.serve_command import exec_service
+from pollday.options.output import QUIET_HELP
+from pollday.simulate.outputs import default_out
 from service.cli import build_parser as service_parser
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import main
-from pollday.init_command import TEMPLATES, shipped_scenarios
-from pollday.scenario_schema import SCHEMA_FILE
+from pollday.scenario.init_command import TEMPLATES, shipped_scenarios
+from pollday.scenario.schema import SCHEMA_FILE
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ import jsonschema
 import pytest
 
 from pollday.cli import main
-from pollday.init_command import TEMPLATES
-from pollday.scenario_schema import SCHEMA_FILE, scenario_schema, schema_text
+from pollday.scenario.init_command import TEMPLATES
+from pollday.scenario.schema import SCHEMA_FILE, scenario_schema, schema_text
 from simulation import load_scenario
 from tests.simulation.test_loading import CASES, SMOKE_TEXT
 

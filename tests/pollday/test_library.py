@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import main
-from pollday.init_command import InitError, InitOptions, write_scenario
-from pollday.scenario_schema import SCHEMA_FILE
-from pollday.simulate_run import SimulateOptions, simulate_to_folder
-from pollday.station_inputs import INPUT_NAMES, StationInputError
-from pollday.station_run import StationOptions, station_answer
-from pollday.validate_run import ValidateOptions, validate_scenario_file
+from pollday.scenario.init_command import InitError, InitOptions, write_scenario
+from pollday.scenario.schema import SCHEMA_FILE
+from pollday.scenario.validate import ValidateOptions, validate_scenario_file
+from pollday.simulate.api import SimulateOptions, simulate_to_folder
+from pollday.station.api import StationOptions, station_answer
+from pollday.station.inputs import INPUT_NAMES, StationInputError
 from simulation import ScenarioError
 from tests.pollday.report_support import SMOKE
 

@@ -12,18 +12,18 @@ from loadtests.figures import CATALOGUE
 from loadtests.latency import Recorder
 from loadtests.output import write_outputs
 from loadtests.results import AuditOutput, LoadTestOutput
-from pollday.failure_model import FailureSummary, SimulatedThenFailed
-from pollday.failure_outputs import write_failure_outputs
-from pollday.published import ROOT, SCHEMAS, published, stale
-from pollday.run_summary import RunSummary
-from simulation.output_model import Output
-from simulation.sizing_model import SizingOutput
-from simulation.summary_model import SimulationSummary
+from pollday.harness.failure_outputs import write_failure_outputs
+from pollday.models.failure import FailureSummary, SimulatedThenFailed
+from pollday.models.run import RunSummary
+from pollday.published.pages import ROOT, SCHEMAS, published, stale
+from simulation.national.summary_model import SimulationSummary
+from simulation.outputs.output_model import Output
+from simulation.sizing.model import SizingOutput
 from tests.pollday.report_support import write_smoke_run
 
 
 def test_the_published_docs_and_schemas_equal_the_code() -> None:
-    assert stale() == [], "run: python -m pollday.published"
+    assert stale() == [], "run: python -m pollday.published.pages"
     for name, model in SCHEMAS.items():
         schema = json.loads((ROOT / "docs" / "schemas" / name).read_text())
         fresh = model.model_json_schema()

@@ -14,7 +14,7 @@ from loadtests.figures import BY_NAME
 from loadtests.measured import lookup, standard_of
 from pollday.report.verdict import subject_of
 from simulation import load_scenario
-from simulation.rules import OPS
+from simulation.scenario.rules import OPS
 from tests.pollday.report_support import SMOKE, write_smoke_run
 from tests.pollday.verdict_pages import (
     SCENARIOS,

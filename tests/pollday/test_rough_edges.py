@@ -13,7 +13,7 @@ import pytest
 from loadtests.measured import item_figures
 from loadtests.thresholds import evaluate, parse_threshold
 from pollday.cli import build_parser, main
-from pollday.flag_aliases import RenamedFlag
+from pollday.options.aliases import RenamedFlag
 from pollday.report import write_report
 from service.cli import build_parser as service_parser
 from tests.pollday.report_support import SMOKE

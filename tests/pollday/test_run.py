@@ -22,7 +22,7 @@ import pytest
 
 from loadtests.plan import kept_stations
 from simulation import EventKind
-from simulation.schedule import load as load_schedule
+from simulation.outputs.schedule import load as load_schedule
 from tests.html_server import html_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path
     failing = [(v["rule"], v.get("value")) for v in summary["thresholds"] if v["verdict"] != "met"]
     assert done.returncode == 0, (done.stderr + done.stdout, failing)
     assert summary["verdict"] == "met"
-    # --quiet in CI: no progress or tables, but the one-line verdict (pollday.verdict_line).
+    # --quiet in CI: no progress or tables, but the one-line verdict (pollday.verdicts.line).
     assert done.stdout == (f"pollday run: PASSED — all {len(summary['thresholds'])} thresholds "
                            "met (Smoke test election, exit 0)\n")
     assert all(v["verdict"] == "met" for v in summary["thresholds"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pollday.scenario_schema import scenario_schema
+from pollday.scenario.schema import scenario_schema
 
 
 def undescribed(node: Any, where: str = "#") -> list[str]:

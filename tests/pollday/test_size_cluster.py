@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 
-import pollday.size_run
+import pollday.size.api
 from pollday.cli import main
 from simulation import load_scenario
-from simulation.sizing import SizingRequest, recheck_stations, size_stations
-from simulation.targets import parse_target
-from simulation.task_pool import TaskPool, task_pool
+from simulation.execution.task_pool import TaskPool, task_pool
+from simulation.sizing.search import SizingRequest, recheck_stations, size_stations
+from simulation.sizing.targets import parse_target
 from tests.simulation.conftest import SMOKE
 
 distributed = pytest.importorskip("distributed")
@@ -45,7 +45,7 @@ def test_size_on_a_local_cluster_writes_the_same_sizing_as_one_process(
         with task_pool(workers, cluster) as pool:
             yield pool
 
-    monkeypatch.setattr(pollday.size_run, "task_pool", noted_pool)
+    monkeypatch.setattr(pollday.size.api, "task_pool", noted_pool)
     common = ["size", str(SMOKE), "--replications", "3", "--quiet"]  # with the what-ifs
     assert main([*common, "--out", str(tmp_path / "one"), "--workers", "1"]) == 0
     assert main([*common, "--out", str(tmp_path / "dask"), "--cluster", "local:2"]) == 0
@@ -80,7 +80,7 @@ def test_a_bad_local_cluster_exits_2_before_any_work(
     def no_work(*_: object) -> None:
         raise AssertionError("the scenario was loaded: work started before --cluster was checked")
 
-    monkeypatch.setattr(pollday.size_run, "load_scenario", no_work)
+    monkeypatch.setattr(pollday.size.api, "load_scenario", no_work)
     out = tmp_path / "s"
     assert main(["size", str(SMOKE), "--out", str(out), "--cluster", address]) == 2
     assert f"--cluster {address}: say local:N" in capsys.readouterr().err

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pollday.size_command import answer_line
-from pollday.size_outcome import outcome_lines
+from pollday.size.command import answer_line
+from pollday.size.outcome import outcome_lines
 
 
 def _side(meeting: int) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from pollday.cli import main
-from pollday.station_inputs import hourly_intervals, profile_weights
-from pollday.station_model import StationAnswer
+from pollday.station.answer import StationAnswer
+from pollday.station.inputs import hourly_intervals, profile_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -176,7 +176,7 @@ def test_the_documented_defaults_are_the_built_in_station(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Every input's documented default is what the calculator runs without it."""
-    from pollday.station_inputs import INPUTS
+    from pollday.station.inputs import INPUTS
 
     flags = [a for s in INPUTS if s.default for a in (f"--{s.name.replace('_', '-')}",
                                                       s.default)]
@@ -241,7 +241,7 @@ def test_a_flow_scenario_reports_its_pools_faults_and_fewest_units(
     assert list(fewest["pools"]) == ["mesa", "urna"]
     assert fewest["reachable"] and all(n >= 1 for n in fewest["pools"].values())
     assert result["lost_votes_per_day"]["refused_not_identified"] > 0  # --fallback still applies
-    from pollday.station_command import print_station_table
+    from pollday.station.command import print_station_table
 
     print_station_table(StationAnswer.model_validate(result))  # the JSON reads back
     out = capsys.readouterr().out
@@ -336,7 +336,7 @@ def test_a_port_in_use_exits_2_suggesting_port_0(capsys: pytest.CaptureFixture[s
 def test_the_verdict_says_on_how_many_days_the_standard_was_met(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pollday.station_command import print_station_table
+    from pollday.station.command import print_station_table
 
     result = station(capsys, "--registered", "3000", "--replications", "3")
     assert result["standard"]["days_meeting"] == 0 and not result["standard"]["holds"]

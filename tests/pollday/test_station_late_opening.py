@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pollday.station_calc import answer
-from pollday.station_defaults import StationInputError
-from pollday.station_inputs import base_data, station_scenario
+from pollday.station.calc import answer
+from pollday.station.defaults import StationInputError
+from pollday.station.inputs import base_data, station_scenario
 from simulation import build_stations, simulate_station
-from simulation.late_opening import late_days
+from simulation.station.late_opening import late_days
 
 NIGERIA = Path(__file__).resolve().parents[2] / "scenarios" / "nigeria-late-opening.toml"
 

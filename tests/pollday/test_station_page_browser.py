@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from pollday.station_inputs import base_data
-from pollday.station_web import fixed_inputs, running_server
+from pollday.station.inputs import base_data
+from pollday.station.web import fixed_inputs, running_server
 from tests.pollday.report_support import ROOT, Chromium, find_chromium
 
 PHONE, DESKTOP = (390, 844), (1280, 800)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pollday.cli import main
-from pollday.station_run import StationOptions, station_answer
+from pollday.station.api import StationOptions, station_answer
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from pollday.cli import main
-from pollday.station_calc import answer
-from pollday.station_inputs import INPUT_NAMES, StationInputError, base_data, station_scenario
-from pollday.station_page import render_page
-from pollday.station_page_errors import field_errors
-from pollday.station_page_fields import FIELDS, PAGE_FIELDS
-from pollday.station_web import fixed_inputs, running_server
-from pollday.station_worker import calculate_bounded
+from pollday.station.calc import answer
+from pollday.station.inputs import INPUT_NAMES, StationInputError, base_data, station_scenario
+from pollday.station.page import render_page
+from pollday.station.page_errors import field_errors
+from pollday.station.page_fields import FIELDS, PAGE_FIELDS
+from pollday.station.web import fixed_inputs, running_server
+from pollday.station.worker import calculate_bounded
 from tests.pollday.report_support import ROOT
 
 

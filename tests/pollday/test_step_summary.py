@@ -1,5 +1,5 @@
-"""The closing verdict lines (``pollday.verdict_line``) and the GitHub step summary
-(``pollday.step_summary``) on hand-made summaries."""
+"""The closing verdict lines (``pollday.verdicts.line``) and the GitHub step summary
+(``pollday.verdicts.step_summary``) on hand-made summaries."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 
 from pollday.console import print_closing
-from pollday.step_summary import (
-    append_step_summary,
-    escape,
-    failure_markdown,
-    run_markdown,
-)
-from pollday.verdict_line import (
+from pollday.verdicts.line import (
     failing_line,
     format_value,
     run_closing_lines,
     run_verdict,
+)
+from pollday.verdicts.step_summary import (
+    append_step_summary,
+    escape,
+    failure_markdown,
+    run_markdown,
 )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pollday.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_into_folder
 from simulation import RunOptions, parse_scenario, simulate
 from tests.pollday.report_support import SMOKE
 

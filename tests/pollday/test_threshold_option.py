@@ -10,7 +10,7 @@ import pytest
 
 from loadtests.thresholds import parse_threshold
 from pollday.cli import main
-from pollday.threshold_option import (
+from pollday.verdicts.threshold_option import (
     add_threshold_argument,
     describe,
     merge_thresholds,

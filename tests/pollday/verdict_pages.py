@@ -19,10 +19,10 @@ from typing import Any
 from loadtests.figures import ENDPOINTS, of_group
 from loadtests.measured import day_figures, run_figures
 from loadtests.thresholds import evaluate, judged_by_run, parse_threshold
-from pollday.outputs import simulate_into_folder
 from pollday.report.render import render_page
 from pollday.report.run_folder import read_run_folder
 from pollday.report.sections import build_sections
+from pollday.simulate.outputs import simulate_into_folder
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]

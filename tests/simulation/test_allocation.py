@@ -26,12 +26,12 @@ from simulation.allocation.bands import curve_jobs
 from simulation.allocation.baselines import proportional
 from simulation.allocation.figures import mean_absolute_difference
 from simulation.allocation.moves import move_plan
-from simulation.plan import plan_station
-from simulation.station import run_station
-from simulation.station_input import Status
-from simulation.station_metrics import visit_waits_s
+from simulation.execution.task_pool import task_pool
+from simulation.station.input import Status
+from simulation.station.metrics import visit_waits_s
+from simulation.station.model import run_station
+from simulation.station.plan import plan_station
 from simulation.stations import build_stations
-from simulation.task_pool import task_pool
 
 AZERBAIJAN = Path(__file__).resolve().parents[2] / "scenarios" / "azerbaijan-2024.toml"
 DAYS = 3

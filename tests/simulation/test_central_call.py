@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation import Status, run_station
-from simulation.flow_input import FlowInput, StageInput
+from simulation.station.flow_input import FlowInput, StageInput
 from tests.simulation.conftest import station_input
 
 # identify (terminal, 30 s scan) -> pollbook (20 s, calls) or registration (100 s) -> booth

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from simulation import RunOptions, Scenario, national_summary, parse_scenario, simulate
-from simulation.chunk import ChunkOutput
-from simulation.cluster import ClusterError, DaskExecutor, parse_local_workers
 from simulation.errors import InputError
-from simulation.runner import stream
+from simulation.execution.cluster import ClusterError, DaskExecutor, parse_local_workers
+from simulation.national.chunk import ChunkOutput
+from simulation.national.runner import stream
 from tests.simulation.conftest import SMOKE
 
 distributed = pytest.importorskip("distributed")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from simulation.distributions import Distribution
+from simulation.scenario.distributions import Distribution
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(Distribution)
 N = 200_000

@@ -1,5 +1,5 @@
 """The executors and the windowed run both the national runner and sizing use
-(simulation/executors.py); Dask's executor is tested in test_cluster.py."""
+(simulation/execution/executors.py); Dask's executor is tested in test_cluster.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from simulation.executors import InlineExecutor, ProcessExecutor, open_executor, run_windowed
+from simulation.execution.executors import (
+    InlineExecutor,
+    ProcessExecutor,
+    open_executor,
+    run_windowed,
+)
 
 
 class RecordingExecutor(InlineExecutor):

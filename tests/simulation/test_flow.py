@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation import Status, run_station
-from simulation.flow_input import FlowInput, PoolFaults, StageInput
+from simulation.station.flow_input import FlowInput, PoolFaults, StageInput
 from tests.simulation.conftest import station_input
 
 

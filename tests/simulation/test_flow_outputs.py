@@ -20,8 +20,8 @@ from simulation import (
     run_station,
     simulate,
 )
-from simulation.runner import simulate_station
-from simulation.station_metrics import StationResult, offline_sync_times
+from simulation.national.runner import simulate_station
+from simulation.station.metrics import StationResult, offline_sync_times
 from tests.simulation.conftest import SMOKE
 
 
@@ -191,7 +191,7 @@ def test_final_syncs_spread_after_closing_and_precede_the_protocol_with_exact_cl
 
 
 def test_warnings_for_a_size_mean_out_of_range_and_offline_settings_on_an_online_group() -> None:
-    from simulation.scenario_warnings import scenario_warnings
+    from simulation.scenario.lint import scenario_warnings
 
     data = _smoke()
     online = data["station_groups"][0]

@@ -16,7 +16,7 @@ from simulation import (
     plan_station,
     run_station,
 )
-from simulation.queueing import mmc_mean_wait
+from simulation.sizing.queueing import mmc_mean_wait
 from tests.simulation.flow_scenarios import flow_scenario
 
 WARM_UP_S = 4 * 3600

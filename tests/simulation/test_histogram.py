@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.histogram import (
+from simulation.outputs.histogram import (
     BUCKETS,
     RELATIVE_ERROR,
     UNIT_MIN,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from simulation import build_stations, plan_station
-from simulation.identification import (
+from simulation.station.identification import (
     draw_identification,
     end_probabilities,
     group_success,
@@ -115,7 +115,7 @@ def test_rio_recognition_and_attempts_are_both_matched() -> None:
 
 def test_shipped_scenarios_have_no_warnings_and_brazil_matches_rio() -> None:
     from simulation import load_scenario
-    from simulation.scenario_warnings import scenario_warnings
+    from simulation.scenario.lint import scenario_warnings
     from tests.simulation.conftest import ROOT
 
     for path in sorted((ROOT / "scenarios").glob("*.toml")):

@@ -1,7 +1,7 @@
 """A stage that keeps its unit must hand the voter to the same pool for every voter.
 
 Holding one pool's unit while waiting for another's can deadlock a station, so the scenario
-is refused before anything runs (simulation/scenario_flow.py, ``check_flow``)."""
+is refused before anything runs (simulation/scenario/flow.py, ``check_flow``)."""
 
 from __future__ import annotations
 

@@ -20,8 +20,13 @@ from simulation import (
     simulate,
     simulate_station,
 )
-from simulation.late_opening import draw_opening_delay_s, late_counts, late_summary, opening_row
-from simulation.scenario_opening import LateOpening
+from simulation.scenario.opening import LateOpening
+from simulation.station.late_opening import (
+    draw_opening_delay_s,
+    late_counts,
+    late_summary,
+    opening_row,
+)
 from tests.simulation.conftest import station_input
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from loadtests.thresholds import check_figure
 from simulation import ScenarioError, load_scenario
-from simulation.targets import TargetError, parse_target
+from simulation.sizing.targets import TargetError, parse_target
 from tests.simulation.conftest import ROOT, SMOKE
 
 US_DESK = ROOT / "scenarios" / "us-registration-desk.toml"

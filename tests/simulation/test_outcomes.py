@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from simulation import EventKind, national_summary, parse_scenario, simulate
-from simulation.flow_input import FlowInput, StageInput
-from simulation.outcomes import station_outcomes
-from simulation.station import run_station
-from simulation.station_input import Status
+from simulation.station.flow_input import FlowInput, StageInput
+from simulation.station.input import Status
+from simulation.station.model import run_station
+from simulation.station.outcomes import station_outcomes
 from tests.simulation.conftest import ROOT, station_input
 
 US_DESK = ROOT / "scenarios" / "us-registration-desk.toml"

@@ -1,4 +1,5 @@
-"""A station's drawn day (simulation/plan.py) and the roster's sizes (simulation/stations.py).
+"""A station's drawn day (simulation/station/plan.py) and the roster's sizes
+(simulation/stations.py).
 
 Deterministic distributions give exact values; random ones are checked against their
 probabilities with tolerances from the sample size.
@@ -24,8 +25,8 @@ from simulation import (
     run_station,
     simulate_station,
 )
-from simulation.distributions import Empirical, Fixed
-from simulation.plan import central_call_times
+from simulation.scenario.distributions import Empirical, Fixed
+from simulation.station.plan import central_call_times
 from tests.simulation.conftest import SMOKE
 
 Edit = Callable[[dict[str, Any]], None]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from simulation import ScenarioError, parse_scenario
-from simulation.plan_flow import _unit_faults
-from simulation.scenario_sections import Failures
-from simulation.scenario_warnings import scenario_warnings
+from simulation.scenario.lint import scenario_warnings
+from simulation.scenario.sections import Failures
+from simulation.station.plan_flow import _unit_faults
 
 ROOT = Path(__file__).resolve().parents[2]
 THIRTY_MIN: dict[str, Any] = {"kind": "fixed", "value": 30}

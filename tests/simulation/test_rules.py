@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from pollday.scenario_file import parse_scenario as parse_checked
+from pollday.scenario.file import parse_scenario as parse_checked
 from simulation import ScenarioError, parse_scenario
-from simulation.rules import OPS, ORDER_OPS, RuleSyntaxError, split_rule, split_threshold
-from simulation.targets import TargetError, parse_target
+from simulation.scenario.rules import OPS, ORDER_OPS, RuleSyntaxError, split_rule, split_threshold
+from simulation.sizing.targets import TargetError, parse_target
 from tests.simulation.test_summary import _scenario
 
 

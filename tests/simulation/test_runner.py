@@ -20,8 +20,8 @@ from simulation import (
     simulate,
     station_code,
 )
-from simulation.runner import CHUNK_STATIONS
-from simulation.schedule import SCHEDULE_DTYPE
+from simulation.national.runner import CHUNK_STATIONS
+from simulation.outputs.schedule import SCHEDULE_DTYPE
 from tests.simulation.conftest import AZERBAIJAN, SMOKE
 
 

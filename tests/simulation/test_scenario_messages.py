@@ -9,7 +9,7 @@ import pytest
 
 from loadtests.thresholds import check_figure
 from simulation import ScenarioError, load_scenario, parse_scenario
-from simulation.toml_positions import key_positions, position_of
+from simulation.scenario.toml_positions import key_positions, position_of
 
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "smoke.toml"
 

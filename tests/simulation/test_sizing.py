@@ -13,13 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pollday.outputs import write_stations_csv
 from pollday.report import ReportError, render_report
+from pollday.simulate.outputs import write_stations_csv
 from simulation import Scenario, build_stations, load_scenario, parse_scenario
-from simulation.plan import Hardware
-from simulation.queueing import erlang_c
-from simulation.sensitivity import VARIANTS
-from simulation.sizing import (
+from simulation.sizing.queueing import erlang_c
+from simulation.sizing.search import (
     SizingRequest,
     bands,
     recheck,
@@ -27,8 +25,10 @@ from simulation.sizing import (
     size_band,
     size_stations,
 )
-from simulation.sizing_summary import group_totals, national_totals
-from simulation.targets import TargetError, parse_target
+from simulation.sizing.sensitivity import VARIANTS
+from simulation.sizing.summary import group_totals, national_totals
+from simulation.sizing.targets import TargetError, parse_target
+from simulation.station.plan import Hardware
 from tests.simulation.conftest import AZERBAIJAN, SMOKE
 from tests.simulation.single_stage import single_stage_scenario
 

@@ -10,8 +10,8 @@ import statistics
 import pytest
 
 from simulation import build_stations, load_scenario
-from simulation.sizing import BandAnswer, Evaluation
-from simulation.sizing_summary import station_rows
+from simulation.sizing.search import BandAnswer, Evaluation
+from simulation.sizing.summary import station_rows
 from tests.simulation.conftest import SMOKE
 
 UNITS = (("terminal", 2), ("desk", 1), ("booth", 2))

@@ -11,12 +11,12 @@ from dataclasses import replace
 import pytest
 
 from simulation import Scenario, build_stations, load_scenario, parse_scenario
-from simulation.plan import Hardware
-from simulation.scenario import Standard
-from simulation.sensitivity import VARIANTS, more_failures, paired_change, with_floors
-from simulation.sizing import Evaluation, SizingRequest, size_band, size_stations
-from simulation.stats import mean_interval, t_quantile
-from simulation.targets import parse_target
+from simulation.scenario.model import Standard
+from simulation.sizing.search import Evaluation, SizingRequest, size_band, size_stations
+from simulation.sizing.sensitivity import VARIANTS, more_failures, paired_change, with_floors
+from simulation.sizing.stats import mean_interval, t_quantile
+from simulation.sizing.targets import parse_target
+from simulation.station.plan import Hardware
 from tests.simulation.conftest import SMOKE
 
 # Two-sided 95 % (and one 99 %) quantiles of Student's t, from published tables.

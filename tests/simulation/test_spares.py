@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from simulation import build_stations, parse_scenario, plan_station, run_station
-from simulation.flow_input import PoolFaults
 from simulation.spares import SparesRequest, plan_spares
 from simulation.spares.analytic import poisson_quantile, unit_replacements
 from simulation.spares.demand import replacements, simulate_demand
 from simulation.spares.plan import quantile_needed
 from simulation.spares.reserves import fault_sources, reserves
 from simulation.spares.stock import limit_stock
+from simulation.station.flow_input import PoolFaults
 from tests.simulation.single_stage import flat_day
 
 FIXED_0 = {"kind": "fixed", "value": 0}

@@ -11,9 +11,9 @@ import pytest
 from loadtests.figures import of_group
 from loadtests.measured import day_figures
 from loadtests.thresholds import parse_threshold
-from pollday.scenario_file import parse_scenario
+from pollday.scenario.file import parse_scenario
 from simulation import ScenarioError, national_summary, simulate, station_code
-from simulation.scenario import Standard
+from simulation.scenario.model import Standard
 from simulation.standard import (
     DayMeasures,
     day_measures,
@@ -21,7 +21,7 @@ from simulation.standard import (
     lost_votes_allowed,
     verdict_line,
 )
-from simulation.station_metrics import visit_waits_s
+from simulation.station.metrics import visit_waits_s
 from tests.simulation.test_summary import _raw_day, _scenario
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulation import Status, run_station
-from simulation.flow_input import FlowInput, PoolFaults, StageInput
+from simulation.station.flow_input import FlowInput, PoolFaults, StageInput
 from tests.simulation.conftest import station_input
 
 _times = st.floats(min_value=0, max_value=2000, allow_nan=False)

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from simulation import RunOptions, Scenario, build_stations, national_summary, parse_scenario
-from simulation.aggregate import COUNT_KEYS
-from simulation.histogram import RELATIVE_ERROR
-from simulation.runner import NationalResult, simulate, simulate_station
-from simulation.station_metrics import StationResult
+from simulation.national.aggregate import COUNT_KEYS
+from simulation.national.runner import NationalResult, simulate, simulate_station
+from simulation.outputs.histogram import RELATIVE_ERROR
+from simulation.station.metrics import StationResult
 from tests.simulation.conftest import SMOKE
 
 

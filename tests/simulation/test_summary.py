@@ -22,11 +22,11 @@ from simulation import (
     run_station,
     simulate,
 )
-from simulation.histogram import RELATIVE_ERROR
-from simulation.plan import StationPlan
-from simulation.scenario import minutes_of_day
-from simulation.station_input import StationOutcome
-from simulation.station_metrics import stage_waits
+from simulation.outputs.histogram import RELATIVE_ERROR
+from simulation.scenario.model import minutes_of_day
+from simulation.station.input import StationOutcome
+from simulation.station.metrics import stage_waits
+from simulation.station.plan import StationPlan
 from tests.simulation.conftest import SMOKE
 
 Day = list[tuple[StationPlan, StationOutcome]]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from simulation import national_summary, parse_scenario, simulate
-from simulation.sizing import SizingRequest, size_stations
+from simulation.sizing.search import SizingRequest, size_stations
 
 SMOKE = Path(__file__).resolve().parents[2] / "scenarios" / "smoke.toml"
 

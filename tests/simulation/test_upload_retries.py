@@ -18,11 +18,11 @@ from simulation import (
     parse_scenario,
     simulate,
 )
-from simulation.plan_flow import attempt_offsets_s
-from simulation.runner import simulate_station
-from simulation.scenario_counting import Counting
-from simulation.scenario_warnings import scenario_warnings
-from simulation.station_metrics import COUNTED_ELSEWHERE
+from simulation.national.runner import simulate_station
+from simulation.scenario.counting import Counting
+from simulation.scenario.lint import scenario_warnings
+from simulation.station.metrics import COUNTED_ELSEWHERE
+from simulation.station.plan_flow import attempt_offsets_s
 from tests.simulation.conftest import SMOKE
 
 _COUNT = {"setup_min": {"kind": "fixed", "value": 30}, "per_ballot_s": 5,

@@ -16,7 +16,7 @@ from pollday.report.plots.common import (
 )
 from pollday.report.run_folder import FloatArray
 from pollday.report.station_data import LOST_KINDS, FailureBucket, GroupRow
-from simulation.summary import WAIT_STANDARD_MIN
+from simulation.national.summary import WAIT_STANDARD_MIN
 
 _LOG_SCALE_FROM = 200  # stations: above this the histogram's count axis is logarithmic
 _LOST_COLOURS = ("#e6550d", "#fdae6b", "#756bb1")

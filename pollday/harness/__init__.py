@@ -1,0 +1,13 @@
+"""What a load test stands on: the target, Locust as a process, credentials, failed runs."""
+
+from pollday.harness.failure import RunFailure
+from pollday.harness.locust_process import LocustRun, run_locust
+from pollday.harness.target import ReferenceService, TargetUnavailable
+
+__all__ = [
+    "LocustRun",
+    "ReferenceService",
+    "RunFailure",
+    "TargetUnavailable",
+    "run_locust",
+]

@@ -1,0 +1,3 @@
+"""Options every command shares: counts and their ranges, --cluster, --quiet, --json, old names."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Docs generated from the code, so they cannot drift."""
+
+__all__: list[str] = []
