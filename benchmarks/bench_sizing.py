@@ -39,7 +39,7 @@ def verify(sizing_csv: Path, seed: int = 20_260_000) -> dict[str, float]:
     from simulation import load_scenario
     from simulation.sizing.search import SizingRequest, recheck_stations
     from simulation.sizing.targets import parse_target
-    from simulation.station.plan import Hardware
+    from simulation.station.units import Hardware
 
     with sizing_csv.open() as f:
         rows = [

@@ -16,7 +16,8 @@ from simulation.scenario.loading import Problem, ScenarioError, load_scenario, p
 from simulation.scenario.model import Scenario
 from simulation.station.input import StationInput, StationOutcome, Status
 from simulation.station.model import run_station
-from simulation.station.plan import Hardware, StationPlan, plan_station
+from simulation.station.plan import StationPlan, plan_station
+from simulation.station.units import Hardware
 from simulation.stations import StationTable, build_stations, station_code
 
 __all__ = [

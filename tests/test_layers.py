@@ -56,7 +56,7 @@ def test_no_module_imports_through_its_own_package_init() -> None:
 def test_the_check_finds_an_import_through_the_init() -> None:
     # The check itself can fail: simulate comes from simulation/__init__; standard is a module.
     source = ("from simulation import simulate, standard\n"
-              "from simulation.station.plan import Hardware\n")
+              "from simulation.station.units import Hardware\n")
     assert _through_init("simulation.probe", source) == [
         "simulation.probe:1 from simulation import simulate"]
     assert _through_init("loadtests.probe", source) == []  # another package: its public API

@@ -27,7 +27,7 @@ from simulation.execution.task_pool import TaskPool
 from simulation.national.rosters import roster, roster_key
 from simulation.scenario.model import Scenario
 from simulation.sizing.confirm import FRESH_SEED_OFFSET
-from simulation.station.plan import station_units
+from simulation.station.units import station_units
 from simulation.stations import StationTable
 
 __all__ = [

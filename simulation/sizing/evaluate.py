@@ -15,7 +15,8 @@ from simulation.scenario.model import Scenario
 from simulation.sizing.request import Evaluation, SizingRequest, Units, as_units, targets_for
 from simulation.sizing.targets import DayFigures, day_figures
 from simulation.station.model import run_station
-from simulation.station.plan import DEFAULT_POOLS, Hardware, plan_station, station_units
+from simulation.station.plan import plan_station
+from simulation.station.units import DEFAULT_POOLS, Hardware, station_units
 from simulation.stations import StationTable
 
 __all__ = ["Evaluator", "today_units", "units_from"]

@@ -18,7 +18,7 @@ from simulation.errors import InputError
 from simulation.scenario.model import Scenario
 from simulation.sizing.stats import mean_interval
 from simulation.sizing.targets import DayFigures, Target
-from simulation.station.plan import DEFAULT_POOLS, Hardware
+from simulation.station.units import DEFAULT_POOLS, Hardware
 
 __all__ = [
     "Evaluation",

@@ -38,7 +38,8 @@ from simulation.sizing.request import (
 from simulation.sizing.screen import first_guess
 from simulation.sizing.targets import WAIT_METRICS, DayFigures
 from simulation.sizing.why import explain
-from simulation.station.plan import Hardware, plan_station
+from simulation.station.plan import plan_station
+from simulation.station.units import Hardware
 from simulation.stations import StationTable
 
 # SizingRequest and Evaluation live in sizing_request.py (shared with sizing_why.py) and are

@@ -9,7 +9,7 @@ from simulation.sizing.model import SizingOutput
 from simulation.sizing.request import pool_labels, resolved
 from simulation.sizing.screen import identification_pool
 from simulation.sizing.search import BandAnswer, SizingRequest
-from simulation.station.plan import station_units
+from simulation.station.units import station_units
 from simulation.stations import StationTable, station_code
 
 _HARDEST = 10

@@ -13,7 +13,8 @@ from simulation.standard import day_measures, failed_parts
 from simulation.station.input import StationOutcome, Status
 from simulation.station.metrics import stage_waits
 from simulation.station.outcomes import RENAMED_FIGURES
-from simulation.station.plan import DEFAULT_POOLS, StationPlan
+from simulation.station.plan import StationPlan
+from simulation.station.units import DEFAULT_POOLS
 
 # Wait metrics apply to each pool's own lines (every stage on the pool): the line outside
 # for the default flow's terminals, the wait for a free desk, the wait for a free booth.

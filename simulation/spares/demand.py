@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from simulation.scenario.model import Scenario
 from simulation.station.flow_input import PoolFaults
-from simulation.station.plan import station_units
 from simulation.station.plan_flow import draw_faults
+from simulation.station.units import station_units
 from simulation.stations import StationTable
 from simulation.streams import Stream, station_rng
 

@@ -25,7 +25,7 @@ from simulation.spares.cost import missing_spare_cost
 from simulation.spares.demand import Demand, simulate_demand
 from simulation.spares.model import MissingSpare, Represented, ReserveSpares, SparesOutput
 from simulation.spares.reserves import Reserve, fault_sources, reserves, spare_pools
-from simulation.station.plan import station_units
+from simulation.station.units import station_units
 from simulation.stations import StationTable, build_stations
 
 IntArray = NDArray[np.int64]

@@ -3,7 +3,8 @@
 from simulation.station.input import StationInput, StationOutcome, Status
 from simulation.station.metrics import StationResult, summarise_station
 from simulation.station.model import run_station
-from simulation.station.plan import Hardware, StationPlan, plan_station
+from simulation.station.plan import StationPlan, plan_station
+from simulation.station.units import Hardware
 
 __all__ = [
     "Hardware",

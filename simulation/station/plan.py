@@ -8,13 +8,15 @@ station, and a change of hardware leaves every draw unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from simulation.scenario.distributions import Distribution
-from simulation.scenario.model import Scenario, StationGroup, minutes_of_day
+from simulation.scenario.model import Scenario, StationGroup
+from simulation.station.arrivals import draw_turnout, draw_voters
+from simulation.station.central import central_call_times, draw_outages
 from simulation.station.flow_input import FlowInput, PoolFaults
 from simulation.station.identification import Identification, draw_identification, group_success
 from simulation.station.input import StationInput
@@ -27,18 +29,12 @@ from simulation.station.plan_flow import (
     draw_uploads,
     draw_voter_groups,
 )
+from simulation.station.units import Hardware, station_units, units_in_flow
 from simulation.stations import StationTable
 from simulation.streams import Stream, station_rng
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Hardware:
-    terminals: int
-    desks: int
-    booths: int
 
 
 @dataclass(frozen=True)
@@ -57,90 +53,7 @@ class StationPlan:
     final_sync_delay_s: float = 0.0  # offline: final sync this long after the last check-in
 
 
-def _seconds_since_opening(scenario: Scenario, minutes: float) -> float:
-    return (minutes - minutes_of_day(scenario.election.opening)) * 60
-
-
-def _beta_turnout(mean: float, sd: float, rng: np.random.Generator) -> float:
-    if sd == 0:
-        return mean
-    k = mean * (1 - mean) / sd**2 - 1
-    return float(rng.beta(mean * k, (1 - mean) * k))
-
-
-def draw_arrivals(
-    scenario: Scenario, expected_people: float, *, rng: np.random.Generator
-) -> FloatArray:
-    """Non-homogeneous Poisson arrivals: a Poisson count per interval placed uniformly in it.
-
-    The opening queue is a Poisson count at time 0 (people already in line).
-    """
-    arrivals = scenario.arrivals
-    at_opening = rng.poisson(expected_people * arrivals.queue_at_opening_share)
-    parts = [np.zeros(at_opening)]
-    spread = expected_people * (1 - arrivals.queue_at_opening_share)
-    for interval in arrivals.intervals:
-        start_s = _seconds_since_opening(scenario, minutes_of_day(interval.start))
-        end_s = _seconds_since_opening(scenario, minutes_of_day(interval.end))
-        count = rng.poisson(spread * interval.share)
-        parts.append(rng.uniform(start_s, end_s, size=count))
-    return np.sort(np.concatenate(parts))
-
-
-def central_call_times(
-    latency_s: Distribution, timeout_s: float, retries: int, n: int, *, rng: np.random.Generator
-) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Time a terminal waits for the central service, with client timeout and retries."""
-    tries = retries + 1
-    latency = latency_s.sample(n * tries, rng=rng).reshape(n, tries)
-    answered = latency <= timeout_s
-    ok = answered.any(axis=1)
-    first = np.argmax(answered, axis=1)
-    answered_latency = latency[np.arange(n), first]
-    call_s = np.where(ok, first * timeout_s + answered_latency, tries * timeout_s)
-    return call_s.astype(np.float64), np.asarray(ok, dtype=np.bool_)
-
-
-def _outages(
-    scenario: Scenario, group: str, *, rng: np.random.Generator
-) -> list[tuple[float, float]]:
-    windows = []
-    for outage in scenario.central.outages:
-        hit = rng.random() < outage.share  # drawn for every outage so streams stay aligned
-        if hit and outage.group in (None, group):
-            windows.append(
-                (
-                    _seconds_since_opening(scenario, minutes_of_day(outage.start)),
-                    _seconds_since_opening(scenario, minutes_of_day(outage.end)),
-                )
-            )
-    return windows
-
-
 StreamRng = Callable[[Stream], np.random.Generator]
-
-
-def _draw_voters(
-    scenario: Scenario, registered: int, turnout: float, rng: StreamRng
-) -> tuple[FloatArray, NDArray[np.bool_], IntArray]:
-    """Arrival times, duplicate attempts and register indices (ARRIVALS, VOTER_IDS)."""
-    duplicate_share = scenario.arrivals.duplicate_share
-    arrivals_rng = rng(Stream.ARRIVALS)
-    arrival_s = draw_arrivals(
-        scenario, registered * turnout / (1 - duplicate_share), rng=arrivals_rng
-    )
-    duplicate = arrivals_rng.random(len(arrival_s)) < duplicate_share
-    excess = int((~duplicate).sum()) - registered
-    if excess > 0:  # more voters than the register holds: drop the surplus at random
-        drop = arrivals_rng.choice(np.flatnonzero(~duplicate), size=excess, replace=False)
-        keep = np.ones(len(arrival_s), dtype=np.bool_)
-        keep[drop] = False
-        arrival_s, duplicate = arrival_s[keep], duplicate[keep]
-    voter_index = np.full(len(arrival_s), -1, dtype=np.int64)
-    voter_index[~duplicate] = rng(Stream.VOTER_IDS).choice(
-        registered, size=int((~duplicate).sum()), replace=False
-    )
-    return arrival_s, duplicate, voter_index
 
 
 def _draw_identification(
@@ -184,31 +97,6 @@ def _draw_voting(
     return flow, ballot_s, booth_s, patience_s
 
 
-DEFAULT_POOLS = ("terminal", "desk", "booth")  # the default flow's pools, in flow order
-
-
-def station_units(scenario: Scenario, stations: StationTable, station: int) -> dict[str, int]:
-    """Today's units of every pool of the station's flow (the default flow's too)."""
-    if not scenario.flow:
-        return {"terminal": int(stations.terminals[station]),
-                "desk": int(stations.desks[station]), "booth": int(stations.booths[station])}
-    group = scenario.station_groups[int(stations.group[station])]
-    return {p: int(group.pools[p]) for p in scenario.pool_names}
-
-
-def _station_units(
-    scenario: Scenario, units: Mapping[str, int], flow: FlowInput | None
-) -> tuple[FlowInput | None, dict[str, int], int]:
-    """The flow with ``units`` in its pools, units per pool, and how many serve
-    identification (the engine's 'terminals')."""
-    if flow is None:
-        chosen = {p: int(units[p]) for p in DEFAULT_POOLS}
-        return None, chosen, chosen["terminal"]
-    flow = replace(flow, pools=[(name, int(units.get(name, count))) for name, count in flow.pools])
-    chosen = dict(flow.pools)
-    return flow, chosen, chosen[scenario.pool_names[flow.stages[flow.identification_stage].pool]]
-
-
 def _station_input(
     scenario: Scenario,
     group: StationGroup,
@@ -250,7 +138,7 @@ def _station_input(
         opens_s=draw_opening_delay_s(late_opening_of(scenario, group), scenario.election.day_s,
                                      rng=rng(Stream.OPENING)),
         online=online,
-        outages_s=_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
+        outages_s=draw_outages(scenario, group.name, rng=rng(Stream.OUTAGES)) if online else [],
         buffer_flush_s=central.buffer_flush_min * 60,
         flow=flow,
         faults=faults,
@@ -289,10 +177,13 @@ def plan_station(
     group = scenario.station_groups[int(stations.group[station])]
     registered = int(stations.registered[station])
     close_s = scenario.election.day_s
-    turnout = _beta_turnout(
+    turnout = draw_turnout(
         scenario.arrivals.turnout, scenario.arrivals.turnout_sd, rng(Stream.TURNOUT)
     )
-    arrival_s, duplicate, voter_index = _draw_voters(scenario, registered, turnout, rng)
+    arrival_s, duplicate, voter_index = draw_voters(
+        scenario, registered, turnout,
+        arrivals_rng=rng(Stream.ARRIVALS), voter_ids_rng=rng(Stream.VOTER_IDS),
+    )
     n = len(arrival_s)
     voter_group = draw_voter_groups(scenario, n, rng=rng(Stream.GROUPS))
     ident = _draw_identification(scenario, voter_group, rng)
@@ -306,7 +197,7 @@ def plan_station(
     if hardware is not None:
         chosen.update(terminal=hardware.terminals, desk=hardware.desks, booth=hardware.booths)
     chosen.update(units or {})
-    flow, units_, id_units = _station_units(scenario, chosen, voting[0])
+    flow, units_, id_units = units_in_flow(scenario, chosen, voting[0])
     voting = (flow, *voting[1:])
     hw = Hardware(units_.get("terminal", 1), units_.get("desk", 1), units_.get("booth", 1))
     units = units_

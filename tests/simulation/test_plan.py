@@ -26,7 +26,7 @@ from simulation import (
     simulate_station,
 )
 from simulation.scenario.distributions import Empirical, Fixed
-from simulation.station.plan import central_call_times
+from simulation.station.central import central_call_times
 from tests.simulation.conftest import SMOKE
 
 Edit = Callable[[dict[str, Any]], None]

@@ -28,7 +28,7 @@ from simulation.sizing.search import (
 from simulation.sizing.sensitivity import VARIANTS
 from simulation.sizing.summary import group_totals, national_totals
 from simulation.sizing.targets import TargetError, parse_target
-from simulation.station.plan import Hardware
+from simulation.station.units import Hardware
 from tests.simulation.conftest import AZERBAIJAN, SMOKE
 from tests.simulation.single_stage import single_stage_scenario
 

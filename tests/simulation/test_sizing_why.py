@@ -16,7 +16,7 @@ from simulation.sizing.search import Evaluation, SizingRequest, size_band, size_
 from simulation.sizing.sensitivity import VARIANTS, more_failures, paired_change, with_floors
 from simulation.sizing.stats import mean_interval, t_quantile
 from simulation.sizing.targets import parse_target
-from simulation.station.plan import Hardware
+from simulation.station.units import Hardware
 from tests.simulation.conftest import SMOKE
 
 # Two-sided 95 % (and one 99 %) quantiles of Student's t, from published tables.
