@@ -21,6 +21,10 @@ from pollday.station.pools import MAX_POOL_UNITS
 _FLAGGED = re.compile(r"--(?P<flag>[a-z/-]+)(?: \((?P<path>[^)]*)\))?: (?P<rest>.*)", re.S)
 # Problems are joined by "; " (station_inputs._plain); only split before the next flag.
 _NEXT = re.compile(r"; (?=--[a-z])")
+# The scenario reader may follow pydantic's bound with advice for a file ("... less than or
+# equal to 1 (a share or probability is a fraction of 1: 2 % is 0.02)", see
+# simulation.scenario.hints.explained); the page words the whole sentence itself from the
+# bound and what was typed, so the bounds are matched at the rule's start, not as all of it.
 _BOUNDS = (  # pydantic's rule -> the planner's
     (re.compile(r"Input should be less than or equal to (\S+)"), "must be at most {}"),
     (re.compile(r"Input should be less than (\S+)"), "must be less than {}"),
@@ -59,12 +63,12 @@ def _flagged(field: str, path: str | None, rest: str, given: Mapping[str, str]) 
         if field == "registered":
             return f"{noun} must be at least 1{typed}"
         return f"{noun} cannot be negative{typed}"
-    if share and rule.endswith("less than or equal to 1"):
+    if share and re.match(r"Input should be less than or equal to 1(?!\S)", rule):
         return f"{noun} must be between 0 and 1{typed}"
-    if share and rule.endswith("less than 1"):
+    if share and re.match(r"Input should be less than 1(?!\S)", rule):
         return f"{noun} must be 0 or more and less than 1{typed}"
     for pattern, words in _BOUNDS:
-        if m := pattern.fullmatch(rule):
+        if m := pattern.match(rule):
             return f"{noun} {words.format(m[1])}{typed}"
     if "own stage flow" in rest:
         return (f"{noun}: this scenario describes its own stages and pools, so it has no "

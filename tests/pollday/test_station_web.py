@@ -80,6 +80,9 @@ def _errors(given: dict[str, str], base: dict[str, Any] | None = None) -> list[d
      "Registered voters must be a whole number (you typed abc)"),
     ({"turnout": "-1"}, "turnout", "Turnout cannot be negative (you typed -1)"),
     ({"turnout": "0"}, "turnout", "Turnout must be more than 0 (you typed 0)"),
+    # A share typed as a percentage: the scenario reader's file advice ("70 % is 0.7") is
+    # for `pollday validate`; the page says the range and what was typed.
+    ({"turnout": "70"}, "turnout", "Turnout must be between 0 and 1 (you typed 70)"),
     ({"terminals": "1.5"}, "terminals",
      "Check-in terminals must be a whole number (you typed 1.5)"),
     ({"terminals": "1000"}, "terminals", "Check-in terminals must be at most 100 (you typed 1000)"),
