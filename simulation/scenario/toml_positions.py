@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 
 __all__ = ["key_positions", "position_of"]
 
@@ -135,30 +136,29 @@ class _Scanner:
                 self.advance()
 
     def inline_table(self, path: str) -> None:
-        self.advance()
-        while True:
-            self.skip_space(newlines=True)
-            if self.peek() in ("}", ""):
-                self.advance()
-                return
-            if self.peek() == ",":
-                self.advance()
-                continue
-            self.key_value(path)
+        self._delimited("}", lambda _: self.key_value(path))
 
     def array(self, path: str) -> None:
+        def element(k: int) -> None:
+            self.found[f"{path}[{k}]"] = self.here()
+            self.value(f"{path}[{k}]")
+
+        self._delimited("]", element)
+
+    def _delimited(self, close: str, item: Callable[[int], None]) -> None:
+        """From the opening bracket to ``close``: ``item(k)`` reads the k-th comma-separated
+        item; an unclosed one ends with the text."""
         self.advance()
         k = 0
         while True:
             self.skip_space(newlines=True)
-            if self.peek() in ("]", ""):
+            if self.peek() in (close, ""):
                 self.advance()
                 return
             if self.peek() == ",":
                 self.advance()
                 continue
-            self.found[f"{path}[{k}]"] = self.here()
-            self.value(f"{path}[{k}]")
+            item(k)
             k += 1
 
     def string(self) -> str:

@@ -225,3 +225,11 @@ def test_a_missing_key_is_placed_at_its_table() -> None:
     positions = key_positions('[election]\nname = "x"\n\n[[station_groups]]\nname = "a"\n')
     assert position_of(positions, "station_groups[0].registered") == (4, 1)
     assert position_of(positions, "costs.currency") is None
+
+
+def test_items_of_nested_arrays_and_inline_tables_are_placed() -> None:
+    positions = key_positions('a = [1, { b = 2 },\n  [3]]\nc = { d = [4] }\n')
+    assert positions == {
+        "a": (1, 1), "a[0]": (1, 6), "a[1]": (1, 9), "a[1].b": (1, 11), "a[2]": (2, 3),
+        "a[2][0]": (2, 4), "c": (3, 1), "c.d": (3, 7), "c.d[0]": (3, 12),
+    }
