@@ -32,8 +32,8 @@ import numpy as np
 
 from simulation.scenario.sections import Standard
 from simulation.station.input import StationOutcome, Status
-from simulation.station.metrics import stage_waits, visit_waits_s
 from simulation.station.plan import StationPlan
+from simulation.station.waits import stage_waits, visit_waits_s
 
 __all__ = [
     "PARTS",

@@ -24,9 +24,9 @@ import numpy as np
 from simulation.scenario.model import Scenario
 from simulation.standard import LOST, day_measures, failed_parts, station_failed_parts
 from simulation.station.input import StationOutcome
-from simulation.station.metrics import stage_waits
 from simulation.station.model import run_station
 from simulation.station.plan import StationPlan, plan_station
+from simulation.station.waits import stage_waits
 from simulation.stations import StationTable
 
 __all__ = ["MAX_UNITS", "Curve", "CurveJob", "DayCount", "Point", "band_curve", "day_count",
@@ -55,7 +55,7 @@ def day_count(plan: StationPlan, out: StationOutcome, scenario: Scenario) -> Day
     """The voters the line failed on this day (each once), and the standard's verdict."""
     rule = scenario.standard
     _, per_stage = stage_waits(plan, out)
-    # The standard's time in line (simulation.station.metrics.visit_waits_s), per voter.
+    # The standard's time in line (simulation.station.waits.visit_waits_s), per voter.
     through = ~np.isnan(out.exit_s) | ~np.isnan(out.checkin_end_s)
     waits_s = np.nansum(per_stage, axis=1) if len(per_stage) else np.zeros(0)
     over = through & (waits_s > rule.wait_p95_max_min * 60)

@@ -30,8 +30,8 @@ from numpy.typing import NDArray
 
 from simulation.scenario.model import Scenario
 from simulation.station.input import StationOutcome
-from simulation.station.metrics import stage_waits
 from simulation.station.plan import StationPlan
+from simulation.station.waits import stage_waits
 
 VOTERS = "voters.npy"
 

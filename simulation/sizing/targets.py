@@ -11,10 +11,10 @@ from simulation.scenario.rules import ORDER_OPS, Rule, RuleSyntaxError, split_ru
 from simulation.scenario.sections import Standard
 from simulation.standard import day_measures, failed_parts
 from simulation.station.input import StationOutcome, Status
-from simulation.station.metrics import stage_waits
 from simulation.station.outcomes import RENAMED_FIGURES
 from simulation.station.plan import StationPlan
 from simulation.station.units import DEFAULT_POOLS
+from simulation.station.waits import stage_waits
 
 # Wait metrics apply to each pool's own lines (every stage on the pool): the line outside
 # for the default flow's terminals, the wait for a free desk, the wait for a free booth.

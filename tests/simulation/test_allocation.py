@@ -28,9 +28,9 @@ from simulation.allocation.figures import mean_absolute_difference
 from simulation.allocation.moves import move_plan
 from simulation.execution.task_pool import task_pool
 from simulation.station.input import Status
-from simulation.station.metrics import visit_waits_s
 from simulation.station.model import run_station
 from simulation.station.plan import plan_station
+from simulation.station.waits import visit_waits_s
 from simulation.stations import build_stations
 
 AZERBAIJAN = Path(__file__).resolve().parents[2] / "scenarios" / "azerbaijan-2024.toml"

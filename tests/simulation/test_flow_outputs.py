@@ -21,7 +21,8 @@ from simulation import (
     simulate,
 )
 from simulation.national.runner import simulate_station
-from simulation.station.metrics import StationResult, offline_sync_times
+from simulation.station.messages import offline_sync_times
+from simulation.station.metrics import StationResult
 from tests.simulation.conftest import SMOKE
 
 

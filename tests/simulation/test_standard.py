@@ -21,7 +21,7 @@ from simulation.standard import (
     lost_votes_allowed,
     verdict_line,
 )
-from simulation.station.metrics import visit_waits_s
+from simulation.station.waits import visit_waits_s
 from tests.simulation.test_summary import _raw_day, _scenario
 
 

@@ -25,8 +25,8 @@ from simulation import (
 from simulation.outputs.histogram import RELATIVE_ERROR
 from simulation.scenario.model import minutes_of_day
 from simulation.station.input import StationOutcome
-from simulation.station.metrics import stage_waits
 from simulation.station.plan import StationPlan
+from simulation.station.waits import stage_waits
 from tests.simulation.conftest import SMOKE
 
 Day = list[tuple[StationPlan, StationOutcome]]

@@ -8,7 +8,8 @@ import pytest
 from simulation import build_stations, load_scenario, plan_station, run_station, simulate_station
 from simulation.scenario.model import Scenario
 from simulation.sizing.queueing import erlang_c, mmc_mean_wait
-from simulation.station.metrics import QUEUE_BIN_S, queue_curve
+from simulation.station.metrics import QUEUE_BIN_S
+from simulation.station.waits import queue_curve
 from simulation.stations import StationTable
 from tests.simulation.conftest import SMOKE
 from tests.simulation.single_stage import DAY_S, single_stage_scenario
