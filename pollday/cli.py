@@ -7,7 +7,6 @@ arguments), 3 the target or the harness failed.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from pollday.console import (
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_OK
 from pollday.harness.serve_command import add_serve_arguments, exec_service
 from pollday.options.cluster import add_cluster_argument
-from pollday.options.counts import MAX_REPLICATIONS, processes, replications
+from pollday.options.counts import MAX_REPLICATIONS, add_simulation_workers, replications
 from pollday.options.output import add_output_flags
 from pollday.report import ReportError, write_report
 from pollday.run.command import add_run_arguments, run_command
@@ -104,12 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path,
                    help="run folder to write (default: runs/<scenario name>, as pollday run)")
     p.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
-    p.add_argument(
-        "--workers",
-        type=processes(),
-        default=os.cpu_count() or 1,
-        help="worker processes, 1 to 4 per usable CPU (default: all cores)",
-    )
+    add_simulation_workers(p, "--workers")
     p.add_argument("--replications", type=replications,
                    help=f"1 to {MAX_REPLICATIONS:,} (default: the scenario's)")
     p.add_argument("--voters", action="store_true", help="also write voters.npy (per voter)")

@@ -4,7 +4,6 @@ console."""
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
@@ -22,7 +21,7 @@ from pollday.harness.failure import RunFailure
 from pollday.harness.failure_outputs import write_failure_outputs
 from pollday.options.aliases import add_renamed_flag
 from pollday.options.cluster import add_cluster_argument
-from pollday.options.counts import processes
+from pollday.options.counts import add_simulation_workers, processes
 from pollday.progress import format_duration
 from pollday.simulate.outputs import default_out
 from pollday.verdicts.threshold_option import add_threshold_argument
@@ -59,8 +58,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                    help="longest replay a level may take to send the requests the rule asks "
                    "for (default 600); a level that needs more is 'not measured'")
     add_threshold_argument(p, judged_by="capacity")
-    p.add_argument("--sim-workers", type=processes(), default=os.cpu_count() or 1,
-                   help="worker processes of the simulated day (default: all cores)")
+    add_simulation_workers(p, "--sim-workers")
     add_cluster_argument(p)
     p.add_argument("--target-cpus", metavar="LIST",
                    help="CPUs of the embedded service, e.g. 0 or 0-1 (default: not pinned; "

@@ -12,8 +12,8 @@ import argparse
 import os
 from collections.abc import Callable
 
-__all__ = ["MAX_LEVEL_S", "MAX_REPLICATIONS", "bounded", "fresh_days", "processes",
-           "replications", "usable_cpus"]
+__all__ = ["MAX_LEVEL_S", "MAX_REPLICATIONS", "add_simulation_workers", "bounded", "fresh_days",
+           "processes", "replications", "usable_cpus"]
 
 # Enough for any confidence a planner asks (sizing's re-searches use at most 160 days); a
 # national simulate at this many days is already days of computing.
@@ -51,6 +51,18 @@ def processes(low: int = 1) -> Callable[[str], int]:
     """Worker processes: ``low`` to 4 per usable CPU."""
     most = PROCESSES_PER_CPU * usable_cpus()
     return bounded(low, most, f"{PROCESSES_PER_CPU} per usable CPU, {usable_cpus()} here")
+
+
+def add_simulation_workers(parser: argparse.ArgumentParser, flag: str) -> None:
+    """The simulation's worker processes as ``flag`` (``--workers`` of simulate,
+    ``--sim-workers`` of run and capacity, beside their Locust ``--load-workers``): one
+    range, default and help wherever a command simulates the day."""
+    parser.add_argument(
+        flag,
+        type=processes(),
+        default=os.cpu_count() or 1,
+        help="the simulation's worker processes, 1 to 4 per usable CPU (default: all cores)",
+    )
 
 
 replications = bounded(1, MAX_REPLICATIONS, "simulated days per station")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 import time
@@ -19,7 +18,7 @@ from pollday.harness.failure import RunFailure
 from pollday.harness.failure_outputs import write_failure_outputs
 from pollday.options.aliases import add_renamed_flag
 from pollday.options.cluster import add_cluster_argument
-from pollday.options.counts import processes
+from pollday.options.counts import add_simulation_workers, processes
 from pollday.progress import format_duration
 from pollday.run.pipeline import RunConfig
 from pollday.run.pipeline import run as run_pipeline
@@ -48,12 +47,7 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
                              admin_use=", for the audit")
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
     p.add_argument("--station-share", type=float, help="share of stations replayed")
-    p.add_argument(
-        "--sim-workers",
-        type=processes(),
-        default=os.cpu_count() or 1,
-        help="worker processes of the simulation (default: all cores)",
-    )
+    add_simulation_workers(p, "--sim-workers")
     add_cluster_argument(p)
     p.add_argument(
         "--service-arg",
