@@ -14,9 +14,14 @@ from typing import Any
 from pollday.console import phase, progress_bar
 from pollday.report import write_report
 from pollday.scenario.file import load_scenario
-from pollday.simulate.outputs import check_out_folder, remove_run_files, simulate_into_folder
+from pollday.simulate.outputs import (
+    check_out_folder,
+    remove_run_files,
+    simulate_day_into_folder,
+)
 from simulation import RunOptions
 from simulation.national.runner import CHUNK_STATIONS
+from simulation.national.summary_model import SimulationSummary
 
 __all__ = ["SimulateOptions", "SimulateResult", "simulate_to_folder"]
 
@@ -38,8 +43,15 @@ class SimulateOptions:
 
 @dataclass(frozen=True)
 class SimulateResult:
-    summary: dict[str, Any]  # summary.json's content (written through SimulationSummary)
+    day: SimulationSummary  # summary.json as its model
     removed: list[str]  # an earlier run's files removed from the folder
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """summary.json's content without ``format`` (what ``--json`` prints)."""
+        content = self.day.as_json()
+        del content["format"]
+        return content
 
 
 def simulate_to_folder(options: SimulateOptions) -> SimulateResult:
@@ -56,7 +68,7 @@ def simulate_to_folder(options: SimulateOptions) -> SimulateResult:
     )
     removed = remove_run_files(options.out, keep_voters=options.voters)
     with progress_bar("simulating stations", total, quiet=options.quiet) as advance:
-        _, summary = simulate_into_folder(
+        _, summary = simulate_day_into_folder(
             options.out, scenario, options.scenario, options=run_options,
             workers=options.workers, cluster=options.cluster, progress=advance)
     with phase("writing the report", quiet=options.quiet):  # seconds for a country

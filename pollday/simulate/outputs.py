@@ -13,7 +13,7 @@ from simulation.errors import InputError
 from simulation.national.chunk import ChunkOutput
 from simulation.national.runner import ChunkSink, MemorySink, NationalResult, RunOptions, stream
 from simulation.national.runner import ProgressCallback as ProgressCallback
-from simulation.national.summary import national_summary
+from simulation.national.summary import simulation_summary
 from simulation.national.summary_model import SimulationSummary
 from simulation.national.voters import VOTERS
 from simulation.scenario.model import Scenario
@@ -42,8 +42,29 @@ def simulate_into_folder(
     progress: ProgressCallback | None = None,
     keep_in_memory: bool = False,
 ) -> tuple[NationalResult, dict[str, Any]]:
+    """:func:`simulate_day_into_folder` with ``summary.json``'s content as a dict (no
+    ``format``): ``pollday run`` merges it into its own summary."""
+    result, summary = simulate_day_into_folder(
+        out, scenario, scenario_file, options=options, workers=workers, cluster=cluster,
+        progress=progress, keep_in_memory=keep_in_memory)
+    content = summary.as_json()
+    del content["format"]
+    return result, content
+
+
+def simulate_day_into_folder(
+    out: Path,
+    scenario: Scenario,
+    scenario_file: Path,
+    *,
+    options: RunOptions | None = None,
+    workers: int | None = None,
+    cluster: str | None = None,
+    progress: ProgressCallback | None = None,
+    keep_in_memory: bool = False,
+) -> tuple[NationalResult, SimulationSummary]:
     """Simulate the day, writing ``out``'s files as the chunks come; return the result and
-    ``summary.json``'s content.
+    ``summary.json`` as its model.
 
     ``keep_in_memory`` also keeps the rows in the result (``pollday run`` and ``capacity``
     replay the schedule from memory); a planning run leaves it off and memory stays flat.
@@ -67,11 +88,12 @@ def simulate_into_folder(
         folder.close()
     if memory is not None:
         memory.fill(result, voters=options.voters)
-    summary = national_summary(result)
-    summary["outputs"] = [name for name, kept in (
-        (STATIONS, True), (SCHEDULE, wanted.schedule), (QUEUE_LENGTH, wanted.queue_curves),
-        (VOTERS, wanted.voters), (SCENARIO, True)) if kept]
-    SimulationSummary.of(summary).write(out / SUMMARY)
+    # model_copy(update=...) marks ``outputs`` as set, so the file holds it.
+    summary = simulation_summary(result).model_copy(update={"outputs": [
+        name for name, kept in (
+            (STATIONS, True), (SCHEDULE, wanted.schedule), (QUEUE_LENGTH, wanted.queue_curves),
+            (VOTERS, wanted.voters), (SCENARIO, True)) if kept]})
+    summary.write(out / SUMMARY)
     return result, summary
 
 

@@ -8,7 +8,7 @@ from simulation.national.runner import (
     simulate,
     simulate_station,
 )
-from simulation.national.summary import national_summary
+from simulation.national.summary import national_summary, simulation_summary
 from simulation.national.summary_model import SimulationSummary
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "national_summary",
     "simulate",
     "simulate_station",
+    "simulation_summary",
 ]

@@ -17,6 +17,16 @@ import numpy as np
 from simulation.clock import home_opening_s
 from simulation.national.aggregate import COUNT_KEYS, MAX_HOURS_AFTER_CLOSE, NationalAggregate
 from simulation.national.runner import NationalResult
+from simulation.national.summary_model import (
+    ArrivalsIn,
+    CheckinPeak,
+    LateOpening,
+    SimulationSummary,
+    StationStandard,
+    TurnoutAt,
+    WaitFigures,
+    Weighted,
+)
 from simulation.outputs.histogram import UNIT_MIN, WaitHistogram, weighted_percentile_min
 from simulation.scenario.lint import scenario_warnings
 from simulation.scenario.model import minutes_of_day
@@ -25,7 +35,7 @@ from simulation.standard import national_standard
 from simulation.station.late_opening import has_late_opening, late_summary
 from simulation.stations import station_code
 
-__all__ = ["VOTER_COUNTS", "WAIT_STANDARD_MIN", "national_summary"]
+__all__ = ["VOTER_COUNTS", "WAIT_STANDARD_MIN", "national_summary", "simulation_summary"]
 
 
 def _clock(minutes: float) -> str:
@@ -46,48 +56,49 @@ def _outcomes(agg: NationalAggregate) -> dict[str, float | int]:
             for name, total in agg.outcomes.items()}
 
 
-def _wait_figures(hist: WaitHistogram) -> dict[str, float]:
+def _wait_figures(hist: WaitHistogram) -> WaitFigures:
     if hist.total == 0:
-        return {"mean": 0.0, "p50": 0.0, "p95": 0.0, "p99": 0.0, "max": 0.0}
-    return {
-        "mean": round(hist.mean_min(), 3),
-        "p50": round(hist.percentile_min(50), 3),
-        "p95": round(hist.percentile_min(95), 3),
-        "p99": round(hist.percentile_min(99), 3),
-        "max": round(hist.max_min(), 3),
-    }
+        return WaitFigures(mean=0.0, p50=0.0, p95=0.0, p99=0.0, max=0.0)
+    return WaitFigures(
+        mean=round(hist.mean_min(), 3),
+        p50=round(hist.percentile_min(50), 3),
+        p95=round(hist.percentile_min(95), 3),
+        p99=round(hist.percentile_min(99), 3),
+        max=round(hist.max_min(), 3),
+    )
 
 
-def _turnout_by_hour(result: NationalResult, registered: int) -> list[dict[str, Any]]:
+def _turnout_by_hour(result: NationalResult, registered: int) -> list[TurnoutAt]:
     opening = minutes_of_day(result.scenario.election.opening)
     first_full_hour = opening + 60 - opening % 60  # the checkins_by_hour cuts (station_metrics)
     by_hour = result.aggregate.checkins_by_hour.mean(axis=0)
     return [
-        {"time": _clock(first_full_hour + 60 * h), "cumulative_turnout": round(v / registered, 5)}
+        TurnoutAt(time=_clock(first_full_hour + 60 * h),
+                  cumulative_turnout=round(v / registered, 5))
         for h, v in enumerate(by_hour.tolist())
     ]
 
 
-def _arrivals_by_hour(result: NationalResult) -> list[dict[str, Any]]:
+def _arrivals_by_hour(result: NationalResult) -> list[ArrivalsIn]:
     opening = minutes_of_day(result.scenario.election.opening)
     by_hour = result.aggregate.arrivals_by_hour.mean(axis=0)
     return [
-        {"time": _clock(opening + 60 * h), "arrivals": round(float(v), 1)}
+        ArrivalsIn(time=_clock(opening + 60 * h), arrivals=round(float(v), 1))
         for h, v in enumerate(by_hour.tolist())
     ]
 
 
-def _checkin_peak(result: NationalResult) -> dict[str, Any]:
+def _checkin_peak(result: NationalResult) -> CheckinPeak:
     counts = result.aggregate.checkin_minutes
     if counts.sum() == 0:
-        return {"peak": 0, "peak_time": None}
+        return CheckinPeak(peak=0, peak_time=None)
     peak_minute = int(np.argmax(counts))
     election = result.scenario.election
     # Global time 0 is the earliest opening anywhere; say the peak in home local time.
     home_opens_at_min = round(
         home_opening_s(result.stations.utc_offset_min, election.utc_offset_h) / 60)
     local = minutes_of_day(election.opening) + peak_minute - home_opens_at_min
-    return {"peak": int(counts[peak_minute]), "peak_time": _clock(local)}
+    return CheckinPeak(peak=int(counts[peak_minute]), peak_time=_clock(local))
 
 
 def _protocols_by_hour(agg: NationalAggregate, stations: int) -> list[float]:
@@ -145,7 +156,7 @@ VOTER_COUNTS = (
 _WEIGHTED = (*VOTER_COUNTS, "duplicate_attempts")
 
 
-def _weighted(result: NationalResult) -> dict[str, Any] | None:
+def _weighted(result: NationalResult) -> Weighted | None:
     """National counts when each simulated station stands for ``weight`` real ones."""
     agg = result.aggregate
     w = np.array([g.weight for g in result.scenario.station_groups], dtype=np.float64)
@@ -166,29 +177,38 @@ def _weighted(result: NationalResult) -> dict[str, Any] | None:
         "each simulated station counted weight times (station_groups[].weight), its voters' "
         "waits too; the schedule and load-test rates describe the simulated stations only"
     )
-    return out
+    return Weighted.model_validate(out)
 
 
 def _weighted_wait_figures(agg: NationalAggregate, w: np.ndarray[Any, Any],
-                           counts: np.ndarray[Any, Any], voters: float) -> dict[str, float]:
+                           counts: np.ndarray[Any, Any], voters: float) -> WaitFigures:
     """Wait figures when each voter stands for ``weight`` real ones."""
     if voters == 0:
         return _wait_figures(WaitHistogram())
     total_units = sum(h.sum_units * wg for h, wg in zip(agg.waits, w, strict=True))
-    return {
-        "mean": round(float(total_units) * UNIT_MIN / voters, 3),
-        **{f"p{q}": round(weighted_percentile_min(counts, q), 3) for q in (50, 95, 99)},
-        "max": round(agg.all_waits().max_min(), 3),
-    }
+    p50, p95, p99 = (round(weighted_percentile_min(counts, q), 3) for q in (50, 95, 99))
+    return WaitFigures(mean=round(float(total_units) * UNIT_MIN / voters, 3),
+                       p50=p50, p95=p95, p99=p99, max=round(agg.all_waits().max_min(), 3))
 
 
 def national_summary(result: NationalResult) -> dict[str, Any]:
+    """``summary.json``'s content as a dict (no ``format``): the view for callers that merge
+    it into a bigger file (``pollday run``) or index it by key; :func:`simulation_summary`
+    is the typed model."""
+    out = simulation_summary(result).as_json()
+    del out["format"]
+    return out
+
+
+def simulation_summary(result: NationalResult) -> SimulationSummary:
+    """The day's national figures, typed from here to every reader (``summary.json`` is its
+    :meth:`~SimulationSummary.write`)."""
     agg = result.aggregate
     registered = int(agg.registered.sum())
     stations = int(agg.stations.sum())
     pooled = agg.all_waits()
     voted = _count(agg, "voted")
-    lost = {k: _count(agg, k) for k in ("reneged", "not_served_at_close")}
+    reneged, not_served = _count(agg, "reneged"), _count(agg, "not_served_at_close")
     wait = _wait_figures(pooled)
     names = result.scenario.group_names
     worst = [{"station": station_code(w.station), "group": names[w.group],
@@ -196,48 +216,52 @@ def national_summary(result: NationalResult) -> dict[str, Any]:
               "p95_wait_min": round(w.p95, 2), "lost_votes": round(w.lost_votes, 2),
               "last_out_after_close_min": round(w.last_out_after_close_min, 1)}
              for w in agg.worst]
-    standard = national_standard(
+    standard = StationStandard.model_validate(national_standard(
         result.scenario.standard, worst, stations=stations,
         failing_by_part=agg.failing_by_part, stations_failing=agg.stations_failing,
-        worst_p95_min=agg.worst_p95_min, national_p95_min=wait["p95"])
-    return {
-        "scenario": result.scenario.election.name,
-        "seed": result.seed,
-        "replications": result.replications,
-        "stations": stations,
-        "registered": registered,
-        "arrived": _count(agg, "arrived"),
-        "voted": voted,
-        **lost,
+        worst_p95_min=agg.worst_p95_min, national_p95_min=wait.p95))
+    late = (LateOpening.model_validate(late_summary(agg.late, stations))
+            if has_late_opening(result.scenario) else None)
+    # Every field is given, defaults included: the file holds exactly the fields set here.
+    return SimulationSummary(
+        format=SimulationSummary.FORMAT,
+        scenario=result.scenario.election.name,
+        seed=result.seed,
+        replications=result.replications,
+        stations=stations,
+        registered=registered,
+        arrived=_count(agg, "arrived"),
+        voted=voted,
+        reneged=reneged,
+        not_served_at_close=not_served,
         # Lost votes are the standard's: voters refused as not recognised are apart.
-        "lost_votes": round(sum(lost.values()), 1),
-        "refused_not_identified": _count(agg, "refused_not_identified"),
-        "duplicate_attempts": _count(agg, "duplicate_attempts"),
-        "refused_duplicates": _count(agg, "refused_duplicates"),
-        "outcomes": _outcomes(agg),
-        "duplicates_voted": _count(agg, "duplicates_voted"),
-        "turnout": round(voted / registered, 5) if registered else 0.0,
-        "wait_min": wait,
-        "standard": standard,
-        "share_voters_waiting_over_30_min": (
+        lost_votes=round(reneged + not_served, 1),
+        refused_not_identified=_count(agg, "refused_not_identified"),
+        duplicate_attempts=_count(agg, "duplicate_attempts"),
+        refused_duplicates=_count(agg, "refused_duplicates"),
+        outcomes=_outcomes(agg),
+        duplicates_voted=_count(agg, "duplicates_voted"),
+        turnout=round(voted / registered, 5) if registered else 0.0,
+        wait_min=wait,
+        standard=standard,
+        share_voters_waiting_over_30_min=(
             round(int(agg.over_standard.sum()) / pooled.total, 5) if pooled.total else 0.0
         ),
-        "stations_failing_standard": standard["stations_failing"],
-        "terminal_failures": _count(agg, "terminal_failures"),
-        "repairs": _count(agg, "repairs"),
-        "replacements": _count(agg, "replacements"),
-        "turnout_by_hour": _turnout_by_hour(result, registered),
-        "arrivals_by_hour": _arrivals_by_hour(result),
-        "checkins_per_minute": _checkin_peak(result),
-        "protocols_uploaded_by_hour_after_close": _protocols_by_hour(
+        stations_failing_standard=standard.stations_failing,
+        terminal_failures=_count(agg, "terminal_failures"),
+        repairs=_count(agg, "repairs"),
+        replacements=_count(agg, "replacements"),
+        turnout_by_hour=_turnout_by_hour(result, registered),
+        arrivals_by_hour=_arrivals_by_hour(result),
+        checkins_per_minute=_checkin_peak(result),
+        protocols_uploaded_by_hour_after_close=_protocols_by_hour(
             agg, _counting_stations(result)),
-        "protocol_upload_attempts_by_hour_after_close": _upload_attempts_by_hour(agg),
+        protocol_upload_attempts_by_hour_after_close=_upload_attempts_by_hour(agg),
         **_protocol_figures(result),
-        "schedule_events": agg.schedule_events,
-        "wall_s": round(result.wall_s, 2),
-        "weighted": _weighted(result),
+        schedule_events=agg.schedule_events,
+        wall_s=round(result.wall_s, 2),
+        weighted=_weighted(result),
         # None: the scenario has no late opening (every station opens on time).
-        "late_opening": (late_summary(agg.late, stations)
-                         if has_late_opening(result.scenario) else None),
-        "warnings": scenario_warnings(result.scenario),
-    }
+        late_opening=late,
+        warnings=scenario_warnings(result.scenario),
+    )

@@ -61,7 +61,8 @@ class ArrivalsIn(Part):
 
 class CheckinPeak(Part):
     peak: Number
-    peak_time: str
+    peak_time: str | None = Field(
+        description="HH:MM home time; null when no one checked in all day")
 
 
 class Weighted(Part):
