@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.scenario.flow import Stage
 from simulation.scenario.model import Scenario, StationGroup
 
 CLIP_WARN_SHARE = 0.05  # a size distribution the legal range reshapes this much is suspect
@@ -75,6 +76,7 @@ def scenario_warnings(scenario: Scenario) -> list[str]:
         if d.repair_probability == 0 and d.repair_time_min is not None:
             out.append(f"device_faults[{k}].repair_time_min: no effect with repair_probability = 0")
     out += _counting_warnings(scenario)
+    out += _late_opening_warnings(scenario)
     if scenario.voter_groups and not any(g.success_probability for g in scenario.voter_groups):
         out.append("voter_groups: no group changes any success probability")
     return out
@@ -95,4 +97,46 @@ def _counting_warnings(scenario: Scenario) -> list[str]:
     if c.upload_failure_probability == 0:
         return [f"counting.{name}: no effect with upload_failure_probability = 0"
                 for name in _RETRY_FIELDS if name in given]
+    return []
+
+
+# What a late-opening warning suggests: a patience of the shape docs/scenarios.md shows.
+_PATIENCE_EXAMPLE = '{ kind = "lognormal", median = 60, p95 = 180 }'
+
+
+def _late_opening_warnings(scenario: Scenario) -> list[str]:
+    """A late opening where nobody gives up: the door line keeps every voter however late
+    the station opens, so no vote is lost there, which is rarely what was meant."""
+    places = []
+    default = scenario.late_opening
+    if (default is not None and default.share > 0
+            and any(g.late_opening is None for g in scenario.station_groups)):
+        places.append("late_opening")
+    places += [f"station_groups[{k}] ({g.name}).late_opening"
+               for k, g in enumerate(scenario.station_groups)
+               if g.late_opening is not None and g.late_opening.share > 0]
+    if not places:
+        return []
+    where = ", ".join(places)
+    # The door line is the line of a voter's first stage: the flow's stages up to the first
+    # one every voter takes (no groups or outcome filter). The default flow's first stage,
+    # identification, lets voters give up.
+    first: list[Stage] = []
+    for stage in scenario.flow:
+        first.append(stage)
+        if stage.groups is None and stage.outcome is None:
+            break
+    door_reneges = not scenario.flow or any(s.reneging for s in first)
+    reneging = "" if door_reneges else (
+        f" and reneging = true on the first [[flow]] stage ({scenario.flow[0].name})")
+    if scenario.voting.patience_min is None:
+        return [f"{where}: voters never give up (no voting.patience_min), so everyone who "
+                "comes before a late station opens waits at the door however late it opens "
+                "and none is lost there; if some would go home, set [voting] patience_min "
+                f"(minutes a voter waits before leaving, e.g. {_PATIENCE_EXAMPLE}){reneging}"]
+    if not door_reneges:
+        return [f"{where}: no [[flow]] stage voters line up for first has reneging = true, so "
+                "voting.patience_min never applies at the door: everyone who comes before a "
+                "late station opens waits however late it opens; to let them leave, set "
+                f"reneging = true on {scenario.flow[0].name}"]
     return []

@@ -156,8 +156,8 @@ def test_validate_accepts_shipped_scenarios(capsys: pytest.CaptureFixture[str]) 
     # Every shipped scenario in this process: a subprocess each would only add its start-up.
     shipped = sorted((ROOT / "scenarios").glob("*.toml"))
     assert SMOKE in shipped
-    for path in shipped:
-        assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+    for path in shipped:  # --strict: no shipped scenario carries a likely mistake
+        assert main(["validate", str(path), "--strict"]) == 0, capsys.readouterr().err
         assert "valid" in capsys.readouterr().out
 
 
@@ -248,6 +248,19 @@ def test_validate_warns_and_strict_refuses(
     answer = json.loads(capsys.readouterr().out)
     assert answer["valid"] is False and answer["warnings"] == [warning]
     assert main(["validate", str(SMOKE), "--strict"]) == 0
+
+
+def test_validate_strict_refuses_a_late_opening_nobody_gives_up_at(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shipped = ROOT / "scenarios" / "nigeria-late-opening.toml"
+    text = shipped.read_text(encoding="utf-8")
+    patience = next(line for line in text.splitlines() if line.startswith("patience_min"))
+    impatient = tmp_path / "late.toml"
+    impatient.write_text(text.replace(patience, ""), encoding="utf-8")
+    assert main(["validate", str(impatient), "--strict", "--json"]) == 2
+    (warning,) = json.loads(capsys.readouterr().out)["warnings"]
+    assert warning.startswith("late_opening: voters never give up (no voting.patience_min)")
 
 
 def test_register_progress_quiet_and_json(

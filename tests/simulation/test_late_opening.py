@@ -20,6 +20,7 @@ from simulation import (
     simulate,
     simulate_station,
 )
+from simulation.scenario.lint import scenario_warnings
 from simulation.scenario.opening import LateOpening
 from simulation.station.late_opening import (
     draw_opening_delay_s,
@@ -227,3 +228,55 @@ def test_summary_reports_late_stations_and_is_null_without_late_opening() -> Non
     assert late["late_opening"]["arrived_before_opening"] > 0
     plain = national_summary(simulate(_scenario(None, count=4), workers=1))
     assert plain["late_opening"] is None
+
+
+# -- scenario_warnings: a late opening nobody gives up at --------------------------------
+
+_PATIENCE = {"kind": "lognormal", "median": 60, "p95": 180}
+
+
+def _late_warnings(scenario: Scenario) -> list[str]:
+    return [w for w in scenario_warnings(scenario) if ".late_opening" in w
+            or w.startswith("late_opening")]
+
+
+def test_late_opening_without_patience_warns_that_everyone_waits_at_the_door() -> None:
+    (warning,) = _late_warnings(_scenario(_TWO_HOURS))
+    assert warning.startswith("late_opening: voters never give up (no voting.patience_min), "
+                              "so everyone who comes before a late station opens waits at "
+                              "the door however late it opens")
+    assert "set [voting] patience_min" in warning and "[[flow]]" not in warning
+    # A group's own late_opening is named by the group; share 0 opens nobody late.
+    (group,) = _late_warnings(_scenario(None, group_late=_TWO_HOURS))
+    assert group.startswith("station_groups[0] (all).late_opening: voters never give up")
+    on_time = {"share": 0, "delay_min": {"kind": "fixed", "value": 1}}
+    assert _late_warnings(_scenario(_TWO_HOURS, group_late=on_time)) == []
+    assert _late_warnings(_scenario({**_TWO_HOURS, "share": 0})) == []
+    assert _late_warnings(_scenario(None)) == []
+
+
+def test_late_opening_with_patience_is_quiet_unless_the_door_stage_never_reneges() -> None:
+    data = _scenario(_TWO_HOURS).model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["voting"]["patience_min"] = _PATIENCE
+    assert _late_warnings(parse_scenario(data)) == []  # the default flow's terminal reneges
+    fixed = {"kind": "fixed", "value": 10}
+    data["flow"] = [
+        {"name": "desk", "pool": "desks", "time_s": fixed},
+        {"name": "identify", "pool": "terminals", "kind": "identification",
+         "reneging": True},
+        {"name": "booth", "pool": "booths", "time_s": fixed},
+    ]
+    group = data["station_groups"][0]
+    group["pools"] = {"desks": 2, "terminals": 1, "booths": 2}
+    for name in ("terminals", "desks", "booths"):
+        group.pop(name, None)
+    (warning,) = _late_warnings(parse_scenario(data))
+    assert warning.startswith("late_opening: no [[flow]] stage voters line up for first has "
+                              "reneging = true")
+    assert warning.endswith("set reneging = true on desk")
+    data["voting"].pop("patience_min")
+    (both,) = _late_warnings(parse_scenario(data))
+    assert both.endswith("and reneging = true on the first [[flow]] stage (desk)")
+    data["flow"][0]["reneging"] = True
+    data["voting"]["patience_min"] = _PATIENCE
+    assert _late_warnings(parse_scenario(data)) == []
