@@ -6,12 +6,13 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from pollday.report.capacity_data import read_capacity
-from pollday.report.day_data import day_profile
+from pollday.report.day_data import DayProfile, day_profile
 from pollday.report.errors import ReportError
 from pollday.report.loadtest_data import read_loadtest, thresholds_of
 from pollday.report.run_folder import QueueLengths, SimulationData, StationColumns
@@ -63,21 +64,26 @@ def test_failure_buckets_cap_at_top_and_drop_empty_ones() -> None:
     assert many.stations == 1 and many.utilisation_mean == pytest.approx(0.9)
 
 
-def test_day_profile_follows_the_scenario_and_the_summary() -> None:
+def _one_interval_day(opening: str, summary: dict[str, Any]) -> DayProfile:
+    """The day profile of the smoke scenario open from ``opening`` to 11:00, its arrivals
+    flat over that one interval (turnout 0.5), with ``summary`` and no queue samples."""
     data = tomllib.loads(SMOKE.read_text())
-    data["election"].update(opening="08:00", closing="11:00")
+    data["election"].update(opening=opening, closing="11:00")
     data["arrivals"] = {"turnout": 0.5, "queue_at_opening_share": 0.0, "duplicate_share": 0.0,
-                        "intervals": [{"start": "08:00", "end": "11:00", "share": 1.0}]}
+                        "intervals": [{"start": opening, "end": "11:00", "share": 1.0}]}
     data.pop("reference", None)
-    scenario = parse_scenario(data)
+    queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
+    return day_profile(SimulationData(summary, _stations(), queues, parse_scenario(data)))
+
+
+def test_day_profile_follows_the_scenario_and_the_summary() -> None:
     summary = {
         "registered": 1000, "turnout": 0.5,
         "arrivals_by_hour": [{"arrivals": 150}, {"arrivals": 200}, {"arrivals": 150}],
         "turnout_by_hour": [{"time": "09:00", "cumulative_turnout": 0.15},
                             {"time": "10:00", "cumulative_turnout": 0.35}],
     }
-    queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
-    profile = day_profile(SimulationData(summary, _stations(), queues, scenario))
+    profile = _one_interval_day("08:00", summary)
     assert profile.opening_min == 480.0 and profile.day_min == 180.0
     assert profile.hour_start_min.tolist() == [0.0, 60.0, 120.0]
     # Check-ins per hour from the cumulative turnout; the last hour gets the rest of the day.
@@ -91,11 +97,6 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
 
 
 def test_a_half_hour_opening_reads_the_turnout_at_full_hours() -> None:
-    data = tomllib.loads(SMOKE.read_text())
-    data["election"].update(opening="08:30", closing="11:00")
-    data["arrivals"] = {"turnout": 0.5, "queue_at_opening_share": 0.0, "duplicate_share": 0.0,
-                        "intervals": [{"start": "08:30", "end": "11:00", "share": 1.0}]}
-    data.pop("reference", None)
     summary = {
         "registered": 1000, "turnout": 0.5,
         "arrivals_by_hour": [{"arrivals": 200}, {"arrivals": 200}, {"arrivals": 100}],
@@ -103,8 +104,7 @@ def test_a_half_hour_opening_reads_the_turnout_at_full_hours() -> None:
                             {"time": "10:00", "cumulative_turnout": 0.3},
                             {"time": "11:00", "cumulative_turnout": 0.45}],
     }
-    queues = QueueLengths(np.zeros(0, np.int64), np.zeros((0, 0), np.float32), 60.0)
-    profile = day_profile(SimulationData(summary, _stations(), queues, parse_scenario(data)))
+    profile = _one_interval_day("08:30", summary)
     assert profile.turnout_time_min.tolist() == [0.0, 30.0, 90.0, 150.0]
     # Per hour from opening (08:30-09:30, 09:30-10:30, 10:30-11:30), off the curve: 0.2 at
     # 09:30, 0.375 at 10:30, then everyone by the end of the last bar.
