@@ -8,14 +8,16 @@ come back in finishing order; the caller puts them in place by the number each r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, Protocol, TypeVar
 
 from simulation.execution.executors import TaskExecutor, open_executor, run_windowed
 
-__all__ = ["TaskPool", "task_pool"]
+__all__ = ["TaskPool", "run_chunked", "task_pool"]
 
 R = TypeVar("R")
+S = TypeVar("S")
+T = TypeVar("T")
 
 
 class TaskPool(Protocol):
@@ -41,3 +43,31 @@ def task_pool(workers: int | None = None, cluster: str | None = None) -> Iterato
         yield _ExecutorPool(executor)
     finally:
         executor.close()
+
+
+def run_chunked(
+    task: Callable[[S, int, list[T], int], tuple[int, list[R]]],
+    spec: S,
+    rows: Sequence[T],
+    step: int,
+    seed: int,
+    *,
+    workers: int | None = None,
+    cluster: str | None = None,
+    pool: TaskPool | None = None,
+) -> list[R]:
+    """``task(spec, number, rows[k:k + step], seed)`` for every job of ``step`` rows, on the
+    open ``pool`` or a new one for ``workers`` / ``cluster``; the answers of every row in
+    the order of ``rows``.
+
+    ``task`` returns its job's number beside its answers, because jobs finish in any order;
+    ``step`` is the caller's: rows per job big enough that pickling does not dominate.
+    """
+    rows = list(rows)
+    jobs = [(spec, n, rows[k : k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
+    parts: list[list[R]] = [[] for _ in jobs]
+    with ExitStack() as stack:
+        tasks = pool if pool is not None else stack.enter_context(task_pool(workers, cluster))
+        for n, answers in tasks.run(task, jobs):
+            parts[n] = answers
+    return [answer for part in parts for answer in part]

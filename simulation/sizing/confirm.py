@@ -12,13 +12,12 @@ sets on the same fresh days (common random numbers), so the difference is paired
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from simulation.execution.task_pool import TaskPool, task_pool
+from simulation.execution.task_pool import TaskPool, run_chunked
 from simulation.national.rosters import roster
 from simulation.scenario.model import Scenario
 from simulation.sizing.request import Units, day_meets, resolved
@@ -77,14 +76,8 @@ def confirm_bands(
     spec = sizing_spec(scenario, replace(resolved(scenario, request), floors={},
                                          replications=days))
     rows = [(a.representative, now, a.units) for a, now in zip(answers, current, strict=True)]
-    step = 20
-    jobs = [(spec, n, rows[k: k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
-    parts: list[list[BandCheck]] = [[] for _ in jobs]
-    with ExitStack() as stack:
-        tasks = pool if pool is not None else stack.enter_context(task_pool(workers, None))
-        for n, checks in tasks.run(_confirm_task, jobs):
-            parts[n] = checks
-    return [c for part in parts for c in part]
+    step = 20  # bands per job: each band is two hardware sets on many fresh days
+    return run_chunked(_confirm_task, spec, rows, step, seed, workers=workers, pool=pool)
 
 
 def _side(answers: Sequence[BandAnswer], checks: Sequence[BandCheck], which: str,

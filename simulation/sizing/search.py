@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from simulation.execution.task_pool import TaskPool, task_pool
+from simulation.execution.task_pool import TaskPool, run_chunked, task_pool
 from simulation.national.rosters import roster, roster_key
 from simulation.scenario.model import Scenario
 from simulation.sizing.evaluate import Evaluator, today_units, units_from
@@ -252,15 +252,9 @@ def recheck_stations(
     over ``workers`` processes, the Dask ``cluster`` or an open ``pool`` (same result for
     any of them: each station has its own draws)."""
     spec = sizing_spec(scenario, request)
-    rows = list(hardware)
     step = 200  # stations per job: big enough that pickling does not dominate
-    jobs = [(spec, n, rows[k : k + step], seed) for n, k in enumerate(range(0, len(rows), step))]
-    parts: list[list[float]] = [[] for _ in jobs]
-    with ExitStack() as stack:
-        tasks = pool if pool is not None else stack.enter_context(task_pool(workers, cluster))
-        for n, shares in tasks.run(_recheck_task, jobs):
-            parts[n] = shares
-    return [share for part in parts for share in part]
+    return run_chunked(_recheck_task, spec, list(hardware), step, seed,
+                       workers=workers, cluster=cluster, pool=pool)
 
 
 def size_stations(
