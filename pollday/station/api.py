@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pollday.station.answer import StationAnswer
+from pollday.station.base import base_data
 from pollday.station.calc import DEFAULT_DAYS, answer
+from pollday.station.catalog import INPUT_NAMES
 from pollday.station.defaults import StationInputError
-from pollday.station.inputs import INPUT_NAMES, base_data
 from pollday.station.pools import POOL_KEY
 
 __all__ = ["StationOptions", "serve_station_page", "station_answer"]

@@ -17,7 +17,8 @@ from pollday.options.output import add_output_flags
 from pollday.station.answer import Fault, FewestUnits, Protocol, StationAnswer
 from pollday.station.api import StationOptions, serve_station_page, station_answer
 from pollday.station.calc import DEFAULT_DAYS
-from pollday.station.inputs import INPUTS, StationInputError
+from pollday.station.catalog import INPUTS
+from pollday.station.defaults import StationInputError
 from pollday.station.pools import MAX_POOL_UNITS, pool_inputs
 
 

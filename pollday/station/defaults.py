@@ -20,7 +20,7 @@ class StationInputError(InputError, ValueError):
     """An input that cannot be turned into a station; the message names it."""
 
 # Illustrative values (those of scenarios/smoke.toml), not sourced; each input's default
-# in :data:`pollday.station.inputs.INPUTS` matches this station (a test checks it).
+# in :data:`pollday.station.catalog.INPUTS` matches this station (a test checks it).
 BUILT_IN: dict[str, Any] = {
     "election": {
         "name": "One station", "date": "2024-01-01", "opening": "08:00", "closing": "19:00",

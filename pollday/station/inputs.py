@@ -1,90 +1,28 @@
 """The one-station calculator's inputs: what a planner types, turned into a scenario.
 
-Each input is declared once (:data:`INPUTS`): the command-line flags and the web form are
-both built from that list, and both end in :func:`station_scenario`, which writes a
-one-station scenario and validates it with the same schema as every scenario file. The
-calculator therefore runs exactly the model ``pollday simulate`` runs; the inputs only
-fill in its fields.
+Each input is declared once (:data:`pollday.station.catalog.INPUTS`): the command-line
+flags and the web form are both built from that list, and both end in
+:func:`station_scenario`, which writes a one-station scenario and validates it with the same
+schema as every scenario file. The calculator therefore runs exactly the model ``pollday
+simulate`` runs; the inputs only fill in its fields.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
-import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from pollday.scenario.file import load_scenario, parse_scenario
-from pollday.station.defaults import BUILT_IN, FLOW_INPUTS, StationInputError
+from pollday.scenario.file import parse_scenario
+from pollday.station.arrival_profile import PROFILES, hourly_intervals, profile_weights
+from pollday.station.catalog import CHAIN_INPUTS, INPUT_NAMES, INPUTS
+from pollday.station.defaults import FLOW_INPUTS, StationInputError
 from pollday.station.numbers import hhmm, minutes_of, parse_number
 from pollday.station.pools import apply_pools, base_pools, is_pool_input
 from simulation import Scenario
 from simulation.scenario.loading import Problem, ScenarioError
 
-__all__ = ["CHAIN_INPUTS", "FLOW_INPUTS", "INPUTS", "INPUT_NAMES", "StationInputError",
-           "base_data", "hourly_intervals", "profile_weights", "station_scenario"]
-
-# Arrival profiles: relative weight of an hour by where it falls in the day (0 = opening,
-# 1 = closing). Rough shapes, not data: give --hourly-shares for a measured profile.
-PROFILES: dict[str, Callable[[float], float]] = {
-    "flat": lambda x: 1.0,
-    "morning": lambda x: 1.6 - 1.2 * x,  # busiest at opening, quiet at closing
-    "evening": lambda x: 0.4 + 1.2 * x,
-    "two-peaks": lambda x: 0.5 + 4.0 * (x - 0.5) ** 2,  # opening and after work
-}
-
-
-@dataclass(frozen=True)
-class Input:
-    """One calculator input: its name (flag ``--name-with-dashes``), type and help."""
-
-    name: str
-    kind: str  # "int", "float", "time", "choice", "text"
-    help: str
-    default: str
-    choices: tuple[str, ...] = ()
-
-
-INPUTS: tuple[Input, ...] = (
-    Input("registered", "int", "registered voters of the station", "1000"),
-    Input("turnout", "float", "share of registered voters who come (0-1)", "0.7"),
-    Input("opening", "time", "opening time, HH:MM", "08:00"),
-    Input("closing", "time", "closing time, HH:MM", "19:00"),
-    Input("profile", "choice", "arrival profile over the day", "morning", tuple(PROFILES)),
-    Input("hourly_shares", "text",
-          "relative arrivals per opening hour, comma-separated (replaces --profile)", ""),
-    Input("queue_at_opening", "float", "share of voters already in line at opening", "0.02"),
-    Input("terminals", "int", "biometric check-in terminals", "1"),
-    Input("scan_time_s", "float", "mean time of one scan attempt, seconds", "14"),
-    Input("success", "float", "chance one scan attempt recognises the voter (0-1)", "0.55"),
-    Input("attempts", "int", "scan attempts before the fallback", "4"),
-    Input("fallback", "choice", "after the last failed attempt", "manual", ("manual", "refuse")),
-    Input("manual_time_s", "float", "mean time of the manual check, seconds", "60"),
-    Input("connectivity", "choice", "check-ins confirmed online or synced later", "online",
-          ("online", "offline")),
-    Input("desks", "int", "ballot-issuing desks", "1"),
-    Input("ballot_time_s", "float", "mean time at the ballot desk, seconds", "30"),
-    Input("booths", "int", "voting booths", "2"),
-    Input("booth_time_s", "float", "mean time in the booth, seconds", "60"),
-    Input("patience_min", "float",
-          "median patience in line, minutes (0: nobody leaves the line)", "45"),
-    Input("mtbf_h", "float", "mean hours between terminal failures (0: they never fail)", "0"),
-    Input("repair_min", "float", "mean repair or replacement time, minutes", "60"),
-    Input("close_line", "choice",
-          "at closing: serve everyone in line, or send them home", "serve", ("serve", "close")),
-    Input("opens_late_min", "float", "minutes after the opening time the station actually "
-          "opens, every simulated day (0: on time; replaces the scenario's late_opening)", "0"),
-)
-INPUT_NAMES = tuple(i.name for i in INPUTS)
-
-
-# Inputs the built-in station model has but a scenario with its own description has not:
-# a [[flow]] brings its own stages, pools and times (FLOW_INPUTS); a modality chain its own
-# scans.
-CHAIN_INPUTS = ("scan_time_s", "success", "attempts")
+__all__ = ["refuse_inapplicable", "station_scenario"]
 
 
 def refuse_inapplicable(base: Mapping[str, Any], given: Mapping[str, str]) -> None:
@@ -112,37 +50,6 @@ def refuse_inapplicable(base: Mapping[str, Any], given: Mapping[str, str]) -> No
                 "([[biometrics.modalities]]); change each modality's time_per_attempt_s, "
                 "success_probability or max_attempts in the scenario file"
             )
-
-
-def hourly_intervals(opening: str, closing: str, weights: list[float]) -> list[dict[str, Any]]:
-    """One arrival interval per opening hour (the last one may be shorter), shares from
-    ``weights`` normalised to 1 (rounded to 6 digits, the rounding put on the largest)."""
-    start, end = minutes_of(opening), minutes_of(closing)
-    edges = [*range(start, end, 60), end]
-    if len(weights) != len(edges) - 1:
-        raise StationInputError(
-            f"--hourly-shares: {len(weights)} values for {len(edges) - 1} opening hours "
-            f"({opening}-{closing})"
-        )
-    if any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise StationInputError("--hourly-shares: every value must be >= 0 and one > 0")
-    shares = [round(w / sum(weights), 6) for w in weights]
-    shares[shares.index(max(shares))] += round(1 - sum(shares), 6)
-    return [
-        {"start": hhmm(a), "end": hhmm(b), "share": s}
-        for a, b, s in zip(edges, edges[1:], shares, strict=False)
-    ]
-
-
-def profile_weights(profile: str, opening: str, closing: str) -> list[float]:
-    start, end = minutes_of(opening), minutes_of(closing)
-    if end <= start:
-        raise StationInputError(f"closing {closing} must be after opening {opening}")
-    edges = [*range(start, end, 60), end]
-    shape = PROFILES[profile]
-    # Weight per minute at the hour's midpoint, times the hour's length (a short last hour).
-    return [shape(((a + b) / 2 - start) / (end - start)) * (b - a)
-            for a, b in itertools.pairwise(edges)]
 
 
 def _dist_mean(dist: dict[str, Any], mean: float, sd_share: float) -> dict[str, Any]:
@@ -207,45 +114,6 @@ def _apply(data: dict[str, Any], name: str, raw: str) -> None:
         group.pop("late_opening", None)
         data["late_opening"] = None if value == 0 else {
             "share": 1, "delay_min": {"kind": "fixed", "value": value}}
-
-
-def _from_group(scenario: Scenario, group_name: str, file: str) -> dict[str, Any]:
-    """The scenario's data with only ``group_name``, as one station of the group's mean size."""
-    names = scenario.group_names
-    if group_name not in names:
-        raise StationInputError(f"{file}: no station group {group_name!r} (groups: {names})")
-    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    group = data["station_groups"][names.index(group_name)]
-    source = scenario.station_groups[names.index(group_name)]
-    size = min(max(round(source.registered.mean), source.registered_min), source.registered_max)
-    group.update(count=1, registered={"kind": "fixed", "value": size})
-    for key in ("constituencies", "utc_offset_h", "time_zone"):
-        group.pop(key, None)  # one station: local time, one constituency
-    data["station_groups"] = [group]
-    data["election"]["constituencies"] = 1
-    data["arrivals"]["turnout_sd"] = 0  # the turnout as stated, not a station-to-station draw
-    data["central"]["outages"] = [
-        o for o in data["central"].get("outages", []) if o.get("group") in (None, group_name)
-    ]
-    data["thresholds"] = []  # run verdicts are not the calculator's
-    return data
-
-
-def base_data(scenario_file: Path | None, group: str | None) -> dict[str, Any]:
-    """Where the inputs start: the built-in station, or one group of a scenario file."""
-    if scenario_file is None:
-        if group is not None:
-            raise StationInputError("--group needs --scenario FILE")
-        return copy.deepcopy(BUILT_IN)
-    scenario = load_scenario(scenario_file)
-    if group is None:
-        if len(scenario.station_groups) > 1:
-            raise StationInputError(
-                f"{scenario_file}: has {len(scenario.station_groups)} station groups; name one "
-                f"with --group (groups: {scenario.group_names})"
-            )
-        group = scenario.group_names[0]
-    return _from_group(scenario, group, str(scenario_file))
 
 
 def station_scenario(base: dict[str, Any], given: Mapping[str, str]) -> Scenario:

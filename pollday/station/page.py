@@ -14,7 +14,8 @@ import html
 from collections.abc import Collection, Mapping
 from importlib import resources
 
-from pollday.station.inputs import INPUTS, PROFILES, Input
+from pollday.station.arrival_profile import PROFILES
+from pollday.station.catalog import INPUTS, Input
 from pollday.station.page_fields import FIELDS, SECTIONS
 
 _NUMERIC_MODE = {"int": "numeric", "float": "decimal"}  # the phone's number keyboard

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pollday.station.inputs import INPUT_NAMES
+from pollday.station.catalog import INPUT_NAMES
 from pollday.station.page_fields import FIELDS
 from pollday.station.pools import MAX_POOL_UNITS
 
 # One problem of the CLI text: "--flag (schema.path): rest" or "--flag: rest".
 _FLAGGED = re.compile(r"--(?P<flag>[a-z/-]+)(?: \((?P<path>[^)]*)\))?: (?P<rest>.*)", re.S)
-# Problems are joined by "; " (station_inputs._plain); only split before the next flag.
+# Problems are joined by "; " (pollday.station.inputs._plain); only split before the next flag.
 _NEXT = re.compile(r"; (?=--[a-z])")
 # The scenario reader may follow pydantic's bound with advice for a file ("... less than or
 # equal to 1 (a share or probability is a fraction of 1: 2 % is 0.02)", see

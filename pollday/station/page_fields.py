@@ -1,7 +1,7 @@
 """The calculator page's fields in a planner's words: label (with its unit), where the field
 sits (the three most-used first, the rest under "More settings"), and words for the choices.
 
-The inputs themselves (names, kinds, defaults) are :data:`pollday.station.inputs.INPUTS`; this
+The inputs themselves (names, kinds, defaults) are :data:`pollday.station.catalog.INPUTS`; this
 module only says how the page presents them, so the command line keeps its own flag help.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pollday.station.inputs import INPUT_NAMES
+from pollday.station.catalog import INPUT_NAMES
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pollday.exits import EXIT_OK
-from pollday.station.defaults import resolved_inputs
-from pollday.station.inputs import (
-    CHAIN_INPUTS,
-    FLOW_INPUTS,
-    INPUTS,
-    StationInputError,
-    base_data,
-    station_scenario,
-)
+from pollday.station.base import base_data
+from pollday.station.catalog import CHAIN_INPUTS, INPUTS
+from pollday.station.defaults import FLOW_INPUTS, StationInputError, resolved_inputs
+from pollday.station.inputs import station_scenario
 from pollday.station.limits import QueryError, check_inputs, check_work, parse_days, parse_query
 from pollday.station.page import render_page
 from pollday.station.page_errors import field_errors, pool_errors

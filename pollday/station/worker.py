@@ -22,7 +22,7 @@ from typing import Any
 
 from pollday.station.answer import StationAnswer
 from pollday.station.calc import answer
-from pollday.station.inputs import StationInputError
+from pollday.station.defaults import StationInputError
 from simulation.scenario.loading import ScenarioError
 
 DEADLINE_S = 60.0  # one answer; the page's bounds keep an unloaded one near 20 s at most

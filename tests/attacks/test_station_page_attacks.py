@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from pollday.station.inputs import INPUT_NAMES
+from pollday.station.catalog import INPUT_NAMES
 
 FUZZ_REQUESTS = 2_000
 TIMEOUT_S = 120  # per request: far above any refusal; a hang fails, it does not block CI

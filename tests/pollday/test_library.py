@@ -18,7 +18,8 @@ from pollday.scenario.schema import SCHEMA_FILE
 from pollday.scenario.validate import ValidateOptions, validate_scenario_file
 from pollday.simulate.api import SimulateOptions, simulate_to_folder
 from pollday.station.api import StationOptions, station_answer
-from pollday.station.inputs import INPUT_NAMES, StationInputError
+from pollday.station.catalog import INPUT_NAMES
+from pollday.station.defaults import StationInputError
 from simulation import ScenarioError
 from tests.pollday.report_support import SMOKE
 

@@ -15,7 +15,7 @@ import pytest
 
 from pollday.cli import main
 from pollday.station.answer import StationAnswer
-from pollday.station.inputs import hourly_intervals, profile_weights
+from pollday.station.arrival_profile import hourly_intervals, profile_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -176,7 +176,7 @@ def test_the_documented_defaults_are_the_built_in_station(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Every input's documented default is what the calculator runs without it."""
-    from pollday.station.inputs import INPUTS
+    from pollday.station.catalog import INPUTS
 
     flags = [a for s in INPUTS if s.default for a in (f"--{s.name.replace('_', '-')}",
                                                       s.default)]

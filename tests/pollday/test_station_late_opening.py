@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from pollday.station.base import base_data
 from pollday.station.calc import answer
 from pollday.station.defaults import StationInputError
-from pollday.station.inputs import base_data, station_scenario
+from pollday.station.inputs import station_scenario
 from simulation import build_stations, simulate_station
 from simulation.station.late_opening import late_days
 

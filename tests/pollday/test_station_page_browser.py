@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pollday.station.inputs import base_data
+from pollday.station.base import base_data
 from pollday.station.web import fixed_inputs, running_server
 from tests.pollday.report_support import ROOT, Chromium, find_chromium
 

@@ -14,8 +14,11 @@ from typing import Any
 import pytest
 
 from pollday.cli import main
+from pollday.station.base import base_data
 from pollday.station.calc import answer
-from pollday.station.inputs import INPUT_NAMES, StationInputError, base_data, station_scenario
+from pollday.station.catalog import INPUT_NAMES
+from pollday.station.defaults import StationInputError
+from pollday.station.inputs import station_scenario
 from pollday.station.page import render_page
 from pollday.station.page_errors import field_errors
 from pollday.station.page_fields import FIELDS, PAGE_FIELDS
