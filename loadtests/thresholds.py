@@ -77,7 +77,7 @@ def check_figure(figure: str) -> None:
     """Raise ``ValueError`` (the reason alone) unless a threshold may name ``figure``."""
     if figure in RENAMED:
         raise ValueError(f"ambiguous figure {figure!r}: {RENAMED[figure]}")
-    if figure in RENAMED_FIGURES:  # the "did you mean" shape scenario_hints turns into a fix
+    if figure in RENAMED_FIGURES:  # the "did you mean" shape scenario/hints.py turns into a fix
         raise ValueError(
             f"unknown figure {figure!r}; did you mean [{RENAMED_FIGURES[figure]!r}]? (renamed: "
             "refusals and lost votes are named by stage and cause, docs/outputs.md)")

@@ -1,7 +1,7 @@
 """``pollday allocate`` as a library call: :func:`allocate_to_folder` with typed options.
 
 Writes ``allocation.json``, ``allocation.csv``, ``moves.csv`` and ``allocation.md`` to
-``options.out`` and returns allocation.json's content; the CLI (allocate_command.py) only
+``options.out`` and returns allocation.json's content; the CLI (command.py) only
 parses and prints.
 """
 

@@ -1,7 +1,7 @@
 """``pollday size`` as a library call: :func:`size` with typed :class:`SizeOptions`.
 
 Writes ``sizing.csv``, ``sizing.json`` and ``report.html`` to ``options.out`` and returns the
-summary (sizing.json's content); the CLI (size_command.py) only parses and prints.
+summary (sizing.json's content); the CLI (command.py) only parses and prints.
 """
 
 from __future__ import annotations
