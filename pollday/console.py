@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,8 +27,9 @@ from rich.table import Table
 
 from loadtests.figures import label
 from pollday.progress import Heartbeat, counted, plain_progress_wanted
-from pollday.verdicts.line import standard_holds, standard_of, standard_verdict
+from pollday.verdicts.line import standard_verdict
 from simulation.national.runner import ProgressCallback
+from simulation.national.summary_model import SimulationSummary
 
 err_console = Console(stderr=True)
 
@@ -113,71 +114,67 @@ def fail(message: str, code: int) -> int:
     return code
 
 
-def _protocols(summary: dict[str, Any]) -> str:
+def _protocols(day: SimulationSummary) -> str:
     """Protocols missing and upload attempts (failed ones included), or "counted elsewhere"
     (no station protocol: not zero of them)."""
-    if summary.get("counted_elsewhere"):
+    if day.counted_elsewhere or day.protocols_never_uploaded is None:
         return "counted elsewhere"
-    attempts = summary.get("protocol_upload_attempts")
-    elsewhere = summary.get("stations_counted_elsewhere", 0)
-    return f"{summary['protocols_never_uploaded']:,} / " + (
+    attempts, elsewhere = day.protocol_upload_attempts, day.stations_counted_elsewhere
+    return f"{day.protocols_never_uploaded:,} / " + (
         "-" if attempts is None else f"{attempts:,}") + (
         f" ({elsewhere:,} stations counted elsewhere)" if elsewhere else "")
 
 
-def print_simulation_table(summary: dict[str, Any], out: str) -> None:
-    table = Table(title=f"{summary['scenario']} — simulated election day", show_header=False)
+def print_simulation_table(summary: SimulationSummary | Mapping[str, Any], out: str) -> None:
+    """The simulated day's table; ``summary`` is the model, or summary.json's content (read
+    through the model, so every field below is there with its type)."""
+    day = (summary if isinstance(summary, SimulationSummary)
+           else SimulationSummary.model_validate(summary))
+    table = Table(title=f"{day.scenario} — simulated election day", show_header=False)
     table.add_column(justify="left")
     table.add_column(justify="right")
-    wait = summary["wait_min"]
-    peak = summary["checkins_per_minute"]
-    standard = standard_of(summary)
+    wait, peak, standard = day.wait_min, day.checkins_per_minute, day.standard
     rows = [
-        ("stations", f"{summary['stations']:,}"),
-        ("registered voters", f"{summary['registered']:,}"),
-        ("voted (turnout)", f"{summary['voted']:,} ({summary['turnout']:.2%})"),
+        ("stations", f"{day.stations:,}"),
+        ("registered voters", f"{day.registered:,}"),
+        ("voted (turnout)", f"{day.voted:,} ({day.turnout:.2%})"),
         (
             "lost votes: left line / not served at closing (total)",
-            f"{summary['reneged']:,} / {summary['not_served_at_close']:,} "
-            f"({summary['lost_votes']:,})",
+            f"{day.reneged:,} / {day.not_served_at_close:,} ({day.lost_votes:,})",
         ),
-        ("refused at identification (not lost votes)",
-         f"{summary['refused_not_identified']:,}"),
-        ("duplicate attempts refused", f"{summary['refused_duplicates']:,}"),
+        ("refused at identification (not lost votes)", f"{day.refused_not_identified:,}"),
+        ("duplicate attempts refused", f"{day.refused_duplicates:,}"),
         # Where they were refused or lost, and why (simulation.station.outcomes); zeros left out.
-        *((f"  {name}", f"{count:,}") for name, count in summary.get("outcomes", {}).items()
-          if count),
+        *((f"  {name}", f"{count:,}") for name, count in day.outcomes.items() if count),
         (
             "time in line, every stage, all voters, min (median / p95 / p99 / max)",
-            f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / {wait['max']:.1f}",
+            f"{wait.p50:.1f} / {wait.p95:.1f} / {wait.p99:.1f} / {wait.max:.1f}",
         ),
         (
             f"{label('stations.worst_station_p95_wait_min')}, min",
-            f"{standard['worst_station_p95_wait_min']:.1f}",
+            f"{standard.worst_station_p95_wait_min:.1f}",
         ),
         (
             label("stations.share_waiting_over_30_min"),
-            f"{summary['share_voters_waiting_over_30_min']:.2%}",
+            f"{day.share_voters_waiting_over_30_min:.2%}",
         ),
-        (
-            "stations failing the standard",
-            f"{standard['stations_failing']:,} of {summary['stations']:,}",
-        ),
-        ("peak check-ins per minute", f"{peak['peak']:,} at {peak['peak_time']}"),
-        ("protocols not uploaded on election night / upload attempts", _protocols(summary)),
-        ("seed", str(summary["seed"])),
-        ("wall time", f"{summary['wall_s']:.1f} s"),
+        ("stations failing the standard", f"{standard.stations_failing:,} of {day.stations:,}"),
+        ("peak check-ins per minute", f"{peak.peak:,} at {peak.peak_time or '-'}"),
+        ("protocols not uploaded on election night / upload attempts", _protocols(day)),
+        ("seed", str(day.seed)),
+        ("wall time", f"{day.wall_s:.1f} s"),
     ]
-    late = summary.get("late_opening")
+    late = day.late_opening
     if late:  # before the peak, seed and wall time rows
         rows.insert(len(rows) - 3, (
             "opened late: stations (mean / max delay, min; lost at the door)",
-            f"{late['stations']:,} of {summary['stations']:,} ({late['delay_mean_min']:.0f} / "
-            f"{late['delay_max_min']:.0f}; {late['left_before_opening']:,})"))
+            f"{late.stations:,} of {day.stations:,} ({late.delay_mean_min:.0f} / "
+            f"{late.delay_max_min:.0f}; {late.left_before_opening:,})"))
     for k, v in rows:
         table.add_row(k, v)
-    table.caption = standard_verdict(summary)
-    table.caption_style = "bold green" if standard_holds(summary) else "bold red"
+    # The verdict's words are shared with --quiet and the step summary (pollday.verdicts).
+    table.caption = standard_verdict({"standard": standard.model_dump()})
+    table.caption_style = "bold green" if standard.holds_at_every_station else "bold red"
     Console(file=sys.stdout).print(table)
     print(f"outputs written to {out}")
 
