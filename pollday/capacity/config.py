@@ -7,22 +7,19 @@ from pathlib import Path
 
 from loadtests.thresholds import Threshold
 from pollday.capacity.search import SearchSettings
+from pollday.harness.load_target import LoadTarget
 
 
 @dataclass
-class CapacityConfig:
+class CapacityConfig(LoadTarget):
+    """What ``pollday capacity`` is asked: the target and workers (:class:`LoadTarget`),
+    then the search's own options."""
+
     scenario_path: Path
     out: Path
     settings: SearchSettings = field(default_factory=SearchSettings)
     window: str = "auto"
     level_s: float = 60.0
-    host: str | None = None
-    allow_remote: bool = False
-    load_workers: int = 0  # Locust workers (--load-workers); 0: one process
-    sim_workers: int = 2
-    cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
-    secret: str = ""
-    admin_token: str = ""
     quiet: bool = True
     service_args: list[str] = field(default_factory=list)
     target_cpus: str | None = None  # --target-cpus as given

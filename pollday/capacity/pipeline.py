@@ -32,9 +32,9 @@ from pollday.capacity.window import (
 from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.harness.failure import RunFailure
+from pollday.harness.load_target import check_target, preflight
 from pollday.options.counts import MAX_LEVEL_S
 from pollday.run.peaks import PEAK_SPAN_MIN, checkins_per_minute, national_peak, station_weights
-from pollday.run.pipeline import RunConfig, check_target, preflight
 from pollday.scenario.file import load_scenario
 from pollday.verdicts.threshold_option import describe, merge_thresholds
 from simulation import Scenario, simulate
@@ -42,9 +42,7 @@ from simulation import Scenario, simulate
 
 def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]:
     """Everything checked before anything is simulated or sent (exit 2 on bad input)."""
-    check_target(RunConfig(config.scenario_path, config.out, host=config.host,
-                           allow_remote=config.allow_remote, secret=config.secret,
-                           admin_token=config.admin_token))
+    check_target(config)
     cpus = cpu_split(config.target_cpus, config.generator_cpus, config.host)
     check_database_url(config.database_url, config.host)
     problems = config.settings.problems()

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.adapter import AdapterError, check_adapter_spec
-from loadtests.audit import AuditError, audit, check_auditable
+from loadtests.audit import AuditError, audit
 from loadtests.measured import run_figures
 from loadtests.plan import kept_stations
 from loadtests.results import LoadTestOutput
@@ -31,8 +31,9 @@ from loadtests.thresholds import Threshold, judged_by_run
 from pollday.console import phase, progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.harness.failure import RunFailure
+from pollday.harness.load_target import LoadTarget, check_target, preflight
 from pollday.harness.locust_process import LocustRun, run_locust
-from pollday.harness.target import ReferenceService, TargetUnavailable, check_reachable, is_loopback
+from pollday.harness.target import ReferenceService, TargetUnavailable
 from pollday.harness.target_watch import TargetWatch, outage_notes, record_outage, with_outage
 from pollday.models.run import RunSummary
 from pollday.report import write_report
@@ -49,58 +50,18 @@ from simulation.outputs import schedule
 
 
 @dataclass
-class RunConfig:
+class RunConfig(LoadTarget):
+    """What ``pollday run`` is asked: the target and workers (:class:`LoadTarget`), then
+    the replay's own options."""
+
     scenario_path: Path
     out: Path
-    host: str | None = None
-    allow_remote: bool = False
-    load_workers: int = 0  # Locust workers (--load-workers); 0: one process
-    sim_workers: int = 2
-    cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
-    secret: str = ""
-    admin_token: str = ""
     compress: float | None = None
     station_share: float | None = None
     quiet: bool = False
     service_args: list[str] = field(default_factory=list)
     # --threshold: replace the scenario's rules on their figures, or add to them
     thresholds: tuple[Threshold, ...] = ()
-
-
-def preflight(host: str, admin_token: str) -> None:
-    """The target answers and speaks the admin contract the audit needs, or exit 3 now."""
-    try:
-        check_reachable(host)
-        check_auditable(host, admin_token)
-    except (TargetUnavailable, AuditError) as error:
-        raise RunFailure(EXIT_HARNESS, str(error)) from None
-
-
-def check_target(config: RunConfig) -> None:
-    """Refuse a non-loopback host, or a host without its secret and admin token, before
-    anything is simulated or sent (exit 2)."""
-    if config.host and not is_loopback(config.host) and not config.allow_remote:
-        raise RunFailure(
-            EXIT_BAD_INPUT,
-            (
-                f"--host {config.host} is not a loopback address; load-testing another machine "
-                "needs --allow-remote (nobody load-tests production by accident)"
-            ),
-        )
-    # Made-up credentials would make every station request 401 (a wasted run, exit 1) or
-    # the audit fail after the whole load test (exit 3): say so before any traffic.
-    for given, option, variable, what in (
-        (config.secret, "--secret", "POLLDAY_SECRET", "station-token secret"),
-        (config.admin_token, "--admin-token", "POLLDAY_ADMIN_TOKEN", "admin token (for the audit)"),
-    ):
-        if config.host and not given:
-            raise RunFailure(
-                EXIT_BAD_INPUT,
-                (
-                    f"--host {config.host} needs the target's {what}: pass {option} or set "
-                    f"{variable} to the one the service was started with"
-                ),
-            )
 
 
 def replay_window(
