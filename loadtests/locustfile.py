@@ -15,6 +15,10 @@ How it maps onto Locust (details in docs/loadtests.md):
 * Every attempt is a Locust request (``POST /v1/checkins``, ``POST /v1/checkins/batch`` ...);
   pollday's own figures (HdrHistograms from send and from intended time, generator lag,
   ledger) go to the master with custom messages and are written to ``--pollday-out``.
+
+This file starts a test (options, shares, time zero) and declares Locust's user and shape;
+what the process knows of the replay is :mod:`loadtests.replay_state`, and the end of a
+replay (reports, flush, outputs) :mod:`loadtests.replay_end`.
 """
 
 from __future__ import annotations
@@ -26,19 +30,17 @@ import time
 import uuid
 from typing import Any
 
-import gevent
 from locust import LoadTestShape, User, constant, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import options as pollday_options
 from loadtests.adapter import adapter_class
-from loadtests.latency import Recorder
-from loadtests.ledger import Entry
 from loadtests.options import OptionsError, ReplayOptions
-from loadtests.output import figure_aliases, write_outputs
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
+from loadtests.replay_end import finished, on_flush, on_ledger, on_report, on_test_stop
+from loadtests.replay_state import STATE
 from loadtests.sender import Driver
 from loadtests.web_ui import repeat_start_warning
 from simulation import ScenarioError
@@ -49,38 +51,7 @@ log = logging.getLogger("pollday.locust")
 # --processes N forks the workers from the master after it imported this file: each dies with
 # the master, which cannot stop them when killed outright (Locust's own check takes 60 s).
 forks_die_with_this_process()
-LEDGER_CHUNK = 10_000
-FLUSH_WAIT_S = 15.0
 DEADLINE_SLACK_S = 30.0
-
-
-class _State:
-    """This process's part: a driver (local/worker) or the merged reports (master/local)."""
-
-    def __init__(self) -> None:
-        self.opts: ReplayOptions | None = None
-        self.loaded: Loaded | None = None
-        self.run_id: str | None = None
-        self.driver: Driver | None = None
-        self.reported = False  # worker: final report sent for run_id
-        # master / local
-        self.expected: set[int] = set()
-        self.done: set[int] = set()
-        self.recorder = Recorder()
-        self.ledger: list[Entry] = []
-        self.deadline = 0.0
-        self.written = False
-
-    def reset(self, run_id: str) -> None:
-        self.run_id = run_id
-        self.driver = None
-        self.reported = False
-        self.expected, self.done = set(), set()
-        self.recorder, self.ledger = Recorder(), []
-        self.written = False
-
-
-STATE = _State()
 
 
 def _add_options(parser: Any) -> None:
@@ -102,14 +73,14 @@ def _options(environment: Environment) -> ReplayOptions:
 def _init(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
-        runner.register_message("pollday_flush", _on_flush)
+        runner.register_message("pollday_flush", on_flush)
         # A worker may get its options from the master only: load now if it can.
         with contextlib.suppress(OptionsError, ScenarioError, OSError, ValueError):
             _options(environment)
         return
     if isinstance(runner, MasterRunner):
-        runner.register_message("pollday_ledger", _on_ledger)
-        runner.register_message("pollday_report", _on_report)
+        runner.register_message("pollday_ledger", on_ledger)
+        runner.register_message("pollday_report", on_report)
     try:
         _options(environment)
         if not environment.host:
@@ -166,7 +137,7 @@ def _test_start(environment: Environment, **_: Any) -> None:
     STATE.deadline = zero_epoch + _duration_s(STATE.opts, STATE.loaded)
     zero_monotonic = time.monotonic() + (zero_epoch - time.time())
     driver = Driver(environment, STATE.opts, STATE.loaded, worker, workers, zero_monotonic,
-                    on_finished=lambda d: _finished(environment, d))
+                    on_finished=lambda d: finished(environment, d))
     STATE.driver = driver
     log.info("pollday: worker %d/%d replays %d events (%d jobs)", worker + 1, workers,
              driver.plan.scheduled_events, len(driver.plan))
@@ -181,100 +152,6 @@ def _duration_s(opts: ReplayOptions, loaded: Loaded) -> float:
     drain = central.timeout_s * (central.retries + 1) + 5
     last -= opts.window_start_s
     return (last + 2 * NIGHT_DECAY_S) / opts.compress + drain + DEADLINE_SLACK_S
-
-
-# -- end of a process's replay ----------------------------------------------------------------
-def _report(driver: Driver) -> tuple[dict[str, Any], list[Entry]]:
-    rec = driver.runner.recorder
-    rec.counters.update(driver.counters())
-    return rec.to_wire(), driver.runner.ledger.entries
-
-
-def _finished(environment: Environment, driver: Driver) -> None:
-    runner = environment.runner
-    if isinstance(runner, WorkerRunner):
-        if STATE.reported:
-            return
-        STATE.reported = True
-        wire, entries = _report(driver)
-        for k in range(0, len(entries), LEDGER_CHUNK):
-            runner.send_message("pollday_ledger", {"run": STATE.run_id,
-                                                   "entries": entries[k:k + LEDGER_CHUNK]})
-        runner.send_message("pollday_report", {"run": STATE.run_id, "worker": driver.worker,
-                                               "recorder": wire})
-    else:
-        wire, entries = _report(driver)
-        STATE.recorder.merge(Recorder.from_wire(wire))
-        STATE.ledger.extend(entries)
-        STATE.done.add(driver.worker)
-
-
-def _on_flush(environment: Environment, msg: Any, **_: Any) -> None:
-    if STATE.driver is not None:
-        STATE.driver.stop()
-
-
-def _on_ledger(environment: Environment, msg: Any, **_: Any) -> None:
-    if msg.data.get("run") == STATE.run_id:
-        STATE.ledger.extend(tuple(e) for e in msg.data["entries"])
-
-
-def _on_report(environment: Environment, msg: Any, **_: Any) -> None:
-    if msg.data.get("run") != STATE.run_id:
-        return
-    STATE.recorder.merge(Recorder.from_wire(msg.data["recorder"]))
-    STATE.done.add(int(msg.data["worker"]))
-    log.info("pollday: worker %d finished (%d/%d)", msg.data["worker"], len(STATE.done),
-             len(STATE.expected))
-
-
-def _test_stop(environment: Environment, **_: Any) -> None:
-    runner = environment.runner
-    if isinstance(runner, WorkerRunner):
-        if STATE.driver is not None:
-            STATE.driver.stop()
-        return
-    if STATE.run_id is None or STATE.written:
-        return
-    if isinstance(runner, MasterRunner):
-        if STATE.done != STATE.expected:
-            for client in list(runner.clients.all):
-                runner.send_message("pollday_flush", {"run": STATE.run_id}, client_id=client.id)
-            waited = 0.0
-            while STATE.done != STATE.expected and waited < FLUSH_WAIT_S:
-                gevent.sleep(0.1)
-                waited += 0.1
-            if STATE.done != STATE.expected:
-                log.error("pollday: no final report from workers %s",
-                          sorted(STATE.expected - STATE.done))
-    elif STATE.driver is not None:
-        STATE.driver.stop()
-    _write(environment)
-
-
-def _write(environment: Environment) -> None:
-    STATE.written = True
-    opts = STATE.opts
-    if opts is None or opts.out is None:
-        STATE.run_id = None
-        return
-    rec = STATE.recorder
-    if STATE.loaded is not None:  # the master knows the whole schedule, even if a worker died
-        _, rows = kept_rows(STATE.loaded, opts.station_share)
-        rec.counters["scheduled_events"] = len(rows)
-    rec.counters["missing_workers"] = len(STATE.expected - STATE.done)
-    STATE.ledger.sort(key=lambda e: (e[1], e[0], e[3]))
-    summary = write_outputs(opts.out, rec, STATE.ledger, workers=len(STATE.expected), options={
-        "scenario": str(opts.scenario_path), "schedule": str(opts.schedule or ""),
-        "compress": opts.compress, "station_share": opts.station_share,
-        "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
-        "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps},
-        figures=figure_aliases(adapter_class(opts.adapter).figures))
-    gen = summary.generator
-    STATE.run_id = None  # a new test (web UI) starts afresh
-    if gen is not None:  # summarize always writes it
-        log.info("pollday: fired %d of %d scheduled events, lag p99 %s ms; wrote %s",
-                 gen.fired_events, gen.scheduled_events, gen.lag_p99_ms, opts.out)
 
 
 # -- Locust's view: one idle user per process, a shape that ends with the replay ---------------
@@ -304,4 +181,4 @@ _events: Any = events  # locust's EventHook is untyped
 _events.init_command_line_parser.add_listener(_add_options)
 _events.init.add_listener(_init)
 _events.test_start.add_listener(_test_start)
-_events.test_stop.add_listener(_test_stop)
+_events.test_stop.add_listener(on_test_stop)
