@@ -47,10 +47,9 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture
 def service(smoke: dict[str, Any], tmp_path: Path) -> Iterator[Server]:
-    server = Server(f"sqlite:///{tmp_path / 'service.db'}", register=smoke["register"],
-                    cwd=tmp_path)
-    yield server
-    server.stop()
+    with Server(f"sqlite:///{tmp_path / 'service.db'}", register=smoke["register"],
+                cwd=tmp_path) as server:
+        yield server
 
 
 def locust(*args: str, cwd: Path, timeout_s: float = 150) -> subprocess.CompletedProcess[str]:

@@ -49,10 +49,9 @@ def storm(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 @pytest.fixture
 def service(storm: dict[str, Any], tmp_path: Path) -> Iterator[Server]:
-    server = Server(f"sqlite:///{tmp_path / 'service.db'}", register=storm["register"],
-                    cwd=tmp_path)
-    yield server
-    server.stop()
+    with Server(f"sqlite:///{tmp_path / 'service.db'}", register=storm["register"],
+                cwd=tmp_path) as server:
+        yield server
 
 
 def test_a_failed_attempt_is_a_protocol_that_does_not_add_up() -> None:
