@@ -18,7 +18,7 @@ from tests.capacity_server import known_capacity
 from tests.pollday.test_capacity import capacity, scenario_with
 
 K, D_S = 16, 0.05  # 320 requests/s
-# With test_capacity's searches on one worker (see its pytestmark).
+# With test_capacity's stub-target searches on one worker (see its ONE_AT_A_TIME).
 pytestmark = pytest.mark.xdist_group("load-generator")
 
 
