@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -91,6 +92,22 @@ def _summary(out: Path) -> dict[str, object]:
     return json.loads((out / "summary.json").read_text())
 
 
+def _failed_run(out: Path, host: str) -> dict[str, Any]:
+    """pollday run of smoke against ``host`` into ``out``, which must fail its thresholds
+    (exit 1); its summary."""
+    done = pollday("run", str(SMOKE), "--host", host, "--out", str(out), "--quiet")
+    assert done.returncode == 1, done.stderr + done.stdout
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return summary
+
+
+def _endpoint(summary: dict[str, Any], figure: str) -> dict[str, Any]:
+    """The load test's endpoint that stands for ``figure`` (e.g. ``checkin``)."""
+    endpoint: dict[str, Any] = next(
+        e for e in summary["loadtest"]["endpoints"].values() if e["figure"] == figure)
+    return endpoint
+
+
 @pytest.mark.slow
 def test_smoke_against_the_embedded_service_meets_every_threshold(tmp_path: Path) -> None:
     out = tmp_path / "run"
@@ -161,9 +178,8 @@ def test_slow_target_fails_and_junit_names_the_threshold(
     tmp_path: Path, faulty_service: str
 ) -> None:
     out = tmp_path / "run"
-    done = pollday("run", str(SMOKE), "--host", faulty_service, "--out", str(out), "--quiet")
-    assert done.returncode == 1, done.stderr + done.stdout
-    failed = [v for v in _summary(out)["thresholds"] if v["verdict"] != "met"]  # type: ignore[union-attr]
+    summary = _failed_run(out, faulty_service)
+    failed = [v for v in summary["thresholds"] if v["verdict"] != "met"]
     assert "checkin.p95_ms < 300" in [v["rule"] for v in failed]
     failures = [
         case.get("name")
@@ -173,18 +189,13 @@ def test_slow_target_fails_and_junit_names_the_threshold(
     assert "checkin.p95_ms < 300" in failures
     assert "checkin.error_rate < 0.01" in failures
     assert "audit.lost_checkins == 0" not in failures  # slow, but nothing lost
-    summary = _summary(out)
-    loop = summary["closed_loop"]  # type: ignore[index]
+    loop = summary["closed_loop"]
     assert loop["measured"]
     # The loop's input: percentiles 1..99 of check-in latency from the send. Every answer
     # but the injected 500s (sent before the delay) took at least 400 ms.
-    values_ms = summary["loadtest"]["checkin_latency_ms"]["values_ms"]  # type: ignore[index]
+    values_ms = summary["loadtest"]["checkin_latency_ms"]["values_ms"]
     assert values_ms[49] >= 400
-    checkin = next(
-        e
-        for e in summary["loadtest"]["endpoints"].values()  # type: ignore[index]
-        if e["figure"] == "checkin"
-    )
+    checkin = _endpoint(summary, "checkin")
     fast = math.ceil(100 * checkin["error_rate"])  # percentiles that may be injected errors
     assert loop["measured_latency_mean_s"] >= 0.4 * (99 - fast) / 99
     assert loop["measured_latency_mean_s"] > loop["assumed_latency_mean_s"]
@@ -205,22 +216,15 @@ def test_slow_target_fails_and_junit_names_the_threshold(
 def test_a_stall_shows_from_intended_times_not_in_plain_latency(
     tmp_path: Path, faulty_service: str
 ) -> None:
-    out = tmp_path / "run"
-    done = pollday("run", str(SMOKE), "--host", faulty_service, "--out", str(out), "--quiet")
     # The shipped smoke thresholds judge latency from the intended send time too: the stall,
     # invisible in plain latency, now fails the run (it passed with exit 0 before).
-    assert done.returncode == 1, done.stderr + done.stdout
-    failed = [v["rule"] for v in _summary(out)["thresholds"]  # type: ignore[union-attr]
-              if v["verdict"] != "met"]
+    summary = _failed_run(tmp_path / "run", faulty_service)
+    failed = [v["rule"] for v in summary["thresholds"] if v["verdict"] != "met"]
     # The generator's own lag may also miss its limit on a loaded CI machine; among the
     # target's figures, only the intended-time p99 may fail.
     target_failed = [rule for rule in failed if not rule.startswith("generator.")]
     assert target_failed == ["checkin.p99_ms_intended < 1000"], failed
-    checkin = next(
-        e
-        for e in _summary(out)["loadtest"]["endpoints"].values()  # type: ignore[index]
-        if e["figure"] == "checkin"
-    )
+    checkin = _endpoint(summary, "checkin")
     # Requests held back by the per-station cap waited in the generator, not at the server.
     assert checkin["p99_ms_intended"] >= 1000, checkin
     assert checkin["p99_ms"] < 1000, checkin
@@ -259,20 +263,17 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
     assert summary["audit"]["lost_checkins"] == 0  # type: ignore[index]
 
 
+def _refused_at_preflight(out: Path, host: str, code: int, words: str) -> None:
+    """pollday run against ``host`` stops before any traffic with exit ``code``, says
+    ``words`` (no traceback) and leaves only the failure's outputs in ``out``."""
+    done = pollday("run", str(SMOKE), "--host", host, "--out", str(out), "--quiet", timeout=120)
+    assert done.returncode == code, done.stderr + done.stdout
+    assert words in done.stderr and "Traceback" not in done.stderr
+    _assert_failure_outputs_only(out, code, words, "preflight")
+
+
 def test_unreachable_target_exits_3_with_a_clear_message(tmp_path: Path) -> None:
-    done = pollday(
-        "run",
-        str(SMOKE),
-        "--host",
-        "http://127.0.0.1:9",
-        "--out",
-        str(tmp_path),
-        "--quiet",
-        timeout=120,
-    )
-    assert done.returncode == 3
-    assert "unreachable" in done.stderr and "Traceback" not in done.stderr
-    _assert_failure_outputs_only(tmp_path, 3, "unreachable", "preflight")
+    _refused_at_preflight(tmp_path, "http://127.0.0.1:9", 3, "unreachable")
 
 
 def _assert_failure_outputs_only(out: Path, code: int, words: str, stage: str) -> None:
@@ -289,19 +290,7 @@ def _assert_failure_outputs_only(out: Path, code: int, words: str, stage: str) -
 
 
 def test_non_loopback_target_is_refused_before_any_traffic(tmp_path: Path) -> None:
-    done = pollday(
-        "run",
-        str(SMOKE),
-        "--host",
-        "http://192.0.2.10:8080",
-        "--out",
-        str(tmp_path / "run"),
-        "--quiet",
-        timeout=120,
-    )
-    assert done.returncode == 2
-    assert "--allow-remote" in done.stderr
-    _assert_failure_outputs_only(tmp_path / "run", 2, "--allow-remote", "preflight")
+    _refused_at_preflight(tmp_path / "run", "http://192.0.2.10:8080", 2, "--allow-remote")
 
 
 def test_bad_threshold_in_scenario_exits_2(tmp_path: Path) -> None:
