@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pollday.report.run_folder import FloatArray, SimulationData
+from simulation.national.summary_model import ArrivalsIn, TurnoutAt
 from simulation.scenario.model import Scenario, minutes_of_day
 
 _PROFILE_STEP_MIN = 5.0
@@ -53,25 +54,48 @@ def _clock_min(hhmm: str) -> float:
     return float(int(hours) * 60 + int(minutes))
 
 
+@dataclass(frozen=True)
+class _DaySeries:
+    """The summary's figures the day's plots draw, typed."""
+
+    registered: float
+    turnout: float
+    arrivals_by_hour: list[ArrivalsIn]
+    turnout_by_hour: list[TurnoutAt]
+
+
+def _series(data: SimulationData) -> _DaySeries:
+    day = data.day
+    if day is not None:
+        return _DaySeries(float(day.registered), day.turnout, day.arrivals_by_hour,
+                          day.turnout_by_hour)
+    # A file older than the models: its hours still read through the model's types.
+    s = data.summary
+    return _DaySeries(
+        float(s["registered"]), float(s["turnout"]),
+        [ArrivalsIn.model_validate(h) for h in s["arrivals_by_hour"]],
+        [TurnoutAt.model_validate(h) for h in s.get("turnout_by_hour", [])])
+
+
 def day_profile(data: SimulationData) -> DayProfile:
-    scenario, summary = data.scenario, data.summary
-    registered = float(summary["registered"])
+    scenario, series = data.scenario, _series(data)
+    registered = series.registered
     opening = minutes_of_day(scenario.election.opening)
     day_min = scenario.election.day_s / 60
-    arrivals = np.array([float(h["arrivals"]) for h in summary["arrivals_by_hour"]])
+    arrivals = np.array([float(h.arrivals) for h in series.arrivals_by_hour])
     hours = len(arrivals)
     edges = np.arange(hours + 1, dtype=np.float64) * 60
-    by_hour = summary.get("turnout_by_hour", [])
+    by_hour = series.turnout_by_hour
     # Turnout is reported at full local clock hours (09:00 ... after an 08:30 opening); the
     # bars count check-ins per hour from opening, read off that cumulative curve, and the
     # check-ins after the last full hour (and after closing) fall in the last bar.
-    turnout_t = np.array([0.0] + [(_clock_min(h["time"]) - opening) % (24 * 60)
+    turnout_t = np.array([0.0] + [(_clock_min(h.time) - opening) % (24 * 60)
                                   for h in by_hour])
-    turnout = np.array([0.0] + [float(h["cumulative_turnout"]) for h in by_hour])
+    turnout = np.array([0.0] + [float(h.cumulative_turnout) for h in by_hour])
     curve_t, curve = turnout_t, turnout
     if turnout_t[-1] < edges[-1]:  # a last, partial hour (07:00-19:30): the rest of the day
         curve_t = np.append(turnout_t, edges[-1])
-        curve = np.append(turnout, float(summary["turnout"]))
+        curve = np.append(turnout, series.turnout)
     checkins = np.diff(np.interp(edges, curve_t, curve)) * registered
     people = registered * scenario.arrivals.turnout / (1 - scenario.arrivals.duplicate_share)
     expected = np.diff(_cumulative_profile(scenario, edges)) * people

@@ -18,6 +18,7 @@ from loadtests.measured import lookup, standard_of
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
 from pollday.report.verdict import page_verdict
+from simulation.national.summary_model import CheckinPeak, WaitFigures
 from simulation.standard import part_text
 
 
@@ -109,8 +110,10 @@ def _standard_rows(rows: _Rows, s: Mapping[str, Any]) -> list[Figure]:
 
 def key_figures(s: Mapping[str, Any]) -> list[Figure]:
     rows = _Rows(s)
-    wait = s["wait_min"]
-    peak = s.get("checkins_per_minute", {})
+    # The plain rows' parts read through the summary's model (older files included); the
+    # coloured rows look their figure up by its catalogue key (loadtests.measured.lookup).
+    wait = WaitFigures.model_validate(s["wait_min"])
+    peak = CheckinPeak.model_validate(s.get("checkins_per_minute", {"peak": 0, "peak_time": None}))
     lost_note = ", ".join(f"{_n(s[k])} {label}" for k, label in (
         ("reneged", "left the line"), ("not_served_at_close", "not served at closing")) if k in s)
     refused = s.get("refused_not_identified")
@@ -127,13 +130,13 @@ def key_figures(s: Mapping[str, Any]) -> list[Figure]:
                   "; ".join(f"{k} {_n(v)}" for k, v in outcomes.items()))] if outcomes else []),
         *_standard_rows(rows, s),
         Figure("Time in line, all voters pooled: median / p95 / p99 / max",
-               f"{wait['p50']:.1f} / {wait['p95']:.1f} / {wait['p99']:.1f} / "
-               f"{wait['max']:.0f} min", "every voter of every station in one distribution"),
+               f"{wait.p50:.1f} / {wait.p95:.1f} / {wait.p99:.1f} / {wait.max:.0f} min",
+               "every voter of every station in one distribution"),
         rows.figure("Voters waiting over 30 minutes", "stations.share_waiting_over_30_min",
                     _pct(s.get("share_voters_waiting_over_30_min", 0)),
                     "shown, not judged: the standard judges each station's own p95"),
-        Figure("Peak check-ins per minute (national)", _n(peak.get("peak", 0)),
-               f"at {peak['peak_time']} home time" if peak.get("peak_time") else ""),
+        Figure("Peak check-ins per minute (national)", _n(peak.peak),
+               f"at {peak.peak_time} home time" if peak.peak_time else ""),
         Figure("Terminal failures", _n(s.get("terminal_failures", 0))),
         Figure("Duplicate attempts", _n(s.get("duplicate_attempts", 0)),
                f"{_n(s.get('refused_duplicates', 0))} refused"),

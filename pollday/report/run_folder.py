@@ -11,6 +11,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,23 @@ class QueueLengths:
 class SimulationData:
     """What ``pollday simulate`` wrote: the data of the headline and the day sections."""
 
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # the file's JSON: the sections' templates take it as written
     stations: StationColumns
     queues: QueueLengths | None  # None: the run was asked not to write queue curves
     scenario: Scenario
+
+    @cached_property
+    def day(self) -> SimulationSummary | None:
+        """The simulated day's part of summary.json as its model (a run's summary is that
+        day plus the run's fields: RunSummary extends SimulationSummary); None for a file
+        older than the models (no ``format``), which the report holds only to the keys it
+        needs (``pollday.report.file_read``), or one of an older layout (format 1 had
+        ``wait_standard``)."""
+        if self.summary.get("format") != SimulationSummary.FORMAT:
+            return None
+        fields = SimulationSummary.model_fields
+        return SimulationSummary.model_validate(
+            {k: v for k, v in self.summary.items() if k in fields})
 
 
 @dataclass(frozen=True)

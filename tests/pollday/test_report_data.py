@@ -79,7 +79,8 @@ def _one_interval_day(opening: str, summary: dict[str, Any]) -> DayProfile:
 def test_day_profile_follows_the_scenario_and_the_summary() -> None:
     summary = {
         "registered": 1000, "turnout": 0.5,
-        "arrivals_by_hour": [{"arrivals": 150}, {"arrivals": 200}, {"arrivals": 150}],
+        "arrivals_by_hour": [{"time": "08:00", "arrivals": 150}, {"time": "09:00", "arrivals": 200},
+                             {"time": "10:00", "arrivals": 150}],
         "turnout_by_hour": [{"time": "09:00", "cumulative_turnout": 0.15},
                             {"time": "10:00", "cumulative_turnout": 0.35}],
     }
@@ -99,7 +100,8 @@ def test_day_profile_follows_the_scenario_and_the_summary() -> None:
 def test_a_half_hour_opening_reads_the_turnout_at_full_hours() -> None:
     summary = {
         "registered": 1000, "turnout": 0.5,
-        "arrivals_by_hour": [{"arrivals": 200}, {"arrivals": 200}, {"arrivals": 100}],
+        "arrivals_by_hour": [{"time": "08:30", "arrivals": 200}, {"time": "09:30", "arrivals": 200},
+                             {"time": "10:30", "arrivals": 100}],
         "turnout_by_hour": [{"time": "09:00", "cumulative_turnout": 0.1},
                             {"time": "10:00", "cumulative_turnout": 0.3},
                             {"time": "11:00", "cumulative_turnout": 0.45}],

@@ -172,6 +172,7 @@ def test_figures_that_should_alarm_are_red_and_a_slow_service_fails(smoke: Path)
 def test_a_folder_from_before_the_whole_visit_standard(smoke: Path) -> None:
     """An older summary (its wait standard) still renders one verdict, by the same rules."""
     summary = _summary(smoke)
+    summary["format"] = 1  # the layout of that time (wait_standard)
     new = summary.pop("standard")
     summary["wait_standard"] = {
         "standard_min": 30.0, "national_p95_wait_min": new["national_p95_wait_min"],
