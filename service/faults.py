@@ -141,14 +141,20 @@ class FaultInjectionMiddleware:
         self.config = config
         # Per-process stream: workers of one service draw different but repeatable numbers.
         self.rng = np.random.default_rng([config.seed, os.getpid()])
-        self.stall_start = time.monotonic() + config.stall_after_s
-        self.stall_end = self.stall_start + config.stall_s
+        # The stall is timed from the first targeted request, not from start-up: a rehearsal
+        # (or a loaded machine) may take any time to begin sending, and a window that opened
+        # and closed before the load arrived would rehearse nothing.
+        self.stall_start: float | None = None
+        self.stall_end = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.config.targets(scope["path"]):
             await self.app(scope, receive, send)
             return
         now = time.monotonic()
+        if self.stall_start is None:
+            self.stall_start = now + self.config.stall_after_s
+            self.stall_end = self.stall_start + self.config.stall_s
         if self.config.stall_s > 0 and self.stall_start <= now < self.stall_end:
             # Every request arriving inside the window waits until its end: one stall in time.
             await asyncio.sleep(self.stall_end - now)

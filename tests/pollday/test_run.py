@@ -210,7 +210,7 @@ def test_slow_target_fails_and_junit_names_the_threshold(
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "faulty_service",
-    [["--inject-stall-s", "2", "--inject-stall-after-s", "12", "--inject-endpoints", "checkins"]],
+    [["--inject-stall-s", "2", "--inject-stall-after-s", "4", "--inject-endpoints", "checkins"]],
     indirect=True,
 )
 def test_a_stall_shows_from_intended_times_not_in_plain_latency(

@@ -81,16 +81,15 @@ def test_one_time_stall(sqlite_url: str) -> None:
     stall_s = 3.0
     with (Server(sqlite_url, "--inject-stall-s", str(stall_s), "--inject-stall-after-s", "0",
                  "--inject-endpoints", "results") as srv, srv.client() as client):
-        since_launch_s = time.monotonic() - srv.launched_at
+        client.get("/v1/turnout")  # not a chosen endpoint: does not start the window
         start = time.perf_counter()
         client.get("/v1/results")
         first_s = time.perf_counter() - start
         start = time.perf_counter()
         client.get("/v1/results")
         second_s = time.perf_counter() - start
-    # The window opened when the worker started (after our launch), so at least what
-    # is left of it since the launch must be felt, and never more than the whole stall.
-    assert first_s >= stall_s - since_launch_s - 0.05
+    # The window opens at the first request to a chosen endpoint: that request waits it out.
+    assert first_s >= stall_s - 0.05
     assert first_s <= stall_s + 0.5
     # Not stalled again. Half the stall, not a fixed 0.5 s: a request on a loaded 2-core
     # box can take more than 0.5 s, never 1.5 s; the exact waits (the window and nothing
@@ -146,7 +145,11 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> _FakeClock:
 
 def test_stall_waits_out_one_window_only(fake_clock: _FakeClock) -> None:
     config = FaultConfig(stall_s=3.0, stall_after_s=10.0, endpoints=parse_endpoints("results"))
-    app = FaultInjectionMiddleware(_answer, config)  # the window: clock 1010-1013
+    app = FaultInjectionMiddleware(_answer, config)
+    fake_clock.now += 100.0  # start-up time does not count
+    assert _request(app, fake_clock, "/v1/turnout") == []  # nor another endpoint's request
+    # The first chosen request, at clock 1100, opens the window 10 s later: 1110-1113.
+    assert _request(app, fake_clock, "/v1/results") == []
     fake_clock.now += 5.0  # before the window: no wait
     assert _request(app, fake_clock, "/v1/results") == []
     fake_clock.now += 6.0  # 1 s into the window: waits the 2 s left of it
