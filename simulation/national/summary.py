@@ -70,7 +70,7 @@ def _wait_figures(hist: WaitHistogram) -> WaitFigures:
 
 def _turnout_by_hour(result: NationalResult, registered: int) -> list[TurnoutAt]:
     opening = minutes_of_day(result.scenario.election.opening)
-    first_full_hour = opening + 60 - opening % 60  # the checkins_by_hour cuts (station_metrics)
+    first_full_hour = opening + 60 - opening % 60  # the checkins_by_hour cuts (station/metrics.py)
     by_hour = result.aggregate.checkins_by_hour.mean(axis=0)
     return [
         TurnoutAt(time=_clock(first_full_hour + 60 * h),

@@ -1,6 +1,6 @@
 """What sizing is asked (:class:`SizingRequest`) and what one candidate set of units scored
-(:class:`Evaluation`): shared by the search (``sizing.py``) and its explanation
-(``sizing_why.py``), which would otherwise import each other.
+(:class:`Evaluation`): shared by the search (``search.py``) and its explanation
+(``why.py``), which would otherwise import each other.
 
 Sizing works on the pools of any flow, by pool name: the default flow's pools are
 ``terminal``, ``desk`` and ``booth`` (labelled ``terminals``, ``desks``, ``booths`` in

@@ -42,7 +42,7 @@ from simulation.station.plan import plan_station
 from simulation.station.units import Hardware
 from simulation.stations import StationTable
 
-# SizingRequest and Evaluation live in sizing_request.py (shared with sizing_why.py) and are
+# SizingRequest and Evaluation live in request.py (shared with why.py) and are
 # part of this module's API.
 __all__ = [
     "MAX_PER_RESOURCE",
@@ -72,7 +72,7 @@ class BandAnswer:
     final: Evaluation
     unreachable: list[str] = field(default_factory=list)  # pools the search could not meet
     station_days: int = 0
-    reason: str = ""  # why this many units of the identifying pool: see sizing_why
+    reason: str = ""  # why this many units of the identifying pool: see simulation.sizing.why
     reasons: dict[str, str] = field(default_factory=dict)  # per sized pool
     current: Evaluation | None = None  # the station's current hardware, same days
     at_floor: Evaluation | None = None  # a what-if at its floor (the base answer), same days
