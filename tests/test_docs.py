@@ -116,7 +116,8 @@ def _inline(path: Path) -> list[Shown]:
     out = []
     text = path.read_text()
     for found in re.finditer(r"`((?:\.venv/bin/)?(?:pollday|python3?) [^`]+|"
-                             r"benchmarks/bench_\w+\.py[^`]*)`", text):
+                             # file:line (a place in a benchmark, not a command to run)
+                             r"benchmarks/bench_\w+\.py(?!:\d)[^`]*)`", text):
         command = " ".join(found.group(1).split())
         if re.match(r"^(\.venv/bin/)?pollday \w+:", command):
             continue  # an error message quoted, not a command
