@@ -41,7 +41,7 @@ from pollday.run.closed_loop import close_the_loop
 from pollday.run.peaks import national_multiples
 from pollday.run.register import write_run_register
 from pollday.scenario.file import load_scenario
-from pollday.simulate.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_day_into_folder, summary_content
 from pollday.verdicts.junit import write_junit
 from pollday.verdicts.run_verdict import judge, replay_notes
 from pollday.verdicts.threshold_option import describe, merge_thresholds
@@ -85,9 +85,10 @@ def _station_days(scenario: Scenario) -> int:
 def _simulate(config: RunConfig, scenario: Scenario) -> tuple[Any, dict[str, Any]]:
     with progress_bar("simulating stations", _station_days(scenario),
                       quiet=config.quiet) as advance:
-        return simulate_into_folder(config.out, scenario, config.scenario_path,
-                                    workers=config.sim_workers, cluster=config.cluster,
-                                    progress=advance, keep_in_memory=True)
+        result, summary = simulate_day_into_folder(
+            config.out, scenario, config.scenario_path, workers=config.sim_workers,
+            cluster=config.cluster, progress=advance, keep_in_memory=True)
+    return result, summary_content(summary)
 
 
 def _prepare_replay(

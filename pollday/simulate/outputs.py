@@ -31,25 +31,12 @@ def write_stations_csv(path: Path, rows: list[dict[str, object]]) -> None:
         writer.writerows(rows)
 
 
-def simulate_into_folder(
-    out: Path,
-    scenario: Scenario,
-    scenario_file: Path,
-    *,
-    options: RunOptions | None = None,
-    workers: int | None = None,
-    cluster: str | None = None,
-    progress: ProgressCallback | None = None,
-    keep_in_memory: bool = False,
-) -> tuple[NationalResult, dict[str, Any]]:
-    """:func:`simulate_day_into_folder` with ``summary.json``'s content as a dict (no
-    ``format``): ``pollday run`` merges it into its own summary."""
-    result, summary = simulate_day_into_folder(
-        out, scenario, scenario_file, options=options, workers=workers, cluster=cluster,
-        progress=progress, keep_in_memory=keep_in_memory)
+def summary_content(summary: SimulationSummary) -> dict[str, Any]:
+    """``summary.json``'s content as a dict without ``format``: ``pollday run`` merges it into
+    its own summary."""
     content = summary.as_json()
     del content["format"]
-    return result, content
+    return content
 
 
 def simulate_day_into_folder(

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pollday.simulate.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_day_into_folder
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ CHROMIUM_FLAGS = (
 
 def write_smoke_run(out: Path) -> Path:
     """Simulate the smoke scenario into ``out`` (a run folder, without report.html)."""
-    simulate_into_folder(out, load_scenario(SMOKE), SMOKE, workers=1)
+    simulate_day_into_folder(out, load_scenario(SMOKE), SMOKE, workers=1)
     return out
 
 

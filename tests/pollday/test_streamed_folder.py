@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pollday.simulate.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_day_into_folder
 from simulation import RunOptions, parse_scenario, simulate
 from tests.pollday.report_support import SMOKE
 
@@ -29,7 +29,7 @@ def _folder(tmp_path: Path, name: str, scenario_file: Path, options: RunOptions,
             workers: int) -> Path:
     out = tmp_path / name
     scenario = parse_scenario(tomllib.loads(scenario_file.read_text()))
-    simulate_into_folder(out, scenario, scenario_file, options=options, workers=workers)
+    simulate_day_into_folder(out, scenario, scenario_file, options=options, workers=workers)
     return out
 
 

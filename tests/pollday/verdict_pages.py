@@ -22,7 +22,7 @@ from loadtests.thresholds import evaluate, judged_by_run, parse_threshold
 from pollday.report.render import render_page
 from pollday.report.run_folder import read_run_folder
 from pollday.report.sections import build_sections
-from pollday.simulate.outputs import simulate_into_folder
+from pollday.simulate.outputs import simulate_day_into_folder
 from simulation import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ def downsized(text: str, most: int) -> str:
 def simulate_downsized(scenario: Path, out: Path, most: int = 40) -> Path:
     small = out.with_suffix(".toml")
     small.write_text(downsized(scenario.read_text(encoding="utf-8"), most), encoding="utf-8")
-    simulate_into_folder(out, load_scenario(small), small, workers=1)
+    simulate_day_into_folder(out, load_scenario(small), small, workers=1)
     return out
 
 
