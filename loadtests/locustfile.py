@@ -30,19 +30,22 @@ import time
 import uuid
 from typing import Any
 
+import gevent
 from locust import LoadTestShape, User, constant, events, task
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from loadtests import distributed
 from loadtests import options as pollday_options
 from loadtests.adapter import adapter_class
 from loadtests.options import OptionsError, ReplayOptions
+from loadtests.plan import event_weights, partition_stations
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
 from loadtests.replay_end import finished, on_flush, on_ledger, on_report, on_test_stop
 from loadtests.replay_state import STATE
 from loadtests.sender import Driver
-from loadtests.web_ui import repeat_start_warning
+from loadtests.web_ui import hide_user_count_fields, repeat_start_warning
 from simulation import ScenarioError
 from simulation.errors import ExitCode
 from simulation.execution.orphans import forks_die_with_this_process
@@ -70,17 +73,27 @@ def _options(environment: Environment) -> ReplayOptions:
     return opts
 
 
-def _init(environment: Environment, **_: Any) -> None:
+def _init(environment: Environment, web_ui: Any = None, **_: Any) -> None:
     runner = environment.runner
+    if web_ui is not None:
+        hide_user_count_fields(web_ui.app)
     if isinstance(runner, WorkerRunner):
         runner.register_message("pollday_flush", on_flush)
-        # A worker may get its options from the master only: load now if it can.
+        runner.register_message(distributed.FILES, distributed.on_files)
+        # A worker may get its options from the master only: load now if it can, and tell
+        # the master which replay files it holds (a worker elsewhere gets them sent).
         with contextlib.suppress(OptionsError, ScenarioError, OSError, ValueError):
             _options(environment)
+        opts = STATE.opts
+        distributed.worker_hello(runner, opts.scenario_path.resolve() if opts else None,
+                                 opts.schedule_file.resolve() if opts and opts.schedule_file
+                                 else None)
         return
     if isinstance(runner, MasterRunner):
         runner.register_message("pollday_ledger", on_ledger)
         runner.register_message("pollday_report", on_report)
+        runner.register_message(distributed.HELLO, distributed.on_hello)
+        _bound_the_wait_for_workers(environment, runner)
     try:
         _options(environment)
         if not environment.host:
@@ -93,6 +106,15 @@ def _init(environment: Environment, **_: Any) -> None:
         sys.exit(ExitCode.BAD_INPUT)
 
 
+def _bound_the_wait_for_workers(environment: Environment, runner: MasterRunner) -> None:
+    ns: Any = environment.parsed_options
+    expected, wait_s = int(getattr(ns, "expect_workers", 0) or 0), float(ns.workers_wait or 0)
+    if expected > 0 and wait_s > 0:
+        bind = f"{ns.master_bind_host}:{ns.master_bind_port}"
+        gevent.spawn(distributed.watch_workers_join, runner, expected, wait_s, bind,
+                     lambda: _STARTS[0] > 0)
+
+
 # -- test start: hand out the shares and the time zero ----------------------------------------
 _STARTS = [0]  # tests started in this process (the web UI can start several)
 
@@ -100,7 +122,10 @@ _STARTS = [0]  # tests started in this process (the web UI can start several)
 def _test_start(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     ns: Any = environment.parsed_options
-    # Read again: the web UI's form may have changed them, and a worker gets the master's.
+    # Read again: the web UI's form may have changed them, and a worker gets the master's
+    # (with the files it holds: the master's paths may not exist on its machine).
+    if isinstance(runner, WorkerRunner):
+        distributed.received_paths(ns)
     _options(environment)
     opts = STATE.opts
     if not isinstance(runner, WorkerRunner):
@@ -114,9 +139,14 @@ def _test_start(environment: Environment, **_: Any) -> None:
         assert opts is not None and STATE.loaded is not None
         clients = sorted(c.id for c in runner.clients.ready + runner.clients.running
                          + runner.clients.spawning)
+        # Workers elsewhere get the scenario and schedule before their spawn message.
+        distributed.send_files(runner, clients, opts.scenario_path.resolve(),
+                               opts.schedule_file.resolve() if opts.schedule_file else None)
         zero_epoch = time.time() + opts.start_delay_s
         run_id = uuid.uuid4().hex[:12]
         ns.pollday_partition = {cid: [i, len(clients)] for i, cid in enumerate(clients)}
+        distributed.new_test(clients, _stations_per_worker(opts, STATE.loaded, len(clients)),
+                             zero_epoch)
         ns.pollday_zero_epoch = zero_epoch
         ns.pollday_run_id = run_id
         STATE.reset(run_id)
@@ -142,6 +172,12 @@ def _test_start(environment: Environment, **_: Any) -> None:
     log.info("pollday: worker %d/%d replays %d events (%d jobs)", worker + 1, workers,
              driver.plan.scheduled_events, len(driver.plan))
     driver.start()
+
+
+def _stations_per_worker(opts: ReplayOptions, loaded: Loaded, workers: int) -> dict[int, int]:
+    kept, _ = kept_rows(loaded, opts.station_share)
+    parts = partition_stations(kept, event_weights(loaded.schedule, kept), workers)
+    return {i: len(part) for i, part in enumerate(parts)}
 
 
 def _duration_s(opts: ReplayOptions, loaded: Loaded) -> float:
@@ -170,8 +206,11 @@ class ReplayShape(LoadTestShape):
 
     def tick(self) -> tuple[int, float] | None:
         runner = self.runner
+        # A lost worker (no heartbeat, or quit) is reported, and not waited for.
+        lost = distributed.lost_workers(runner, STATE.done) if isinstance(
+            runner, MasterRunner) and STATE.run_id is not None else set()
         if STATE.run_id is not None and STATE.expected and (
-                STATE.done >= STATE.expected or time.time() > STATE.deadline):
+                STATE.done | lost >= STATE.expected or time.time() > STATE.deadline):
             return None
         n = max(1, runner.worker_count) if isinstance(runner, MasterRunner) else 1
         return n, float(n)

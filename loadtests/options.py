@@ -65,6 +65,9 @@ def add_arguments(parser: Any) -> None:
              "the day; earlier events are not in its schedule; default 0)")
     add("--connections", type=int, env_var="POLLDAY_CONNECTIONS", default=200, web=False,
         help="HTTP connections per load generator process (default 200)")
+    add("--workers-wait", type=float, env_var="POLLDAY_WORKERS_WAIT", default=0.0, web=False,
+        help="master: seconds to wait for --expect-workers workers before giving up with "
+             "exit 3, naming those that joined (default 0: wait forever)")
 
 
 @dataclass(frozen=True)

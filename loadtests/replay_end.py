@@ -13,6 +13,7 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.adapter import adapter_class
+from loadtests.distributed import generator_workers, lost_workers
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry
 from loadtests.output import figure_aliases, write_outputs
@@ -80,16 +81,18 @@ def on_test_stop(environment: Environment, **_: Any) -> None:
     if STATE.run_id is None or STATE.written:
         return
     if isinstance(runner, MasterRunner):
-        if STATE.done != STATE.expected:
+        # Lost workers (distributed.lost_workers) will never report: not waited for.
+        waiting = STATE.expected - STATE.done - lost_workers(runner, STATE.done)
+        if waiting:
             for client in list(runner.clients.all):
                 runner.send_message("pollday_flush", {"run": STATE.run_id}, client_id=client.id)
             waited = 0.0
-            while STATE.done != STATE.expected and waited < FLUSH_WAIT_S:
+            while waiting - STATE.done and waited < FLUSH_WAIT_S:
                 gevent.sleep(0.1)
                 waited += 0.1
             if STATE.done != STATE.expected:
                 log.error("pollday: no final report from workers %s",
-                          sorted(STATE.expected - STATE.done))
+                          sorted(i + 1 for i in STATE.expected - STATE.done))
     elif STATE.driver is not None:
         STATE.driver.stop()
     _write(environment)
@@ -111,7 +114,9 @@ def _write(environment: Environment) -> None:
         "scenario": str(opts.scenario_path), "schedule": str(opts.schedule or ""),
         "compress": opts.compress, "station_share": opts.station_share,
         "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
-        "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps},
+        "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps,
+        "generator_workers": generator_workers(STATE.done) if isinstance(
+            environment.runner, MasterRunner) else []},
         figures=figure_aliases(adapter_class(opts.adapter).figures))
     gen = summary.generator
     STATE.run_id = None  # a new test (web UI) starts afresh

@@ -46,6 +46,7 @@ from pollday.station.command import add_station_arguments, run_station_command
 from pollday.verdicts.line import standard_verdict
 from pollday.verdicts.step_summary import append_step_summary, simulate_markdown
 from pollday.version import __version__
+from pollday.worker import add_worker_arguments, run_worker
 from simulation import ScenarioError
 from simulation.errors import PolldayError
 from simulation.national.runner import CHUNK_STATIONS
@@ -150,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("register", help="write a scenario's synthetic voter register (NDJSON)")
     add_register_arguments(p)
+
+    p = sub.add_parser("worker", help="a load-generator machine: Locust workers for a master "
+                       "elsewhere (run/capacity --expect-workers)")
+    add_worker_arguments(p)
     return parser
 
 
@@ -231,6 +236,7 @@ _COMMANDS = {
     "init": run_init,
     "schema": run_schema,
     "register": run_register,
+    "worker": run_worker,
 }
 
 

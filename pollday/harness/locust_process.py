@@ -48,6 +48,22 @@ class LocustRun:
     expected_s: float
     timeout_s: float
     extra_args: tuple[str, ...] = ()  # further locustfile options (e.g. --window-start)
+    # Workers started elsewhere (pollday worker --master HOST:PORT): the master waits for
+    # this many, listening on master_bind, at most workers_wait_s (pollday.harness.generators).
+    remote_workers: int = 0
+    master_bind: str = "127.0.0.1:5557"
+    workers_wait_s: float = 120.0
+
+    def __post_init__(self) -> None:
+        if self.remote_workers and self.workers:
+            raise ValueError("LocustRun: workers (local) and remote_workers cannot both be set; "
+                             "start local workers with 'pollday worker' too")
+
+    @property
+    def master_address(self) -> tuple[str, int]:
+        """(host, port) the master binds for remote workers (brackets dropped from IPv6)."""
+        host, _, port = self.master_bind.rpartition(":")
+        return host.strip("[]"), int(port)
 
     def command(self) -> list[str]:
         cmd = [
@@ -81,13 +97,18 @@ class LocustRun:
         ]
         if self.adapter:
             cmd += ["--adapter", self.adapter]
-        if self.workers > 0:
+        if self.remote_workers > 0:
+            host, port = self.master_address
+            cmd += ["--master", "--expect-workers", str(self.remote_workers),
+                    "--master-bind-host", host, "--master-bind-port", str(port),
+                    "--workers-wait", f"{self.workers_wait_s:g}"]
+        elif self.workers > 0:
             # Master and workers talk over loopback on a free port: Locust's default binds
             # 5557 on every interface, and a second run on the machine then fails to start.
-            port = str(free_loopback_port())
+            free = str(free_loopback_port())
             cmd += ["--processes", str(self.workers), "--master-bind-host", "127.0.0.1",
-                    "--master-bind-port", port, "--master-host", "127.0.0.1",
-                    "--master-port", port]
+                    "--master-bind-port", free, "--master-host", "127.0.0.1",
+                    "--master-port", free]
         return cmd + list(self.extra_args)
 
 
@@ -216,13 +237,21 @@ def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
             preexec_fn=die_with_parent_hook(),
         )
         started = time.monotonic()
+        timeout_s = run.timeout_s
+        if run.remote_workers:
+            timeout_s += run.workers_wait_s
+            if not quiet:
+                err_console.print(
+                    f"waiting up to {run.workers_wait_s:g} s for {run.remote_workers} Locust "
+                    f"workers: start them with 'pollday worker --master {run.master_bind}' "
+                    "(the master's machine address, if 0.0.0.0)", highlight=False)
         with _display(run, quiet=quiet) as show:
             while proc.poll() is None:
                 elapsed = time.monotonic() - started
-                if elapsed > run.timeout_s:
+                if elapsed > timeout_s:
                     proc.kill()
                     proc.wait()
-                    return -9, f"Locust did not finish within {run.timeout_s:.0f} s and was stopped"
+                    return -9, f"Locust did not finish within {timeout_s:.0f} s and was stopped"
                 show(elapsed)
                 time.sleep(1.0)
     tail = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]

@@ -1,0 +1,177 @@
+"""A master waiting for workers started elsewhere (``pollday worker`` subprocesses that are
+given no scenario, schedule or secret): the same ledger as local ``--processes``, a worker
+lost mid-replay reported, a bounded wait for workers that never come. Loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import simulation
+from loadtests.ledger import read_ledger
+from loadtests.register_file import write_register
+from pollday.harness.locust_process import LocustRun
+from simulation.outputs.schedule import save as save_schedule
+from tests.service.service_support import SECRET, Server
+
+REPO = Path(__file__).resolve().parents[2]
+SMOKE = REPO / "scenarios" / "smoke.toml"
+COMPRESS, SHARE = 4000.0, 0.5
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The smoke day simulated once: a replay folder (schedule.npy, scenario.toml)."""
+    base = tmp_path_factory.mktemp("distributed")
+    scenario = simulation.load_scenario(SMOKE)
+    sim = base / "sim"
+    sim.mkdir()
+    save_schedule(sim / "schedule.npy", simulation.simulate(scenario, workers=1).schedule)
+    shutil.copy(SMOKE, sim / "scenario.toml")
+    write_register(scenario, base / "register.ndjson", workers=1)
+    return {"sim": sim, "register": base / "register.ndjson"}
+
+
+def free_port() -> int:
+    from pollday.harness.locust_process import free_loopback_port
+    return free_loopback_port()
+
+
+def locust_run(replay: dict[str, Any], url: str, out: Path, compress: float = COMPRESS,
+               **generators: Any) -> LocustRun:
+    return LocustRun(host=url, replay_dir=replay["sim"], out_dir=out, secret=SECRET,
+                     compress=compress, station_share=SHARE, results_rps=1.0, webcam_rps=0.0,
+                     adapter="", workers=generators.pop("workers", 0), expected_s=20.0,
+                     timeout_s=240.0, **generators)
+
+
+def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
+    return {**clean, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET}
+
+
+@contextmanager
+def workers(port: int, count: int, cwd: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    """``pollday worker --once`` processes in a folder of their own, with no POLLDAY_*
+    settings: all they replay comes from the master."""
+    cwd.mkdir(parents=True, exist_ok=True)
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "pollday", "worker", "--master", f"127.0.0.1:{port}", "--once"],
+        cwd=cwd, env={**bare, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
+        stderr=(cwd / f"worker{k}.log").open("w"), text=True, start_new_session=True)
+        for k in range(count)]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait(30)
+
+
+def run_master(run: LocustRun, cwd: Path) -> subprocess.Popen[str]:
+    run.out_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(run.command(), cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def ledger_view(out: Path) -> dict[str, Any]:
+    """What must not depend on where the workers ran (idempotency keys carry a per-process
+    nonce, and a duplicate attempt picks among the voters accepted so far: not compared)."""
+    ledger = list(read_ledger(out / "ledger.ndjson"))
+    return {
+        "kinds": Counter((e["kind"], e["status"]) for e in ledger),
+        "accepted": sorted((e["station"], e["voter"], e["voter_id"]) for e in ledger
+                           if e["kind"] in ("checkin", "sync_checkin") and e["status"] == 201),
+        "protocols": sorted((e["station"], json.dumps(e["protocol"], sort_keys=True))
+                            for e in ledger if e["kind"] == "protocol"),
+        "duplicate_stations": Counter(e["station"] for e in ledger
+                                      if e["kind"] in ("duplicate", "sync_duplicate")),
+    }
+
+
+@pytest.mark.slow
+def test_two_workers_elsewhere_give_the_ledger_of_two_local_processes(
+        replay: dict[str, Any], tmp_path: Path) -> None:
+    views = {}
+    with Server(f"sqlite:///{tmp_path / 'a.db'}", register=replay["register"],
+                cwd=tmp_path) as server:
+        local = locust_run(replay, server.url, tmp_path / "local", workers=2)
+        proc = subprocess.run(local.command(), cwd=tmp_path, env=env(), capture_output=True,
+                              text=True, timeout=240)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        views["local"] = ledger_view(local.out_dir)
+    port = free_port()
+    with Server(f"sqlite:///{tmp_path / 'b.db'}", register=replay["register"],
+                cwd=tmp_path) as server:
+        remote = locust_run(replay, server.url, tmp_path / "remote", remote_workers=2,
+                            master_bind=f"127.0.0.1:{port}", workers_wait_s=90.0)
+        master = run_master(remote, tmp_path)
+        with workers(port, 2, tmp_path / "elsewhere") as procs:
+            _, stderr = master.communicate(timeout=240)
+            codes = [p.wait(60) for p in procs]
+        assert master.returncode == 0, stderr[-3000:]
+        assert codes == [0, 0], [(tmp_path / "elsewhere" / f"worker{k}.log").read_text()[-2000:]
+                                 for k in range(2)]
+        views["remote"] = ledger_view(remote.out_dir)
+    logs = "".join((tmp_path / "elsewhere" / f"worker{k}.log").read_text() for k in range(2))
+    assert logs.count("replay files from the master") == 2  # nothing came from the disk
+    report = json.loads((remote.out_dir / "loadtest.json").read_text())
+    gen = report["generator"]
+    assert gen["workers"] == 2 and gen["missing_workers"] == 0
+    assert gen["fired_events"] == gen["scheduled_events"] > 0
+    assert [w["reported"] for w in report["options"]["generator_workers"]] == [True, True]
+    assert views["remote"]["accepted"], "nothing was accepted"
+    assert views["remote"] == views["local"]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_replay_is_reported_not_hidden(replay: dict[str, Any],
+                                                            tmp_path: Path) -> None:
+    port = free_port()
+    with Server(f"sqlite:///{tmp_path / 'c.db'}", register=replay["register"],
+                cwd=tmp_path) as server:
+        run = locust_run(replay, server.url, tmp_path / "out", compress=2500.0,
+                         remote_workers=2, master_bind=f"127.0.0.1:{port}", workers_wait_s=90.0)
+        master = run_master(run, tmp_path)
+        with workers(port, 2, tmp_path / "elsewhere") as procs:
+            history = run.out_dir / "locust_stats_history.csv"
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and master.poll() is None and (
+                    not history.is_file() or history.stat().st_size < 2000):
+                time.sleep(0.5)  # the replay is under way
+            os.killpg(procs[1].pid, signal.SIGKILL)  # no goodbye: only heartbeats say it
+            _, stderr = master.communicate(timeout=240)
+    report = json.loads((run.out_dir / "loadtest.json").read_text())
+    gen = report["generator"]
+    assert gen["missing_workers"] == 1, stderr[-3000:]
+    assert gen["dropped_events"] > 0  # its share never reached the target
+    lost = [w for w in report["options"]["generator_workers"] if not w["reported"]]
+    assert len(lost) == 1 and lost[0]["lost_at_s"] is not None
+    assert "lost" in stderr and "missing from the ledger" in stderr
+
+
+def test_the_master_gives_up_on_workers_that_never_come_and_names_who_joined(
+        replay: dict[str, Any], tmp_path: Path) -> None:
+    port = free_port()
+    run = locust_run(replay, "http://127.0.0.1:9", tmp_path / "out", remote_workers=2,
+                     master_bind=f"127.0.0.1:{port}", workers_wait_s=6.0)
+    master = run_master(run, tmp_path)
+    with workers(port, 1, tmp_path / "elsewhere"):
+        _, stderr = master.communicate(timeout=120)
+    assert master.returncode == 3, stderr[-3000:]
+    assert "1 of 2 Locust workers joined within 6 s" in stderr
+    assert f"pollday worker --master 127.0.0.1:{port}" in stderr
