@@ -3,8 +3,10 @@
 :class:`Adapter` speaks the reference service's contract (``service/``). A service with other
 paths or payloads gets its own adapter: subclass :class:`Adapter`, override what differs, and
 name it with ``--adapter module:Class`` (or ``adapter = module:Class`` in ``locust.conf``).
-``docs/loadtests.md`` has a worked example. Adapters build plain data (:class:`HttpRequest`);
-the sender does the HTTP, the timeouts and the retries, so an adapter never imports locust.
+``docs/loadtests.md`` has a worked example. A plain JSON API needs no Python: a mapping
+file (``--adapter targets/mysvc.toml``, docs/adapters.md) describes it as data. Adapters
+build plain data (:class:`HttpRequest`); the sender does the HTTP, the timeouts and the
+retries, so an adapter never imports locust.
 """
 
 from __future__ import annotations
@@ -19,8 +21,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from loadtests import register
 from simulation import Scenario
 from simulation.errors import InputError
+
+# A spec ending in this is a mapping file (docs/adapters.md), read by this module, loaded by
+# name as a ``module:Class`` spec's module is (it subclasses Adapter, so it imports this one).
+MAPPING_SUFFIX = ".toml"
+MAPPING_MODULE = "loadtests.mapping"
 
 
 @dataclass(frozen=True)
@@ -99,17 +107,31 @@ class Adapter:
     # reference ones: {"PUT /api/v2/voters/[id]/checkin": "checkin"} lets `checkin.p95_ms`
     # and the closed loop measure that endpoint.
     figures: ClassVar[dict[str, str]] = {}
+    # Request kinds the target does not have; the replay does without them (a mapping
+    # file's ``absent``): "batch" (syncs sent as single check-ins), "protocol",
+    # "failed_protocol", "results", "streams" (skipped and counted in loadtest.json).
+    absent: frozenset[str] = frozenset()
 
     def __init__(self, context: AdapterContext) -> None:
         self.context = context
         self._tokens: dict[str, str] = {}
 
-    def station_headers(self, station_id: str) -> dict[str, str]:
+    def voter_id(self, home_station: int, voter: int) -> str:
+        """The id the target knows voter ``voter`` of station index ``home_station`` by
+        (default: pollday's synthetic register, which ``pollday register`` writes)."""
+        return register.voter_id(home_station, voter)
+
+    def station_token(self, station_id: str) -> str:
+        """The station's bearer token: HMAC-SHA256 of its id under the secret (hex)."""
         token = self._tokens.get(station_id)
         if token is None:
             token = self._tokens[station_id] = hmac.new(
                 self.context.secret.encode(), station_id.encode(), hashlib.sha256).hexdigest()
-        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        return token
+
+    def station_headers(self, station_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.station_token(station_id)}",
+                "Content-Type": "application/json"}
 
     # -- check-ins --------------------------------------------------------------------------
     def checkin(self, item: CheckinItem) -> HttpRequest:
@@ -197,11 +219,28 @@ def _split_spec(spec: str) -> tuple[str, str]:
     return module_name, class_name
 
 
-def check_adapter_spec(spec: str | None) -> None:
+def is_mapping_spec(spec: str | None) -> bool:
+    """A spec naming a mapping file (``targets/mysvc.toml``), not a ``module:Class``."""
+    return bool(spec) and str(spec).lower().endswith(MAPPING_SUFFIX)
+
+
+def _mapping_module() -> Any:
+    return importlib.import_module(MAPPING_MODULE)
+
+
+def check_adapter_spec(spec: str | None, scenario: Scenario | None = None) -> None:
     """Refuse a malformed ``module:Class`` or a module that cannot be found, without
     importing it (the orchestrator must not import what may import locust); the load
-    generator, started in the current folder, imports it."""
+    generator, started in the current folder, imports it. A mapping file (a path ending in
+    ``.toml``, relative to the current folder) is read and checked in full, with its voters
+    CSV (against ``scenario``'s stations when given)."""
     if not spec:
+        return
+    if is_mapping_spec(spec):
+        cls = adapter_class(spec)  # reads the mapping and its voters CSV
+        own = getattr(cls, "voters_read", None)
+        if own is not None and scenario is not None:
+            own.check(scenario)
         return
     module_name, _ = _split_spec(spec)
     top = module_name.split(".")[0]
@@ -216,22 +255,28 @@ def _in_current_folder(top: str) -> bool:
 
 
 def adapter_class(spec: str | None) -> type[Adapter]:
-    """The class named ``module:Class`` (the reference one when ``spec`` is empty)."""
+    """The class named ``module:Class`` (the reference one when ``spec`` is empty), or the
+    one a mapping file describes (a path ending in ``.toml``)."""
     if not spec:
         return Adapter
+    if is_mapping_spec(spec):
+        mapping = _mapping_module()
+        cls: type[Adapter] = mapping.mapped_adapter_class(mapping.load_mapping(spec))
+        return cls
     module_name, class_name = _split_spec(spec)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise AdapterError(f"adapter {spec!r}: cannot import {module_name!r} ({exc})") from None
-    cls = getattr(module, class_name, None)
-    if not isinstance(cls, type) or not issubclass(cls, Adapter):
+    found = getattr(module, class_name, None)
+    if not isinstance(found, type) or not issubclass(found, Adapter):
         raise AdapterError(
             f"adapter {spec!r}: {class_name!r} in {module_name!r} is not a subclass of "
             "loadtests.adapter.Adapter")
-    return cls
+    return found
 
 
 def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
-    """An instance of the adapter named ``module:Class`` (the reference one when empty)."""
+    """An instance of the adapter named ``module:Class`` or described by a mapping file
+    (the reference one when empty)."""
     return adapter_class(spec)(context)

@@ -43,6 +43,9 @@ _DUPLICATE_STREAM = 0xD0B1
 _PROTOCOL_STREAM = 0x9207
 DUPLICATE_WAIT_S = 5.0  # how long a duplicate attempt waits for someone to be accepted first
 RETRY_BACKOFF_S = 0.1  # pause before retry n after a retryable answer (n x this)
+# Jobs an adapter may declare absent (Adapter.absent), by the name it uses.
+_ABSENT_KINDS: dict[int, str] = {JobKind.RESULTS: "results", JobKind.PROTOCOL: "protocol",
+                 JobKind.PROTOCOL_FAILED: "failed_protocol"}
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,8 @@ class JobRunner:
     def run_job(self, j: int) -> None:
         kind = int(self.plan.kind[j])
         intended = float(self.plan.time_s[j])
+        if self._absent(kind):
+            return
         if kind == JobKind.RESULTS:
             self.request(self.adapter.results(), intended)
         elif kind == JobKind.SNAPSHOT:
@@ -193,7 +198,18 @@ class JobRunner:
         else:
             self._checkin(j, intended)
 
+    def _absent(self, kind: int) -> bool:
+        """A job of a kind the target does not have (the adapter's ``absent``): counted
+        (``<kind>_skipped_absent``), not sent. Syncs are sent as single check-ins instead."""
+        name = _ABSENT_KINDS.get(kind)
+        if name is None or name not in self.adapter.absent:
+            return False
+        self.recorder.counters[f"{name}_skipped_absent"] += 1
+        return True
+
     def fetch_streams(self) -> None:
+        if "streams" in self.adapter.absent:
+            return
         resp = self.request(self.adapter.streams(), self.now())
         self.webcams = self.adapter.parse_streams(resp.status, resp.body)
 
@@ -216,7 +232,7 @@ class JobRunner:
             home, voter = station, int(r["voter"])
         return CheckinItem(
             station=station, station_id=station_code(station), voter=voter, home_station=home,
-            voter_id=register.voter_id(home, voter),
+            voter_id=self.adapter.voter_id(home, voter),
             template_b64=register.rescan(home, voter, self.seed, 0),
             scanned_at=self.origin + dt.timedelta(seconds=float(r["time_s"])),
             idempotency_key=f"{self.nonce}-{j}-{k}", duplicate=duplicate)
@@ -242,6 +258,13 @@ class JobRunner:
         first, count = int(self.plan.first[j]), int(self.plan.count[j])
         items = [i for k in range(count) if (i := self._item(j, first + k, k)) is not None]
         if not items:
+            return
+        if "batch" in self.adapter.absent:  # one check-in per item, one after the other
+            self.recorder.counters["sync_items_sent_single"] += len(items)
+            for item in items:
+                resp = self.request(self.adapter.checkin(item), intended)
+                self._record_item(item, self.adapter.parse_checkin(
+                    item, resp.status, resp.body) if resp.status else Answer(0), sync=True)
             return
         req = self.adapter.batch(items[0].station_id, items)
         resp = self.request(req, intended)

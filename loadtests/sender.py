@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,13 @@ from geventhttpclient import HTTPClient
 from geventhttpclient.response import HTTPConnectionClosed
 from locust.env import Environment
 
-from loadtests.adapter import AdapterContext, HttpRequest, load_adapter
+from loadtests.adapter import Adapter, AdapterContext, AdapterError, HttpRequest, load_adapter
 from loadtests.dispatcher import Dispatcher
 from loadtests.latency import record_s
 from loadtests.options import ReplayOptions
 from loadtests.plan import STATION_KINDS
 from loadtests.replay import JobRunner, Loaded, Response, Transport, worker_plan
+from simulation.errors import ExitCode
 
 log = logging.getLogger("pollday.replay")
 
@@ -144,6 +146,21 @@ class GeventSender:
             done(job)
 
 
+def _adapter_or_quit(environment: Environment, opts: ReplayOptions, loaded: Loaded
+                     ) -> Adapter:
+    """The adapter; one the scenario rules out (a mapping's voters CSV without ids for its
+    stations) is bad input: said, and the process stops with exit code 2, no traffic sent."""
+    try:
+        return load_adapter(opts.adapter, AdapterContext(loaded.scenario, opts.secret))
+    except AdapterError as exc:
+        log.error("pollday: %s", exc)
+        sys.stderr.write(f"pollday: {exc}\n")
+        environment.process_exit_code = ExitCode.BAD_INPUT
+        if environment.runner is not None:
+            gevent.spawn(environment.runner.quit)
+        raise
+
+
 class Driver:
     """One process's replay: ``worker`` of ``workers``, time zero at ``zero_monotonic``."""
 
@@ -158,7 +175,7 @@ class Driver:
         host = environment.host or ""
         transport = http_transport(environment, host.rstrip("/"), central.timeout_s,
                                    opts.connections)
-        adapter = load_adapter(opts.adapter, AdapterContext(loaded.scenario, opts.secret))
+        adapter = _adapter_or_quit(environment, opts, loaded)
         self.runner = JobRunner(loaded, self.plan, opts, adapter, transport, self.clock.now,
                                 gevent.sleep, worker)
         self.sender = GeventSender(self.runner)
