@@ -13,8 +13,10 @@ Compares the harness's ledger (every answer it received) with what the target sa
 
 The target is asked through the reference service's admin contract (``GET /admin/counters``,
 ``GET /admin/checkins/{id}`` with the admin token) and ``GET /v1/results``. A target that does
-not speak it (404, an answer that is not the expected JSON) cannot be audited:
-:class:`AuditError` says so, before any check-in could be miscounted as lost.
+not speak it (404, an answer that is not the expected JSON) cannot be audited at this level:
+:class:`AuditError` says so, before any check-in could be miscounted as lost. Such a target
+is audited with ``--audit answers`` (the ledger alone, :mod:`loadtests.audit_ledger`) or not
+at all (``--audit none``); :mod:`loadtests.audit_levels` says what each level measures.
 """
 
 from __future__ import annotations
@@ -22,23 +24,22 @@ from __future__ import annotations
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from loadtests.ledger import read_ledger
+from loadtests.audit_ledger import answers_audit, tally_ledger
+from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel, not_measured_audit
 from loadtests.results import AuditOutput
 from simulation.errors import HarnessError
 
-_CHECKIN_KINDS = ("checkin", "sync_checkin")
-_DUPLICATE_KINDS = ("duplicate", "sync_duplicate")
 _LOOKUP_THREADS = 8
 
 
 _CONTRACT = ("the audit needs the reference service's admin contract (GET /admin/counters, "
-             "GET /admin/checkins/{id}, GET /v1/results; see docs/loadtests.md)")
+             "GET /admin/checkins/{id}, GET /v1/results; see docs/loadtests.md); a target "
+             "without it: --audit answers (what it answered) or --audit none (docs/run.md)")
 
 
 class AuditError(HarnessError, RuntimeError):
@@ -117,35 +118,17 @@ def check_auditable(base_url: str, admin_token: str) -> None:
         _counters(client)
 
 
-def audit(ledger_path: Path, base_url: str, admin_token: str) -> dict[str, Any]:
-    """:func:`audit_output` as ``summary.json`` holds it (without ``format``)."""
-    return audit_output(ledger_path, base_url, admin_token).model_dump(exclude_unset=True)
-
-
-@dataclass
-class _LedgerTally:
-    """What the harness's ledger says it was told."""
-
-    accepted: list[dict[str, Any]] = field(default_factory=list)
-    keys_by_voter: dict[str, set[str]] = field(default_factory=dict)
-    duplicates_accepted: int = 0
-    # A protocol retried after a lost answer comes back 200 (replayed): count each station once.
-    protocols: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def _tally_ledger(ledger_path: Path) -> _LedgerTally:
-    tally = _LedgerTally()
-    for entry in read_ledger(ledger_path):
-        kind, status = entry["kind"], int(entry["status"])
-        if kind in _CHECKIN_KINDS and status == 201:
-            tally.accepted.append(entry)
-            tally.keys_by_voter.setdefault(entry["voter_id"], set()).add(
-                entry["idempotency_key"])
-        elif kind in _DUPLICATE_KINDS and status == 201:
-            tally.duplicates_accepted += 1
-        elif kind == "protocol" and status in (200, 201) and entry.get("protocol"):
-            tally.protocols.setdefault(entry["station_id"], entry["protocol"]["votes"])
-    return tally
+def audit(ledger_path: Path, base_url: str, admin_token: str,
+          level: AuditLevel = DEFAULT_AUDIT) -> dict[str, Any]:
+    """The audit at ``level`` as ``summary.json`` holds it (without ``format``): figures the
+    level does not measure are None."""
+    if level == "none":
+        return not_measured_audit(level)
+    if level == "answers":
+        output = answers_audit(ledger_path)
+    else:
+        output = audit_output(ledger_path, base_url, admin_token)
+    return output.model_dump(exclude_unset=True, exclude={"format"})
 
 
 def _checkin_verdict(client: httpx.Client, entry: dict[str, Any]) -> str:
@@ -163,13 +146,10 @@ def _checkin_verdict(client: httpx.Client, entry: dict[str, Any]) -> str:
 
 
 def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOutput:
-    """Audit figures (see the module docstring) plus what they were computed from."""
-    tally = _tally_ledger(ledger_path)
+    """The ``full`` audit (see the module docstring) plus what it was computed from."""
+    tally = tally_ledger(ledger_path)
     accepted = tally.accepted
-    protocol_votes: Counter[str] = Counter()
-    for votes in tally.protocols.values():
-        protocol_votes.update(votes)
-    protocols_accepted = len(tally.protocols)
+    protocol_votes = tally.protocol_votes
     headers = {"Authorization": f"Bearer {admin_token}"}
     limits = httpx.Limits(max_connections=_LOOKUP_THREADS)
     # A dropped keep-alive connection is retried rather than failing the whole audit.
@@ -185,22 +165,21 @@ def audit_output(ledger_path: Path, base_url: str, admin_token: str) -> AuditOut
         lost, unconfirmed = verdicts["lost"], verdicts["unconfirmed"]
         results = _json_object(_get(client, "/v1/results"), "GET /v1/results",
                                ("candidates", "stations_reported"))
-    harness_doubles = sum(1 for keys in tally.keys_by_voter.values() if len(keys) > 1)
     server_doubles = (_int(counters["checkins_accepted"], "checkins_accepted")
                       - _int(counters["distinct_voters_accepted"], "distinct_voters_accepted"))
     result_votes = _result_votes(results)
     names = set(result_votes) | set(protocol_votes)
     mismatch = sum(abs(result_votes.get(n, 0) - protocol_votes.get(n, 0)) for n in names)
-    mismatch += abs(_int(results["stations_reported"], "stations_reported") - protocols_accepted)
+    mismatch += abs(_int(results["stations_reported"], "stations_reported")
+                    - len(tally.protocols))
     return AuditOutput(
+        level="full",
+        **tally.figures(),
         lost_checkins=lost,
         ledger_unconfirmed=unconfirmed,
-        double_acceptances=server_doubles + harness_doubles,
-        duplicates_accepted=tally.duplicates_accepted,
+        double_acceptances=server_doubles + tally.harness_doubles,
         results_mismatch=mismatch,
-        acknowledged_checkins=len(accepted),
         server_counters=counters,
-        protocols_accepted_by_harness=protocols_accepted,
         result_votes=result_votes,
-        protocol_votes=dict(protocol_votes),
+        not_measured=[],
     )

@@ -9,7 +9,7 @@ model (2: ``endpoints[...].over_time``; format 1 files lack it).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -106,18 +106,40 @@ class LoadTestOutput(Output):
 
 
 class AuditOutput(Output):
-    """The audit after the load (``summary.json`` ``audit``, without ``format`` there)."""
+    """The audit after the load (``summary.json`` ``audit``, without ``format`` there).
+
+    ``level`` says which audit ran (``--audit``, :mod:`loadtests.audit_levels`): a figure the
+    level could not measure is null, never 0 (an older summary without ``level`` is ``full``).
+    """
 
     FILE = "summary.json audit"
 
-    lost_checkins: int
-    ledger_unconfirmed: int
-    double_acceptances: int
-    duplicates_accepted: int
-    results_mismatch: int
-    acknowledged_checkins: int
+    level: Literal["full", "answers", "none"] = Field(
+        default="full", description="--audit: full (the admin contract), answers (the "
+        "harness's ledger only) or none")
+    lost_checkins: int | None = Field(default=None, description="null: not measured")
+    ledger_unconfirmed: int | None = Field(default=None, description="null: not measured")
+    double_acceptances: int | None = Field(
+        default=None, description="the target's counters plus the ledger; null: not measured")
+    duplicates_accepted: int | None = Field(default=None, description="null: not measured")
+    results_mismatch: int | None = Field(default=None, description="null: not measured")
+    acknowledged_checkins: int | None = None
     server_counters: dict[str, Any] | None = Field(
         default=None, description="the target's own counters (not in summary.json)")
-    protocols_accepted_by_harness: int
-    result_votes: dict[str, int]
-    protocol_votes: dict[str, int]
+    protocols_accepted_by_harness: int | None = None
+    result_votes: dict[str, int] | None = None
+    protocol_votes: dict[str, int] | None = None
+    double_acceptances_seen_by_harness: int | None = Field(
+        default=None, description="voters the harness saw answered 201 under two or more "
+        "idempotency keys (a lower bound of double_acceptances)")
+    idempotency_conflicts: int | None = Field(
+        default=None, description="idempotency keys the ledger holds with different answers")
+    checkin_ids_shared: int | None = Field(
+        default=None, description="check-in ids the target gave to two or more voters")
+    duplicates_refused: int | None = Field(
+        default=None, description="duplicate-vote attempts answered 409 (refused as already "
+        "voted)")
+    statuses: dict[str, dict[str, int]] | None = Field(
+        default=None, description="answers in the ledger, by kind and HTTP status")
+    not_measured: list[str] | None = Field(
+        default=None, description="the audit figures this level could not measure")

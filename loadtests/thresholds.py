@@ -3,6 +3,10 @@
 A scenario lists them; each names one figure of the catalogue (:mod:`loadtests.figures`)
 and a rule in the one grammar of :mod:`simulation.scenario.rules`. A scenario naming an unknown
 figure is rejected when it is validated (:func:`check_threshold`), before anything runs.
+
+A verdict is ``met``, ``failed`` or ``not-measured``: the last only for a figure the run chose
+not to measure (:class:`Unmeasured`, e.g. an audit figure under ``--audit answers``), never a
+pass; a figure that should have been measured and was not fails ("no data").
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,8 +47,11 @@ class Verdict(BaseModel):
     name: str = Field(description="the figure, e.g. checkin.p95_ms")
     rule: str = Field(description="the rule as written, e.g. 'checkin.p95_ms < 300'")
     value: int | float | None = Field(description="the measured value; null: not measured")
-    verdict: Literal["met", "failed"]
-    reason: str | None = Field(default=None, description="why it failed without a comparison")
+    verdict: Literal["met", "failed", "not-measured"] = Field(
+        description="not-measured: the run did not measure the figure (e.g. --audit answers); "
+        "neither met nor failed")
+    reason: str | None = Field(default=None, description="why it failed without a comparison, "
+                               "or why it was not measured")
 
     def as_json(self) -> dict[str, Any]:
         """The verdict as written in the output files (``reason`` only when there is one)."""
@@ -103,22 +111,61 @@ def judged_by_run(thresholds: list[Threshold]) -> list[Threshold]:
     return [t for t in thresholds if BY_NAME[t.figure].judged_by == "run"]
 
 
+@dataclass(frozen=True)
+class Unmeasured:
+    """A figure this run does not measure, on purpose: ``reason`` says why and how to measure
+    it; ``at_least`` is a lower bound known all the same (voters the harness itself saw
+    accepted twice), which alone can settle some rules (``== 0`` fails when it is above 0)."""
+
+    reason: str
+    at_least: float | None = None
+
+
+def _bounded(t: Threshold, at_least: float) -> Literal["met", "failed"] | None:
+    """The verdict a lower bound of the figure settles, or None when it settles nothing."""
+    if t.op in (">", ">="):
+        return "met" if t.holds(at_least) else None
+    if t.op in ("<", "<="):
+        return None if t.holds(at_least) else "failed"
+    if t.op == "==":
+        return "failed" if at_least > t.value else None
+    return "met" if at_least > t.value else None  # "!="
+
+
 def evaluate(
-    thresholds: list[Threshold], figures: Mapping[str, float | None]
+    thresholds: list[Threshold], figures: Mapping[str, float | None],
+    unmeasured: Mapping[str, Unmeasured] | None = None,
 ) -> list[dict[str, Any]]:
     """:func:`judge_all`'s verdicts as they are written in the output files."""
-    return [v.as_json() for v in judge_all(thresholds, figures)]
+    return [v.as_json() for v in judge_all(thresholds, figures, unmeasured)]
 
 
-def judge_all(thresholds: list[Threshold], figures: Mapping[str, float | None]) -> list[Verdict]:
-    """A verdict per threshold: met, failed, or failed for lack of data."""
+def judge_all(thresholds: list[Threshold], figures: Mapping[str, float | None],
+              unmeasured: Mapping[str, Unmeasured] | None = None) -> list[Verdict]:
+    """A verdict per threshold: met, failed, failed for lack of data, or not measured (a
+    figure in ``unmeasured`` without a value: the run chose not to measure it)."""
     verdicts: list[Verdict] = []
     for t in thresholds:
         measured = figures.get(t.figure)
-        if measured is None or (isinstance(measured, float) and math.isnan(measured)):
+        missing = measured is None or (isinstance(measured, float) and math.isnan(measured))
+        why = (unmeasured or {}).get(t.figure)
+        if missing and why is not None:
+            verdicts.append(_unmeasured_verdict(t, why))
+            continue
+        if measured is None or missing:
             verdicts.append(Verdict(name=t.figure, rule=t.rule, value=None, verdict="failed",
                                     reason="no data: the figure was not measured"))
             continue
         verdicts.append(Verdict(name=t.figure, rule=t.rule, value=measured,
                                 verdict="met" if t.holds(float(measured)) else "failed"))
     return verdicts
+
+
+def _unmeasured_verdict(t: Threshold, why: Unmeasured) -> Verdict:
+    settled = None if why.at_least is None else _bounded(t, why.at_least)
+    if settled is None:
+        return Verdict(name=t.figure, rule=t.rule, value=None, verdict="not-measured",
+                       reason=why.reason)
+    return Verdict(name=t.figure, rule=t.rule, value=why.at_least, verdict=settled,
+                   reason=f"at least {why.at_least:g} (a lower bound, which settles the rule); "
+                   f"the whole figure is {why.reason}")

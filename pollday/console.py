@@ -179,6 +179,22 @@ def print_simulation_table(summary: SimulationSummary | Mapping[str, Any], out: 
     print(f"outputs written to {out}")
 
 
+def _count(value: Any) -> str:
+    return "not measured" if value is None else f"{value:,}"
+
+
+def audit_line(audit: dict[str, Any]) -> str:
+    """The audit in one line; a figure the audit level did not measure says so."""
+    level = audit.get("level", "full")
+    if level == "none":
+        return "audit: none (--audit none): no audit figure measured"
+    return (f"audit ({level}): {_count(audit.get('acknowledged_checkins'))} acknowledged "
+            f"check-ins, lost {_count(audit.get('lost_checkins'))}, accepted twice "
+            f"{_count(audit.get('double_acceptances'))}, duplicates accepted "
+            f"{_count(audit.get('duplicates_accepted'))}, results mismatch "
+            f"{_count(audit.get('results_mismatch'))}")
+
+
 def print_run_table(summary: dict[str, Any], out: str) -> None:
     """Every threshold with its verdict, then the audit and the closed loop."""
     table = Table(title=f"{summary['scenario']} — thresholds: {summary['verdict'].upper()}")
@@ -187,19 +203,14 @@ def print_run_table(summary: dict[str, Any], out: str) -> None:
     table.add_column("verdict")
     for v in summary["thresholds"]:
         value = "no data" if v["value"] is None else f"{v['value']:,}"
-        mark = "[green]met[/]" if v["verdict"] == "met" else "[red]FAILED[/]"
+        mark = {"met": "[green]met[/]", "not-measured": "[yellow]not measured[/]"}.get(
+            v["verdict"], "[red]FAILED[/]")
+        if v["verdict"] == "not-measured":
+            value = "not measured"
         table.add_row(v["rule"], value, mark)
     console = Console(file=sys.stdout)
     console.print(table)
-    audit = summary["audit"]
-    console.print(
-        f"audit: {audit['acknowledged_checkins']:,} acknowledged check-ins, "
-        f"{audit['lost_checkins']} lost, {audit['double_acceptances']} accepted twice, "
-        f"{audit['duplicates_accepted']} duplicates accepted, "
-        f"results mismatch {audit['results_mismatch']}",
-        markup=False,
-        highlight=False,
-    )
+    console.print(audit_line(summary["audit"]), markup=False, highlight=False)
     multiple = summary.get("replay", {}).get("national_multiple", {})
     if multiple.get("checkins") is not None:
         protocols = multiple.get("protocols")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pollday.capacity.config import CapacityConfig
+from pollday.capacity.output import unmeasured_note
 from pollday.capacity.pipeline import run_capacity
 from pollday.capacity.search import SearchSettings
 from pollday.console import emit_summary, fail
@@ -91,8 +92,12 @@ def verdict_lines(doc: dict[str, Any], code: int) -> list[str]:
     (the ``capacity.*`` ones, which decide the exit code)."""
     lines = [f"pollday capacity: {doc['verdict']} (exit {code}): {doc['headline']}"]
     for v in doc.get("thresholds", []):
-        if v["verdict"] != "met":
+        if v["verdict"] == "failed":
             lines.append(f"  failed: {v['rule']} (measured {v['value']})")
+    note = unmeasured_note(doc.get("unmeasured", []),
+                           doc.get("settings", {}).get("audit", "full"))
+    if note:
+        lines.append(f"  {note}")
     return lines
 
 
@@ -112,7 +117,8 @@ def run_capacity_command(args: argparse.Namespace) -> int:
         allow_remote=args.allow_remote, load_workers=args.load_workers,
         sim_workers=args.sim_workers,
         cluster=args.cluster,
-        secret=args.secret, admin_token=args.admin_token, quiet=args.quiet,
+        secret=args.secret, admin_token=args.admin_token, audit=args.audit,
+        adapter=args.adapter, quiet=args.quiet,
         service_args=args.service_arg, target_cpus=args.target_cpus,
         generator_cpus=args.generator_cpus, database_url=args.database_url,
         max_level_s=args.max_level_s, thresholds=list(args.threshold))
@@ -140,6 +146,6 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     emit_summary(doc, args, lambda: _print_table(doc, config.out))
     if doc.get("failure"):
         return fail(f"pollday capacity: {doc['failure']}", code)
-    if code or args.quiet:  # the verdict even with --quiet (as k6 ends with its summary)
+    if code or args.quiet or doc.get("unmeasured"):  # the verdict even with --quiet (as k6)
         sys.stderr.write("".join(line + "\n" for line in verdict_lines(doc, code)))
     return code

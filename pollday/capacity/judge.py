@@ -96,6 +96,9 @@ class Judged:
     failing: list[dict[str, Any]]  # failed verdicts (a rate shortfall as a pseudo-rule)
     not_judged: list[str]  # thresholds with too few requests of their endpoint, and why
     not_measured: str | None = None  # why the level says nothing, when it does not
+    # Thresholds on figures the run does not measure (--audit answers/none): a "held" level
+    # held on the other thresholds only.
+    unmeasured: list[str] = field(default_factory=list)
 
 
 def _rate_verdict(offered_rps: float, achieved_rps: float) -> dict[str, Any]:
@@ -127,12 +130,13 @@ def judge(rule: LevelRule, *, replay_s: float, main_requests: int, offered_rps: 
             not_judged.append(f"{v['rule']}: {have:,} requests, needs {need:,}")
         else:
             kept.append(v)
-    failing = [v for v in kept if v["verdict"] != "met"]
+    failing = [v for v in kept if v["verdict"] == "failed"]
+    unmeasured = [v["rule"] for v in kept if v["verdict"] == "not-measured"]
     rate = _rate_verdict(offered_rps, achieved_rps)
     if any(v["name"].startswith("generator.lag_") for v in failing):
         # The generator was late: what the target achieved (or not) says nothing.
         return Judged("generator-bound", failing, not_judged,
-                      "generator limit: its lag failed")
+                      "generator limit: its lag failed", unmeasured)
     if rate["verdict"] != "met":
         failing.append(rate)
-    return Judged("failed" if failing else "held", failing, not_judged)
+    return Judged("failed" if failing else "held", failing, not_judged, None, unmeasured)

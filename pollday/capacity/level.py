@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
+from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from loadtests.results import LoadTestOutput
 from loadtests.thresholds import Threshold
 from pollday.capacity.cpus import CpuSplit, pinned
@@ -81,6 +82,8 @@ class LevelSetup:
     max_level_s: float = 600.0  # the longest replay a level may plan
     checkins_per_s: float = 0.0  # the window's national check-ins per second at 1x
     blocks_used: int = 0  # --host: blocks of every station's voters used by earlier passes
+    audit: AuditLevel = DEFAULT_AUDIT  # --audit: full, answers or none
+    adapter: str = ""  # the adapter spec (--adapter, else the scenario's); "": the scenario's
     # Derived from the above: what the plan of every level needs.
     rule: LevelRule = field(init=False)
     main: NDArray[np.int64] = field(init=False)  # per station: check-ins in the window
@@ -106,7 +109,8 @@ def _load_and_audit(setup: LevelSetup, run: LocustRun) -> tuple[dict[str, Any], 
     if harness:
         raise RunFailure(EXIT_HARNESS, harness_message(harness, run.out_dir / "locust.log"))
     try:
-        audit_figures = audit(run.out_dir / "ledger.ndjson", run.host, setup.admin_token)
+        audit_figures = audit(run.out_dir / "ledger.ndjson", run.host, setup.admin_token,
+                              setup.audit)
     except AuditError as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
     return loadtest, audit_figures
@@ -163,7 +167,8 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
     run = LocustRun(
         host=setup.host or "", replay_dir=replay_dir, out_dir=folder / "loadtest",
         secret=setup.secret, compress=level.compress, station_share=1.0, results_rps=0.0,
-        webcam_rps=0.0, adapter=setup.scenario.loadtest.adapter, workers=setup.workers,
+        webcam_rps=0.0, adapter=setup.adapter or setup.scenario.loadtest.adapter,
+        workers=setup.workers,
         expected_s=replay_s, timeout_s=replay_s * 1.5 + 300,
         extra_args=("--window-start", f"{setup.window.start_s:.3f}", "--connections",
                     str(level_connections(setup.terminals, level.stations))),

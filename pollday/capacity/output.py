@@ -4,6 +4,10 @@ Exit codes as for ``pollday run``: 0 the search ended with a capacity and every
 ``capacity.*`` threshold is met; 1 a ``capacity.*`` threshold failed (``capacity.multiple >=
 3`` with less margin); 2 bad input; 3 the target or the harness failed, or the generator was
 the bottleneck before the capacity thresholds could be shown met.
+
+With ``--audit answers`` or ``none`` a level's thresholds on audit figures it did not measure
+are ``not-measured``: a level "held" on the other thresholds only, and ``capacity.json``
+(``unmeasured``), the headline and the closing lines say which rules that leaves out.
 """
 
 from __future__ import annotations
@@ -126,6 +130,23 @@ def _checkins_per_s(context: dict[str, Any], multiple: float | None) -> float | 
     return round(multiple * float(context["window"]["checkins_per_min"]) / 60, 2)
 
 
+def unmeasured_rules(found: SearchResult) -> list[str]:
+    """The thresholds some level could not measure (``--audit answers`` or ``none``)."""
+    rules: list[str] = []
+    for level in found.levels:
+        rules += [r for r in level.get("unmeasured", ()) if r not in rules]
+    return rules
+
+
+def unmeasured_note(rules: list[str], audit: str) -> str:
+    """What a "held" does not rest on: empty when every threshold was measured."""
+    if not rules:
+        return ""
+    noun = "threshold" if len(rules) == 1 else "thresholds"
+    return (f"{len(rules)} {noun} not measured (--audit {audit}): {', '.join(rules)}; a level "
+            "held on the measured thresholds only")
+
+
 def _search_case(found: SearchResult, failure: str | None, line: str) -> dict[str, Any]:
     ok = failure is None and found.outcome in ("bracketed", "above-max")
     case = {"name": "capacity.search", "rule": "capacity search completed",
@@ -153,7 +174,9 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
     capacity_thresholds = [t for t in thresholds if t.figure.startswith("capacity.")]
     verdicts = evaluate(capacity_thresholds, {"capacity.multiple": multiple})
     code = _exit_code(found, failure, verdicts)
-    line = headline(found, context, message)
+    unmeasured = unmeasured_rules(found)
+    note = unmeasured_note(unmeasured, config.audit)
+    line = headline(found, context, message) + (f" ({note})" if note else "")
     doc: dict[str, Any] = {
         "format": FORMAT,
         "scenario": scenario.election.name,
@@ -174,10 +197,12 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
                      "precision": config.settings.precision, "level_s": config.level_s,
                      "max_level_s": config.max_level_s,
                      "workers": config.load_workers, "host": config.host or "embedded",
+                     "audit": config.audit, "adapter": config.adapter,
                      "database": ("postgresql" if config.database_url else "sqlite")
                      if not config.host else None,
                      **(cpus or CpuSplit()).settings()},
         "levels": found.levels,
+        "unmeasured": unmeasured,
         "thresholds": verdicts,
         "verdict": "met" if code == EXIT_OK else "failed",
         "exit_code": code,

@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.plan import station_order
 from loadtests.thresholds import Threshold
 from pollday.capacity.config import CapacityConfig
@@ -32,7 +31,7 @@ from pollday.capacity.window import (
 from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.harness.failure import RunFailure
-from pollday.harness.load_target import check_target, preflight
+from pollday.harness.load_target import check_adapter, check_target, preflight
 from pollday.options.counts import MAX_LEVEL_S
 from pollday.run.peaks import PEAK_SPAN_MIN, checkins_per_minute, national_peak, station_weights
 from pollday.scenario.file import load_scenario
@@ -40,7 +39,7 @@ from pollday.verdicts.threshold_option import describe, merge_thresholds
 from simulation import Scenario, simulate
 
 
-def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]:
+def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit, str]:
     """Everything checked before anything is simulated or sent (exit 2 on bad input)."""
     check_target(config)
     cpus = cpu_split(config.target_cpus, config.generator_cpus, config.host)
@@ -56,11 +55,7 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]
     if problems:
         raise RunFailure(EXIT_BAD_INPUT, "; ".join(problems))
     scenario = load_scenario(config.scenario_path)
-    try:
-        check_adapter_spec(scenario.loadtest.adapter)
-    except AdapterError as error:
-        raise RunFailure(EXIT_BAD_INPUT,
-                         f"{config.scenario_path}: loadtest.adapter: {error}") from None
+    adapter = check_adapter(config, scenario.loadtest.adapter, str(config.scenario_path))
     if config.window != "auto":
         try:
             parse_window(config.window, scenario)
@@ -70,11 +65,11 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit]
     if not config.quiet:
         for line in describe(merged):
             err_console.print(line)
-    return scenario, merged.thresholds, cpus
+    return scenario, merged.thresholds, cpus, adapter
 
 
 def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
-           cpus: CpuSplit) -> tuple[LevelSetup, dict[str, Any]]:
+           cpus: CpuSplit, adapter: str) -> tuple[LevelSetup, dict[str, Any]]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
         result = simulate(scenario, workers=config.sim_workers, cluster=config.cluster,
@@ -102,7 +97,7 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         registered=result.stations.registered.astype(np.int64), cpus=cpus,
         terminals=result.stations.terminals.astype(np.int64),
         database_url=config.database_url, max_level_s=config.max_level_s,
-        checkins_per_s=window_rate / 60)
+        checkins_per_s=window_rate / 60, audit=config.audit, adapter=adapter)
     context = {
         "national_peak": {"checkins_per_min": round(peak_per_min, 2),
                           "span_min": PEAK_SPAN_MIN,
@@ -122,15 +117,15 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     """Return (exit code, the capacity document); both files written whatever happened
     after the arguments were accepted."""
     started = time.perf_counter()
-    scenario, thresholds, cpus = _stage(config)  # bad input: raise before writing anything
+    scenario, thresholds, cpus, adapter = _stage(config)  # bad input: raise before writing anything
     config.out.mkdir(parents=True, exist_ok=True)
     context: dict[str, Any] = {}
     found = SearchResult()
     failure: RunFailure | None = None
     try:
         if config.host:
-            preflight(config.host, config.admin_token)
-        setup, context = _setup(config, scenario, thresholds, cpus)
+            preflight(config.host, config.admin_token, config.audit)
+        setup, context = _setup(config, scenario, thresholds, cpus, adapter)
 
         run_count = [0]
 
@@ -158,6 +153,9 @@ def _print_level(record: dict[str, Any]) -> None:
         err_console.print(f"{head}, not run: {record['verdict']}{why}")
         return
     passes = f", {record['passes']} passes" if record.get("passes", 1) > 1 else ""
+    unmeasured = record.get("unmeasured") or []
+    if unmeasured:
+        why += f" (not measured: {', '.join(unmeasured)})"
     err_console.print(
         f"{head}, {record['replay_s']:,.3g} s{passes}, {record['offered_rps']:,.0f} req/s "
         f"offered, {record['achieved_rps']:,.0f} achieved: {record['verdict']}{why}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from loadtests.audit_levels import audit_unmeasured, level_of
 from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
 from loadtests.figures import of_group
 from loadtests.measured import loadtest_figures
@@ -79,8 +80,9 @@ def level_record(plan: LevelPlan, index: int, folder: Path, loadtest: dict[str, 
     """A level that ran: its figures, verdicts and rates, judged by the level rule."""
     figures = _flatten(loadtest, audit_figures)
     judged_thresholds, skipped = exercised(thresholds, loadtest)
-    verdicts = _with_implicit_lag(judged_thresholds, evaluate(judged_thresholds, figures),
-                                  figures)
+    unmeasured = audit_unmeasured(audit_figures)
+    verdicts = _with_implicit_lag(judged_thresholds,
+                                  evaluate(judged_thresholds, figures, unmeasured), figures)
     offered, achieved = _rates(loadtest, plan.replay_s)
     endpoints = {e["figure"]: {k: e.get(k) for k in _ENDPOINT_KEYS}
                  for e in loadtest.get("endpoints", {}).values()}
@@ -99,8 +101,10 @@ def level_record(plan: LevelPlan, index: int, folder: Path, loadtest: dict[str, 
         "achieved_rps": achieved,
         "endpoints": endpoints,
         "generator": {k: loadtest.get("generator", {}).get(k) for k in _GENERATOR_KEYS},
-        "audit": {k: audit_figures.get(k) for k in _AUDIT_KEYS},
+        "audit": {"level": level_of(audit_figures),
+                  **{k: audit_figures.get(k) for k in _AUDIT_KEYS}},
         "thresholds": verdicts + [v for v in judged.failing if v not in verdicts],
+        "unmeasured": judged.unmeasured,
         "not_exercised": skipped,
         "not_judged": judged.not_judged,
     }
@@ -132,4 +136,4 @@ def not_run_record(plan: LevelPlan, index: int, folder: Path, rule: LevelRule,
             "failing": [], "not_measured": plan.not_measured, "side": plan.side,
             "offered_rps": None, "achieved_rps": None,
             "endpoints": {}, "generator": {}, "audit": {}, "thresholds": [],
-            "not_exercised": [], "not_judged": []}
+            "not_exercised": [], "not_judged": [], "unmeasured": []}

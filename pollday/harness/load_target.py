@@ -2,20 +2,27 @@
 and the simulation's processes; checked before anything is simulated or sent.
 
 ``pollday run`` (:class:`pollday.run.pipeline.RunConfig`) and ``pollday capacity``
-(:class:`pollday.capacity.config.CapacityConfig`) both extend :class:`LoadTarget`, so the
-seven fields are declared, and checked, once.
+(:class:`pollday.capacity.config.CapacityConfig`) both extend :class:`LoadTarget`, so its
+fields are declared, and checked, once.
+
+``audit`` (``--audit``, :mod:`loadtests.audit_levels`) decides what a ``--host`` needs: with
+``full`` the admin contract and its token, checked before any traffic; with ``answers`` or
+``none`` only that the target answers. ``adapter`` (``--adapter``) overrides the scenario's
+``loadtest.adapter``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, check_auditable
+from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.harness.failure import RunFailure
 from pollday.harness.target import TargetUnavailable, check_reachable, is_loopback
 
-__all__ = ["LoadTarget", "check_target", "preflight"]
+__all__ = ["LoadTarget", "check_adapter", "check_target", "preflight"]
 
 
 # kw_only: the fields come after each command's own required ones (scenario_path, out), and
@@ -29,20 +36,36 @@ class LoadTarget:
     cluster: str | None = None  # the simulation on a Dask cluster (--cluster)
     secret: str = ""
     admin_token: str = ""
+    audit: AuditLevel = DEFAULT_AUDIT  # --audit: full, answers or none
+    adapter: str | None = None  # --adapter: over the scenario's loadtest.adapter
 
 
-def preflight(host: str, admin_token: str) -> None:
-    """The target answers and speaks the admin contract the audit needs, or exit 3 now."""
+def preflight(host: str, admin_token: str, audit: AuditLevel = DEFAULT_AUDIT) -> None:
+    """The target answers (and, with ``--audit full``, speaks the admin contract the audit
+    needs), or exit 3 now."""
     try:
         check_reachable(host)
-        check_auditable(host, admin_token)
+        if audit == "full":
+            check_auditable(host, admin_token)
     except (TargetUnavailable, AuditError) as error:
         raise RunFailure(EXIT_HARNESS, str(error)) from None
 
 
+def check_adapter(target: LoadTarget, scenario_adapter: str, scenario_path: str) -> str:
+    """The adapter spec the load test uses (``--adapter``, else the scenario's), checked: a bad
+    one is bad input (exit 2), named by where it was given."""
+    spec = target.adapter or scenario_adapter
+    where = "--adapter" if target.adapter else f"{scenario_path}: loadtest.adapter"
+    try:
+        check_adapter_spec(spec)
+    except AdapterError as error:
+        raise RunFailure(EXIT_BAD_INPUT, f"{where}: {error}") from None
+    return spec
+
+
 def check_target(target: LoadTarget) -> None:
-    """Refuse a non-loopback host, or a host without its secret and admin token, before
-    anything is simulated or sent (exit 2)."""
+    """Refuse a non-loopback host, or a host without its secret (and, with ``--audit full``,
+    its admin token), before anything is simulated or sent (exit 2)."""
     if target.host and not is_loopback(target.host) and not target.allow_remote:
         raise RunFailure(
             EXIT_BAD_INPUT,
@@ -57,11 +80,12 @@ def check_target(target: LoadTarget) -> None:
         (target.secret, "--secret", "POLLDAY_SECRET", "station-token secret"),
         (target.admin_token, "--admin-token", "POLLDAY_ADMIN_TOKEN", "admin token (for the audit)"),
     ):
+        if option == "--admin-token" and target.audit != "full":
+            continue  # no admin contract asked for
         if target.host and not given:
-            raise RunFailure(
-                EXIT_BAD_INPUT,
-                (
-                    f"--host {target.host} needs the target's {what}: pass {option} or set "
-                    f"{variable} to the one the service was started with"
-                ),
-            )
+            fix = (f"pass {option} or set {variable} to the one the service was started with")
+            if option == "--admin-token":
+                fix += (", or audit without the admin contract: --audit answers (what the "
+                        "target answered) or --audit none")
+            raise RunFailure(EXIT_BAD_INPUT, f"--host {target.host} needs the target's {what}: "
+                             f"{fix}")

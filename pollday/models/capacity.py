@@ -54,6 +54,10 @@ class Settings(Part):
                                           "not pinned")
     generator_cpus: list[int] | None = Field(default=None, description="--generator-cpus; "
                                              "null: not pinned")
+    audit: Literal["full", "answers", "none"] = Field(
+        default="full", description="--audit: what each level's audit measured")
+    adapter: str | None = Field(default=None, description="--adapter; null: the scenario's "
+                                "loadtest.adapter")
 
 
 class CapacityOutput(Output):
@@ -75,6 +79,9 @@ class CapacityOutput(Output):
     levels: list[dict[str, Any]] = Field(
         description="each level tried, in order (docs/capacity.md): multiple, verdict, failing, "
         "rates, endpoints, generator, audit, thresholds")
+    unmeasured: list[str] = Field(
+        default_factory=list, description="thresholds some level could not measure "
+        "(--audit answers or none): a level held on the other thresholds only")
     thresholds: list[Verdict]
     verdict: Literal["met", "failed"]
     exit_code: int

@@ -15,6 +15,7 @@ from pollday.report.plots.loadtest import (
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
 from pollday.report.verdict import figure_of, page_verdict, subject_of
+from pollday.verdicts.line import unmeasured_line
 
 # Labels and units from the figure catalogue (the report shows counts without a unit).
 _AUDIT = of_group("audit")
@@ -22,12 +23,26 @@ _LOOP = of_group("loop", judged=False)
 
 
 def _audit_rows(audit: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The audit's checks, each coloured by its catalogue rule (or its threshold)."""
+    """The audit's checks, each coloured by its catalogue rule (or its threshold). A figure
+    the audit level did not measure (``--audit answers``: null) has no row: the section's
+    note (:func:`audit_note`) names it."""
     thresholds = summary.get("thresholds") or ()
     return [{"figure": f.name, "label": f.label, "value": audit[f.stat],
              "colour": figure_colour(f.name, audit[f.stat], summary=summary,
                                      thresholds=thresholds)}
-            for f in _AUDIT if f.stat in audit]
+            for f in _AUDIT if audit.get(f.stat) is not None]
+
+
+def audit_note(audit: dict[str, Any]) -> str:
+    """What the audit level left out: '' for the full audit."""
+    level = audit.get("level", "full")
+    missing = [f.label for f in _AUDIT if f.stat in audit and audit[f.stat] is None]
+    if level == "full" or not missing:
+        return ""
+    how = ("no audit ran" if level == "none" else
+           "the audit read the harness's ledger only (what the target answered)")
+    return (f"--audit {level}: {how}; not measured: {', '.join(missing)} "
+            "(--audit full measures them through the admin contract).")
 
 
 def _candidate_rows(audit: dict[str, Any]) -> list[dict[str, Any]]:
@@ -71,7 +86,15 @@ def thresholds_section(folder: RunFolder) -> Section | None:
     thresholds = thresholds_of(folder.path, folder.simulation.summary)
     if thresholds is None:
         return None
+    summary = folder.simulation.summary
+    # Thresholds the run did not measure (--audit answers) are not rows of the table (whose
+    # rows are met or failed): a note above it names them, and the verdict counts them apart.
+    unmeasured = [t for t in thresholds if t["verdict"] == "not-measured"]
+    thresholds = [t for t in thresholds if t["verdict"] != "not-measured"]
     failed = [t for t in thresholds if t["verdict"] != "met"]
+    line = unmeasured_line(summary) if unmeasured else ""
+    audit = audit_note(summary.get("audit") or {})
+    notes = [*summary.get("notes", []), *([line] if line else []), *([audit] if audit else [])]
     return Section(
         id="thresholds",
         title="Verdict and thresholds",
@@ -82,7 +105,7 @@ def thresholds_section(folder: RunFolder) -> Section | None:
             "subjects": [subject_of(figure_of(t)) for t in thresholds],
             "failed": len(failed),
             "exit_code": folder.simulation.summary.get("exit_code"),
-            "notes": list(folder.simulation.summary.get("notes", [])),
+            "notes": notes,
             "failure": folder.simulation.summary.get("failure"),
         },
     )

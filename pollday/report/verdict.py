@@ -55,15 +55,26 @@ def _value(v: Any) -> str:
     return "no data" if v is None else (f"{v:,.4g}" if isinstance(v, float) else f"{v:,}")
 
 
+def _unmeasured(thresholds: Sequence[Mapping[str, Any]]) -> str:
+    """'; 2 not measured: rule, rule' (thresholds on figures the run did not measure)."""
+    rules = [str(t["rule"]) for t in thresholds if t["verdict"] == "not-measured"]
+    return f"; {len(rules)} not measured: {', '.join(rules)}" if rules else ""
+
+
 def _judged(thresholds: Sequence[Mapping[str, Any]], what: str) -> str:
-    """'all 11 thresholds met' or '2 of 11 thresholds failed: rule (value), ...'."""
-    failed = [t for t in thresholds if t["verdict"] != "met"]
-    n = len(thresholds)
-    noun = "threshold" if n == 1 else "thresholds"
+    """'all 11 thresholds met' or '2 of 11 thresholds failed: rule (value), ...'; thresholds
+    not measured (``--audit answers``) are counted apart: 'all 9 measured thresholds ... met;
+    2 not measured: rule, rule'."""
+    measured = [t for t in thresholds if t["verdict"] != "not-measured"]
+    failed = [t for t in measured if t["verdict"] != "met"]
+    n = len(measured)
+    noun = ("measured " if len(measured) < len(thresholds) else "") + (
+        "threshold" if n == 1 else "thresholds")
+    apart = _unmeasured(thresholds)
     if not failed:
-        return f"{'the' if n == 1 else 'all'} {n} {noun} {what} met"
+        return f"{'the' if n == 1 else 'all'} {n} {noun} {what} met{apart}"
     named = "; ".join(f"{t['rule']} ({_value(t.get('value'))})" for t in failed)
-    return f"{len(failed)} of {n} {noun} {what} failed: {named}"
+    return f"{len(failed)} of {n} {noun} {what} failed: {named}{apart}"
 
 
 def _service(thresholds: Sequence[Mapping[str, Any]], failure: str | None) -> Part:
@@ -72,7 +83,7 @@ def _service(thresholds: Sequence[Mapping[str, Any]], failure: str | None) -> Pa
                     "bad")
     if not thresholds:
         return Part("service", "Service", "no threshold judges the service", "neutral")
-    colour: Colour = "bad" if any(t["verdict"] != "met" for t in thresholds) else "good"
+    colour: Colour = "bad" if any(t["verdict"] == "failed" for t in thresholds) else "good"
     return Part("service", "Service", _judged(thresholds, "on the service"), colour)
 
 
@@ -94,7 +105,7 @@ def _stations(standard: Mapping[str, Any] | None,
         colour = "good" if standard["holds_at_every_station"] else "bad"
     if thresholds:
         texts.append(_judged(thresholds, "on the stations"))
-        if any(t["verdict"] != "met" for t in thresholds):
+        if any(t["verdict"] == "failed" for t in thresholds):
             colour = "bad"
         elif colour == "neutral":
             colour = "good"
@@ -108,8 +119,14 @@ def _note(summary: Mapping[str, Any], standard: Mapping[str, Any] | None,
     code = summary.get("exit_code")
     if summary.get("thresholds") is None:
         return ""
-    said = {0: "every threshold met", 1: "a threshold failed",
+    unmeasured = sum(1 for t in summary.get("thresholds") or [] if t.get("verdict")
+                     == "not-measured")
+    said = {0: "every measured threshold met" if unmeasured else "every threshold met",
+            1: "a threshold failed",
             3: "the load generator failed"}.get(code if isinstance(code, int) else -1, "")
+    if unmeasured:
+        said += (f"; {unmeasured} not measured, neither met nor failed (--audit "
+                 f"{(summary.get('audit') or {}).get('level', 'full')})")
     note = f"Exit code {code}" + (f" ({said})" if said else "") if code is not None else ""
     missed = unjudged_parts(standard, names) if standard is not None else []
     if missed:

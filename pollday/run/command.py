@@ -106,6 +106,8 @@ def run_command(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         secret=args.secret,
         admin_token=args.admin_token,
+        audit=args.audit,
+        adapter=args.adapter,
         compress=args.compress,
         station_share=args.station_share,
         quiet=args.quiet,

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.adapter import AdapterError, check_adapter_spec
 from loadtests.audit import AuditError, audit
+from loadtests.audit_levels import audit_unmeasured
 from loadtests.measured import run_figures
 from loadtests.plan import kept_stations
 from loadtests.results import LoadTestOutput
@@ -31,7 +31,7 @@ from loadtests.thresholds import Threshold, judged_by_run
 from pollday.console import phase, progress_bar
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK
 from pollday.harness.failure import RunFailure
-from pollday.harness.load_target import LoadTarget, check_target, preflight
+from pollday.harness.load_target import LoadTarget, check_adapter, check_target, preflight
 from pollday.harness.locust_process import LocustRun, run_locust
 from pollday.harness.target import ReferenceService, TargetUnavailable
 from pollday.harness.target_watch import TargetWatch, outage_notes, record_outage, with_outage
@@ -122,11 +122,11 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     scenario = load_scenario(config.scenario_path)
     thresholds = _thresholds(config, scenario)
     lt = scenario.loadtest
-    _check_adapter(config, lt.adapter)
+    adapter = check_adapter(config, lt.adapter, str(config.scenario_path))
     compress = config.compress or lt.compress
     share = config.station_share or lt.station_share
     if config.host:
-        preflight(config.host, config.admin_token)
+        preflight(config.host, config.admin_token, config.audit)
     config.out.mkdir(parents=True, exist_ok=True)
     secret = config.secret or secrets.token_hex(16)
     admin_token = config.admin_token or secrets.token_hex(16)
@@ -144,7 +144,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         station_share=share,
         results_rps=lt.results_rps,
         webcam_rps=lt.webcam_rps,
-        adapter=lt.adapter,
+        adapter=adapter,
         workers=config.load_workers,
         expected_s=expected_s,
         timeout_s=expected_s * 1.5 + 300,
@@ -156,7 +156,8 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
                               seed=scenario.election.seed, cluster=config.cluster,
                               progress=advance)
     figures = run_figures(loadtest, audit_figures, sim_summary, loop.model_dump())
-    verdicts, code, failure = judge(thresholds, figures, loadtest, config.out)
+    verdicts, code, failure = judge(thresholds, figures, loadtest, config.out,
+                                    audit_unmeasured(audit_figures))
     summary = {
         **sim_summary,
         "thresholds": verdicts,
@@ -196,15 +197,6 @@ def _write_outputs(
     )
     write_report(config.out)
     return written.as_json()
-
-
-def _check_adapter(config: RunConfig, adapter: str) -> None:
-    """A bad ``loadtest.adapter`` is bad input (exit 2), named by file and field."""
-    try:
-        check_adapter_spec(adapter)
-    except AdapterError as error:
-        message = f"{config.scenario_path}: loadtest.adapter: {error}"
-        raise RunFailure(EXIT_BAD_INPUT, message) from None
 
 
 def _load_target(
@@ -261,7 +253,7 @@ def _load_and_audit(
     record_outage(watch, loadtest)
     try:
         with phase("audit", quiet=config.quiet):
-            audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token)
+            audit_figures = audit(run.out_dir / "ledger.ndjson", url, admin_token, config.audit)
     except AuditError as error:
         raise RunFailure(EXIT_HARNESS, with_outage(watch, loadtest, f"the audit failed: {error}"),
                          "audit") from None

@@ -53,7 +53,26 @@ def format_value(name: str, value: float | None) -> str:
 
 
 def failing_thresholds(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    return [v for v in summary.get("thresholds", []) if v.get("verdict") != "met"]
+    return [v for v in summary.get("thresholds", []) if v.get("verdict") == "failed"]
+
+
+def unmeasured_thresholds(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """Thresholds on figures the run chose not to measure (``--audit answers`` or ``none``)."""
+    return [v for v in summary.get("thresholds", []) if v.get("verdict") == "not-measured"]
+
+
+def unmeasured_line(summary: dict[str, Any]) -> str:
+    """``2 thresholds not measured (--audit answers): audit.lost_checkins == 0, ...``; empty
+    when every threshold was measured."""
+    unmeasured = unmeasured_thresholds(summary)
+    if not unmeasured:
+        return ""
+    audit = summary.get("audit")
+    level = audit.get("level", "full") if isinstance(audit, dict) else "full"
+    noun = "threshold" if len(unmeasured) == 1 else "thresholds"
+    rules = ", ".join(str(v["rule"]) for v in unmeasured)
+    return (f"{len(unmeasured)} {noun} not measured (--audit {level}): {rules} — neither met "
+            "nor failed; --audit full measures them")
 
 
 def failing_line(verdict: dict[str, Any]) -> str:
@@ -69,21 +88,29 @@ def failing_line(verdict: dict[str, Any]) -> str:
 
 def run_verdict(summary: dict[str, Any]) -> str:
     """``PASSED — all 11 thresholds met`` / ``FAILED — 1 of 12 thresholds failed``, with the
-    scenario and the exit code, for a run that judged its thresholds."""
+    scenario and the exit code, for a run that judged its thresholds. Thresholds not measured
+    are counted apart: ``PASSED — all 9 measured thresholds met, 2 not measured``."""
     thresholds = summary.get("thresholds", [])
     failed = len(failing_thresholds(summary))
+    unmeasured = len(unmeasured_thresholds(summary))
     code = summary.get("exit_code", 1 if failed else 0)
     where = f"({summary.get('scenario', '?')}, exit {code})"
+    measured = len(thresholds) - unmeasured
+    apart = f", {unmeasured} not measured" if unmeasured else ""
+    of = "measured thresholds" if unmeasured else "thresholds"
     if summary.get("failure"):  # the load generator failed: the thresholds cannot be trusted
-        met = len(thresholds) - failed
-        return (f"FAILED — the load generator failed; {met} of {len(thresholds)} thresholds "
-                f"met {where}")
+        met = measured - failed
+        return (f"FAILED — the load generator failed; {met} of {measured} {of} "
+                f"met{apart} {where}")
     if failed:
-        return f"FAILED — {failed} of {len(thresholds)} thresholds failed {where}"
-    return f"PASSED — all {len(thresholds)} thresholds met {where}"
+        return f"FAILED — {failed} of {measured} {of} failed{apart} {where}"
+    return f"PASSED — all {measured} {of} met{apart} {where}"
 
 
 def run_closing_lines(summary: dict[str, Any]) -> list[str]:
-    """The verdict line, then each failing threshold indented under it."""
+    """The verdict line, then each failing threshold indented under it, then the thresholds
+    not measured (one line)."""
+    unmeasured = unmeasured_line(summary)
     return [f"pollday run: {run_verdict(summary)}",
-            *(f"  {failing_line(v)}" for v in failing_thresholds(summary))]
+            *(f"  {failing_line(v)}" for v in failing_thresholds(summary)),
+            *([f"  {unmeasured}"] if unmeasured else [])]

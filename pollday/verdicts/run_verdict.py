@@ -2,14 +2,21 @@
 
 A clean replay has the harness counters at 0; any other value makes the run's figures
 untrustworthy, so the run exits 3 whatever the thresholds say.
+
+The exit code is judged by the thresholds that were measured: 1 when one of them failed, 0
+when all of them are met. A threshold on a figure the run chose not to measure (an audit
+figure under ``--audit answers`` or ``none``) is ``not-measured``: it neither fails nor
+passes the run, and the closing lines, ``summary.json``, ``junit.xml`` (skipped) and the
+report list it as such.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadtests.thresholds import Threshold, evaluate
+from loadtests.thresholds import Threshold, Unmeasured, evaluate
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 
 # Generator counters that mean the harness itself failed (see docs/loadtests.md): a clean
@@ -71,14 +78,16 @@ def judge(
     figures: dict[str, float | None],
     loadtest: dict[str, Any],
     out: Path,
+    unmeasured: Mapping[str, Unmeasured] | None = None,
 ) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
     """Verdicts (the scenario's, then failed harness checks), the exit code, and
-    ``{"failure": message}`` when the load generator failed."""
-    verdicts = evaluate(thresholds, figures)
+    ``{"failure": message}`` when the load generator failed. ``unmeasured``: the figures
+    this run did not measure on purpose (their thresholds are not-measured)."""
+    verdicts = evaluate(thresholds, figures, unmeasured)
     harness = harness_failures(loadtest)
     verdicts += harness_verdicts(harness, thresholds)
     if harness:
         message = harness_message(harness, out / "loadtest" / "locust.log")
         return verdicts, EXIT_HARNESS, {"failure": message}
-    failed = any(v["verdict"] != "met" for v in verdicts)
+    failed = any(v["verdict"] == "failed" for v in verdicts)
     return verdicts, EXIT_THRESHOLD if failed else EXIT_OK, {}

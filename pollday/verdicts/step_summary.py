@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from loadtests.audit_levels import audit_unmeasured
 from loadtests.figures import BY_NAME
 from loadtests.measured import day_figures, run_figures
 from pollday.verdicts.line import (
@@ -22,10 +23,11 @@ from pollday.verdicts.line import (
     run_verdict,
     standard_holds,
     standard_verdict,
+    unmeasured_line,
 )
 
 ENV = "GITHUB_STEP_SUMMARY"
-PASS, FAIL = "✅", "❌"
+PASS, FAIL, SKIPPED = "✅", "❌", "⚪"
 # What a reader of a CI page looks at first, beside the thresholds (absent ones are skipped).
 RUN_KEY_FIGURES = (
     "checkin.requests", "checkin.p95_ms", "checkin.p99_ms_intended", "checkin.error_rate",
@@ -58,23 +60,29 @@ def append_step_summary(markdown: str, *, command: str) -> Path | None:
     return Path(path)
 
 
-def _figure_rows(figures: dict[str, Any], names: tuple[str, ...]) -> list[str]:
+def _figure_rows(figures: dict[str, Any], names: tuple[str, ...],
+                 unmeasured: frozenset[str] = frozenset()) -> list[str]:
     rows = []
     for name in names:
         if name in BY_NAME and name in figures:
             # loop.* share the simulated day's labels: say which day it is
             label = escape(("closed loop: " if name.startswith("loop.") else "")
                            + BY_NAME[name].label)
-            rows.append(f"| {label} (`{name}`) | {escape(format_value(name, figures[name]))} |")
+            value = ("not measured" if name in unmeasured and figures[name] is None
+                     else format_value(name, figures[name]))
+            rows.append(f"| {label} (`{name}`) | {escape(value)} |")
     return ["| figure | value |", "|---|---:|", *rows] if rows else []
 
 
 def _threshold_rows(thresholds: list[dict[str, Any]]) -> list[str]:
     rows = ["| | threshold | measured |", "|---|---|---:|"]
     for v in thresholds:
-        mark = f"{PASS} met" if v.get("verdict") == "met" else f"{FAIL} failed"
+        mark = {"met": f"{PASS} met", "not-measured": f"{SKIPPED} not measured"}.get(
+            str(v.get("verdict")), f"{FAIL} failed")
         value = format_value(v["name"], v.get("value"))
-        if v.get("reason"):
+        if v.get("verdict") == "not-measured":
+            value = str(v.get("reason") or "not measured")
+        elif v.get("reason"):
             value += f" ({v['reason']})"
         rows.append(f"| {mark} | `{v['rule']}` | {escape(value)} |")
     return rows
@@ -88,9 +96,13 @@ def run_markdown(summary: dict[str, Any], out: Path) -> str:
     if summary.get("failure"):
         lines += [f"**{escape(summary['failure'])}**", ""]
     lines += [*_threshold_rows(summary.get("thresholds", [])), ""]
+    unmeasured = unmeasured_line(summary)
+    if unmeasured:
+        lines += [escape(unmeasured), ""]
     figures = run_figures(summary.get("loadtest", {}), summary.get("audit", {}), summary,
                           summary.get("closed_loop", {}))
-    key = _figure_rows(dict(figures), RUN_KEY_FIGURES)
+    key = _figure_rows(dict(figures), RUN_KEY_FIGURES,
+                       frozenset(audit_unmeasured(summary.get("audit", {}))))
     if key:
         lines += ["**Key figures**", "", *key, ""]
     multiple = summary.get("replay", {}).get("national_multiple", {}).get("checkins")

@@ -24,7 +24,7 @@ def test_threshold_replaces_the_scenarios_rule_on_its_figure_and_the_rule_follow
         "capacity", str(FLAT), "--threshold", "checkin.p95_ms < 100",
         "--threshold", "checkin.p99_ms_intended < 2000", "--threshold", "capacity.multiple >= 5"])
     config = CapacityConfig(FLAT, tmp_path / "out", thresholds=list(args.threshold))
-    _, thresholds, _ = _stage(config)
+    _, thresholds, _, _ = _stage(config)
     rules = [t.rule for t in thresholds]
     assert "checkin.p95_ms < 100" in rules and "checkin.p95_ms < 250" not in rules
     assert rules[-2:] == ["checkin.p99_ms_intended < 2000", "capacity.multiple >= 5"]
