@@ -53,6 +53,11 @@ class OwnVoters:
         """The target's id for simulated voter ``voter`` of station index ``station``."""
         order = self._order.get(station)
         ids = self.ids[station_code(station)]
+        if voter >= len(ids):
+            raise OwnVotersError(
+                f"{self.file}: {station_code(station)} has {len(ids)} voter ids, the replay "
+                f"names voter {voter + 1} there; add ids (pollday capacity against --host "
+                "checks in a fresh block of each station's voters per level)")
         if order is None:
             rng = np.random.default_rng([OWN_VOTERS_STREAM, station, self.seed])
             order = self._order[station] = rng.permutation(len(ids))

@@ -67,6 +67,13 @@ def test_the_mapping_is_a_seeded_permutation_whatever_the_rows_order(
     assert got != sorted(got)  # a permutation, not the file's order
     other_seed = OwnVoters(a.file, a.ids, seed=a.seed + 1)
     assert [other_seed.voter_id(4, v) for v in range(n)] != got
+    spare = len(a.ids["PS00005"])  # ids_csv writes 3 more than the register
+    with pytest.raises(OwnVotersError) as caught:
+        a.voter_id(4, spare)
+    assert str(caught.value) == (
+        f"{a.file}: PS00005 has {spare} voter ids, the replay names voter {spare + 1} there; "
+        "add ids (pollday capacity against --host checks in a fresh block of each station's "
+        "voters per level)")
 
 
 def test_too_few_ids_and_missing_stations_say_how_many_are_needed(
