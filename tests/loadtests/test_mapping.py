@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import simulation
 from loadtests.adapter import AdapterError, adapter_class, check_adapter_spec
 from loadtests.mapping import MappingError, load_mapping
 from loadtests.mapping.templates import TemplateProblem, compile_text, render_body
@@ -155,3 +156,12 @@ def test_a_body_string_that_is_one_placeholder_keeps_the_value_type() -> None:
     values = {"votes": {"A": 3}, "ballots_valid": 3, "station_id": "PS00002"}
     assert render_body(body, values) == {"v": {"A": 3}, "n": 3, "t": "n=3",
                                          "fixed": [1, True, None], "nested": [{"s": "PS00002"}]}
+
+
+def test_the_orchestrator_checks_the_voters_csv_against_the_scenario(tmp_path: Path) -> None:
+    (tmp_path / "ids.csv").write_text("station_id,voter_id\nPS00001,a\n")
+    path = write(tmp_path, 'voters = "ids.csv"\n' + MINIMAL)
+    check_adapter_spec(str(path))  # without a scenario: the file and the CSV's syntax only
+    with pytest.raises(AdapterError, match=r"ids.csv: no voter ids for 19 of the scenario's 20 "
+                                           r"stations \(PS00002, .*PS00001 has 1, needs \d+\)"):
+        check_adapter_spec(str(path), simulation.load_scenario(REPO / "scenarios" / "smoke.toml"))
