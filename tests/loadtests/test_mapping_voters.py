@@ -168,3 +168,28 @@ def test_a_whole_day_sends_only_the_targets_ids_and_does_without_absent_kinds(
     reads = int((plan.kind == JobKind.RESULTS).sum())
     assert r.recorder.counters["protocol_skipped_absent"] == protocols > 0
     assert r.recorder.counters["results_skipped_absent"] == reads > 0
+
+
+def test_a_retry_status_of_the_mapping_is_retried_with_the_same_request(
+        tmp_path: Path, loaded: Loaded) -> None:
+    ids_csv(tmp_path / "ids.csv", loaded)
+    (tmp_path / "m.toml").write_text(MAPPING)
+    adapter = adapter_class(str(tmp_path / "m.toml"))(AdapterContext(loaded.scenario, "s"))
+    opts = from_namespace(SimpleNamespace(scenario=str(SMOKE), secret="s", compress=60.0,
+                                          results_rps=0.0, webcam_rps=0.0))
+    plan = worker_plan(loaded, opts, 0, 1)
+    answers = [Response(503, b""), Response(200, b'{"id": "c1"}')]
+    sent: list[HttpRequest] = []
+
+    def target(req: HttpRequest) -> Response:
+        sent.append(req)
+        return answers.pop(0)
+
+    clock = itertools.count()
+    r = JobRunner(loaded, plan, opts, adapter, target, lambda: next(clock) / 1000,
+                  lambda s: None)
+    r.run_job(next(j for j in range(len(plan)) if plan.kind[j] == JobKind.CHECKIN))
+    assert len(sent) == 2 and sent[0] == sent[1]
+    ep = r.recorder.endpoints["POST /v/[station_id]/[voter_id]"]
+    assert ep.retries == 1 and dict(ep.statuses) == {"200": 1} and not ep.errors
+    assert [e[6:8] for e in r.ledger.entries] == [(201, "c1")]
