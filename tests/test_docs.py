@@ -12,8 +12,11 @@ stay true.
 
 Substitutions, so the docs test stays short: national runs of azerbaijan-2024 use the smoke
 scenario instead (``pollday run`` also gets ``--compress 20000``, ``pollday size`` three
-replications, one band per group and no what-ifs); ``pollday allocate`` gets three
-replications and one band per group; a capacity search stops at its first level
+replications, one band per group and no what-ifs); ``pollday allocate`` of azerbaijan-2024
+allocates the smoke scenario's 20 terminals plus 4 (``--budget terminal=24``), with three
+replications and one band per group (the national allocation is
+benchmarks/bench_allocation.py's, its figures in docs/allocation.md); a capacity search
+stops at its first level
 (``--max-multiple`` = ``--start-multiple``: the search itself is tests/pollday/
 test_capacity*.py's); a scenario the reader would write
 (``my-election.toml``) is the smoke scenario; ``/tmp/`` is the scratch folder; ``RUN_DIR``
@@ -202,13 +205,14 @@ def _substituted(command: str, run_dir: Path, scratch: Path) -> list[str]:
     if words[0].endswith("pollday"):
         words[0] = str(Path(sys.executable).parent / "pollday")
         sub = words[1]
-        if sub in ("simulate", "run", "size", "register"):
+        if sub in ("simulate", "run", "size", "register", "allocate"):
             words = [SMOKE if w == "scenarios/azerbaijan-2024.toml" else w for w in words]
         if sub == "run":
             words += ["--compress", "20000", "--quiet"]
         if sub == "size":
             words += ["--replications", "3", "--band", "1000", "--no-sensitivity", "--quiet"]
         if sub == "allocate":
+            words = [re.sub(r"^terminal=\d+$", "terminal=24", w) for w in words]
             words += ["--replications", "3", "--band", "1000", "--quiet"]
         if sub == "capacity" and "--start-multiple" in words:
             start = words[words.index("--start-multiple") + 1]
