@@ -125,6 +125,11 @@ def _test_start(environment: Environment, **_: Any) -> None:
     # Read again: the web UI's form may have changed them, and a worker gets the master's
     # (with the files it holds: the master's paths may not exist on its machine).
     if isinstance(runner, WorkerRunner):
+        if runner.client_id not in (getattr(ns, "pollday_partition", None) or {}):
+            # Joined after the master split the stations: nothing is this worker's to replay.
+            log.warning("pollday: this worker joined after the test started; it replays "
+                        "nothing until the next test")
+            return
         distributed.received_paths(ns)
     _options(environment)
     opts = STATE.opts

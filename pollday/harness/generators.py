@@ -151,8 +151,9 @@ def workers_needed(target_rate_per_s: float, cpu_per_checkin_s: float, *,
     when each costs the generator ``cpu_per_checkin_s`` seconds of CPU, each core busy at most
     ``usable_core_share`` of the time (what keeps the generator's lag low). At least 1.
 
-    ``cpu_per_checkin_s``: ``benchmarks/bench_generator_cpu.py`` measures it; a level that
-    was generator-bound at R check-ins/s on P processes gives an upper bound of
+    ``cpu_per_checkin_s``: a level's own (``run_locust_measured``'s CPU seconds over
+    ``generator.fired_events``), or ``benchmarks/bench_generator_cpu.py``'s; a level that was
+    generator-bound at R check-ins/s on P processes bounds it from below by
     ``P * usable_core_share / R`` (its cores ran out first).
     """
     for name, value in (("target_rate_per_s", target_rate_per_s),

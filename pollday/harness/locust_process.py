@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -226,6 +227,26 @@ def _display(run: LocustRun, *, quiet: bool) -> Iterator[Callable[[float], None]
 
 def run_locust(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     """Run the replay; return Locust's exit code and the tail of its stderr."""
+    code, tail, _ = run_locust_measured(run, quiet=quiet)
+    return code, tail
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return float(usage.ru_utime + usage.ru_stime)
+
+
+def run_locust_measured(run: LocustRun, *, quiet: bool) -> tuple[int, str, float]:
+    """:func:`run_locust`, plus the CPU seconds (user + system) the Locust process and its
+    local ``--processes`` workers used: what this machine's generator cost (workers started
+    elsewhere are not counted). Divided by ``generator.fired_events`` of ``loadtest.json``:
+    the CPU per check-in of :func:`pollday.harness.generators.workers_needed`."""
+    before = _children_cpu_s()
+    code, tail = _run(run, quiet=quiet)
+    return code, tail, _children_cpu_s() - before
+
+
+def _run(run: LocustRun, *, quiet: bool) -> tuple[int, str]:
     run.out_dir.mkdir(parents=True, exist_ok=True)
     log_path = run.out_dir / "locust.log"
     env_secret = {SECRET_ENV: run.secret}

@@ -63,13 +63,15 @@ def env() -> dict[str, str]:
 
 
 @contextmanager
-def workers(port: int, count: int, cwd: Path) -> Iterator[list[subprocess.Popen[str]]]:
+def workers(port: int, count: int, cwd: Path, host: str = "127.0.0.1",
+            prefix: tuple[str, ...] = ()) -> Iterator[list[subprocess.Popen[str]]]:
     """``pollday worker --once`` processes in a folder of their own, with no POLLDAY_*
-    settings: all they replay comes from the master."""
+    settings: all they replay comes from the master. ``prefix``: e.g. ``ip netns exec NS``."""
     cwd.mkdir(parents=True, exist_ok=True)
     bare = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
     procs = [subprocess.Popen(
-        [sys.executable, "-m", "pollday", "worker", "--master", f"127.0.0.1:{port}", "--once"],
+        [*prefix, sys.executable, "-m", "pollday", "worker", "--master", f"{host}:{port}",
+         "--once"],
         cwd=cwd, env={**bare, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
         stderr=(cwd / f"worker{k}.log").open("w"), text=True, start_new_session=True)
         for k in range(count)]
@@ -175,3 +177,93 @@ def test_the_master_gives_up_on_workers_that_never_come_and_names_who_joined(
     assert master.returncode == 3, stderr[-3000:]
     assert "1 of 2 Locust workers joined within 6 s" in stderr
     assert f"pollday worker --master 127.0.0.1:{port}" in stderr
+
+
+@pytest.mark.slow
+def test_a_worker_serves_one_master_after_another_as_a_capacity_search_starts_them(
+        replay: dict[str, Any], tmp_path: Path) -> None:
+    port = free_port()
+    where = tmp_path / "elsewhere"
+    where.mkdir()
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
+    worker = subprocess.Popen(  # no --once: it waits for the next master
+        [sys.executable, "-m", "pollday", "worker", "--master", f"127.0.0.1:{port}"],
+        cwd=where, env={**bare, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
+        stderr=(where / "worker.log").open("w"), start_new_session=True)
+    try:
+        for level in (1, 2):
+            with Server(f"sqlite:///{tmp_path / f'{level}.db'}", register=replay["register"],
+                        cwd=tmp_path) as server:
+                run = locust_run(replay, server.url, tmp_path / f"level{level}", compress=8000.0,
+                                 remote_workers=1, master_bind=f"127.0.0.1:{port}",
+                                 workers_wait_s=60.0)
+                master = run_master(run, tmp_path)
+                _, stderr = master.communicate(timeout=180)
+            assert master.returncode == 0, stderr[-3000:]
+            gen = json.loads((run.out_dir / "loadtest.json").read_text())["generator"]
+            assert gen["workers"] == 1 and gen["missing_workers"] == 0
+            assert gen["fired_events"] == gen["scheduled_events"] > 0
+        assert worker.poll() is None  # still waiting for a third
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 130
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(30)
+    log = (where / "worker.log").read_text()
+    assert "waiting for the next master" in log and "interrupted" in log
+
+
+@pytest.fixture
+def namespace() -> Iterator[tuple[str, str]]:
+    """A network namespace joined to this one by a veth pair: (its name, this side's
+    address). Skipped where namespaces cannot be made (not root, no ``ip``)."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        pytest.skip("network namespaces need root and iproute2's ip")
+    tag = f"{os.getpid() % 100_000}"
+    name, here, there = f"pdgen{tag}", f"pdh{tag}", f"pdn{tag}"
+    octet = os.getpid() % 250 + 1
+    mine, theirs = f"10.213.{octet}.1", f"10.213.{octet}.2"
+    steps = [["ip", "netns", "add", name],
+             ["ip", "link", "add", here, "type", "veth", "peer", "name", there],
+             ["ip", "link", "set", there, "netns", name],
+             ["ip", "addr", "add", f"{mine}/30", "dev", here],
+             ["ip", "link", "set", here, "up"],
+             ["ip", "netns", "exec", name, "ip", "addr", "add", f"{theirs}/30", "dev", there],
+             ["ip", "netns", "exec", name, "ip", "link", "set", there, "up"],
+             ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"]]
+    try:
+        for step in steps:
+            made = subprocess.run(step, capture_output=True, text=True, check=False)
+            if made.returncode:
+                pytest.skip(f"cannot make a network namespace: {' '.join(step)}: "
+                            f"{made.stderr.strip()}")
+        yield name, mine
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
+        subprocess.run(["ip", "link", "del", here], capture_output=True, check=False)
+
+
+@pytest.mark.slow
+def test_workers_in_another_network_namespace_join_over_a_real_interface(
+        replay: dict[str, Any], tmp_path: Path, namespace: tuple[str, str]) -> None:
+    name, address = namespace  # the workers see this machine only at this address
+    port = free_port()
+    with Server(f"sqlite:///{tmp_path / 'd.db'}", "--host", address,
+                register=replay["register"], cwd=tmp_path) as server:
+        assert address in server.url
+        run = locust_run(replay, server.url, tmp_path / "out", remote_workers=2,
+                         master_bind=f"{address}:{port}", workers_wait_s=90.0)
+        master = run_master(run, tmp_path)
+        with workers(port, 2, tmp_path / "elsewhere", host=address,
+                     prefix=("ip", "netns", "exec", name)) as procs:
+            _, stderr = master.communicate(timeout=240)
+            codes = [p.wait(60) for p in procs]
+    assert master.returncode == 0 and codes == [0, 0], stderr[-3000:]
+    report = json.loads((run.out_dir / "loadtest.json").read_text())
+    gen = report["generator"]
+    assert gen["workers"] == 2 and gen["missing_workers"] == 0
+    assert gen["fired_events"] == gen["scheduled_events"] > 0
+    kinds = ledger_view(run.out_dir)["kinds"]
+    assert kinds[("checkin", 201)] > 0
+    assert {status for kind, status in kinds if kind == "checkin"} == {201}

@@ -20,7 +20,7 @@ from pollday.harness.generators import (
     host_port,
     workers_needed,
 )
-from pollday.harness.locust_process import LocustRun
+from pollday.harness.locust_process import LocustRun, run_locust_measured
 from pollday.worker.command import worker_command
 
 
@@ -137,3 +137,21 @@ def test_pollday_worker_refuses_a_bad_master(capsys: pytest.CaptureFixture[str])
         main(["worker", "--master", "nowhere"])
     assert exit_.value.code == 2
     assert "is not HOST:PORT" in capsys.readouterr().err
+
+
+class BusyRun(LocustRun):
+    """A stand-in for Locust that burns CPU in a child of its own (as --processes does)."""
+
+    def command(self) -> list[str]:
+        burn = ("import time; t = time.process_time(); "
+                "all(iter(lambda: time.process_time() - t < 0.4, False))")
+        return [sys.executable, "-c",
+                f"import subprocess, sys; exec({burn!r}); "
+                f"subprocess.run([sys.executable, '-c', {burn!r}], check=True)"]
+
+
+def test_the_generators_cpu_is_measured_with_its_local_workers(tmp_path: Path) -> None:
+    busy = BusyRun(**{**run().__dict__, "out_dir": tmp_path})
+    code, _, cpu_s = run_locust_measured(busy, quiet=True)
+    assert code == 0
+    assert 0.8 <= cpu_s < 5.0  # 0.4 s in the process and 0.4 s in its child, plus start-up
