@@ -96,7 +96,7 @@ def verdict_lines(doc: dict[str, Any], code: int) -> list[str]:
             lines.append(f"  failed: {v['rule']} (measured {v['value']})")
     note = unmeasured_note(doc.get("unmeasured", []),
                            doc.get("settings", {}).get("audit", "full"))
-    if note:
+    if note and note not in doc["headline"]:  # the headline says it when it can
         lines.append(f"  {note}")
     return lines
 
@@ -146,6 +146,6 @@ def run_capacity_command(args: argparse.Namespace) -> int:
     emit_summary(doc, args, lambda: _print_table(doc, config.out))
     if doc.get("failure"):
         return fail(f"pollday capacity: {doc['failure']}", code)
-    if code or args.quiet or doc.get("unmeasured"):  # the verdict even with --quiet (as k6)
+    if code or args.quiet:  # the verdict even with --quiet (as k6 ends with its summary)
         sys.stderr.write("".join(line + "\n" for line in verdict_lines(doc, code)))
     return code

@@ -55,7 +55,8 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit,
     if problems:
         raise RunFailure(EXIT_BAD_INPUT, "; ".join(problems))
     scenario = load_scenario(config.scenario_path)
-    adapter = check_adapter(config, scenario.loadtest.adapter, str(config.scenario_path))
+    adapter = check_adapter(config, scenario.loadtest.adapter, str(config.scenario_path),
+                            scenario)
     if config.window != "auto":
         try:
             parse_window(config.window, scenario)

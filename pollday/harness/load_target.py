@@ -21,6 +21,7 @@ from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.harness.failure import RunFailure
 from pollday.harness.target import TargetUnavailable, check_reachable, is_loopback
+from simulation import Scenario
 
 __all__ = ["LoadTarget", "check_adapter", "check_target", "preflight"]
 
@@ -51,13 +52,15 @@ def preflight(host: str, admin_token: str, audit: AuditLevel = DEFAULT_AUDIT) ->
         raise RunFailure(EXIT_HARNESS, str(error)) from None
 
 
-def check_adapter(target: LoadTarget, scenario_adapter: str, scenario_path: str) -> str:
-    """The adapter spec the load test uses (``--adapter``, else the scenario's), checked: a bad
-    one is bad input (exit 2), named by where it was given."""
+def check_adapter(target: LoadTarget, scenario_adapter: str, scenario_path: str,
+                  scenario: Scenario | None = None) -> str:
+    """The adapter spec the load test uses (``--adapter``, else the scenario's), checked (a
+    mapping file's voter ids against ``scenario``'s stations, when given): a bad one is bad
+    input (exit 2), named by where it was given."""
     spec = target.adapter or scenario_adapter
     where = "--adapter" if target.adapter else f"{scenario_path}: loadtest.adapter"
     try:
-        check_adapter_spec(spec)
+        check_adapter_spec(spec, scenario)
     except AdapterError as error:
         raise RunFailure(EXIT_BAD_INPUT, f"{where}: {error}") from None
     return spec

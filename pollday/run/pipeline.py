@@ -122,7 +122,7 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
     scenario = load_scenario(config.scenario_path)
     thresholds = _thresholds(config, scenario)
     lt = scenario.loadtest
-    adapter = check_adapter(config, lt.adapter, str(config.scenario_path))
+    adapter = check_adapter(config, lt.adapter, str(config.scenario_path), scenario)
     compress = config.compress or lt.compress
     share = config.station_share or lt.station_share
     if config.host:

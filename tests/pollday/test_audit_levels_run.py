@@ -21,9 +21,11 @@ import httpx
 import pytest
 
 from loadtests.audit_levels import NEEDS_ADMIN
+from tests.capacity_server import known_capacity
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
+FLAT = ROOT / "tests" / "pollday" / "capacity_flat.toml"
 SECRET = "audit-levels-secret"
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
@@ -165,3 +167,34 @@ def test_no_audit_judges_only_the_load_test(service: str, tmp_path: Path) -> Non
                           if v["rule"].startswith("audit.")]
     assert len(unmeasured) == 4 and f"{len(unmeasured)} thresholds not measured (--audit " \
         "none)" in done.stdout
+
+
+@pytest.mark.slow
+def test_capacity_levels_hold_on_measured_thresholds_and_say_what_was_not(
+        tmp_path: Path) -> None:
+    """One level of ``pollday capacity`` against a target of known capacity (far above the
+    level), behind the proxy without /admin, no admin token, ``--audit answers``."""
+    out = tmp_path / "capacity"
+    with known_capacity(8, 0.005) as server, without_admin(server.url) as (host, seen):
+        done = pollday("capacity", str(FLAT), "--host", host, "--audit", "answers",
+                       "--out", str(out), "--window", "09:00-09:08", "--sim-workers", "1",
+                       "--start-multiple", "20", "--max-multiple", "20", "--level-s", "5",
+                       "--quiet", timeout=300)
+        assert not [path for path in seen if " /admin" in path], seen
+    doc = json.loads((out / "capacity.json").read_text())
+    assert done.returncode == doc["exit_code"], done.stderr
+    assert doc["settings"]["audit"] == "answers"
+    level = doc["levels"][0]
+    assert level["audit"]["level"] == "answers" and level["audit"]["lost_checkins"] is None
+    assert level["audit"]["duplicates_accepted"] == 0
+    unmeasured = ["audit.lost_checkins == 0", "audit.double_acceptances == 0",
+                  "audit.results_mismatch == 0"]
+    assert level["unmeasured"] == unmeasured and doc["unmeasured"] == unmeasured
+    verdicts = {v["rule"]: v["verdict"] for v in level["thresholds"]}
+    assert {verdicts[r] for r in unmeasured} == {"not-measured"}
+    assert verdicts["audit.duplicates_accepted == 0"] == "met"
+    if level["verdict"] == "held":  # a loaded machine may make it generator-bound
+        assert doc["headline"].endswith(
+            "(3 thresholds not measured (--audit answers): " + ", ".join(unmeasured)
+            + "; a level held on the measured thresholds only)")
+        assert "3 thresholds not measured (--audit answers)" in done.stderr

@@ -162,8 +162,12 @@ def test_a_capacity_level_holds_on_measured_thresholds_and_says_what_was_not(
         "(2 thresholds not measured (--audit answers): audit.lost_checkins == 0, "
         "audit.results_mismatch == 0; a level held on the measured thresholds only)")
     assert CapacityOutput.read(tmp_path / "capacity.json").unmeasured == held["unmeasured"]
-    lines = verdict_lines(doc, code)
-    assert lines[-1].startswith("  2 thresholds not measured (--audit answers)")
+    lines = verdict_lines(doc, code)  # the headline says it: once
+    assert lines == [f"pollday capacity: met (exit 0): {doc['headline']}"]
+    failure = {**doc, "headline": "capacity not measured: the target failed"}
+    assert verdict_lines(failure, 3)[-1] == (
+        "  2 thresholds not measured (--audit answers): audit.lost_checkins == 0, "
+        "audit.results_mismatch == 0; a level held on the measured thresholds only")
 
 
 @pytest.mark.parametrize("config_type", [RunConfig, CapacityConfig])
@@ -204,3 +208,20 @@ def test_the_adapter_option_overrides_the_scenarios_and_is_named_when_bad(
     assert refused.value.code == EXIT_BAD_INPUT
     with pytest.raises(RunFailure, match=r"^day.toml: loadtest.adapter: "):
         check_adapter(plain, "no_such_module_here:Mine", "day.toml")
+
+
+def test_an_adapter_mapping_given_on_the_command_line_is_checked_against_the_scenario(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plain service's mapping (examples/plain_service) holds voter ids for smoke's
+    stations only: fine for smoke, bad input (exit 2, naming --adapter) for another."""
+    monkeypatch.setenv("PLAIN_API_KEY", "key")
+    monkeypatch.chdir(ROOT)
+    mapping = "examples/plain_service/pollday-adapter.toml"
+    config = RunConfig(Path("day.toml"), tmp_path, adapter=mapping)
+    smoke = load_scenario(ROOT / "scenarios" / "smoke.toml")
+    assert check_adapter(config, "", "day.toml", smoke) == mapping
+    flat = load_scenario(ROOT / "tests" / "pollday" / "capacity_flat.toml")
+    with pytest.raises(RunFailure, match=r"^--adapter: .*voters.csv: no voter ids for 20") \
+            as refused:
+        check_adapter(config, "", "day.toml", flat)
+    assert refused.value.code == EXIT_BAD_INPUT
