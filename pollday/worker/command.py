@@ -29,6 +29,8 @@ from simulation.execution.orphans import die_with_parent_hook
 __all__ = ["add_worker_arguments", "run_worker", "worker_command"]
 
 RESTART_PAUSE_S = 1.0  # between a finished test and waiting for the next master
+QUICK_FAILURE_S = 10.0  # a worker that fails this fast never reached a master's test...
+QUICK_FAILURES = 3  # ...and this many times in a row is broken here, not waiting
 
 
 def _master(text: str) -> tuple[str, int]:
@@ -79,12 +81,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run_worker(args: argparse.Namespace) -> int:
     """Serve tests of the master at ``args.master`` until Ctrl-C (or one, with ``--once``)."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     host, port = args.master
     cmd = worker_command(args.master, args.processes)
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     sys.stderr.write(f"pollday worker: {args.processes} Locust worker process(es) joining the "
                      f"master at {where}\n")
+    quick_failures = 0
     try:
         while True:
             started = time.monotonic()
@@ -97,6 +100,13 @@ def run_worker(args: argparse.Namespace) -> int:
                 return EXIT_OK if code in (0, 1) else fail(
                     f"pollday worker: the Locust worker failed (exit code {code}); see its "
                     "log above", EXIT_HARNESS)
+            quick = code not in (0, 1) and time.monotonic() - started < QUICK_FAILURE_S
+            quick_failures = quick_failures + 1 if quick else 0
+            if quick_failures >= QUICK_FAILURES:
+                return fail(f"pollday worker: the Locust worker failed {QUICK_FAILURES} times in "
+                            f"a row within {QUICK_FAILURE_S:g} s (last exit code {code}); see "
+                            "its log above (is locust installed with pollday here?)",
+                            EXIT_HARNESS)
             sys.stderr.write(f"pollday worker: test over after {time.monotonic() - started:.0f} "
                              f"s (exit code {code}); waiting for the next master at {where} "
                              "(Ctrl-C to stop)\n")
@@ -104,4 +114,6 @@ def run_worker(args: argparse.Namespace) -> int:
             time.sleep(RESTART_PAUSE_S)
     except KeyboardInterrupt:
         return fail("pollday worker: interrupted", EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 

@@ -155,3 +155,25 @@ def test_the_generators_cpu_is_measured_with_its_local_workers(tmp_path: Path) -
     code, _, cpu_s = run_locust_measured(busy, quiet=True)
     assert code == 0
     assert 0.8 <= cpu_s < 5.0  # 0.4 s in the process and 0.4 s in its child, plus start-up
+
+
+def _worker_args(*extra: str) -> argparse.Namespace:
+    return build_parser().parse_args(["worker", "--master", "127.0.0.1:5557", *extra])
+
+
+@pytest.mark.parametrize("locust_exit, once, expected", [
+    (1, True, 0),  # failed requests: the master judges them
+    (4, True, 3),  # the worker itself failed
+    (4, False, 3),  # failing at once again and again: broken here, not waiting for a master
+    (2, False, 2),  # Locust refused the options
+])
+def test_pollday_worker_exit_codes(locust_exit: int, once: bool, expected: int,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from pollday.worker import command
+    monkeypatch.setattr(command, "worker_command", lambda master, n: [
+        sys.executable, "-c", f"raise SystemExit({locust_exit})"])
+    monkeypatch.setattr(command, "RESTART_PAUSE_S", 0.0)
+    assert command.run_worker(_worker_args(*(["--once"] if once else []))) == expected
+    if not once and expected == 3:
+        assert "failed 3 times in a row" in capsys.readouterr().err
