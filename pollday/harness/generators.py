@@ -20,6 +20,7 @@ import math
 import re
 from typing import Any
 
+from pollday.harness.target import is_loopback
 from simulation.errors import InputError
 
 __all__ = [
@@ -142,6 +143,14 @@ def generator_fields(args: argparse.Namespace) -> dict[str, Any]:
             "Locust's master has no authentication, so whoever reaches the port can join as "
             "a worker and receives the stations' secret and the schedule; bind an address of "
             "a network you trust (e.g. 10.0.0.5:5557) and add --allow-remote")
+    target = getattr(args, "host", None)
+    if expected and not is_loopback_host(host) and (not target or is_loopback(target)):
+        raise GeneratorError(
+            f"--expect-workers with --master-bind {bind} (workers on other machines) needs a "
+            "--host URL they can reach: the embedded service, and any loopback address, is "
+            "this machine's alone; start the target where the workers reach it (e.g. "
+            "'pollday serve --host 10.0.0.5 --port 8000') and pass --host "
+            "http://10.0.0.5:8000 --allow-remote")
     return {"remote_workers": expected, "master_bind": bind, "workers_wait_s": wait_s}
 
 

@@ -28,6 +28,7 @@ def parse(*words: str) -> argparse.Namespace:
     p = argparse.ArgumentParser()
     p.add_argument("--allow-remote", action="store_true")
     p.add_argument("--load-workers", type=int, default=0)
+    p.add_argument("--host")
     add_generator_arguments(p)
     return p.parse_args(list(words))
 
@@ -85,8 +86,18 @@ def test_a_master_beyond_loopback_needs_allow_remote_and_says_why() -> None:
     with pytest.raises(GeneratorError, match="needs --allow-remote: Locust's master has no "
                                              "authentication"):
         generator_fields(args)
-    allowed = parse("--expect-workers", "2", "--master-bind", "0.0.0.0:5557", "--allow-remote")
+    allowed = parse("--expect-workers", "2", "--master-bind", "0.0.0.0:5557", "--allow-remote",
+                    "--host", "http://10.0.0.9:8000")
     assert generator_fields(allowed)["master_bind"] == "0.0.0.0:5557"
+
+
+@pytest.mark.parametrize("host", [None, "http://127.0.0.1:8000", "http://localhost:8000"])
+def test_workers_elsewhere_need_a_target_they_can_reach(host: str | None) -> None:
+    words = ["--expect-workers", "2", "--master-bind", "0.0.0.0:5557", "--allow-remote"]
+    with pytest.raises(GeneratorError, match="needs a --host URL they can reach"):
+        generator_fields(parse(*words, *(["--host", host] if host else [])))
+    # Workers on this machine (a loopback master) reach the embedded service.
+    assert generator_fields(parse("--expect-workers", "2"))["remote_workers"] == 2
     assert generator_fields(parse("--master-bind", "[::1]:5557", "--expect-workers", "1"))[
         "master_bind"] == "[::1]:5557"
 
