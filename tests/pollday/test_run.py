@@ -92,10 +92,10 @@ def _summary(out: Path) -> dict[str, object]:
     return json.loads((out / "summary.json").read_text())
 
 
-def _failed_run(out: Path, host: str) -> dict[str, Any]:
-    """pollday run of smoke against ``host`` into ``out``, which must fail its thresholds
-    (exit 1); its summary."""
-    done = pollday("run", str(SMOKE), "--host", host, "--out", str(out), "--quiet")
+def _failed_run(out: Path, host: str, *extra: str, scenario: Path = SMOKE) -> dict[str, Any]:
+    """pollday run of ``scenario`` (smoke) against ``host`` into ``out``, which must fail its
+    thresholds (exit 1); its summary."""
+    done = pollday("run", str(scenario), "--host", host, "--out", str(out), "--quiet", *extra)
     assert done.returncode == 1, done.stderr + done.stdout
     summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
     return summary
@@ -178,7 +178,13 @@ def test_slow_target_fails_and_junit_names_the_threshold(
     tmp_path: Path, faulty_service: str
 ) -> None:
     out = tmp_path / "run"
-    summary = _failed_run(out, faulty_service)
+    # Half smoke's turnout: a station's one terminal waits 400 ms for each answer, so the
+    # replay lasts as long as its busiest station's check-ins one after another.
+    half = tmp_path / "half-turnout.toml"
+    text = SMOKE.read_text()
+    assert text.count("turnout = 0.7\n") == 1
+    half.write_text(text.replace("turnout = 0.7\n", "turnout = 0.35\n"))
+    summary = _failed_run(out, faulty_service, scenario=half)
     failed = [v for v in summary["thresholds"] if v["verdict"] != "met"]
     assert "checkin.p95_ms < 300" in [v["rule"] for v in failed]
     failures = [
@@ -218,7 +224,8 @@ def test_a_stall_shows_from_intended_times_not_in_plain_latency(
 ) -> None:
     # The shipped smoke thresholds judge latency from the intended send time too: the stall,
     # invisible in plain latency, now fails the run (it passed with exit 0 before).
-    summary = _failed_run(tmp_path / "run", faulty_service)
+    # Twice smoke's speed: the replay (about 12 s) still spans the stall from 4 s to 6 s.
+    summary = _failed_run(tmp_path / "run", faulty_service, "--compress", "4800")
     failed = [v["rule"] for v in summary["thresholds"] if v["verdict"] != "met"]
     # The generator's own lag may also miss its limit on a loaded CI machine; among the
     # target's figures, only the intended-time p99 may fail.
@@ -342,7 +349,9 @@ def test_an_adapter_that_raises_is_a_harness_failure_exit_3(tmp_path: Path) -> N
     )
     out = tmp_path / "run"
     path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
-    done = pollday("run", str(scenario), "--out", str(out), "--quiet", env={"PYTHONPATH": path})
+    # Half the stations at twice the speed: the adapter raises as often, in half the time.
+    done = pollday("run", str(scenario), "--out", str(out), "--quiet", "--station-share", "0.5",
+                   "--compress", "4800", env={"PYTHONPATH": path})
     assert done.returncode == 3, done.stderr + done.stdout
     assert "Traceback" not in done.stderr
     rows = load_schedule(out / "replay" / "schedule.npy")
