@@ -20,6 +20,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from pollday.harness.credentials import add_credential_arguments
 from pollday.harness.failure import RunFailure
 from pollday.harness.failure_outputs import write_failure_outputs
+from pollday.harness.generators import add_generator_arguments, generator_fields
 from pollday.options.aliases import add_renamed_flag
 from pollday.options.cluster import add_cluster_argument
 from pollday.options.counts import add_simulation_workers, processes
@@ -41,6 +42,7 @@ def add_capacity_arguments(p: argparse.ArgumentParser,
                      "(default 0: one process); the simulation's processes are --sim-workers")
     p.add_argument("--allow-remote", action="store_true",
                    help="allow a --host that is not loopback")
+    add_generator_arguments(p)
     add_credential_arguments(p)
     p.add_argument("--window", default="auto", metavar="auto|HH:MM-HH:MM",
                    help="the span of the day replayed (default auto: the busiest hour of "
@@ -115,6 +117,7 @@ def run_capacity_command(args: argparse.Namespace) -> int:
             args.precision),
         window=args.window, level_s=args.level_s, host=args.host,
         allow_remote=args.allow_remote, load_workers=args.load_workers,
+        **generator_fields(args),
         sim_workers=args.sim_workers,
         cluster=args.cluster,
         secret=args.secret, admin_token=args.admin_token, audit=args.audit,

@@ -42,6 +42,7 @@ from pollday.capacity.voters import level_rows
 from pollday.capacity.window import Window
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.harness.failure import RunFailure
+from pollday.harness.generators import DEFAULT_MASTER_BIND, DEFAULT_WORKERS_WAIT_S
 from pollday.harness.locust_process import LocustRun, run_locust
 from pollday.harness.target import ReferenceService, TargetUnavailable
 from pollday.run.register import write_run_register
@@ -73,6 +74,9 @@ class LevelSetup:
     admin_token: str
     host: str | None = None
     workers: int = 0
+    remote_workers: int = 0  # --expect-workers: Locust workers started elsewhere
+    master_bind: str = DEFAULT_MASTER_BIND
+    workers_wait_s: float = DEFAULT_WORKERS_WAIT_S
     service_args: tuple[str, ...] = ()
     quiet: bool = True
     registered: NDArray[np.int64] | None = None  # per station; --host: for fresh voters
@@ -168,7 +172,8 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
         host=setup.host or "", replay_dir=replay_dir, out_dir=folder / "loadtest",
         secret=setup.secret, compress=level.compress, station_share=1.0, results_rps=0.0,
         webcam_rps=0.0, adapter=setup.adapter or setup.scenario.loadtest.adapter,
-        workers=setup.workers,
+        workers=setup.workers, remote_workers=setup.remote_workers,
+        master_bind=setup.master_bind, workers_wait_s=setup.workers_wait_s,
         expected_s=replay_s, timeout_s=replay_s * 1.5 + 300,
         extra_args=("--window-start", f"{setup.window.start_s:.3f}", "--connections",
                     str(level_connections(setup.terminals, level.stations))),

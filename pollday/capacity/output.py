@@ -12,6 +12,7 @@ are ``not-measured``: a level "held" on the other thresholds only, and ``capacit
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,24 @@ def _of_what(context: dict[str, Any], multiple: float) -> str:
             f"per minute; national peak {peak}), {rate}")
 
 
+def more_generators(context: dict[str, Any], bound: float | None, held: float | None) -> str:
+    """How many Locust processes the generator-bound level needs: the processes that held
+    ``held`` offered its rate without lagging, so ``bound`` needs them scaled by
+    ``bound / held`` (rounded up, at least one more). With nothing held, twice as many is the
+    first step."""
+    processes = int(context.get("generator_processes", 1))
+    if bound is None:
+        return "add --load-workers, or --expect-workers (docs/generators.md)"
+    if held is None or held <= 0:
+        needed, basis = 2 * processes, f"{processes} held no level: double them first"
+    else:
+        needed = max(processes + 1, math.ceil(processes * bound / held))
+        basis = f"{processes} held {held:g}x"
+    return (f"{bound:g}x needs about {needed} Locust processes ({basis}): add --load-workers "
+            f"{needed}, or start 'pollday worker' on other machines and pass --expect-workers "
+            f"{needed} (docs/generators.md)")
+
+
 def _reason_at(found: SearchResult, multiple: float | None) -> str:
     for level in found.levels:
         if level["multiple"] == multiple and level.get("not_measured"):
@@ -97,9 +116,10 @@ def headline(found: SearchResult, context: dict[str, Any], failure: str | None) 
     if found.outcome == GENERATOR_BOUND:
         at = f"{found.generator_bound_at:g}x"
         if held is None:
-            return f"generator-bound at {at} before any level held on {target}: add --load-workers"
+            return (f"generator-bound at {at} before any level held on {target}: "
+                    f"{more_generators(context, found.generator_bound_at, None)}")
         return (f"at least {held:g}x {_of_what(context, held)} (generator-bound at {at}): "
-                "add --load-workers")
+                f"{more_generators(context, found.generator_bound_at, held)}")
     if found.outcome == NOT_MEASURED:
         above = found.not_measured_at
         if held is None:

@@ -94,7 +94,9 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         thresholds=level_thresholds(thresholds), level_s=config.level_s,
         secret=config.secret or secrets.token_hex(16),
         admin_token=config.admin_token or secrets.token_hex(16), host=config.host,
-        workers=config.load_workers, service_args=tuple(config.service_args), quiet=config.quiet,
+        workers=config.load_workers, remote_workers=config.remote_workers,
+        master_bind=config.master_bind, workers_wait_s=config.workers_wait_s,
+        service_args=tuple(config.service_args), quiet=config.quiet,
         registered=result.stations.registered.astype(np.int64), cpus=cpus,
         terminals=result.stations.terminals.astype(np.int64),
         database_url=config.database_url, max_level_s=config.max_level_s,
@@ -110,6 +112,7 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         "target": target_label(config.host, config.database_url, cpus,
                                len(available_cpus())),
         "rule": setup.rule.as_json(),
+        "generator_processes": config.generator_processes(),
     }
     return setup, context
 

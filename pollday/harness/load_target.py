@@ -20,6 +20,7 @@ from loadtests.audit import AuditError, check_auditable
 from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.harness.failure import RunFailure
+from pollday.harness.generators import DEFAULT_MASTER_BIND, DEFAULT_WORKERS_WAIT_S
 from pollday.harness.target import TargetUnavailable, check_reachable, is_loopback
 from simulation import Scenario
 
@@ -39,6 +40,16 @@ class LoadTarget:
     admin_token: str = ""
     audit: AuditLevel = DEFAULT_AUDIT  # --audit: full, answers or none
     adapter: str | None = None  # --adapter: over the scenario's loadtest.adapter
+    # --expect-workers, --master-bind, --workers-wait (pollday.harness.generators): Locust
+    # workers started elsewhere instead of load_workers local ones
+    remote_workers: int = 0
+    master_bind: str = DEFAULT_MASTER_BIND
+    workers_wait_s: float = DEFAULT_WORKERS_WAIT_S
+
+    def generator_processes(self) -> int:
+        """Locust processes that send the load (the master alone sends none when it has
+        workers)."""
+        return max(1, self.load_workers or self.remote_workers)
 
 
 def preflight(host: str, admin_token: str, audit: AuditLevel = DEFAULT_AUDIT) -> None:

@@ -16,6 +16,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED
 from pollday.harness.credentials import add_credential_arguments
 from pollday.harness.failure import RunFailure
 from pollday.harness.failure_outputs import write_failure_outputs
+from pollday.harness.generators import add_generator_arguments, generator_fields
 from pollday.options.aliases import add_renamed_flag
 from pollday.options.cluster import add_cluster_argument
 from pollday.options.counts import add_simulation_workers, processes
@@ -43,6 +44,7 @@ def add_run_arguments(p: argparse.ArgumentParser, positive_int: Callable[[str], 
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a --host that is not loopback"
     )
+    add_generator_arguments(p)
     add_credential_arguments(p, secret_note="; the embedded service gets a fresh one",
                              admin_use=", for the audit")
     p.add_argument("--compress", type=float, help="time compression (default: the scenario's)")
@@ -102,6 +104,7 @@ def run_command(args: argparse.Namespace) -> int:
         host=args.host,
         allow_remote=args.allow_remote,
         load_workers=args.load_workers,
+        **generator_fields(args),
         sim_workers=args.sim_workers,
         cluster=args.cluster,
         secret=args.secret,

@@ -146,6 +146,9 @@ def run(config: RunConfig) -> tuple[int, dict[str, Any]]:
         webcam_rps=lt.webcam_rps,
         adapter=adapter,
         workers=config.load_workers,
+        remote_workers=config.remote_workers,
+        master_bind=config.master_bind,
+        workers_wait_s=config.workers_wait_s,
         expected_s=expected_s,
         timeout_s=expected_s * 1.5 + 300,
     )

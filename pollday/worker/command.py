@@ -24,6 +24,7 @@ from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_INTERRUPTED, EXIT_O
 from pollday.harness.generators import host_port
 from pollday.harness.locust_process import locustfile
 from pollday.options.counts import processes
+from pollday.options.output import QUIET_HELP
 from simulation.execution.orphans import die_with_parent_hook
 
 __all__ = ["add_worker_arguments", "run_worker", "worker_command"]
@@ -47,6 +48,8 @@ def add_worker_arguments(p: argparse.ArgumentParser) -> None:
                         "--expect-workers")
     p.add_argument("--once", action="store_true",
                    help="exit after one test instead of waiting for the next master")
+    # pollday's own status lines; Locust's log (warnings and errors) is Locust's.
+    p.add_argument("--quiet", action="store_true", help=QUIET_HELP)
 
 
 def worker_command(master: tuple[str, int], worker_processes: int) -> list[str]:
@@ -85,8 +88,9 @@ def run_worker(args: argparse.Namespace) -> int:
     host, port = args.master
     cmd = worker_command(args.master, args.processes)
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    sys.stderr.write(f"pollday worker: {args.processes} Locust worker process(es) joining the "
-                     f"master at {where}\n")
+    if not args.quiet:
+        sys.stderr.write(f"pollday worker: {args.processes} Locust worker process(es) joining "
+                         f"the master at {where}\n")
     quick_failures = 0
     try:
         while True:
@@ -107,10 +111,11 @@ def run_worker(args: argparse.Namespace) -> int:
                             f"a row within {QUICK_FAILURE_S:g} s (last exit code {code}); see "
                             "its log above (is locust installed with pollday here?)",
                             EXIT_HARNESS)
-            sys.stderr.write(f"pollday worker: test over after {time.monotonic() - started:.0f} "
-                             f"s (exit code {code}); waiting for the next master at {where} "
-                             "(Ctrl-C to stop)\n")
-            sys.stderr.flush()
+            if not args.quiet:
+                sys.stderr.write(f"pollday worker: test over after "
+                                 f"{time.monotonic() - started:.0f} s (exit code {code}); "
+                                 f"waiting for the next master at {where} (Ctrl-C to stop)\n")
+                sys.stderr.flush()
             time.sleep(RESTART_PAUSE_S)
     except KeyboardInterrupt:
         return fail("pollday worker: interrupted", EXIT_INTERRUPTED)

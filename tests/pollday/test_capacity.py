@@ -145,7 +145,7 @@ def test_a_target_faster_than_the_generator_is_reported_generator_bound(
     assert at_bound[0]["verdict"] == "generator-bound"
     assert any(r.startswith("generator.lag_p99_ms") for r in at_bound[0]["failing"])
     assert f"generator-bound at {bound:g}x" in doc["headline"]
-    assert "add --load-workers" in doc["headline"]
+    assert "Locust processes" in doc["headline"] and "--load-workers" in doc["headline"]
     assert exit_code == 3 and "generator-bound" in stderr
     assert junit_cases(tmp_path / "out") == {"capacity search completed": False}
 

@@ -55,8 +55,26 @@ def test_below_min_and_generator_bound_headlines() -> None:
                    generator_bound=[1.0])
     assert headline(bound, AUTO, None) == (
         "generator-bound at 1x before any level held on the embedded reference service "
-        "(SQLite, CPU 0): add --load-workers")
+        "(SQLite, CPU 0): 1x needs about 2 Locust processes (1 held no level: double them "
+        "first): add --load-workers 2, or start 'pollday worker' on other machines and pass "
+        "--expect-workers 2 (docs/generators.md)")
     assert capacity_multiple(bound) is None
+
+
+def test_a_generator_bound_answer_scales_the_processes_that_held() -> None:
+    # Two processes held 1,600x; 3,200x was generator-bound: four are needed (2 x 2).
+    bound = result([(1600.0, "held", []),
+                    (3200.0, "generator-bound", ["generator.lag_p99_ms < 20"])],
+                   held=1600.0, generator_bound=[3200.0])
+    line = headline(bound, {**AUTO, "generator_processes": 2}, None)
+    assert line.endswith(": 3200x needs about 4 Locust processes (2 held 1600x): add "
+                         "--load-workers 4, or start 'pollday worker' on other machines and "
+                         "pass --expect-workers 4 (docs/generators.md)"), line
+    # Just above what held: still one process more, never the same count.
+    close = result([(1000.0, "held", []), (1050.0, "generator-bound", [])], held=1000.0,
+                   generator_bound=[1050.0])
+    assert "about 3 Locust processes (2 held 1000x)" in headline(
+        close, {**AUTO, "generator_processes": 2}, None)
 
 
 def test_not_measured_headlines_say_why_and_claim_nothing_beyond() -> None:

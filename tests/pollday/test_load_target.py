@@ -16,7 +16,8 @@ from pollday.harness.load_target import LoadTarget, check_target
 
 TARGET: dict[str, Any] = {"host": "http://10.1.2.3:80", "allow_remote": True, "load_workers": 3,
           "sim_workers": 4, "cluster": "tcp://127.0.0.1:8786", "secret": "s",
-          "admin_token": "a", "audit": "answers", "adapter": "targets/mine.toml"}
+          "admin_token": "a", "audit": "answers", "adapter": "targets/mine.toml",
+          "remote_workers": 2, "master_bind": "10.1.2.4:5557", "workers_wait_s": 30.0}
 
 
 @pytest.mark.parametrize("config_type", [RunConfig, CapacityConfig])

@@ -25,6 +25,7 @@ from loadtests.plan import kept_stations
 from simulation import EventKind
 from simulation.outputs.schedule import load as load_schedule
 from tests.html_server import html_server
+from tests.loadtests.test_distributed import free_port, ledger_view, workers
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -90,6 +91,10 @@ def faulty_service(tmp_path: Path, register: Path, request: pytest.FixtureReques
 
 def _summary(out: Path) -> dict[str, object]:
     return json.loads((out / "summary.json").read_text())
+
+
+# Half the stations at twice smoke's speed: every kind of event, in a quarter of the time.
+HALF_FAST = ("--station-share", "0.5", "--compress", "4800", "--quiet")
 
 
 def _failed_run(out: Path, host: str, *extra: str, scenario: Path = SMOKE) -> dict[str, Any]:
@@ -246,8 +251,7 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
         with contextlib.suppress(OSError):  # already taken by someone else: as good
             taken.bind(("0.0.0.0", 5557))
             taken.listen()
-        done = pollday("run", str(SMOKE), "--out", str(out), "--load-workers", "2",
-                       "--station-share", "0.5", "--quiet")
+        done = pollday("run", str(SMOKE), "--out", str(out), "--load-workers", "2", *HALF_FAST)
     summary = _summary(out)
     # Timing thresholds may fail with Locust's workers sharing 2 cores; the exit code must
     # still be the verdicts' (1 only for a failed threshold), never a harness failure (3).
@@ -268,6 +272,28 @@ def test_distributed_mode_replays_every_event_of_the_share_exactly_once(tmp_path
     voters = [(e["station"], e["voter"]) for e in checkins]
     assert len(voters) == len(set(voters)) == voted_at_kept
     assert summary["audit"]["lost_checkins"] == 0  # type: ignore[index]
+
+
+@pytest.mark.slow
+def test_workers_started_apart_replay_the_ledger_of_local_workers(tmp_path: Path) -> None:
+    """A master waiting for two ``pollday worker`` processes started on their own (in a
+    folder of their own, with no POLLDAY_* settings: everything comes from the master) gives
+    the ledger that ``--load-workers 2`` gives: the same voters accepted, the same answers
+    by kind, the same protocols."""
+    local, apart = tmp_path / "local", tmp_path / "apart"
+    done = pollday("run", str(SMOKE), "--out", str(local), "--load-workers", "2", *HALF_FAST)
+    assert done.returncode in (0, 1), done.stderr
+    port = free_port()
+    with workers(port, 2, tmp_path / "generators"):
+        joined = pollday("run", str(SMOKE), "--out", str(apart), "--expect-workers", "2",
+                         "--master-bind", f"127.0.0.1:{port}", *HALF_FAST)
+    assert joined.returncode in (0, 1), joined.stderr
+    for out in (local, apart):
+        summary = _summary(out)
+        failed = [v["rule"] for v in summary["thresholds"] if v["verdict"] != "met"]
+        assert not [r for r in failed if r.startswith(("audit.", "stations."))], (out, failed)
+        assert summary["loadtest"]["generator"]["workers"] == 2  # type: ignore[index]
+    assert ledger_view(apart / "loadtest") == ledger_view(local / "loadtest")
 
 
 def _refused_at_preflight(out: Path, host: str, code: int, words: str) -> None:
