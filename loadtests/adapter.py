@@ -13,22 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib
-import importlib.util
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from loadtests import register
 from simulation import Scenario
 from simulation.errors import InputError
-
-# A spec ending in this is a mapping file (docs/adapters.md), read by this module, loaded by
-# name as a ``module:Class`` spec's module is (it subclasses Adapter, so it imports this one).
-MAPPING_SUFFIX = ".toml"
-MAPPING_MODULE = "loadtests.mapping"
 
 
 @dataclass(frozen=True)
@@ -210,73 +202,3 @@ class Adapter:
 
     def snapshot(self, station_id: str) -> HttpRequest:
         return HttpRequest("GET", f"/v1/streams/{station_id}/snapshot", self.SNAPSHOT)
-
-
-def _split_spec(spec: str) -> tuple[str, str]:
-    module_name, sep, class_name = spec.partition(":")
-    if not sep or not module_name or not class_name:
-        raise AdapterError(f"adapter {spec!r}: expected 'module:Class', e.g. 'myadapters:Mine'")
-    return module_name, class_name
-
-
-def is_mapping_spec(spec: str | None) -> bool:
-    """A spec naming a mapping file (``targets/mysvc.toml``), not a ``module:Class``."""
-    return bool(spec) and str(spec).lower().endswith(MAPPING_SUFFIX)
-
-
-def _mapping_module() -> Any:
-    return importlib.import_module(MAPPING_MODULE)
-
-
-def check_adapter_spec(spec: str | None, scenario: Scenario | None = None) -> None:
-    """Refuse a malformed ``module:Class`` or a module that cannot be found, without
-    importing it (the orchestrator must not import what may import locust); the load
-    generator, started in the current folder, imports it. A mapping file (a path ending in
-    ``.toml``, relative to the current folder) is read and checked in full, with its voters
-    CSV (against ``scenario``'s stations when given)."""
-    if not spec:
-        return
-    if is_mapping_spec(spec):
-        cls = adapter_class(spec)  # reads the mapping and its voters CSV
-        own = getattr(cls, "voters_read", None)
-        if own is not None and scenario is not None:
-            own.check(scenario)
-        return
-    module_name, _ = _split_spec(spec)
-    top = module_name.split(".")[0]
-    if importlib.util.find_spec(top) is None and not _in_current_folder(top):
-        raise AdapterError(
-            f"adapter {spec!r}: no module {top!r} on the Python path or in the current folder "
-            f"({Path.cwd()}); put {top}.py there or add its folder to PYTHONPATH")
-
-
-def _in_current_folder(top: str) -> bool:
-    return (Path.cwd() / f"{top}.py").is_file() or (Path.cwd() / top / "__init__.py").is_file()
-
-
-def adapter_class(spec: str | None) -> type[Adapter]:
-    """The class named ``module:Class`` (the reference one when ``spec`` is empty), or the
-    one a mapping file describes (a path ending in ``.toml``)."""
-    if not spec:
-        return Adapter
-    if is_mapping_spec(spec):
-        mapping = _mapping_module()
-        cls: type[Adapter] = mapping.mapped_adapter_class(mapping.load_mapping(spec))
-        return cls
-    module_name, class_name = _split_spec(spec)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise AdapterError(f"adapter {spec!r}: cannot import {module_name!r} ({exc})") from None
-    found = getattr(module, class_name, None)
-    if not isinstance(found, type) or not issubclass(found, Adapter):
-        raise AdapterError(
-            f"adapter {spec!r}: {class_name!r} in {module_name!r} is not a subclass of "
-            "loadtests.adapter.Adapter")
-    return found
-
-
-def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
-    """An instance of the adapter named ``module:Class`` or described by a mapping file
-    (the reference one when empty)."""
-    return adapter_class(spec)(context)

@@ -37,7 +37,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import distributed
 from loadtests import options as pollday_options
-from loadtests.adapter import adapter_class
+from loadtests.adapter_spec import adapter_class
 from loadtests.options import OptionsError, ReplayOptions
 from loadtests.plan import event_weights, partition_stations
 from loadtests.public_load import NIGHT_DECAY_S

@@ -12,7 +12,7 @@ import gevent
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests.adapter import adapter_class
+from loadtests.adapter_spec import adapter_class
 from loadtests.distributed import generator_workers, lost_workers
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry

@@ -21,7 +21,8 @@ from geventhttpclient import HTTPClient
 from geventhttpclient.response import HTTPConnectionClosed
 from locust.env import Environment
 
-from loadtests.adapter import Adapter, AdapterContext, AdapterError, HttpRequest, load_adapter
+from loadtests.adapter import Adapter, AdapterContext, AdapterError, HttpRequest
+from loadtests.adapter_spec import load_adapter
 from loadtests.dispatcher import Dispatcher
 from loadtests.latency import record_s
 from loadtests.options import ReplayOptions

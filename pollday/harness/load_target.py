@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from loadtests.adapter import AdapterError, check_adapter_spec
+from loadtests.adapter import AdapterError
+from loadtests.adapter_spec import check_adapter_spec
 from loadtests.audit import AuditError, check_auditable
 from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS

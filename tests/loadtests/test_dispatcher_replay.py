@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from loadtests import register
-from loadtests.adapter import Adapter, AdapterContext, HttpRequest, load_adapter
+from loadtests.adapter import Adapter, AdapterContext, HttpRequest
+from loadtests.adapter_spec import load_adapter
 from loadtests.latency import Recorder
 from loadtests.ledger import read_ledger
 from loadtests.options import OptionsError, from_namespace

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 import simulation
-from loadtests.adapter import AdapterError, adapter_class, check_adapter_spec
+from loadtests.adapter import AdapterError
+from loadtests.adapter_spec import adapter_class, check_adapter_spec
 from loadtests.mapping import MappingError, load_mapping
 from loadtests.mapping.templates import TemplateProblem, compile_text, render_body
 

@@ -12,14 +12,8 @@ import pytest
 
 import simulation
 from loadtests import register
-from loadtests.adapter import (
-    AdapterContext,
-    Answer,
-    CheckinItem,
-    HttpRequest,
-    ProtocolCounts,
-    adapter_class,
-)
+from loadtests.adapter import AdapterContext, Answer, CheckinItem, HttpRequest, ProtocolCounts
+from loadtests.adapter_spec import adapter_class
 from loadtests.mapping import MappedAdapter, json_pointer
 
 REPO = Path(__file__).resolve().parents[2]

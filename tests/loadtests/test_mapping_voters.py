@@ -12,7 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from loadtests.adapter import AdapterContext, HttpRequest, adapter_class
+from loadtests.adapter import AdapterContext, HttpRequest
+from loadtests.adapter_spec import adapter_class
 from loadtests.mapping import OwnVoters, OwnVotersError, read_own_voters
 from loadtests.options import from_namespace
 from loadtests.plan import JobKind
