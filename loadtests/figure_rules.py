@@ -96,9 +96,10 @@ def colour(
     """Good, bad or neutral for ``value`` of a figure with this rule.
 
     ``verdicts`` are the page's threshold verdicts on the figure ("met"/"failed"): any
-    failed is bad, all met is good. Without them the alarm decides: ringing is bad, quiet
-    is good; a figure without an alarm, or without a value, is neutral."""
-    verdicts = list(verdicts)
+    failed is bad, all met is good; a "not-measured" one says nothing (neither met nor
+    failed). Without them the alarm decides: ringing is bad, quiet is good; a figure
+    without an alarm, or without a value, is neutral."""
+    verdicts = [v for v in verdicts if v != "not-measured"]
     if verdicts:
         return "bad" if any(v != "met" for v in verdicts) else "good"
     number = _number(value)

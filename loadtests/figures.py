@@ -134,20 +134,37 @@ _GENERATOR = _fixed("generator", "generator", (
     ("abandoned_in_flight", "count", "requests abandoned in flight",
      "requests cut off in flight when the replay was stopped", _LOWER, _ANY),
 ))
+# Which --audit level measures an audit figure (loadtests/audit_levels.py; none: no figure).
+_NEEDS_FULL = "; needs `--audit full` (the target's admin contract)"
+_FROM_LEDGER = "; from the harness's ledger: `--audit full` or `answers`"
 _AUDIT = _fixed("audit", "audit", (
     ("lost_checkins", "count", "acknowledged check-ins missing from the service",
      "check-ins answered 201 that the target no longer knows (or knows for another "
-     "voter)", _LOWER, _ANY),
+     "voter)" + _NEEDS_FULL, _LOWER, _ANY),
     ("ledger_unconfirmed", "count", "ledger entries the service cannot confirm",
-     "acknowledged check-ins the audit could not look up", _LOWER, _ANY),
+     "acknowledged check-ins the audit could not look up" + _NEEDS_FULL, _LOWER, _ANY),
     ("double_acceptances", "count", "voters accepted twice",
-     "voters accepted twice (the target's counters, plus the ledger)", _LOWER, _ANY),
+     "voters accepted twice (the target's counters, plus the ledger)" + _NEEDS_FULL + "; "
+     "under `--audit answers` a lower bound (`audit.double_acceptances_seen_by_harness`) "
+     "settles the rules it breaks (`== 0` fails when the harness saw one)", _LOWER, _ANY),
     ("duplicates_accepted", "count", "duplicate attempts accepted",
-     "duplicate-vote attempts answered 201", _LOWER, _ANY),
+     "duplicate-vote attempts answered 201" + _FROM_LEDGER, _LOWER, _ANY),
     ("results_mismatch", "count",
      "results differing from the sum of accepted protocols",
      "votes in GET /v1/results that differ from the accepted protocols, plus stations "
-     "reported that differ", _LOWER, _ANY),
+     "reported that differ" + _NEEDS_FULL, _LOWER, _ANY),
+    ("duplicates_refused", "count", "duplicate attempts refused",
+     "duplicate-vote attempts answered 409, already voted (the ones let through: "
+     "`audit.duplicates_accepted`)" + _FROM_LEDGER, _NEUTRAL, None),
+    ("double_acceptances_seen_by_harness", "count", "voters the harness saw accepted twice",
+     "voters answered 201 under two or more idempotency keys (a lower bound of "
+     "`audit.double_acceptances`: the target may have accepted more the harness never saw)"
+     + _FROM_LEDGER, _LOWER, _ANY),
+    ("idempotency_conflicts", "count", "idempotency keys answered differently",
+     "idempotency keys the ledger holds with different answers (status or check-in id; a "
+     "retry must get the first answer)" + _FROM_LEDGER, _LOWER, _ANY),
+    ("checkin_ids_shared", "count", "check-in ids given to two voters",
+     "check-in ids the target gave to two or more voters" + _FROM_LEDGER, _LOWER, _ANY),
 ))
 
 # The standard's wait limit: the scenario's (``[standard]``), 30 minutes by default (PCEA 2014).

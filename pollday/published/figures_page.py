@@ -17,8 +17,17 @@ _HEAD = """\
 Every figure a run measures, defined once (`loadtests/figures.py`): thresholds
 (`thresholds = ["checkin.p95_ms < 300", ...]`, see [run.md](run.md#thresholds)), the report,
 the console and this page all read it. A threshold is `figure op value` with `<`, `<=`, `>`,
-`>=`, `==` or `!=`; naming a figure not listed here is a validation error (exit 2). A figure
-that was not measured (an endpoint never called) fails its threshold with "no data".
+`>=`, `==` or `!=`; naming a figure not listed here is a validation error (exit 2).
+
+A figure that should have been measured and was not (an endpoint never called) fails its
+threshold with "no data". A figure the run chose not to measure is *not measured*: the
+`audit.*` figures the audit level leaves out (`--audit answers`: the ones that need the
+target's admin contract, said in their meaning below; `--audit none`: every `audit.*`
+figure, see [run.md](run.md#audit-levels---audit)). Their thresholds are neither met nor failed:
+they do not change the exit code, `junit.xml` skips them and the closing lines, the report
+and `summary.json` (`"verdict": "not-measured"` with the reason) list them. One exception:
+a lower bound the ledger holds settles what it can (a voter the harness saw accepted twice
+fails `audit.double_acceptances == 0` under `--audit answers`).
 
 Units: `ms` milliseconds, `min` minutes, `share` a fraction from 0 to 1, `count` a number of
 things, `x` a multiple of real time.
