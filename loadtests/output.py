@@ -104,9 +104,52 @@ def checkin_endpoint(figures: Mapping[str, str]) -> str:
     return own[0] if own else CHECKIN_ENDPOINT
 
 
+# Counters of what the replay did without (the adapter's ``absent``): counter -> what it
+# means, then what the figures lack because of it.
+SKIPPED = {
+    "sync_items_sent_single": ("check-ins of offline stations' syncs sent one by one "
+                               "(the target has no batch endpoint: absent \"batch\")",
+                               "no batch.* figures; they count as checkin.* and duplicate.*"),
+    "results_skipped_absent": ("results reads not sent (absent \"results\")",
+                               "no results.* figures"),
+    "protocol_skipped_absent": ("protocol uploads not sent (absent \"protocol\")",
+                                "no protocol.* figures"),
+    "failed_protocol_skipped_absent": ("failed protocol upload attempts not sent (absent "
+                                       "\"protocol\")", "no protocol_failed.* figures"),
+}
+
+
+def skipped_notes(counters: Mapping[str, int]) -> list[str]:
+    """A note per kind of request the replay did without (a counter of :data:`SKIPPED`)."""
+    return [f"{int(counters[key]):,} {what}: {lacks}"
+            for key, (what, lacks) in SKIPPED.items() if counters.get(key)]
+
+
+def worker_notes(lost: Mapping[int, Mapping[str, Any]], unreported: Iterable[int],
+                 stations: Mapping[int, int], workers: int) -> list[str]:
+    """A note per generator worker whose answers are missing: ``lost`` (index -> when and
+    how, :func:`loadtests.distributed.lost_workers`), or ``unreported`` (no final report)."""
+    notes = []
+    for index in sorted({*lost, *unreported}):
+        count = int(lost.get(index, {}).get("stations", stations.get(index, 0)))
+        if index in lost:
+            found = lost[index]
+            how = "no heartbeat" if found.get("state") == "missing" else "it quit"
+            what = (f"worker {index + 1}/{workers} ({found.get('client', '?')}) lost "
+                    f"{float(found.get('lost_at_s') or 0):g} s into the replay ({how})")
+        else:
+            what = f"worker {index + 1}/{workers} sent no final report"
+        notes.append(f"{what}: its {count:,} stations' answers are missing from the ledger and "
+                     "the figures (counted in generator.missing_workers; see "
+                     "loadtest/locust.log)")
+    return notes
+
+
 def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[str, Any],
-              figures: Mapping[str, str] = FIGURES) -> LoadTestOutput:
-    """``loadtest.json``'s content, checked against its model."""
+              figures: Mapping[str, str] = FIGURES, notes: Iterable[str] = ()
+              ) -> LoadTestOutput:
+    """``loadtest.json``'s content, checked against its model; ``notes``: the workers
+    whose answers are missing (:func:`worker_notes`), before the skipped kinds'."""
     c = rec.counters
     checkin_key = checkin_endpoint(figures)
     checkin = rec.endpoints.get(checkin_key, Endpoint())
@@ -131,6 +174,7 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[s
             "abandoned_in_flight": c["abandoned_in_flight"],
             "harness_errors": c["harness_errors"],
             "missing_workers": c["missing_workers"],
+            **{key: c[key] for key in SKIPPED},
             "first_send_s": _finite(rec.first_send_s),
             "last_answer_s": _finite(rec.last_answer_s),
             "hdr_lag": encode(rec.lag),
@@ -149,16 +193,17 @@ def summarize(rec: Recorder, *, workers: int, ledger_lines: int, options: dict[s
         },
         "ledger": {"file": "ledger.ndjson", "lines": ledger_lines},
         "options": options,
+        "notes": [*notes, *skipped_notes(c)],
     })
 
 
 def write_outputs(out_dir: Path, rec: Recorder, entries: Iterable[Entry], *, workers: int,
-                  options: dict[str, Any], figures: Mapping[str, str] = FIGURES
-                  ) -> LoadTestOutput:
+                  options: dict[str, Any], figures: Mapping[str, str] = FIGURES,
+                  notes: Iterable[str] = ()) -> LoadTestOutput:
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = write_ledger(out_dir / "ledger.ndjson", entries)
     summary = summarize(rec, workers=workers, ledger_lines=lines, options=options,
-                        figures=figures)
+                        figures=figures, notes=notes)
     tmp = out_dir / "loadtest.json.tmp"
     summary.write(tmp, indent=1)
     tmp.replace(out_dir / "loadtest.json")

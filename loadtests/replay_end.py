@@ -13,10 +13,10 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests.adapter_spec import adapter_class
-from loadtests.distributed import generator_workers, lost_workers
+from loadtests.distributed import TRACK, generator_workers, lost_workers
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry
-from loadtests.output import figure_aliases, write_outputs
+from loadtests.output import figure_aliases, worker_notes, write_outputs
 from loadtests.replay import kept_rows
 from loadtests.replay_state import STATE
 from loadtests.sender import Driver
@@ -109,15 +109,18 @@ def _write(environment: Environment) -> None:
         _, rows = kept_rows(STATE.loaded, opts.station_share)
         rec.counters["scheduled_events"] = len(rows)
     rec.counters["missing_workers"] = len(STATE.expected - STATE.done)
+    master = isinstance(environment.runner, MasterRunner)
+    lost = {i: found for i, found in TRACK.lost.items() if i not in STATE.done}
+    notes = worker_notes(lost if master else {}, STATE.expected - STATE.done,
+                         TRACK.stations if master else {}, len(STATE.expected))
     STATE.ledger.sort(key=lambda e: (e[1], e[0], e[3]))
     summary = write_outputs(opts.out, rec, STATE.ledger, workers=len(STATE.expected), options={
         "scenario": str(opts.scenario_path), "schedule": str(opts.schedule or ""),
         "compress": opts.compress, "station_share": opts.station_share,
         "adapter": opts.adapter or "loadtests.adapter:Adapter", "host": environment.host,
         "results_rps": opts.results_rps, "webcam_rps": opts.webcam_rps,
-        "generator_workers": generator_workers(STATE.done) if isinstance(
-            environment.runner, MasterRunner) else []},
-        figures=figure_aliases(adapter_class(opts.adapter).figures))
+        "generator_workers": generator_workers(STATE.done) if master else []},
+        figures=figure_aliases(adapter_class(opts.adapter).figures), notes=notes)
     gen = summary.generator
     STATE.run_id = None  # a new test (web UI) starts afresh
     if gen is not None:  # summarize always writes it

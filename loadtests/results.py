@@ -61,6 +61,17 @@ class GeneratorResults(Part):
     missing_workers: int
     first_send_s: float | None
     last_answer_s: float | None
+    # What the replay did without, for a target that lacks a kind of request (the adapter's
+    # ``absent``, a mapping file's ``absent``: docs/adapters.md); 0 in files written before.
+    sync_items_sent_single: int = Field(
+        default=0, description="check-ins of offline stations' syncs sent one by one (absent "
+        "batch)")
+    results_skipped_absent: int = Field(default=0, description="results reads not sent "
+                                        "(absent results)")
+    protocol_skipped_absent: int = Field(default=0, description="protocol uploads not sent "
+                                         "(absent protocol)")
+    failed_protocol_skipped_absent: int = Field(
+        default=0, description="failed protocol upload attempts not sent (absent protocol)")
     hdr_lag: str | None = Field(default=None, description="base64 HdrHistogram")
 
 
@@ -103,6 +114,10 @@ class LoadTestOutput(Output):
     options: dict[str, Any] = Field(default_factory=dict)
     target_outage: TargetOutage | None = Field(
         default=None, description="when the target stopped answering (summary.json only)")
+    notes: list[str] = Field(
+        default_factory=list, description="what the figures leave out: a generator worker "
+        "lost (which, when, how many stations), kinds of request the target lacks and the "
+        "replay skipped")
 
 
 class AuditOutput(Output):

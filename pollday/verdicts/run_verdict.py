@@ -42,14 +42,16 @@ def harness_message(failures: dict[str, int], log: Path) -> str:
 
 
 def replay_notes(loadtest: dict[str, Any]) -> list[str]:
-    """What the user should know about a replay that did not finish (the thresholds on
-    ``generator.dropped_events`` judge it)."""
+    """What the user should know about the replay: ``loadtest.json``'s own notes (a
+    generator worker lost, kinds of request the target lacks), then a replay that did not
+    finish (the thresholds on ``generator.dropped_events`` judge it)."""
+    notes = [str(note) for note in loadtest.get("notes") or ()]
     generator = loadtest.get("generator", {})
     dropped = int(generator.get("dropped_events") or 0)
     abandoned = int(generator.get("abandoned_in_flight") or 0)
     if (not dropped and not abandoned) or generator.get("missing_workers"):
-        return []  # a missing worker's events are dropped too: the failure message says it
-    return [
+        return notes  # a missing worker's events are dropped too: its note says it
+    return [*notes,
         f"the replay reached its deadline before the schedule was done: {dropped} events never "
         f"sent, {abandoned} requests abandoned in flight (a target too slow to keep up, or a "
         "generator too loaded: see generator.lag_p99_ms)"

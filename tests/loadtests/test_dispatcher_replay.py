@@ -19,9 +19,11 @@ from loadtests.adapter_spec import load_adapter
 from loadtests.latency import Recorder
 from loadtests.ledger import read_ledger
 from loadtests.options import OptionsError, from_namespace
-from loadtests.output import figure_aliases, summarize, write_outputs
+from loadtests.output import figure_aliases, summarize, worker_notes, write_outputs
 from loadtests.plan import JobKind
 from loadtests.replay import JobRunner, Loaded, Response, load, worker_plan
+from loadtests.results import LoadTestOutput
+from pollday.verdicts.run_verdict import replay_notes
 from simulation import station_code
 
 REPO = Path(__file__).resolve().parents[2]
@@ -174,6 +176,45 @@ def test_outputs_have_the_documented_fields(loaded: Loaded, tmp_path: Path) -> N
     lines = list(read_ledger(tmp_path / "ledger.ndjson"))
     assert len(lines) == len(r.ledger.entries) == on_disk["ledger"]["lines"]
     assert lines[0]["station_id"] == station_code(lines[0]["station"])
+
+
+def test_loadtest_json_says_what_the_figures_leave_out(tmp_path: Path) -> None:
+    """A lost worker and the kinds a target lacks (a mapping's ``absent``): their counters
+    and notes in loadtest.json, which pollday run's summary notes repeat."""
+    rec = Recorder()
+    rec.counters.update({"sync_items_sent_single": 12, "protocol_skipped_absent": 3,
+                         "failed_protocol_skipped_absent": 1, "results_skipped_absent": 7,
+                         "missing_workers": 2})
+    lost = {1: {"worker": 1, "client": "gen-b_2f", "lost_at_s": 4.5, "stations": 9,
+                "state": "missing"}}
+    notes = worker_notes(lost, {1, 2}, {0: 10, 1: 9, 2: 8}, 3)
+    assert notes == [
+        "worker 2/3 (gen-b_2f) lost 4.5 s into the replay (no heartbeat): its 9 stations' "
+        "answers are missing from the ledger and the figures (counted in "
+        "generator.missing_workers; see loadtest/locust.log)",
+        "worker 3/3 sent no final report: its 8 stations' answers are missing from the ledger "
+        "and the figures (counted in generator.missing_workers; see loadtest/locust.log)"]
+    write_outputs(tmp_path, rec, [], workers=3, options={}, notes=notes)
+    on_disk = LoadTestOutput.read(tmp_path / "loadtest.json")
+    gen = on_disk.generator
+    assert gen is not None
+    assert (gen.sync_items_sent_single, gen.protocol_skipped_absent,
+            gen.failed_protocol_skipped_absent, gen.results_skipped_absent) == (12, 3, 1, 7)
+    assert on_disk.notes[:2] == notes
+    assert on_disk.notes[2:] == [
+        "12 check-ins of offline stations' syncs sent one by one (the target has no batch "
+        'endpoint: absent "batch"): no batch.* figures; they count as checkin.* and '
+        "duplicate.*",
+        '7 results reads not sent (absent "results"): no results.* figures',
+        '3 protocol uploads not sent (absent "protocol"): no protocol.* figures',
+        '1 failed protocol upload attempts not sent (absent "protocol"): no '
+        "protocol_failed.* figures"]
+    # pollday run's summary notes carry them (a missing worker: no deadline note besides).
+    assert replay_notes(on_disk.as_json()) == on_disk.notes
+    # A replay without any: no notes, every counter 0 (and a file without them reads as 0).
+    clean = summarize(Recorder(), workers=1, ledger_lines=0, options={})
+    assert clean.notes == [] and clean.generator is not None
+    assert clean.generator.sync_items_sent_single == 0
 
 
 def test_adapter_specs_and_bad_options_say_what_is_wrong(loaded: Loaded) -> None:

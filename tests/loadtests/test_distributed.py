@@ -164,6 +164,8 @@ def test_a_worker_killed_mid_replay_is_reported_not_hidden(replay: dict[str, Any
     lost = [w for w in report["options"]["generator_workers"] if not w["reported"]]
     assert len(lost) == 1 and lost[0]["lost_at_s"] is not None
     assert "lost" in stderr and "missing from the ledger" in stderr
+    note = next(n for n in report["notes"] if n.startswith("worker "))  # pollday run repeats it
+    assert " lost " in note and "stations' answers are missing from the ledger" in note
 
 
 def test_the_master_gives_up_on_workers_that_never_come_and_names_who_joined(
