@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from loadtests.figure_colour import figure_colour
@@ -14,8 +15,7 @@ from pollday.report.plots.loadtest import (
 )
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
-from pollday.report.verdict import figure_of, page_verdict, subject_of
-from pollday.verdicts.line import unmeasured_line
+from pollday.report.verdict import figure_of, page_verdict, row_colour, subject_of
 
 # Labels and units from the figure catalogue (the report shows counts without a unit).
 _AUDIT = of_group("audit")
@@ -24,13 +24,24 @@ _LOOP = of_group("loop", judged=False)
 
 def _audit_rows(audit: dict[str, Any], summary: dict[str, Any]) -> list[dict[str, Any]]:
     """The audit's checks, each coloured by its catalogue rule (or its threshold). A figure
-    the audit level did not measure (``--audit answers``: null) has no row: the section's
-    note (:func:`audit_note`) names it."""
+    the audit level did not measure (``--audit answers``: null) is a plain row saying so."""
     thresholds = summary.get("thresholds") or ()
+    level = audit.get("level", "full")
     return [{"figure": f.name, "label": f.label, "value": audit[f.stat],
+             "unmeasured": "" if audit[f.stat] is not None else
+             _unmeasured_text(f.name, str(level), thresholds),
              "colour": figure_colour(f.name, audit[f.stat], summary=summary,
                                      thresholds=thresholds)}
-            for f in _AUDIT if audit.get(f.stat) is not None]
+            for f in _AUDIT if f.stat in audit]
+
+
+def _unmeasured_text(name: str, level: str, thresholds: Iterable[Mapping[str, Any]]) -> str:
+    """'not measured (--audit answers)', or the lower bound a threshold was judged on."""
+    bound = next((t["value"] for t in thresholds
+                  if t.get("name") == name and t.get("value") is not None), None)
+    if isinstance(bound, int | float):
+        return f"at least {bound:g} (a lower bound; not measured under --audit {level})"
+    return f"not measured (--audit {level})"
 
 
 def audit_note(audit: dict[str, Any]) -> str:
@@ -87,23 +98,24 @@ def thresholds_section(folder: RunFolder) -> Section | None:
     if thresholds is None:
         return None
     summary = folder.simulation.summary
-    # Thresholds the run did not measure (--audit answers) are not rows of the table (whose
-    # rows are met or failed): a note above it names them, and the verdict counts them apart.
-    unmeasured = [t for t in thresholds if t["verdict"] == "not-measured"]
-    thresholds = [t for t in thresholds if t["verdict"] != "not-measured"]
-    failed = [t for t in thresholds if t["verdict"] != "met"]
-    line = unmeasured_line(summary) if unmeasured else ""
+    # Thresholds the run did not measure (--audit answers) are rows of their own style:
+    # "not measured" with the reason, neither met nor failed, counted apart.
+    measured = [t for t in thresholds if t["verdict"] != "not-measured"]
+    failed = [t for t in measured if t["verdict"] != "met"]
     audit = audit_note(summary.get("audit") or {})
-    notes = [*summary.get("notes", []), *([line] if line else []), *([audit] if audit else [])]
+    notes = [*summary.get("notes", []), *([audit] if audit else [])]
     return Section(
         id="thresholds",
         title="Verdict and thresholds",
         template="sections/thresholds.html.j2",
         context={
             "verdict": page_verdict(folder.simulation.summary),
-            "thresholds": thresholds,
+            "thresholds": [{**t, "reason": t.get("reason"), "colour": row_colour(t)}
+                           for t in thresholds],
             "subjects": [subject_of(figure_of(t)) for t in thresholds],
             "failed": len(failed),
+            "measured": len(measured),
+            "unmeasured": len(thresholds) - len(measured),
             "exit_code": folder.simulation.summary.get("exit_code"),
             "notes": notes,
             "failure": folder.simulation.summary.get("failure"),

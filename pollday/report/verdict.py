@@ -51,6 +51,12 @@ def figure_of(threshold: Mapping[str, Any]) -> str:
     return str(threshold.get("name") or str(threshold["rule"]).split()[0])
 
 
+def row_colour(threshold: Mapping[str, Any]) -> Colour:
+    """A threshold's row: good (met), bad (failed), neutral (not measured: neither)."""
+    colours: dict[str, Colour] = {"met": "good", "not-measured": "neutral"}
+    return colours.get(str(threshold["verdict"]), "bad")
+
+
 def _value(v: Any) -> str:
     return "no data" if v is None else (f"{v:,.4g}" if isinstance(v, float) else f"{v:,}")
 

@@ -30,7 +30,8 @@ STANDARD = "stations.stations_failing_standard == 0"
 
 def rule_colour(name: str, value: float | None, summary: dict[str, Any]) -> str:
     """The colour the catalogue's rule gives, worked out here from the rule itself."""
-    verdicts = [t["verdict"] for t in summary.get("thresholds") or [] if t["name"] == name]
+    verdicts = [t["verdict"] for t in summary.get("thresholds") or []
+                if t["name"] == name and t["verdict"] != "not-measured"]  # says nothing
     if verdicts:
         return "bad" if any(v != "met" for v in verdicts) else "good"
     alarm = BY_NAME[name].alarm
@@ -71,7 +72,7 @@ def problems(html: str, summary: dict[str, Any]) -> list[str]:
     if len(verdicts) != len(marks.verdicts):
         found.append("a subject has more than one verdict on the page")
     thresholds = summary.get("thresholds")
-    failed = {subject_of(t["name"]) for t in thresholds or [] if t["verdict"] != "met"}
+    failed = {subject_of(t["name"]) for t in thresholds or [] if t["verdict"] == "failed"}
     standard = standard_of(summary)
     stations_bad = "stations" in failed or not (standard or {}).get("holds_at_every_station", True)
     expected = {"stations": "bad" if stations_bad else "good"}
