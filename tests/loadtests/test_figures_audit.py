@@ -100,8 +100,9 @@ def test_a_capacity_level_judges_the_ledger_figures_too(answers: dict[str, Any],
                               "last_answer_s": 30.0, "lag_p99_ms": 5.0}}
     plan = LevelPlan(LevelLoad(2.0, np.arange(4, dtype=np.int64), 0.5, 10.0), passes=1,
                      pass_s=30.0, main_requests=600)
-    record = level_record(plan, 1, tmp_path, loadtest, answers, thresholds,
-                          level_rule(thresholds), 100.0)
+    found: Any = level_record(plan, 1, tmp_path, loadtest, answers, thresholds,
+                              level_rule(thresholds), 100.0)
+    record = found if isinstance(found, dict) else found.model_dump()  # a model or its dict
     assert record["audit"]["idempotency_conflicts"] == 1
     assert record["audit"]["duplicates_refused"] == 2
     assert record["verdict"] == "failed"
