@@ -14,7 +14,7 @@ from loadtests.mapping import load_mapping, mapped_adapter_class
 from simulation import Scenario
 
 __all__ = ["MAPPING_SUFFIX", "adapter_class", "check_adapter_spec", "is_mapping_spec",
-           "load_adapter"]
+           "load_adapter", "needs_station_secret"]
 
 MAPPING_SUFFIX = ".toml"  # a spec ending in this is a mapping file
 
@@ -81,3 +81,12 @@ def load_adapter(spec: str | None, context: AdapterContext) -> Adapter:
     """An instance of the adapter named ``module:Class`` or described by a mapping file
     (the reference one when empty)."""
     return adapter_class(spec)(context)
+
+
+def needs_station_secret(spec: str | None) -> bool:
+    """Whether the adapter signs station requests with pollday's station-token secret: the
+    reference dialect and Python adapters do (a Python adapter may call ``station_token``); a
+    mapping file only when a template names ``{station_token}``."""
+    if not is_mapping_spec(spec):
+        return True
+    return "station_token" in load_mapping(str(spec)).fields_used

@@ -63,6 +63,8 @@ class TargetMapping:
     batch_item: Body | None
     snapshot: CompiledRequest | None
     voters: Path | None  # resolved against the mapping file's folder
+    # every field its templates name: without {station_token} it needs no --secret
+    fields_used: frozenset[str] = frozenset()
 
 
 def _short(value: Any) -> str:
@@ -109,11 +111,14 @@ class _Compiler:
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.problems: list[Problem] = []
+        self.fields_used: set[str] = set()  # every field a template names
 
     def text(self, text: str, fields: frozenset[str], where: str,
              in_path: bool = False) -> Template:
         try:
-            return compile_text(text, fields, in_path=in_path, env=self.env)
+            template = compile_text(text, fields, in_path=in_path, env=self.env)
+            self.fields_used |= template.fields
+            return template
         except TemplateProblem as problem:
             self.problems.append(Problem(where, _short(text), str(problem)))
             return compile_text("", fields)
@@ -209,6 +214,7 @@ class _Compiled:
     snapshot: CompiledRequest | None
     voters: Path | None
     problems: list[Problem]
+    fields_used: frozenset[str]
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -239,7 +245,8 @@ def _compile(file: Path, data: dict[str, Any], env: Mapping[str, str]) -> _Compi
         if not voters.is_file():
             c.problems.append(Problem("voters", repr(data["voters"]), f"no such file "
                                       f"({voters}); the path is relative to the mapping file"))
-    return _Compiled(requests, station_headers, item, snapshot, voters, c.problems)
+    return _Compiled(requests, station_headers, item, snapshot, voters, c.problems,
+                     frozenset(c.fields_used))
 
 
 def _placed(problems: list[Problem], text: str) -> list[Problem]:
@@ -286,4 +293,5 @@ def load_mapping(path: str | Path, env: Mapping[str, str] | None = None) -> Targ
     if problems:
         raise MappingError(name, _placed(problems, text))
     return TargetMapping(file, spec, compiled.requests, compiled.station_headers,
-                         compiled.batch_item, compiled.snapshot, compiled.voters)
+                         compiled.batch_item, compiled.snapshot, compiled.voters,
+                         compiled.fields_used)

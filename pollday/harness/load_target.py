@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loadtests.adapter import AdapterError
-from loadtests.adapter_spec import check_adapter_spec
+from loadtests.adapter_spec import check_adapter_spec, needs_station_secret
 from loadtests.audit import AuditError, check_auditable
 from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
@@ -73,14 +73,29 @@ def check_adapter(target: LoadTarget, scenario_adapter: str, scenario_path: str,
     where = "--adapter" if target.adapter else f"{scenario_path}: loadtest.adapter"
     try:
         check_adapter_spec(spec, scenario)
+        signs = needs_station_secret(spec)
     except AdapterError as error:
         raise RunFailure(EXIT_BAD_INPUT, f"{where}: {error}") from None
+    if target.host and not target.secret and signs:
+        raise RunFailure(EXIT_BAD_INPUT, _missing("--secret", target.host))
     return spec
 
 
+def _missing(option: str, host: str) -> str:
+    """What a --host run lacks, and how to give it."""
+    if option == "--secret":
+        return (f"--host {host} needs the target's station-token secret: pass --secret or "
+                "set POLLDAY_SECRET to the one the service was started with (a mapping file "
+                "whose templates never name {station_token} needs none)")
+    return (f"--host {host} needs the target's admin token (for the audit): pass "
+            "--admin-token or set POLLDAY_ADMIN_TOKEN to the one the service was started "
+            "with, or audit without the admin contract: --audit answers (what the target "
+            "answered) or --audit none")
+
+
 def check_target(target: LoadTarget) -> None:
-    """Refuse a non-loopback host, or a host without its secret (and, with ``--audit full``,
-    its admin token), before anything is simulated or sent (exit 2)."""
+    """Refuse a non-loopback host without ``--allow-remote``, or, with ``--audit full``, a
+    host without its admin token, before anything is simulated or sent (exit 2)."""
     if target.host and not is_loopback(target.host) and not target.allow_remote:
         raise RunFailure(
             EXIT_BAD_INPUT,
@@ -89,18 +104,8 @@ def check_target(target: LoadTarget) -> None:
                 "needs --allow-remote (nobody load-tests production by accident)"
             ),
         )
-    # Made-up credentials would make every station request 401 (a wasted run, exit 1) or
-    # the audit fail after the whole load test (exit 3): say so before any traffic.
-    for given, option, variable, what in (
-        (target.secret, "--secret", "POLLDAY_SECRET", "station-token secret"),
-        (target.admin_token, "--admin-token", "POLLDAY_ADMIN_TOKEN", "admin token (for the audit)"),
-    ):
-        if option == "--admin-token" and target.audit != "full":
-            continue  # no admin contract asked for
-        if target.host and not given:
-            fix = (f"pass {option} or set {variable} to the one the service was started with")
-            if option == "--admin-token":
-                fix += (", or audit without the admin contract: --audit answers (what the "
-                        "target answered) or --audit none")
-            raise RunFailure(EXIT_BAD_INPUT, f"--host {target.host} needs the target's {what}: "
-                             f"{fix}")
+    # A made-up admin token would make the audit fail after the whole load test (exit 3):
+    # say so before any traffic. The station secret is checked with the adapter
+    # (check_adapter), which knows whether it signs anything.
+    if target.host and target.audit == "full" and not target.admin_token:
+        raise RunFailure(EXIT_BAD_INPUT, _missing("--admin-token", target.host))

@@ -8,7 +8,7 @@ import pytest
 
 import simulation
 from loadtests.adapter import AdapterError
-from loadtests.adapter_spec import adapter_class, check_adapter_spec
+from loadtests.adapter_spec import adapter_class, check_adapter_spec, needs_station_secret
 from loadtests.mapping import MappingError, load_mapping
 from loadtests.mapping.templates import TemplateProblem, compile_text, render_body
 
@@ -166,3 +166,18 @@ def test_the_orchestrator_checks_the_voters_csv_against_the_scenario(tmp_path: P
     with pytest.raises(AdapterError, match=r"ids.csv: no voter ids for 19 of the scenario's 20 "
                                            r"stations \(PS00002, .*PS00001 has 1, needs \d+\)"):
         check_adapter_spec(str(path), simulation.load_scenario(REPO / "scenarios" / "smoke.toml"))
+
+
+def test_only_a_mapping_naming_station_token_needs_the_station_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PLAIN_API_KEY", "k")
+    assert load_mapping(EXAMPLE).fields_used >= {"station_id", "voter_id", "idempotency_key"}
+    assert not needs_station_secret(str(EXAMPLE))  # an API key from the environment
+    signed = EXAMPLE.read_text().replace('X-Api-Key = "{env:PLAIN_API_KEY}"',
+                                         'Authorization = "Bearer {station_token}"')
+    assert signed != EXAMPLE.read_text()
+    copy = tmp_path / "signed.toml"
+    copy.write_text(signed)
+    (tmp_path / "voters.csv").write_text((EXAMPLE.parent / "voters.csv").read_text())
+    assert needs_station_secret(str(copy))
+    assert needs_station_secret(None) and needs_station_secret("mymodule:Mine")

@@ -17,7 +17,7 @@ from loadtests.thresholds import parse_threshold
 from pollday import CapacityConfig, RunConfig
 from pollday.capacity.command import verdict_lines
 from pollday.capacity.judge import level_rule
-from pollday.capacity.output import write_outputs
+from pollday.capacity.output import SearchContext, write_outputs
 from pollday.capacity.plan import LevelPlan
 from pollday.capacity.record import level_record
 from pollday.capacity.search import SearchResult
@@ -25,7 +25,7 @@ from pollday.capacity.window import LevelLoad
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.harness.failure import RunFailure
 from pollday.harness.load_target import check_adapter, check_target, preflight
-from pollday.models.capacity import CapacityOutput
+from pollday.models.capacity import CapacityOutput, NationalPeak, Window
 from pollday.report.verdict import page_verdict
 from pollday.verdicts.junit import write_junit
 from pollday.verdicts.line import run_closing_lines
@@ -141,27 +141,28 @@ def test_a_capacity_level_holds_on_measured_thresholds_and_says_what_was_not(
     rule = level_rule(thresholds)
     held = level_record(_plan(2.0), 1, tmp_path, _loadtest(100.0), ANSWERS, thresholds,
                         rule, 100.0)
-    assert held["verdict"] == "held" and held["failing"] == []
-    assert held["unmeasured"] == ["audit.lost_checkins == 0", "audit.results_mismatch == 0"]
-    assert held["audit"]["level"] == "answers" and held["audit"]["lost_checkins"] is None
+    assert held.verdict == "held" and held.failing == []
+    assert held.unmeasured == ["audit.lost_checkins == 0", "audit.results_mismatch == 0"]
+    assert held.audit.level == "answers" and held.audit.lost_checkins is None
     failed = level_record(_plan(4.0), 2, tmp_path, _loadtest(900.0), ANSWERS, thresholds,
                           rule, 100.0)
-    assert failed["verdict"] == "failed" and failed["failing"] == ["checkin.p95_ms < 300"]
+    assert failed.verdict == "failed" and failed.failing == ["checkin.p95_ms < 300"]
 
     scenario = load_scenario(ROOT / "scenarios" / "smoke.toml")
     config = CapacityConfig(ROOT / "scenarios" / "smoke.toml", tmp_path, audit="answers",
                             host="http://127.0.0.1:9", secret="s")
     found = SearchResult(levels=[held, failed], held=2.0, failed=4.0)
-    context = {"national_peak": {"checkins_per_min": 600.0, "span_min": 15, "starts_s": 0.0},
-               "window": {"label": "08:00-09:00", "auto": True, "start_s": 0.0,
-                          "end_s": 3600.0, "checkins_per_min": 600.0}}
+    context = SearchContext(
+        national_peak=NationalPeak(checkins_per_min=600.0, span_min=15, starts_s=0.0),
+        window=Window(label="08:00-09:00", auto=True, start_s=0.0, end_s=3600.0,
+                      checkins_per_min=600.0))
     code, doc = write_outputs(config, scenario, thresholds, context, found, None, 1.0)
     assert code == EXIT_OK
-    assert doc["unmeasured"] == held["unmeasured"] and doc["settings"]["audit"] == "answers"
+    assert doc["unmeasured"] == held.unmeasured and doc["settings"]["audit"] == "answers"
     assert doc["headline"].endswith(
         "(2 thresholds not measured (--audit answers): audit.lost_checkins == 0, "
         "audit.results_mismatch == 0; a level held on the measured thresholds only)")
-    assert CapacityOutput.read(tmp_path / "capacity.json").unmeasured == held["unmeasured"]
+    assert CapacityOutput.read(tmp_path / "capacity.json").unmeasured == held.unmeasured
     lines = verdict_lines(doc, code)  # the headline says it: once
     assert lines == [f"pollday capacity: met (exit 0): {doc['headline']}"]
     failure = {**doc, "headline": "capacity not measured: the target failed"}
@@ -179,9 +180,12 @@ def test_a_host_needs_the_admin_token_only_for_the_full_audit(
     assert refused.value.code == EXIT_BAD_INPUT and "--admin-token" in str(refused.value)
     for level in ("answers", "none"):
         check_target(config_type(Path("day.toml"), tmp_path, audit=level, **host))
-    with pytest.raises(RunFailure, match="--secret"):  # the station secret stays required
-        check_target(config_type(Path("day.toml"), tmp_path, host=host["host"],
-                                 audit="none"))
+    # The station secret stays required by the reference dialect, whatever the audit.
+    bare = config_type(Path("day.toml"), tmp_path, host=host["host"], audit="none")
+    check_target(bare)
+    with pytest.raises(RunFailure, match="--secret") as refused:
+        check_adapter(bare, "", "day.toml")
+    assert refused.value.code == EXIT_BAD_INPUT
 
 
 def test_preflight_asks_for_the_admin_contract_only_for_the_full_audit() -> None:
