@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from loadtests.figures import ENDPOINT_GROUPS
-from loadtests.thresholds import Threshold
+from loadtests.thresholds import Threshold, Verdict
+from pollday.models.capacity import LevelRuleFigures, LevelVerdict
 
 RATE_RATIO = 0.9  # achieved / offered below this: the target did not keep up
 TAIL_SAMPLES = 10  # samples beyond a percentile it rests on
@@ -74,9 +74,10 @@ class LevelRule:
     latency_limit_s: float  # the L of the duration rule (0: no latency threshold)
     needs: dict[str, int] = field(default_factory=dict)  # rule -> requests it needs
 
-    def as_json(self) -> dict[str, Any]:
-        return {"min_requests": self.min_requests, "min_s": round(self.min_s, 2),
-                "rate_ratio": RATE_RATIO, "latency_limit_s": self.latency_limit_s}
+    def as_model(self) -> LevelRuleFigures:
+        """The rule as ``capacity.json`` says it (``rule`` and every level's)."""
+        return LevelRuleFigures(min_requests=self.min_requests, min_s=round(self.min_s, 2),
+                                rate_ratio=RATE_RATIO, latency_limit_s=self.latency_limit_s)
 
 
 def level_rule(thresholds: list[Threshold]) -> LevelRule:
@@ -92,8 +93,8 @@ def level_rule(thresholds: list[Threshold]) -> LevelRule:
 class Judged:
     """A level's judgement: ``verdict`` is held, failed, generator-bound or not-measured."""
 
-    verdict: str
-    failing: list[dict[str, Any]]  # failed verdicts (a rate shortfall as a pseudo-rule)
+    verdict: LevelVerdict
+    failing: list[Verdict]  # failed verdicts (a rate shortfall as a pseudo-rule)
     not_judged: list[str]  # thresholds with too few requests of their endpoint, and why
     not_measured: str | None = None  # why the level says nothing, when it does not
     # Thresholds on figures the run does not measure (--audit answers/none): a "held" level
@@ -101,16 +102,16 @@ class Judged:
     unmeasured: list[str] = field(default_factory=list)
 
 
-def _rate_verdict(offered_rps: float, achieved_rps: float) -> dict[str, Any]:
+def _rate_verdict(offered_rps: float, achieved_rps: float) -> Verdict:
     ratio = achieved_rps / offered_rps if offered_rps > 0 else 1.0
-    return {"name": "achieved_rps", "rule": RATE_RULE, "value": round(ratio, 3),
-            "verdict": "met" if ratio >= RATE_RATIO else "failed",
-            "reason": (f"the target did not keep up: {achieved_rps:,.0f} of "
-                       f"{offered_rps:,.0f} requests/s offered answered")}
+    return Verdict(name="achieved_rps", rule=RATE_RULE, value=round(ratio, 3),
+                   verdict="met" if ratio >= RATE_RATIO else "failed",
+                   reason=(f"the target did not keep up: {achieved_rps:,.0f} of "
+                           f"{offered_rps:,.0f} requests/s offered answered"))
 
 
 def judge(rule: LevelRule, *, replay_s: float, main_requests: int, offered_rps: float,
-          achieved_rps: float, verdicts: list[dict[str, Any]],
+          achieved_rps: float, verdicts: list[Verdict],
           requests_by_group: dict[str, int]) -> Judged:
     """Judge a level that ran. ``verdicts``: the thresholds it exercised, judged on its
     figures (the implicit generator lag limit among them when the scenario has none);
@@ -121,22 +122,23 @@ def judge(rule: LevelRule, *, replay_s: float, main_requests: int, offered_rps: 
     if main_requests < rule.min_requests:
         return Judged("not-measured", [], [], (
             f"{main_requests:,} check-ins, under the {rule.min_requests:,} a level needs"))
-    kept, not_judged = [], []
+    kept: list[Verdict] = []
+    not_judged: list[str] = []
     for v in verdicts:
-        group = v["name"].split(".")[0]
-        need = rule.needs.get(v["rule"])
+        group = v.name.split(".")[0]
+        need = rule.needs.get(v.rule)
         have = main_requests if group == MAIN_GROUP else requests_by_group.get(group, 0)
         if need is not None and have < need:
-            not_judged.append(f"{v['rule']}: {have:,} requests, needs {need:,}")
+            not_judged.append(f"{v.rule}: {have:,} requests, needs {need:,}")
         else:
             kept.append(v)
-    failing = [v for v in kept if v["verdict"] == "failed"]
-    unmeasured = [v["rule"] for v in kept if v["verdict"] == "not-measured"]
+    failing = [v for v in kept if v.verdict == "failed"]
+    unmeasured = [v.rule for v in kept if v.verdict == "not-measured"]
     rate = _rate_verdict(offered_rps, achieved_rps)
-    if any(v["name"].startswith("generator.lag_") for v in failing):
+    if any(v.name.startswith("generator.lag_") for v in failing):
         # The generator was late: what the target achieved (or not) says nothing.
         return Judged("generator-bound", failing, not_judged,
                       "generator limit: its lag failed", unmeasured)
-    if rate["verdict"] != "met":
+    if rate.verdict != "met":
         failing.append(rate)
     return Judged("failed" if failing else "held", failing, not_judged, None, unmeasured)

@@ -45,6 +45,7 @@ from pollday.harness.failure import RunFailure
 from pollday.harness.generators import DEFAULT_MASTER_BIND, DEFAULT_WORKERS_WAIT_S
 from pollday.harness.locust_process import LocustRun, run_locust
 from pollday.harness.target import ReferenceService, TargetUnavailable
+from pollday.models.capacity import CapacityLevel
 from pollday.run.register import write_run_register
 from pollday.verdicts.run_verdict import harness_failures, harness_message
 from simulation import Scenario
@@ -144,7 +145,7 @@ def level_plan(setup: LevelSetup, multiple: float) -> LevelPlan:
                       setup.level_s, setup.rule, setup.max_level_s, allowed)
 
 
-def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
+def run_level(setup: LevelSetup, index: int, multiple: float) -> CapacityLevel:
     plan = level_plan(setup, multiple)
     level = plan.load
     folder = setup.out / "levels" / f"{index:02d}-{multiple:g}x"
@@ -202,5 +203,5 @@ def run_level(setup: LevelSetup, index: int, multiple: float) -> dict[str, Any]:
             raise RunFailure(EXIT_HARNESS, str(error)) from None
     record = level_record(plan, index, folder, loadtest, audit_figures, setup.thresholds,
                           setup.rule, setup.checkins_per_s)
-    record["connections"] = level_connections(setup.terminals, level.stations)
+    record.connections = level_connections(setup.terminals, level.stations)
     return record

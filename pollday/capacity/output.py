@@ -13,6 +13,7 @@ are ``not-measured``: a level "held" on the other thresholds only, and ``capacit
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from pollday.capacity.cpus import CpuSplit
 from pollday.capacity.search import GENERATOR_BOUND, NOT_MEASURED, SearchResult
 from pollday.exits import EXIT_HARNESS, EXIT_OK, EXIT_THRESHOLD
 from pollday.harness.failure import RunFailure
-from pollday.models.capacity import CapacityOutput
+from pollday.models.capacity import CapacityOutput, LevelRuleFigures, NationalPeak, Window
 from pollday.verdicts.junit import write_junit
 from simulation import Scenario
 
@@ -29,6 +30,27 @@ if TYPE_CHECKING:
     from pollday.capacity.config import CapacityConfig
 
 FORMAT = CapacityOutput.FORMAT
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    """What the levels were measured against, once the day was simulated (all None when
+    the search failed before): written to ``capacity.json`` where set, and named in the
+    headline with ``generator_processes`` (the headline's only)."""
+
+    national_peak: NationalPeak | None = None
+    window: Window | None = None
+    stations: int | None = None
+    target: str | None = None  # what was measured (target_label)
+    rule: LevelRuleFigures | None = None
+    generator_processes: int = 1  # Locust processes here and elsewhere
+
+    def written(self) -> dict[str, object]:
+        """The fields ``capacity.json`` holds, in its order: those that are set."""
+        return {name: value for name, value in (
+            ("national_peak", self.national_peak), ("window", self.window),
+            ("stations", self.stations), ("target", self.target), ("rule", self.rule))
+            if value is not None}
 
 
 def capacity_multiple(found: SearchResult) -> float | None:
@@ -41,8 +63,8 @@ def capacity_multiple(found: SearchResult) -> float | None:
 
 def first_to_break(found: SearchResult) -> list[str]:
     for level in found.levels:
-        if level["multiple"] == found.failed:
-            return list(level["failing"])
+        if level.multiple == found.failed:
+            return list(level.failing)
     return []
 
 
@@ -69,26 +91,27 @@ def target_label(host: str | None, database_url: str | None, cpus: CpuSplit,
     return f"the embedded reference service ({database}, {where})"
 
 
-def _of_what(context: dict[str, Any], multiple: float) -> str:
+def _of_what(context: SearchContext, multiple: float) -> str:
     """``the national peak of P check-ins per minute, i.e. R check-ins/s, on TARGET``: the
     multiple's reference, the absolute rate at ``multiple``, and what was measured."""
-    peak = _rate(context["national_peak"]["checkins_per_min"])
-    window = context["window"]
-    rate = f"i.e. {_per_s(multiple * window['checkins_per_min'] / 60)} check-ins/s"
-    if context.get("target"):
-        rate += f", on {context['target']}"
-    if window["auto"]:
+    window, national = context.window, context.national_peak
+    assert window is not None and national is not None  # a level was judged: both known
+    peak = _rate(national.checkins_per_min)
+    rate = f"i.e. {_per_s(multiple * window.checkins_per_min / 60)} check-ins/s"
+    if context.target:
+        rate += f", on {context.target}"
+    if window.auto:
         return f"the national peak of {peak} check-ins per minute, {rate}"
-    return (f"real time in {window['label']} ({_rate(window['checkins_per_min'])} check-ins "
+    return (f"real time in {window.label} ({_rate(window.checkins_per_min)} check-ins "
             f"per minute; national peak {peak}), {rate}")
 
 
-def more_generators(context: dict[str, Any], bound: float | None, held: float | None) -> str:
+def more_generators(context: SearchContext, bound: float | None, held: float | None) -> str:
     """How many Locust processes the generator-bound level needs: the processes that held
     ``held`` offered its rate without lagging, so ``bound`` needs them scaled by
     ``bound / held`` (rounded up, at least one more). With nothing held, twice as many is the
     first step."""
-    processes = int(context.get("generator_processes", 1))
+    processes = context.generator_processes
     if bound is None:
         return "add --load-workers, or --expect-workers (docs/generators.md)"
     if held is None or held <= 0:
@@ -103,16 +126,16 @@ def more_generators(context: dict[str, Any], bound: float | None, held: float | 
 
 def _reason_at(found: SearchResult, multiple: float | None) -> str:
     for level in found.levels:
-        if level["multiple"] == multiple and level.get("not_measured"):
-            return str(level["not_measured"])
+        if level.multiple == multiple and level.not_measured:
+            return level.not_measured
     return ""
 
 
-def headline(found: SearchResult, context: dict[str, Any], failure: str | None) -> str:
+def headline(found: SearchResult, context: SearchContext, failure: str | None) -> str:
     if failure:
         return f"capacity not measured: {failure}"
     held, failed = found.held, found.failed
-    target = context.get("target") or "the target"
+    target = context.target or "the target"
     if found.outcome == GENERATOR_BOUND:
         at = f"{found.generator_bound_at:g}x"
         if held is None:
@@ -143,18 +166,18 @@ def headline(found: SearchResult, context: dict[str, Any], failure: str | None) 
             f"break: {breaks} at {failed:g}x")
 
 
-def _checkins_per_s(context: dict[str, Any], multiple: float | None) -> float | None:
+def _checkins_per_s(context: SearchContext, multiple: float | None) -> float | None:
     """The absolute check-in rate of the capacity multiple (None: none was judged)."""
-    if not multiple or not context.get("window"):
+    if not multiple or context.window is None:
         return None
-    return round(multiple * float(context["window"]["checkins_per_min"]) / 60, 2)
+    return round(multiple * context.window.checkins_per_min / 60, 2)
 
 
 def unmeasured_rules(found: SearchResult) -> list[str]:
     """The thresholds some level could not measure (``--audit answers`` or ``none``)."""
     rules: list[str] = []
     for level in found.levels:
-        rules += [r for r in level.get("unmeasured", ()) if r not in rules]
+        rules += [r for r in level.unmeasured if r not in rules]
     return rules
 
 
@@ -187,7 +210,7 @@ def _exit_code(found: SearchResult, failure: RunFailure | None,
 
 
 def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
-                  context: dict[str, Any], found: SearchResult, failure: RunFailure | None,
+                  context: SearchContext, found: SearchResult, failure: RunFailure | None,
                   wall_s: float, cpus: CpuSplit | None = None) -> tuple[int, dict[str, Any]]:
     message = str(failure) if failure is not None else None
     multiple = capacity_multiple(found)
@@ -210,7 +233,7 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
             "not_measured_at": found.not_measured_at,
             "checkins_per_s": _checkins_per_s(context, multiple),
         },
-        **context,
+        **context.written(),
         "settings": {"start_multiple": config.settings.start_multiple,
                      "ramp_factor": config.settings.ramp_factor,
                      "max_multiple": config.settings.max_multiple,
@@ -230,11 +253,12 @@ def write_outputs(config: CapacityConfig, scenario: Scenario, thresholds: list[T
     }
     if message:
         doc["failure"] = message
-    CapacityOutput.of(doc).write(config.out / CapacityOutput.FILE)
+    output = CapacityOutput.of(doc)
+    output.write(config.out / CapacityOutput.FILE)
     cases = [*verdicts, _search_case(found, message, line)]
     write_junit(config.out / "junit.xml", f"{scenario.election.name}: capacity", cases, wall_s)
     _write_report(config.out)
-    return code, doc
+    return code, output.as_json()
 
 
 def _write_report(out: Path) -> None:

@@ -19,7 +19,7 @@ from pollday.capacity.config import CapacityConfig
 from pollday.capacity.cpus import CpuSplit, available_cpus, cpu_split
 from pollday.capacity.database import check_database_url
 from pollday.capacity.level import LevelSetup, level_thresholds, run_level
-from pollday.capacity.output import target_label, write_outputs
+from pollday.capacity.output import SearchContext, target_label, write_outputs
 from pollday.capacity.search import SearchResult, search
 from pollday.capacity.window import (
     WindowError,
@@ -32,6 +32,7 @@ from pollday.console import err_console, progress_bar
 from pollday.exits import EXIT_BAD_INPUT
 from pollday.harness.failure import RunFailure
 from pollday.harness.load_target import check_adapter, check_target, preflight
+from pollday.models.capacity import CapacityLevel, NationalPeak, Window
 from pollday.options.counts import MAX_LEVEL_S
 from pollday.run.peaks import PEAK_SPAN_MIN, checkins_per_minute, national_peak, station_weights
 from pollday.scenario.file import load_scenario
@@ -70,7 +71,7 @@ def _stage(config: CapacityConfig) -> tuple[Scenario, list[Threshold], CpuSplit,
 
 
 def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshold],
-           cpus: CpuSplit, adapter: str) -> tuple[LevelSetup, dict[str, Any]]:
+           cpus: CpuSplit, adapter: str) -> tuple[LevelSetup, SearchContext]:
     total = sum(g.count for g in scenario.station_groups) * scenario.election.replications
     with progress_bar("simulating stations", total, quiet=config.quiet) as advance:
         result = simulate(scenario, workers=config.sim_workers, cluster=config.cluster,
@@ -101,19 +102,17 @@ def _setup(config: CapacityConfig, scenario: Scenario, thresholds: list[Threshol
         terminals=result.stations.terminals.astype(np.int64),
         database_url=config.database_url, max_level_s=config.max_level_s,
         checkins_per_s=window_rate / 60, audit=config.audit, adapter=adapter)
-    context = {
-        "national_peak": {"checkins_per_min": round(peak_per_min, 2),
-                          "span_min": PEAK_SPAN_MIN,
-                          "starts_s": first_min * 60.0},
-        "window": {"label": window.label, "auto": config.window == "auto",
-                   "start_s": window.start_s, "end_s": window.end_s,
-                   "checkins_per_min": round(window_rate, 2)},
-        "stations": n,
-        "target": target_label(config.host, config.database_url, cpus,
-                               len(available_cpus())),
-        "rule": setup.rule.as_json(),
-        "generator_processes": config.generator_processes(),
-    }
+    context = SearchContext(
+        national_peak=NationalPeak(checkins_per_min=round(peak_per_min, 2),
+                                   span_min=PEAK_SPAN_MIN, starts_s=first_min * 60.0),
+        window=Window(label=window.label, auto=config.window == "auto",
+                      start_s=window.start_s, end_s=window.end_s,
+                      checkins_per_min=round(window_rate, 2)),
+        stations=n,
+        target=target_label(config.host, config.database_url, cpus, len(available_cpus())),
+        rule=setup.rule.as_model(),
+        generator_processes=config.generator_processes(),
+    )
     return setup, context
 
 
@@ -123,7 +122,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
     started = time.perf_counter()
     scenario, thresholds, cpus, adapter = _stage(config)  # bad input: raise before writing anything
     config.out.mkdir(parents=True, exist_ok=True)
-    context: dict[str, Any] = {}
+    context = SearchContext()
     found = SearchResult()
     failure: RunFailure | None = None
     try:
@@ -133,7 +132,7 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
 
         run_count = [0]
 
-        def level(multiple: float) -> dict[str, Any]:
+        def level(multiple: float) -> CapacityLevel:
             run_count[0] += 1
             record = run_level(setup, run_count[0], multiple)
             if not config.quiet:
@@ -147,19 +146,18 @@ def run_capacity(config: CapacityConfig) -> tuple[int, dict[str, Any]]:
                          time.perf_counter() - started, cpus)
 
 
-def _print_level(record: dict[str, Any]) -> None:
-    why = f" ({', '.join(record['failing'])})" if record["failing"] else ""
-    if record.get("not_measured"):
-        why = f": {record['not_measured']}"
-    head = (f"level {record['index']}: {record['multiple']:g}x national real time "
-            f"({record['checkins_per_s']:,.4g} check-ins/s)")
-    if not record.get("ran", True):
-        err_console.print(f"{head}, not run: {record['verdict']}{why}")
+def _print_level(record: CapacityLevel) -> None:
+    why = f" ({', '.join(record.failing)})" if record.failing else ""
+    if record.not_measured:
+        why = f": {record.not_measured}"
+    head = (f"level {record.index}: {record.multiple:g}x national real time "
+            f"({record.checkins_per_s or 0.0:,.4g} check-ins/s)")
+    if not record.ran:
+        err_console.print(f"{head}, not run: {record.verdict}{why}")
         return
-    passes = f", {record['passes']} passes" if record.get("passes", 1) > 1 else ""
-    unmeasured = record.get("unmeasured") or []
-    if unmeasured:
-        why += f" (not measured: {', '.join(unmeasured)})"
+    passes = f", {record.passes} passes" if (record.passes or 1) > 1 else ""
+    if record.unmeasured:
+        why += f" (not measured: {', '.join(record.unmeasured)})"
     err_console.print(
-        f"{head}, {record['replay_s']:,.3g} s{passes}, {record['offered_rps']:,.0f} req/s "
-        f"offered, {record['achieved_rps']:,.0f} achieved: {record['verdict']}{why}")
+        f"{head}, {record.replay_s or 0.0:,.3g} s{passes}, {record.offered_rps or 0.0:,.0f} "
+        f"req/s offered, {record.achieved_rps or 0.0:,.0f} achieved: {record.verdict}{why}")

@@ -22,12 +22,14 @@ from numpy.typing import NDArray
 
 from pollday.capacity.judge import LevelRule
 from pollday.capacity.window import LevelLoad, level_load
+from pollday.models.capacity import Side
 from simulation import EventKind
 
 # The requests a multiple counts: online check-ins and duplicate attempts (one request
 # each; offline syncs are batches of them, protocols come after closing).
 MAIN_KINDS = (EventKind.CHECKIN, EventKind.DUPLICATE)
-LOW, HIGH = "low", "high"  # which side of the measurable multiples a plan fell off
+LOW: Side = "low"  # which side of the measurable multiples a plan fell off
+HIGH: Side = "high"
 
 
 def main_per_station(rows: NDArray[np.void], n_stations: int) -> NDArray[np.int64]:
@@ -62,7 +64,7 @@ class LevelPlan:
     pass_s: float  # one pass, test seconds
     main_requests: int  # check-ins (main kinds) scheduled over all passes
     not_measured: str | None = None  # why this level cannot be judged (None: it can)
-    side: str | None = None  # LOW: the rate is too low for the rule; HIGH: too high
+    side: Side | None = None  # LOW: the rate is too low for the rule; HIGH: too high
 
     @property
     def replay_s(self) -> float:
@@ -112,5 +114,5 @@ def plan_level(multiple: float, order: NDArray[np.int64], load: NDArray[np.float
     return plan
 
 
-def _unmeasured(plan: LevelPlan, why: str, side: str) -> LevelPlan:
+def _unmeasured(plan: LevelPlan, why: str, side: Side) -> LevelPlan:
     return LevelPlan(plan.load, plan.passes, plan.pass_s, plan.main_requests, why, side)

@@ -5,24 +5,26 @@ verdict (:mod:`pollday.capacity.judge`). ``capacity.json`` holds one record per 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from loadtests.audit_levels import audit_unmeasured, level_of
 from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
 from loadtests.figures import of_group
 from loadtests.measured import loadtest_figures
-from loadtests.thresholds import Threshold, evaluate
+from loadtests.thresholds import Threshold, Verdict, evaluate
 from pollday.capacity.judge import LevelRule, judge
 from pollday.capacity.plan import LevelPlan
-from pollday.capacity.search import NOT_MEASURED
+from pollday.models.capacity import (
+    AuditFigures,
+    CapacityLevel,
+    EndpointFigures,
+    GeneratorFigures,
+    LevelRuleFigures,
+)
 
 # When the scenario has no threshold on the generator's lag, a level whose lag p99 is over
 # this is generator-bound all the same: its target figures cannot be trusted.
 GENERATOR_LAG_LIMIT_MS = 100.0
-_ENDPOINT_KEYS = ("requests", "error_rate", "p50_ms", "p95_ms", "p99_ms", "max_ms",
-                  "p50_ms_intended", "p95_ms_intended", "p99_ms_intended", "max_ms_intended")
-_GENERATOR_KEYS = ("workers", "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "scheduled_events",
-                   "fired_events", "dropped_events", "abandoned_in_flight")
 _AUDIT_KEYS = tuple(f.stat for f in of_group("audit"))
 
 
@@ -33,18 +35,18 @@ def _flatten(loadtest: dict[str, Any], audit_figures: dict[str, Any]) -> dict[st
     return figures
 
 
-def _with_implicit_lag(thresholds: list[Threshold], verdicts: list[dict[str, Any]],
-                       figures: dict[str, float | None]) -> list[dict[str, Any]]:
+def _with_implicit_lag(thresholds: list[Threshold], verdicts: list[Verdict],
+                       figures: dict[str, float | None]) -> list[Verdict]:
     """``verdicts`` plus the implicit generator lag check when the scenario has none."""
     if any(t.figure.startswith("generator.lag_") for t in thresholds):
         return verdicts
     lag = figures.get("generator.lag_p99_ms")
     if lag is None or lag < GENERATOR_LAG_LIMIT_MS:
         return verdicts
-    return [*verdicts, {"name": "generator.lag_p99_ms",
-                        "rule": f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
-                        "value": lag, "verdict": "failed",
-                        "reason": "implicit: the scenario has no generator.lag_* threshold"}]
+    return [*verdicts, Verdict(name="generator.lag_p99_ms",
+                               rule=f"generator.lag_p99_ms < {GENERATOR_LAG_LIMIT_MS:g}",
+                               value=lag, verdict="failed",
+                               reason="implicit: the scenario has no generator.lag_* threshold")]
 
 
 def _rates(loadtest: dict[str, Any], replay_s: float) -> tuple[float, float]:
@@ -74,66 +76,100 @@ def exercised(thresholds: list[Threshold], loadtest: dict[str, Any]
     return keep, skipped
 
 
+def _endpoints(loadtest: dict[str, Any]) -> dict[str, EndpointFigures]:
+    """Each endpoint figure group's figures (``loadtest.json``'s, by the group's name)."""
+    return {e["figure"]: EndpointFigures.model_validate(
+                {k: e.get(k) for k in EndpointFigures.model_fields})
+            for e in loadtest.get("endpoints", {}).values()}
+
+
+def _generator(loadtest: dict[str, Any]) -> GeneratorFigures:
+    generator = loadtest.get("generator", {})
+    return GeneratorFigures.model_validate(
+        {k: generator.get(k) for k in GeneratorFigures.model_fields})
+
+
+def _audit(audit_figures: dict[str, Any]) -> AuditFigures:
+    return AuditFigures.model_validate(
+        {"level": level_of(audit_figures), **{k: audit_figures.get(k) for k in _AUDIT_KEYS}})
+
+
 def level_record(plan: LevelPlan, index: int, folder: Path, loadtest: dict[str, Any],
                  audit_figures: dict[str, Any], thresholds: list[Threshold], rule: LevelRule,
-                 checkins_per_s: float) -> dict[str, Any]:
+                 checkins_per_s: float) -> CapacityLevel:
     """A level that ran: its figures, verdicts and rates, judged by the level rule."""
     figures = _flatten(loadtest, audit_figures)
     judged_thresholds, skipped = exercised(thresholds, loadtest)
     unmeasured = audit_unmeasured(audit_figures)
+    written = evaluate(judged_thresholds, figures, unmeasured)  # as the files hold them
     verdicts = _with_implicit_lag(judged_thresholds,
-                                  evaluate(judged_thresholds, figures, unmeasured), figures)
+                                  [Verdict.model_validate(v) for v in written], figures)
     offered, achieved = _rates(loadtest, plan.replay_s)
-    endpoints = {e["figure"]: {k: e.get(k) for k in _ENDPOINT_KEYS}
-                 for e in loadtest.get("endpoints", {}).values()}
     by_group: dict[str, int] = {}  # adapters may map several endpoints to one figure
     for e in loadtest.get("endpoints", {}).values():
         by_group[e["figure"]] = by_group.get(e["figure"], 0) + int(e.get("requests") or 0)
     judged = judge(rule, replay_s=plan.replay_s, main_requests=plan.main_requests,
                    offered_rps=offered, achieved_rps=achieved, verdicts=verdicts,
                    requests_by_group=by_group)
-    return {
+    return CapacityLevel(
         **_plan_fields(plan, index, folder, rule, checkins_per_s),
-        "verdict": judged.verdict,
-        "failing": [v["rule"] for v in judged.failing],
-        "not_measured": judged.not_measured,
-        "offered_rps": offered,
-        "achieved_rps": achieved,
-        "endpoints": endpoints,
-        "generator": {k: loadtest.get("generator", {}).get(k) for k in _GENERATOR_KEYS},
-        "audit": {"level": level_of(audit_figures),
-                  **{k: audit_figures.get(k) for k in _AUDIT_KEYS}},
-        "thresholds": verdicts + [v for v in judged.failing if v not in verdicts],
-        "unmeasured": judged.unmeasured,
-        "not_exercised": skipped,
-        "not_judged": judged.not_judged,
-    }
+        verdict=judged.verdict,
+        failing=[v.rule for v in judged.failing],
+        not_measured=judged.not_measured,
+        offered_rps=offered,
+        achieved_rps=achieved,
+        endpoints=_endpoints(loadtest),
+        generator=_generator(loadtest),
+        audit=_audit(audit_figures),
+        thresholds=verdicts + [v for v in judged.failing if v not in verdicts],
+        unmeasured=judged.unmeasured,
+        not_exercised=skipped,
+        not_judged=judged.not_judged,
+    )
+
+
+class _PlanFields(TypedDict):
+    """The fields of a level its plan gives, run or not."""
+
+    index: int
+    multiple: float
+    checkins_per_s: float
+    ran: bool
+    stations: int
+    share_of_load: float
+    compress: float
+    passes: int
+    replay_s: float
+    checkins_scheduled: int
+    rule: LevelRuleFigures
+    folder: str
 
 
 def _plan_fields(plan: LevelPlan, index: int, folder: Path, rule: LevelRule,
-                 checkins_per_s: float) -> dict[str, Any]:
+                 checkins_per_s: float) -> _PlanFields:
     level = plan.load
-    return {
-        "index": index,
-        "multiple": level.multiple,
-        "checkins_per_s": round(level.multiple * checkins_per_s, 2),
-        "ran": plan.not_measured is None,
-        "stations": level.n_stations,
-        "share_of_load": round(level.share_of_load, 6),
-        "compress": round(level.compress, 3),
-        "passes": plan.passes,
-        "replay_s": round(plan.replay_s, 2),
-        "checkins_scheduled": plan.main_requests,
-        "rule": rule.as_json(),
-        "folder": str(folder),
-    }
+    return _PlanFields(
+        index=index,
+        multiple=level.multiple,
+        checkins_per_s=round(level.multiple * checkins_per_s, 2),
+        ran=plan.not_measured is None,
+        stations=level.n_stations,
+        share_of_load=round(level.share_of_load, 6),
+        compress=round(level.compress, 3),
+        passes=plan.passes,
+        replay_s=round(plan.replay_s, 2),
+        checkins_scheduled=plan.main_requests,
+        rule=rule.as_model(),
+        folder=str(folder),
+    )
 
 
 def not_run_record(plan: LevelPlan, index: int, folder: Path, rule: LevelRule,
-                   checkins_per_s: float) -> dict[str, Any]:
+                   checkins_per_s: float) -> CapacityLevel:
     """A level the rule cannot judge at this multiple: recorded with why, never sent."""
-    return {**_plan_fields(plan, index, folder, rule, checkins_per_s), "verdict": NOT_MEASURED,
-            "failing": [], "not_measured": plan.not_measured, "side": plan.side,
-            "offered_rps": None, "achieved_rps": None,
-            "endpoints": {}, "generator": {}, "audit": {}, "thresholds": [],
-            "not_exercised": [], "not_judged": [], "unmeasured": []}
+    return CapacityLevel(
+        **_plan_fields(plan, index, folder, rule, checkins_per_s), verdict="not-measured",
+        failing=[], not_measured=plan.not_measured, side=plan.side,
+        offered_rps=None, achieved_rps=None,
+        endpoints={}, generator=GeneratorFigures(), audit=AuditFigures(), thresholds=[],
+        not_exercised=[], not_judged=[], unmeasured=[])

@@ -17,10 +17,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-HELD, FAILED, GENERATOR_BOUND = "held", "failed", "generator-bound"
-NOT_MEASURED = "not-measured"  # the level could not send enough, long enough (capacity_plan)
+from pollday.models.capacity import CapacityLevel, LevelVerdict
+
+HELD: LevelVerdict = "held"
+FAILED: LevelVerdict = "failed"
+GENERATOR_BOUND: LevelVerdict = "generator-bound"
+NOT_MEASURED: LevelVerdict = "not-measured"  # could not send enough, long enough (plan.py)
 MAX_DOWN_STEPS = 8  # below the start: at most start / factor**8
 
 
@@ -47,7 +50,7 @@ class SearchSettings:
 
 @dataclass
 class SearchResult:
-    levels: list[dict[str, Any]] = field(default_factory=list)  # in the order run
+    levels: list[CapacityLevel] = field(default_factory=list)  # in the order run
     held: float | None = None  # highest multiple that held
     failed: float | None = None  # lowest multiple where the target failed (above ``held``)
     generator_bound: list[float] = field(default_factory=list)  # every such level
@@ -92,19 +95,18 @@ class SearchResult:
 
 TOO_LOW = "too-low"  # the search's own word for a low not-measured level
 
-RunLevel = Callable[[float], dict[str, Any]]  # multiple -> level record with "verdict"
+RunLevel = Callable[[float], CapacityLevel]  # multiple -> the level, judged
 
 
 def _run(run_level: RunLevel, multiple: float, result: SearchResult) -> str:
     record = run_level(multiple)
     result.levels.append(record)
-    verdict = str(record["verdict"])
+    verdict: str = record.verdict
     if verdict == GENERATOR_BOUND:
         result.generator_bound.append(multiple)
     elif verdict == NOT_MEASURED:
-        (result.too_low if record.get("side") == "low" else result.not_measured).append(
-            multiple)
-        if record.get("side") == "low":
+        (result.too_low if record.side == "low" else result.not_measured).append(multiple)
+        if record.side == "low":
             return TOO_LOW
     elif verdict == HELD:
         result.held = multiple if result.held is None else max(result.held, multiple)

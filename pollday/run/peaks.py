@@ -8,7 +8,7 @@ reports its replay as a multiple of it; ``pollday capacity`` picks its window an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,23 +71,28 @@ def replay_multiples(rows: NDArray[np.void], n_stations: int, kept: NDArray[np.i
     return out
 
 
+class NationalMultiples(TypedDict):
+    """``summary.json`` ``replay``'s national part (``pollday run``)."""
+
+    national_peak_checkins_per_min: float
+    national_multiple: dict[str, float | None]  # checkins, protocols, results_reads
+
+
 def national_multiples(result: NationalResult, share: float, compress: float, seed: int
-                       ) -> dict[str, Any]:
+                       ) -> NationalMultiples:
     """What ``pollday run`` adds to ``summary.json``'s ``replay``: the national check-in
     peak and which multiple of the national peaks its own replay was."""
     rows, n = result.schedule, len(result.stations)
     kept = kept_stations(n, share, seed)
     weights = station_weights(result)
     peak, _ = national_peak(rows, n, weights)
-    return {"national_peak_checkins_per_min": round(peak, 2),
-            "national_multiple": replay_multiples(rows, n, kept, compress, weights)}
+    return NationalMultiples(
+        national_peak_checkins_per_min=round(peak, 2),
+        national_multiple=replay_multiples(rows, n, kept, compress, weights))
 
 
-def station_weights(result: NationalResult) -> NDArray[np.float64] | None:
+def station_weights(result: NationalResult) -> NDArray[np.float64]:
     """Each station's weight (``station_groups[].weight``: real stations it stands for)."""
-    scenario = getattr(result, "scenario", None)
-    if scenario is None:
-        return None
-    per_group = np.array([g.weight for g in scenario.station_groups], dtype=np.float64)
+    per_group = np.array([g.weight for g in result.scenario.station_groups], dtype=np.float64)
     weights: NDArray[np.float64] = per_group[np.asarray(result.stations.group)]
     return weights

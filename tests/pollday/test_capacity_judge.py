@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from loadtests.thresholds import parse_threshold
+from loadtests.thresholds import Verdict, parse_threshold
 from pollday.capacity.judge import RATE_RULE, judge, level_rule, needed_requests
 from pollday.capacity.plan import HIGH, LOW, fresh_passes, plan_level
 
@@ -49,8 +49,8 @@ def test_without_thresholds_a_level_still_needs_its_floor() -> None:
     assert level_rule(rules("batch.p95_ms_intended < 60000")).min_s == 5.0
 
 
-def met(*texts: str) -> list[dict[str, Any]]:
-    return [{"name": t.split()[0], "rule": t, "value": 1.0, "verdict": "met"} for t in texts]
+def met(*texts: str) -> list[Verdict]:
+    return [Verdict(name=t.split()[0], rule=t, value=1.0, verdict="met") for t in texts]
 
 
 def ran(**kw: Any) -> dict[str, Any]:
@@ -74,26 +74,26 @@ def test_a_target_answering_well_below_the_offer_did_not_hold() -> None:
     rule = level_rule(rules(*SMOKE))
     judged = judge(rule, **ran(offered_rps=19001.0, achieved_rps=1152.0))
     assert judged.verdict == "failed"
-    assert [v["rule"] for v in judged.failing] == [RATE_RULE]
-    assert judged.failing[0]["value"] == pytest.approx(1152 / 19001, abs=1e-3)
+    assert [v.rule for v in judged.failing] == [RATE_RULE]
+    assert judged.failing[0].value == pytest.approx(1152 / 19001, abs=1e-3)
     # At 90 % of the offer it still holds: the ratio is the rule, not "exactly the offer".
     assert judge(rule, **ran(achieved_rps=450.0)).verdict == "held"
 
 
 def test_a_late_generator_makes_the_level_say_nothing_about_the_target() -> None:
     rule = level_rule(rules(*SMOKE))
-    late = [*met(*SMOKE[:3]), {"name": "generator.lag_p99_ms", "rule": SMOKE[3],
-                               "value": 250.0, "verdict": "failed"}]
+    late = [*met(*SMOKE[:3]), Verdict(name="generator.lag_p99_ms", rule=SMOKE[3],
+                                      value=250.0, verdict="failed")]
     judged = judge(rule, **ran(achieved_rps=100.0, verdicts=late))
     assert judged.verdict == "generator-bound"
-    assert [v["rule"] for v in judged.failing] == [SMOKE[3]]  # not the target's rate
+    assert [v.rule for v in judged.failing] == [SMOKE[3]]  # not the target's rate
 
 
 def test_a_threshold_on_an_endpoint_with_too_few_requests_is_not_judged() -> None:
     thresholds = [*SMOKE, "batch.p95_ms < 1000"]
     rule = level_rule(rules(*thresholds))
-    verdicts = [*met(*SMOKE), {"name": "batch.p95_ms", "rule": "batch.p95_ms < 1000",
-                               "value": 4000.0, "verdict": "failed"}]
+    verdicts = [*met(*SMOKE), Verdict(name="batch.p95_ms", rule="batch.p95_ms < 1000",
+                                      value=4000.0, verdict="failed")]
     judged = judge(rule, **ran(verdicts=verdicts,
                                requests_by_group={"checkin": 5000, "batch": 16}))
     assert judged.verdict == "held"

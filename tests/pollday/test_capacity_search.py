@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from pollday.capacity.search import (
@@ -14,18 +12,27 @@ from pollday.capacity.search import (
     SearchSettings,
     search,
 )
+from pollday.models.capacity import CapacityLevel, LevelVerdict, Side
+
+
+def level(multiple: float, verdict: LevelVerdict, side: Side | None = None,
+          not_measured: str | None = None) -> CapacityLevel:
+    """A level as the search sees it: its multiple and verdict (``side``, ``not_measured``:
+    why a not-measured one says nothing)."""
+    return CapacityLevel(index=1, multiple=multiple, verdict=verdict, side=side,
+                         not_measured=not_measured)
 
 
 def target(capacity: float, generator_limit: float = float("inf")):  # type: ignore[no-untyped-def]
     tried: list[float] = []
 
-    def run(multiple: float) -> dict[str, Any]:
+    def run(multiple: float) -> CapacityLevel:
         tried.append(multiple)
         if multiple > generator_limit:
             verdict = GENERATOR_BOUND
         else:
             verdict = HELD if multiple <= capacity else FAILED
-        return {"multiple": multiple, "verdict": verdict}
+        return level(multiple, verdict)
 
     return run, tried
 
@@ -102,7 +109,7 @@ def test_levels_before_a_failing_one_are_kept() -> None:
 
     run, tried = target(10.0)
 
-    def breaks_at_third(multiple: float) -> dict[str, Any]:
+    def breaks_at_third(multiple: float) -> CapacityLevel:
         if len(tried) == 2:
             raise RuntimeError("the target went away")
         return run(multiple)
@@ -110,22 +117,20 @@ def test_levels_before_a_failing_one_are_kept() -> None:
     found = SearchResult()
     with pytest.raises(RuntimeError):
         search(breaks_at_third, SearchSettings(1.0, 2.0, 64.0, 0.05), found)
-    assert [lvl["multiple"] for lvl in found.levels] == [1.0, 2.0] and found.held == 2.0
+    assert [lvl.multiple for lvl in found.levels] == [1.0, 2.0] and found.held == 2.0
 
 
 def measurable(capacity: float, low: float, high: float):  # type: ignore[no-untyped-def]
     """A target of ``capacity`` whose levels can be judged only in (low, high]."""
     tried: list[float] = []
 
-    def run(multiple: float) -> dict[str, Any]:
+    def run(multiple: float) -> CapacityLevel:
         tried.append(multiple)
         if multiple <= low:
-            return {"multiple": multiple, "verdict": NOT_MEASURED, "side": "low",
-                    "not_measured": "too few check-ins"}
+            return level(multiple, NOT_MEASURED, "low", "too few check-ins")
         if multiple > high:
-            return {"multiple": multiple, "verdict": NOT_MEASURED, "side": "high",
-                    "not_measured": "no fresh voters"}
-        return {"multiple": multiple, "verdict": HELD if multiple <= capacity else FAILED}
+            return level(multiple, NOT_MEASURED, "high", "no fresh voters")
+        return level(multiple, HELD if multiple <= capacity else FAILED)
 
     return run, tried
 

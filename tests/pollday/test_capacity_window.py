@@ -123,7 +123,10 @@ def test_national_multiples_for_pollday_run() -> None:
     from pollday.run.peaks import national_multiples
 
     events = [(60.0 * k, EventKind.CHECKIN, s) for k in range(60) for s in range(10)]
-    result = SimpleNamespace(schedule=rows_of(events), stations=list(range(10)))
+    # The fields of a NationalResult these read: 10 stations of one group, each one station.
+    stations = np.zeros(10, dtype=[("group", np.int64)]).view(np.recarray)
+    scenario = SimpleNamespace(station_groups=[SimpleNamespace(weight=1.0)])
+    result = SimpleNamespace(schedule=rows_of(events), stations=stations, scenario=scenario)
     kept = kept_stations(10, 0.3, 7)
     assert len(kept) == 3
     assert national_multiples(result, 0.3, 100.0, 7) == {
