@@ -28,7 +28,7 @@ def capacity_section(folder: RunFolder) -> Section | None:
             "headline": doc.headline,
             "doc": doc,
             "levels": levels,
-            "image": capacity_figure([r.model_dump() for r in levels], doc.capacity.multiple)
+            "image": capacity_figure(levels, doc.capacity.multiple)
             if levels else None,
         },
     )
