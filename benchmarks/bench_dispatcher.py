@@ -123,7 +123,7 @@ def trial_dispatcher(host: str, rate: float, duration_s: float) -> dict[str, Any
     from loadtests.options import from_namespace
     from loadtests.plan import JobKind, build_jobs, with_public
     from loadtests.replay import JobRunner, load
-    from loadtests.sender import GeventClock, GeventSender, calm_collector, http_transport
+    from loadtests.replay.sender import GeventClock, GeventSender, calm_collector, http_transport
     from simulation import SCHEDULE_DTYPE
 
     smoke = REPO / "scenarios" / "smoke.toml"

@@ -43,7 +43,7 @@ import psutil
 
 import simulation
 from benchmarks.support import running_service
-from loadtests.register_file import write_register
+from loadtests.register.files import write_register
 from pollday.harness.generators import USABLE_CORE_SHARE, workers_needed
 from pollday.harness.locust_process import LocustRun, live_stats
 from pollday.run.peaks import national_peak, station_weights

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from loadtests import register
+from loadtests.register import synthetic as register
 from simulation import Scenario
 from simulation.errors import InputError
 

@@ -17,8 +17,8 @@ How it maps onto Locust (details in docs/loadtests.md):
   ledger) go to the master with custom messages and are written to ``--pollday-out``.
 
 This file starts a test (options, shares, time zero) and declares Locust's user and shape;
-what the process knows of the replay is :mod:`loadtests.replay_state`, and the end of a
-replay (reports, flush, outputs) :mod:`loadtests.replay_end`.
+what the process knows of the replay is :mod:`loadtests.replay.state`, and the end of a
+replay (reports, flush, outputs) :mod:`loadtests.replay.end`.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ from loadtests.options import OptionsError, ReplayOptions
 from loadtests.plan import event_weights, partition_stations
 from loadtests.public_load import NIGHT_DECAY_S
 from loadtests.replay import Loaded, kept_rows, load
-from loadtests.replay_end import finished, on_flush, on_ledger, on_report, on_test_stop
-from loadtests.replay_state import STATE
-from loadtests.sender import Driver
+from loadtests.replay.end import finished, on_flush, on_ledger, on_report, on_test_stop
+from loadtests.replay.sender import Driver
+from loadtests.replay.state import STATE
 from loadtests.web_ui import hide_user_count_fields, repeat_start_warning
 from simulation import ScenarioError
 from simulation.errors import ExitCode

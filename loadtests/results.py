@@ -123,7 +123,7 @@ class LoadTestOutput(Output):
 class AuditOutput(Output):
     """The audit after the load (``summary.json`` ``audit``, without ``format`` there).
 
-    ``level`` says which audit ran (``--audit``, :mod:`loadtests.audit_levels`): a figure the
+    ``level`` says which audit ran (``--audit``, :mod:`loadtests.audit.levels`): a figure the
     level could not measure is null, never 0 (an older summary without ``level`` is ``full``).
     """
 

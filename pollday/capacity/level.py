@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
-from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
+from loadtests.audit.levels import DEFAULT_AUDIT, AuditLevel
 from loadtests.results import LoadTestOutput
 from loadtests.thresholds import Threshold
 from pollday.capacity.cpus import CpuSplit, pinned

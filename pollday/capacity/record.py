@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypedDict
 
-from loadtests.audit_levels import audit_unmeasured, level_of
+from loadtests.audit.levels import audit_unmeasured, level_of
 from loadtests.figures import ENDPOINT_GROUPS as ENDPOINT_FIGURES
 from loadtests.figures import of_group
-from loadtests.measured import loadtest_figures
+from loadtests.figures.measured import loadtest_figures
 from loadtests.thresholds import Threshold, Verdict, evaluate
 from pollday.capacity.judge import LevelRule, judge
 from pollday.capacity.plan import LevelPlan

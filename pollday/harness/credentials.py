@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from loadtests.audit_levels import AUDIT_LEVELS, DEFAULT_AUDIT, LEVEL_MEANINGS
+from loadtests.audit.levels import AUDIT_LEVELS, DEFAULT_AUDIT, LEVEL_MEANINGS
 
 __all__ = ["ADMIN_TOKEN_ENV", "SECRET_ENV", "add_credential_arguments"]
 

@@ -5,7 +5,7 @@ and the simulation's processes; checked before anything is simulated or sent.
 (:class:`pollday.capacity.config.CapacityConfig`) both extend :class:`LoadTarget`, so its
 fields are declared, and checked, once.
 
-``audit`` (``--audit``, :mod:`loadtests.audit_levels`) decides what a ``--host`` needs: with
+``audit`` (``--audit``, :mod:`loadtests.audit.levels`) decides what a ``--host`` needs: with
 ``full`` the admin contract and its token, checked before any traffic; with ``answers`` or
 ``none`` only that the target answers. ``adapter`` (``--adapter``) overrides the scenario's
 ``loadtest.adapter``.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from loadtests.adapter import AdapterError
 from loadtests.adapter_spec import check_adapter_spec, needs_station_secret
 from loadtests.audit import AuditError, check_auditable
-from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel
+from loadtests.audit.levels import DEFAULT_AUDIT, AuditLevel
 from pollday.exits import EXIT_BAD_INPUT, EXIT_HARNESS
 from pollday.harness.failure import RunFailure
 from pollday.harness.generators import DEFAULT_MASTER_BIND, DEFAULT_WORKERS_WAIT_S

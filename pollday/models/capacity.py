@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from loadtests.audit_levels import AuditLevel
+from loadtests.audit.levels import AuditLevel
 from loadtests.thresholds import Verdict
 from simulation.outputs.output_model import Output, Part
 

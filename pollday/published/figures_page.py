@@ -6,15 +6,15 @@ Generated, never edited by hand: ``python -m pollday.published.pages`` writes it
 
 from __future__ import annotations
 
-from loadtests.figure_rules import DIRECTIONS
 from loadtests.figures import CATALOGUE, ENDPOINTS, RENAMED, SOURCES, Figure
+from loadtests.figures.rules import DIRECTIONS
 
 _HEAD = """\
 # Figures
 
-<!-- Generated from loadtests/figures.py by the module pollday.published.pages; do not edit. -->
+<!-- Generated from loadtests/figures/ by the module pollday.published.pages; do not edit. -->
 
-Every figure a run measures, defined once (`loadtests/figures.py`): thresholds
+Every figure a run measures, defined once (`loadtests/figures/catalogue.py`): thresholds
 (`thresholds = ["checkin.p95_ms < 300", ...]`, see [run.md](run.md#thresholds)), the report,
 the console and this page all read it. A threshold is `figure op value` with `<`, `<=`, `>`,
 `>=`, `==` or `!=`; naming a figure not listed here is a validation error (exit 2).
@@ -38,7 +38,7 @@ Every figure says which way is good (*lower is better*, *higher is better*, or *
 turnout, request counts) and, when a value alone says something is wrong, when it alarms
 (`> 0` for duplicates that voted anyway; `> 30` for a p95 wait, or the wait limit the
 scenario's `[standard]` sets). The report colours every figure by that rule and nothing
-else (`loadtests/figure_colour.py`): red when it alarms, green when it has an alarm and
+else (`loadtests/figures/colour.py`): red when it alarms, green when it has an alarm and
 does not ring, plain when it has no alarm (latencies: how slow is too slow is the
 scenario's call). When the scenario has a threshold on a figure, the threshold's verdict
 colours it instead, so a figure is never green in one table and red in another.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pollday.report.plots as plots
-from loadtests.figure_colour import alarm_limit, figure_colour
 from loadtests.figures import BY_NAME
-from loadtests.measured import lookup
+from loadtests.figures.colour import alarm_limit, figure_colour
+from loadtests.figures.measured import lookup
 from pollday.report.day_data import day_profile
 from pollday.report.queue_data import queue_view
 from pollday.report.run_folder import RunFolder

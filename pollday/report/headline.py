@@ -1,7 +1,7 @@
 """The key figures at the top of the page, from ``summary.json``.
 
 A row that shows a catalogue figure names it (``figure``) and takes its colour from the
-catalogue's rule (:func:`loadtests.figure_colour.figure_colour`); no row is coloured by hand.
+catalogue's rule (:func:`loadtests.figures.colour.figure_colour`); no row is coloured by hand.
 Rows without a figure (stations, people arriving) are plain counts and never coloured.
 """
 
@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests.figure_colour import alarm_limit, figure_colour
-from loadtests.figure_rules import Colour
 from loadtests.figures import BY_NAME
-from loadtests.measured import lookup, standard_of
+from loadtests.figures.colour import alarm_limit, figure_colour
+from loadtests.figures.measured import lookup, standard_of
+from loadtests.figures.rules import Colour
 from pollday.report.run_folder import RunFolder
 from pollday.report.section import Section
 from pollday.report.verdict import page_verdict
@@ -111,7 +111,7 @@ def _standard_rows(rows: _Rows, s: Mapping[str, Any]) -> list[Figure]:
 def key_figures(s: Mapping[str, Any]) -> list[Figure]:
     rows = _Rows(s)
     # The plain rows' parts read through the summary's model (older files included); the
-    # coloured rows look their figure up by its catalogue key (loadtests.measured.lookup).
+    # coloured rows look their figure up by its catalogue key (loadtests.figures.measured.lookup).
     wait = WaitFigures.model_validate(s["wait_min"])
     peak = CheckinPeak.model_validate(s.get("checkins_per_minute", {"peak": 0, "peak_time": None}))
     lost_note = ", ".join(f"{_n(s[k])} {label}" for k, label in (

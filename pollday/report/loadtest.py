@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from loadtests.figure_colour import figure_colour
 from loadtests.figures import BY_NAME, of_group
+from loadtests.figures.colour import figure_colour
 from pollday.report.loadtest_data import thresholds_of
 from pollday.report.plots.loadtest import (
     latency_figure,

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from loadtests.figure_rules import Colour
-from loadtests.measured import standard_of
+from loadtests.figures.measured import standard_of
+from loadtests.figures.rules import Colour
 from simulation.standard import part_text, verdict_line
 
 Subject = Literal["service", "stations"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtests.measured import day_figures
+from loadtests.figures.measured import day_figures
 from pollday.models.run import ClosedLoop
 from simulation import RunOptions, national_summary, simulate
 from simulation.national.runner import ProgressCallback

@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.audit import AuditError, audit
-from loadtests.audit_levels import audit_unmeasured
-from loadtests.measured import run_figures
+from loadtests.audit.levels import audit_unmeasured
+from loadtests.figures.measured import run_figures
 from loadtests.plan import kept_stations
 from loadtests.results import LoadTestOutput
 from loadtests.thresholds import Threshold, judged_by_run

@@ -1,6 +1,6 @@
 """``pollday register``: parses its arguments into RegisterOptions and writes the register.
 
-The work is :func:`loadtests.register_file.write_register_file`; this module only parses,
+The work is :func:`loadtests.register.files.write_register_file`; this module only parses,
 passes pollday's progress bar in (loadtests must not import pollday) and prints.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from loadtests.register import DEFAULT_WEBCAM_SHARE
-from loadtests.register_file import (
+from loadtests.register.files import (
     ProgressBar,
     RegisterOptions,
     RegisterSummary,

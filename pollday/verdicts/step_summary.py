@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from loadtests.audit_levels import audit_unmeasured
+from loadtests.audit.levels import audit_unmeasured
 from loadtests.figures import BY_NAME
-from loadtests.measured import day_figures, run_figures
+from loadtests.figures.measured import day_figures, run_figures
 from pollday.verdicts.line import (
     format_value,
     run_verdict,

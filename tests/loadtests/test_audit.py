@@ -17,12 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loadtests import register
 from loadtests.adapter import Adapter, AdapterContext, CheckinItem, HttpRequest, ProtocolCounts
 from loadtests.audit import AuditError, audit
 from loadtests.ledger import Ledger, entry_dict, write_ledger
 from loadtests.plan import kept_stations
 from loadtests.register import rescan
+from loadtests.register import synthetic as register
 from pollday.run.register import write_run_register
 from simulation import Scenario, load_scenario, station_code
 from tests.html_server import html_server
@@ -212,7 +212,7 @@ def _flaky_client(failures: int) -> tuple[httpx.Client, list[str]]:
 
 
 def test_an_audit_lookup_survives_a_dropped_keep_alive_connection() -> None:
-    from loadtests.audit import _get
+    from loadtests.audit.contract import _get
 
     client, calls = _flaky_client(failures=3)
     assert _get(client, "/admin/counters").status_code == 200
@@ -220,7 +220,7 @@ def test_an_audit_lookup_survives_a_dropped_keep_alive_connection() -> None:
 
 
 def test_an_audit_lookup_that_keeps_failing_is_an_audit_error_naming_the_attempts() -> None:
-    from loadtests.audit import _get
+    from loadtests.audit.contract import _get
 
     client, calls = _flaky_client(failures=10)
     with pytest.raises(AuditError, match=r"/admin/counters failed after 4 attempts: .*Errno 9"):

@@ -1,4 +1,4 @@
-"""Audit levels (loadtests/audit_levels.py, loadtests/audit_ledger.py): the ``answers`` level
+"""Audit levels (loadtests/audit/levels.py, loadtests/audit/ledger.py): the ``answers`` level
 from a ledger file (exact figures), ``none``, and thresholds on figures a level did not
 measure (``not-measured``, never met; a lower bound settles what it can)."""
 
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from loadtests.audit import audit
-from loadtests.audit_ledger import answers_audit
-from loadtests.audit_levels import NEEDS_ADMIN, audit_unmeasured, unmeasured_stats
+from loadtests.audit.ledger import answers_audit
+from loadtests.audit.levels import NEEDS_ADMIN, audit_unmeasured, unmeasured_stats
 from loadtests.results import AuditOutput
 from loadtests.thresholds import Unmeasured, judge_all, parse_threshold
 

@@ -13,7 +13,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from loadtests import register
 from loadtests.adapter import Adapter, AdapterContext, HttpRequest
 from loadtests.adapter_spec import load_adapter
 from loadtests.latency import Recorder
@@ -21,6 +20,7 @@ from loadtests.ledger import read_ledger
 from loadtests.options import OptionsError, from_namespace
 from loadtests.output import figure_aliases, summarize, worker_notes, write_outputs
 from loadtests.plan import JobKind
+from loadtests.register import synthetic as register
 from loadtests.replay import JobRunner, Loaded, Response, load, worker_plan
 from loadtests.results import LoadTestOutput
 from pollday.verdicts.run_verdict import replay_notes

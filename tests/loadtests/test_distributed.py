@@ -21,7 +21,7 @@ import pytest
 
 import simulation
 from loadtests.ledger import read_ledger
-from loadtests.register_file import write_register
+from loadtests.register.files import write_register
 from pollday.harness.locust_process import LocustRun
 from simulation.outputs.schedule import save as save_schedule
 from tests.service.service_support import SECRET, Server

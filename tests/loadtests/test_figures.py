@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from loadtests.figures import BY_NAME, CATALOGUE, ENDPOINTS, known_figures, of_group
-from loadtests.measured import ENDPOINT_STATS, ITEM_STATS, run_figures
+from loadtests.figures.measured import ENDPOINT_STATS, ITEM_STATS, run_figures
 from loadtests.thresholds import (
     ThresholdError,
     evaluate,

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from loadtests.audit import audit
-from loadtests.audit_levels import NEEDS_ADMIN, audit_unmeasured
-from loadtests.figure_rules import colour
+from loadtests.audit.levels import NEEDS_ADMIN, audit_unmeasured
 from loadtests.figures import BY_NAME, of_group
-from loadtests.measured import run_figures
+from loadtests.figures.measured import run_figures
+from loadtests.figures.rules import colour
 from loadtests.thresholds import judge_all, parse_threshold
 from pollday.capacity.judge import level_rule
 from pollday.capacity.plan import LevelPlan

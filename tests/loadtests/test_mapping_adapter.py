@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 import simulation
-from loadtests import register
 from loadtests.adapter import AdapterContext, Answer, CheckinItem, HttpRequest, ProtocolCounts
 from loadtests.adapter_spec import adapter_class
 from loadtests.mapping import MappedAdapter, json_pointer
+from loadtests.register import synthetic as register
 
 REPO = Path(__file__).resolve().parents[2]
 SMOKE = REPO / "scenarios" / "smoke.toml"

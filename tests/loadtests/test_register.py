@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loadtests import register as reg
-from loadtests import register_file
-from loadtests.register_file import VoterProgress
+from loadtests.register import files as register_file
+from loadtests.register import synthetic as reg
+from loadtests.register.files import VoterProgress
 from pollday.run.register_command import add_register_arguments, run_register
 from service import biometrics
 from simulation import build_stations, load_scenario, station_code

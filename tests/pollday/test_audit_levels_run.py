@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 import httpx
 import pytest
 
-from loadtests.audit_levels import NEEDS_ADMIN
+from loadtests.audit.levels import NEEDS_ADMIN
 from tests.capacity_server import known_capacity
 
 ROOT = Path(__file__).resolve().parents[2]

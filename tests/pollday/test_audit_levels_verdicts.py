@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import numpy as np
 import pytest
 
-from loadtests.audit_levels import audit_unmeasured, not_measured_audit
+from loadtests.audit.levels import audit_unmeasured, not_measured_audit
 from loadtests.thresholds import parse_threshold
 from pollday import CapacityConfig, RunConfig
 from pollday.capacity.command import verdict_lines

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.audit_levels import audit_unmeasured
+from loadtests.audit.levels import audit_unmeasured
 from loadtests.thresholds import evaluate, parse_threshold
 from tests.pollday.report_support import write_smoke_run
 from tests.pollday.test_report_verdicts import problems

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loadtests.figures import BY_NAME
-from loadtests.measured import lookup, standard_of
+from loadtests.figures.measured import lookup, standard_of
 from pollday.report.verdict import subject_of
 from simulation import load_scenario
 from simulation.scenario.rules import OPS

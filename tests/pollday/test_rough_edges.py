@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.measured import item_figures
+from loadtests.figures.measured import item_figures
 from loadtests.thresholds import evaluate, parse_threshold
 from pollday.cli import build_parser, main
 from pollday.options.aliases import RenamedFlag

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.figures import ENDPOINTS, of_group
-from loadtests.measured import day_figures, run_figures
+from loadtests.figures.measured import day_figures, run_figures
 from loadtests.thresholds import evaluate, judged_by_run, parse_threshold
 from pollday.report.render import render_page
 from pollday.report.run_folder import read_run_folder

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import register as reg
-from loadtests.register_file import write_register
+from loadtests.register import synthetic as reg
+from loadtests.register.files import write_register
 from simulation import build_stations, load_scenario, station_code
 from tests.service.service_support import REPO, Server, admin_headers, station_headers
 

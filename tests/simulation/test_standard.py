@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from loadtests.figures import of_group
-from loadtests.measured import day_figures
+from loadtests.figures.measured import day_figures
 from loadtests.thresholds import parse_threshold
 from pollday.scenario.file import parse_scenario
 from simulation import ScenarioError, national_summary, simulate, station_code

@@ -2,7 +2,7 @@
 job becomes requests, retries, measurements and ledger lines.
 
 The HTTP transport is a plain callable (:data:`Transport`) so the same code runs under
-Locust (gevent + FastHttpSession, see ``loadtests/sender.py``) and in tests.
+Locust (gevent + FastHttpSession, see ``loadtests/replay/sender.py``) and in tests.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 import simulation
-from loadtests import register
 from loadtests.adapter import Adapter, Answer, CheckinItem, HttpRequest, ProtocolCounts
 from loadtests.latency import Recorder
 from loadtests.ledger import Ledger
@@ -34,6 +33,7 @@ from loadtests.plan import (
     with_public,
 )
 from loadtests.public_load import results_reads, webcam_views
+from loadtests.register import synthetic as register
 from simulation import EventKind, Scenario, StationTable, station_code
 from simulation.clock import time_zero_utc
 from simulation.outputs.schedule import PROTOCOL_KINDS

@@ -16,7 +16,7 @@ From the ledger alone:
 - ``acknowledged_checkins``, ``protocols_accepted_by_harness``, ``protocol_votes``.
 
 What needs the target's own records (lost check-ins, its counters, its published results) is
-not measured here (:data:`loadtests.audit_levels.NEEDS_ADMIN`).
+not measured here (:data:`loadtests.audit.levels.NEEDS_ADMIN`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.audit_levels import unmeasured_stats
+from loadtests.audit.levels import unmeasured_stats
 from loadtests.ledger import read_ledger
 from loadtests.results import AuditOutput
 

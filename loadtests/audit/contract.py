@@ -15,8 +15,8 @@ The target is asked through the reference service's admin contract (``GET /admin
 ``GET /admin/checkins/{id}`` with the admin token) and ``GET /v1/results``. A target that does
 not speak it (404, an answer that is not the expected JSON) cannot be audited at this level:
 :class:`AuditError` says so, before any check-in could be miscounted as lost. Such a target
-is audited with ``--audit answers`` (the ledger alone, :mod:`loadtests.audit_ledger`) or not
-at all (``--audit none``); :mod:`loadtests.audit_levels` says what each level measures.
+is audited with ``--audit answers`` (the ledger alone, :mod:`loadtests.audit.ledger`) or not
+at all (``--audit none``); :mod:`loadtests.audit.levels` says what each level measures.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from loadtests.audit_ledger import answers_audit, tally_ledger
-from loadtests.audit_levels import DEFAULT_AUDIT, AuditLevel, not_measured_audit
+from loadtests.audit.ledger import answers_audit, tally_ledger
+from loadtests.audit.levels import DEFAULT_AUDIT, AuditLevel, not_measured_audit
 from loadtests.results import AuditOutput
 from simulation.errors import HarnessError
 

@@ -19,7 +19,7 @@ from typing import BinaryIO, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.register import (
+from loadtests.register.synthetic import (
     DEFAULT_WEBCAM_SHARE,
     NamePools,
     build_name_pools,

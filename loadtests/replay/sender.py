@@ -27,7 +27,7 @@ from loadtests.dispatcher import Dispatcher
 from loadtests.latency import record_s
 from loadtests.options import ReplayOptions
 from loadtests.plan import STATION_KINDS
-from loadtests.replay import JobRunner, Loaded, Response, Transport, worker_plan
+from loadtests.replay.jobs import JobRunner, Loaded, Response, Transport, worker_plan
 from simulation.errors import ExitCode
 
 log = logging.getLogger("pollday.replay")

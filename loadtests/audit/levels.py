@@ -3,7 +3,7 @@
 - ``full`` (the default): the ledger and the target's admin contract (``GET /admin/counters``,
   ``GET /admin/checkins/{id}``, ``GET /v1/results``, :mod:`loadtests.audit`). Every audit
   figure is measured.
-- ``answers``: the harness's own ledger only (:mod:`loadtests.audit_ledger`), what the target
+- ``answers``: the harness's own ledger only (:mod:`loadtests.audit.ledger`), what the target
   answered: statuses, duplicate attempts accepted, voters acknowledged twice, idempotency
   keys answered differently. No admin token. The figures that need the target's own records
   (:data:`NEEDS_ADMIN`) are not measured.

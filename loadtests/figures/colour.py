@@ -1,9 +1,9 @@
 """The colour of a catalogue figure on a page: the one function every coloured figure uses.
 
-The rule is the catalogue's (direction and alarm, :mod:`loadtests.figure_rules`); the limit
+The rule is the catalogue's (direction and alarm, :mod:`loadtests.figures.rules`); the limit
 the scenario sets for it (the standard's wait limit) is read from the run's summary; the
 page's thresholds on the figure, when there are any, decide instead (see
-:func:`loadtests.figure_rules.colour`).
+:func:`loadtests.figures.rules.colour`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from loadtests.figure_rules import Colour, colour
-from loadtests.figures import BY_NAME
-from loadtests.measured import lookup
+from loadtests.figures.catalogue import BY_NAME
+from loadtests.figures.measured import lookup
+from loadtests.figures.rules import Colour, colour
 
 
 def figure_colour(

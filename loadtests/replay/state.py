@@ -3,7 +3,7 @@ locustfile and the modules it alone uses): its options and schedule, its driver 
 runner or a worker), and on the master (or a local runner) the reports merged so far.
 
 One instance per process (:data:`STATE`): Locust's event hooks are plain functions, so the
-start of a test (``loadtests/locustfile.py``) and its end (:mod:`loadtests.replay_end`)
+start of a test (``loadtests/locustfile.py``) and its end (:mod:`loadtests.replay.end`)
 share it here.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry
 from loadtests.options import ReplayOptions
-from loadtests.replay import Loaded
-from loadtests.sender import Driver
+from loadtests.replay.jobs import Loaded
+from loadtests.replay.sender import Driver
 
 __all__ = ["STATE", "ProcessState"]
 

@@ -17,9 +17,9 @@ from loadtests.distributed import TRACK, generator_workers, lost_workers
 from loadtests.latency import Recorder
 from loadtests.ledger import Entry
 from loadtests.output import figure_aliases, worker_notes, write_outputs
-from loadtests.replay import kept_rows
-from loadtests.replay_state import STATE
-from loadtests.sender import Driver
+from loadtests.replay.jobs import kept_rows
+from loadtests.replay.sender import Driver
+from loadtests.replay.state import STATE
 
 __all__ = ["finished", "on_flush", "on_ledger", "on_report", "on_test_stop"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loadtests.figures import of_group
+from loadtests.figures.catalogue import of_group
 
 Figures = dict[str, float | None]
 # The stats every endpoint group has (the batch group has its items too).
