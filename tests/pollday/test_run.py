@@ -213,9 +213,11 @@ def test_slow_target_fails_and_junit_names_the_threshold(
     # A slower check-in keeps voters at the desk longer, so waits should not shrink. In smoke
     # the effect is tiny (scans of ~14 s dominate the desk; measured here: mean wait 0.441 ->
     # 0.442 min, p95 equal): this guards the direction, not the size.
+    # Only the mean: the national p95 is not monotone in the desk's time (measured at half
+    # turnout: 0.547 -> 0.545 min while the mean rose), a quantile over 20 small stations
+    # moves with which voters cross it.
     measured, assumed = loop["with_measured_latency"], loop["assumed"]
     assert measured["mean_wait_min"] >= assumed["mean_wait_min"]
-    assert measured["national_p95_wait_min"] >= assumed["national_p95_wait_min"]
 
 
 @pytest.mark.slow
