@@ -17,7 +17,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from loadtests.mapping.model import FIELDS, OPTIONAL_KINDS, MappingFile
 from loadtests.mapping.templates import Body, Template, TemplateProblem, compile_text
 from simulation.scenario import Problem
 from simulation.scenario.hints import key_suggestion, value_suggestion
-from simulation.scenario.toml_positions import key_positions, position_of
+from simulation.scenario.loading import placed_problems
 
 __all__ = ["CompiledRequest", "MappingError", "TargetMapping", "load_mapping"]
 
@@ -249,15 +249,6 @@ def _compile(file: Path, data: dict[str, Any], env: Mapping[str, str]) -> _Compi
                      frozenset(c.fields_used))
 
 
-def _placed(problems: list[Problem], text: str) -> list[Problem]:
-    positions = key_positions(text)
-    out = []
-    for p in problems:
-        at = position_of(positions, p.path)
-        out.append(replace(p, line=at[0], column=at[1]) if at else p)
-    return sorted(out, key=lambda p: (p.line is None, p.line or 0, p.column or 0))
-
-
 _SYNTAX_AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -289,9 +280,9 @@ def load_mapping(path: str | Path, env: Mapping[str, str] | None = None) -> Targ
         schema = _schema_problems(error)
         said = {p.path for p in schema}
         problems = schema + [p for p in problems if p.path not in said]
-        raise MappingError(name, _placed(problems, text)) from None
+        raise MappingError(name, placed_problems(problems, text)) from None
     if problems:
-        raise MappingError(name, _placed(problems, text))
+        raise MappingError(name, placed_problems(problems, text))
     return TargetMapping(file, spec, compiled.requests, compiled.station_headers,
                          compiled.batch_item, compiled.snapshot, compiled.voters,
                          compiled.fields_used)

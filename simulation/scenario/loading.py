@@ -128,7 +128,7 @@ def _problem(e: Any) -> Problem:
     return Problem(path, value, rule, hint)
 
 
-def _placed(problems: list[Problem], text: str) -> list[Problem]:
+def placed_problems(problems: list[Problem], text: str) -> list[Problem]:
     """``problems`` with the line and column of their path in ``text`` (the TOML), in the
     file's order: a planner fixes them top to bottom (those without a place come last)."""
     positions = key_positions(text)
@@ -255,4 +255,4 @@ def load_scenario(path: str | Path, *, check_figure: FigureCheck | None = None) 
     try:
         return parse_scenario(data, file=file, check_figure=check_figure)
     except ScenarioError as error:
-        raise ScenarioError(file, _placed(error.problems, text)) from None
+        raise ScenarioError(file, placed_problems(error.problems, text)) from None
