@@ -16,7 +16,7 @@ import pytest
 
 from loadtests.web_ui import HIDDEN_FIELDS, with_hidden_fields
 from pollday.harness.locust_process import free_loopback_port
-from tests.pollday.report_support import Chromium, find_chromium
+from tests.pollday.report_support import Chromium, required_chromium
 
 REPO = Path(__file__).resolve().parents[2]
 SMOKE = REPO / "scenarios" / "smoke.toml"
@@ -78,12 +78,7 @@ def test_the_served_page_hides_the_user_fields_and_offers_the_replay_options(web
 
 def test_chromium_shows_the_replay_fields_and_not_the_user_count(web_ui: str,
                                                                 tmp_path: Path) -> None:
-    executable = find_chromium()
-    if executable is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("headless Chromium not installed: CI must have it")
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
-    browser = Chromium(executable, tmp_path / "profile")
+    browser = Chromium(required_chromium(), tmp_path / "profile")
     try:
         browser.open(web_ui)
         fields: list[dict[str, object]] = []

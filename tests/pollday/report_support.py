@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pollday.simulate.outputs import simulate_day_into_folder
 from simulation import load_scenario
 
@@ -106,6 +108,18 @@ def find_chromium() -> str | None:
         if found:
             return found
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+def required_chromium() -> str:
+    """Headless Chromium's executable: a test needing it fails in CI (which installs it) and
+    is skipped elsewhere, saying how to install it."""
+    found = find_chromium()
+    if found is None:
+        message = "headless Chromium not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: CI must have it")
+        pytest.skip(message)
+    return found
 
 
 class DevToolsError(RuntimeError):

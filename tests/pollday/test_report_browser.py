@@ -6,7 +6,6 @@ CI script installs it.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +15,7 @@ import pytest
 from matplotlib import image as mpimg
 
 from pollday.report import write_report
-from tests.pollday.report_support import (
-    Chromium,
-    find_chromium,
-)
+from tests.pollday.report_support import Chromium, required_chromium
 
 IMAGES_LOADED = """
 [...document.images].map(img => ({
@@ -32,13 +28,7 @@ IMAGES_LOADED = """
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = find_chromium()
-    if found is None:
-        message = "headless Chromium not installed (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message}: CI must have it")
-        pytest.skip(message)
-    return found
+    return required_chromium()
 
 
 @pytest.fixture

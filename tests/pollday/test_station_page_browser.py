@@ -23,7 +23,7 @@ import pytest
 
 from pollday.station.base import base_data
 from pollday.station.web import fixed_inputs, running_server
-from tests.pollday.report_support import ROOT, Chromium, find_chromium
+from tests.pollday.report_support import ROOT, Chromium, required_chromium
 
 PHONE, DESKTOP = (390, 844), (1280, 800)
 DAYS = 3  # simulated days per answer: enough for the page, about a second each
@@ -113,12 +113,7 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Chromium]:
-    found = find_chromium()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("headless Chromium not installed: CI must have it")
-        pytest.skip("headless Chromium not installed (apt-get install chromium)")
-    chromium = Chromium(found, tmp_path / "profile")
+    chromium = Chromium(required_chromium(), tmp_path / "profile")
     try:
         yield chromium
     finally:
