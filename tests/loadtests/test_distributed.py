@@ -11,19 +11,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import simulation
-from loadtests.ledger import read_ledger
 from loadtests.register.files import write_register
-from pollday.harness.locust_process import LocustRun
+from pollday.harness.locust_process import LocustRun, free_loopback_port
 from simulation.outputs.schedule import save as save_schedule
+from tests.loadtests.distributed_support import ledger_view, workers
 from tests.service.service_support import SECRET, Server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,11 +42,6 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"sim": sim, "register": base / "register.ndjson"}
 
 
-def free_port() -> int:
-    from pollday.harness.locust_process import free_loopback_port
-    return free_loopback_port()
-
-
 def locust_run(replay: dict[str, Any], url: str, out: Path, compress: float = COMPRESS,
                **generators: Any) -> LocustRun:
     return LocustRun(host=url, replay_dir=replay["sim"], out_dir=out, secret=SECRET,
@@ -62,47 +55,10 @@ def env() -> dict[str, str]:
     return {**clean, "PYTHONPATH": str(REPO), "POLLDAY_SECRET": SECRET}
 
 
-@contextmanager
-def workers(port: int, count: int, cwd: Path, host: str = "127.0.0.1",
-            prefix: tuple[str, ...] = ()) -> Iterator[list[subprocess.Popen[str]]]:
-    """``pollday worker --once`` processes in a folder of their own, with no POLLDAY_*
-    settings: all they replay comes from the master. ``prefix``: e.g. ``ip netns exec NS``."""
-    cwd.mkdir(parents=True, exist_ok=True)
-    bare = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
-    procs = [subprocess.Popen(
-        [*prefix, sys.executable, "-m", "pollday", "worker", "--master", f"{host}:{port}",
-         "--once"],
-        cwd=cwd, env={**bare, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
-        stderr=(cwd / f"worker{k}.log").open("w"), text=True, start_new_session=True)
-        for k in range(count)]
-    try:
-        yield procs
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-            p.wait(30)
-
-
 def run_master(run: LocustRun, cwd: Path) -> subprocess.Popen[str]:
     run.out_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen(run.command(), cwd=cwd, env=env(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
-
-
-def ledger_view(out: Path) -> dict[str, Any]:
-    """What must not depend on where the workers ran (idempotency keys carry a per-process
-    nonce, and a duplicate attempt picks among the voters accepted so far: not compared)."""
-    ledger = list(read_ledger(out / "ledger.ndjson"))
-    return {
-        "kinds": Counter((e["kind"], e["status"]) for e in ledger),
-        "accepted": sorted((e["station"], e["voter"], e["voter_id"]) for e in ledger
-                           if e["kind"] in ("checkin", "sync_checkin") and e["status"] == 201),
-        "protocols": sorted((e["station"], json.dumps(e["protocol"], sort_keys=True))
-                            for e in ledger if e["kind"] == "protocol"),
-        "duplicate_stations": Counter(e["station"] for e in ledger
-                                      if e["kind"] in ("duplicate", "sync_duplicate")),
-    }
 
 
 @pytest.mark.slow
@@ -116,7 +72,7 @@ def test_two_workers_elsewhere_give_the_ledger_of_two_local_processes(
                               text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-3000:]
         views["local"] = ledger_view(local.out_dir)
-    port = free_port()
+    port = free_loopback_port()
     with Server(f"sqlite:///{tmp_path / 'b.db'}", register=replay["register"],
                 cwd=tmp_path) as server:
         remote = locust_run(replay, server.url, tmp_path / "remote", remote_workers=2,
@@ -143,7 +99,7 @@ def test_two_workers_elsewhere_give_the_ledger_of_two_local_processes(
 @pytest.mark.slow
 def test_a_worker_killed_mid_replay_is_reported_not_hidden(replay: dict[str, Any],
                                                             tmp_path: Path) -> None:
-    port = free_port()
+    port = free_loopback_port()
     with Server(f"sqlite:///{tmp_path / 'c.db'}", register=replay["register"],
                 cwd=tmp_path) as server:
         run = locust_run(replay, server.url, tmp_path / "out", compress=2500.0,
@@ -170,7 +126,7 @@ def test_a_worker_killed_mid_replay_is_reported_not_hidden(replay: dict[str, Any
 
 def test_the_master_gives_up_on_workers_that_never_come_and_names_who_joined(
         replay: dict[str, Any], tmp_path: Path) -> None:
-    port = free_port()
+    port = free_loopback_port()
     run = locust_run(replay, "http://127.0.0.1:9", tmp_path / "out", remote_workers=2,
                      master_bind=f"127.0.0.1:{port}", workers_wait_s=6.0)
     master = run_master(run, tmp_path)
@@ -184,7 +140,7 @@ def test_the_master_gives_up_on_workers_that_never_come_and_names_who_joined(
 @pytest.mark.slow
 def test_a_worker_serves_one_master_after_another_as_a_capacity_search_starts_them(
         replay: dict[str, Any], tmp_path: Path) -> None:
-    port = free_port()
+    port = free_loopback_port()
     where = tmp_path / "elsewhere"
     where.mkdir()
     bare = {k: v for k, v in os.environ.items() if not k.startswith("POLLDAY_")}
@@ -250,7 +206,7 @@ def namespace() -> Iterator[tuple[str, str]]:
 def test_workers_in_another_network_namespace_join_over_a_real_interface(
         replay: dict[str, Any], tmp_path: Path, namespace: tuple[str, str]) -> None:
     name, address = namespace  # the workers see this machine only at this address
-    port = free_port()
+    port = free_loopback_port()
     with Server(f"sqlite:///{tmp_path / 'd.db'}", "--host", address,
                 register=replay["register"], cwd=tmp_path) as server:
         assert address in server.url

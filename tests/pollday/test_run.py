@@ -22,10 +22,11 @@ import httpx
 import pytest
 
 from loadtests.plan import kept_stations
+from pollday.harness.locust_process import free_loopback_port
 from simulation import EventKind
 from simulation.outputs.schedule import load as load_schedule
 from tests.html_server import html_server
-from tests.loadtests.test_distributed import free_port, ledger_view, workers
+from tests.loadtests.distributed_support import ledger_view, workers
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE = ROOT / "scenarios" / "smoke.toml"
@@ -285,7 +286,7 @@ def test_workers_started_apart_replay_the_ledger_of_local_workers(tmp_path: Path
     local, apart = tmp_path / "local", tmp_path / "apart"
     done = pollday("run", str(SMOKE), "--out", str(local), "--load-workers", "2", *HALF_FAST)
     assert done.returncode in (0, 1), done.stderr
-    port = free_port()
+    port = free_loopback_port()
     with workers(port, 2, tmp_path / "generators"):
         joined = pollday("run", str(SMOKE), "--out", str(apart), "--expect-workers", "2",
                          "--master-bind", f"127.0.0.1:{port}", *HALF_FAST)
